@@ -12,6 +12,11 @@
 
 #include "../src/error.h"
 
+/* -std=gnu11 predefines "linux" as 1, which would break the field
+   struct spec::linux below; nothing should rely on that macro (use
+   __linux__). */
+#undef linux
+
 #define OCI_VERSION "1.2.0"
 
 struct spec_kv { char *key; char *value; };
