@@ -1,0 +1,61 @@
+/* Workspaces: a host directory shown inside the container, and for overlay
+   workspaces the library behind `cellrun diff` and `cellrun commit`, which
+   compare the overlay upper dir with the lower (host) dir.
+
+   Overlay conventions relied on: a whiteout is a character device 0/0 in
+   the upper dir; an opaque directory carries xattr trusted.overlay.opaque
+   = "y" and hides everything below it in the lower dir. */
+#ifndef CELLRUN_WORKSPACE_H
+#define CELLRUN_WORKSPACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+struct workspace_request
+{
+  bool present;
+  char *host_path;
+  char *container_path;
+  char *mode;                  /* "overlay", "ro" or "rw" */
+  unsigned long long max_bytes; /* 0 = unlimited; overlay only */
+};
+
+struct workspace_change
+{
+  char op;                     /* 'A' added, 'M' modified, 'D' deleted */
+  char *path;                  /* relative, no leading "./" or "/" */
+};
+
+/* Parse HOST:CONTAINER[:MODE]; both paths absolute, MODE defaults to
+   "overlay".  OUT is overwritten (present = true on success). */
+int workspace_parse (const char *value, struct workspace_request *out, struct cr_error *err);
+void workspace_request_clear (struct workspace_request *w);
+
+/* "1048576", "10K", "5M", "1G" (powers of 1024).  0 on success, -EINVAL or
+   -ERANGE otherwise. */
+int parse_byte_size (const char *s, unsigned long long *out);
+
+/* List the changes recorded in UPPER against LOWER, sorted by path:
+   a directory appears only when added, deleted or made opaque; a rename is
+   D old + A new; an opaque directory is D dir followed by A lines for what
+   it now holds. */
+int workspace_diff (const char *upper, const char *lower, struct workspace_change **out, size_t *n,
+                    struct cr_error *err);
+
+/* Apply the changes of UPPER to LOWER (create, overwrite, delete, modes) and
+   return what was done (same format as workspace_diff).  With DRY_RUN
+   nothing is written. */
+int workspace_commit (const char *upper, const char *lower, bool dry_run, struct workspace_change **out,
+                      size_t *n, struct cr_error *err);
+
+void workspace_changes_free (struct workspace_change *c, size_t n);
+
+/* Resolve PATH (which must exist) and check that it lies inside one entry of
+   ALLOWLIST (each resolved too), comparing whole path components:
+   /a/scratch allows /a/scratch/x but not /a/scratch2.  *RESOLVED (optional)
+   receives the resolved path. */
+int path_within_allowlist (const char *path, char *const *allowlist, char **resolved, struct cr_error *err);
+
+#endif
