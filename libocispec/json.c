@@ -548,3 +548,32 @@ json_gen_kmap (yajl_gen g, const char *key, const struct spec_kv *kv, size_t len
     }
   yajl_gen_map_close (g);
 }
+
+int
+json_get_object_array (struct json_ctx *c, json_val obj, const char *key, bool required,
+                       size_t elem_size, void **out, size_t *len, json_elem_fn fn)
+{
+  json_val arr;
+  int r = json_get_array (c, obj, key, required, &arr);
+  if (r <= 0)
+    return r;
+  size_t n = arr->u.array.len;
+  char *elems = xcalloc (n ? n : 1, elem_size);
+  *out = elems;
+  *len = n;
+  size_t old = json_push_key (c, key);
+  for (size_t i = 0; i < n; i++)
+    {
+      size_t old_i = json_push_index (c, i);
+      json_val v = arr->u.array.values[i];
+      if (!YAJL_IS_OBJECT (v))
+        r = json_fail (c, "expected an object");
+      else
+        r = fn (c, v, elems + i * elem_size);
+      json_pop (c, old_i);
+      if (r < 0)
+        break;
+    }
+  json_pop (c, old);
+  return r < 0 ? r : 1;
+}

@@ -66,6 +66,14 @@ int json_get_strv (struct json_ctx *c, json_val obj, const char *key, bool requi
 /* Object whose values are all strings. */
 int json_get_string_map (struct json_ctx *c, json_val obj, const char *key, struct spec_kv **out, size_t *len);
 
+/* Array of objects: allocates *OUT (ELEM_SIZE each, zeroed) and sets *LEN
+   before parsing elements, so on a failure part-way the owner's free
+   function releases whatever was filled. FN parses one element with the
+   path pointing at it. */
+typedef int (*json_elem_fn) (struct json_ctx *c, json_val v, void *elem);
+int json_get_object_array (struct json_ctx *c, json_val obj, const char *key, bool required,
+                           size_t elem_size, void **out, size_t *len, json_elem_fn fn);
+
 /* Value-level checks used by the getters and by callers iterating arrays. */
 int json_as_uint64 (struct json_ctx *c, json_val v, uint64_t max, uint64_t *out);
 int json_as_int64 (struct json_ctx *c, json_val v, int64_t min, int64_t max, int64_t *out);
@@ -97,5 +105,29 @@ void json_gen_kstrv (yajl_gen g, const char *key, char *const *v, size_t len);
 /* String array from a NULL-terminated list of literals. */
 void json_gen_kstrlist (yajl_gen g, const char *key, const char *const *v);
 void json_gen_kmap (yajl_gen g, const char *key, const struct spec_kv *kv, size_t len);
+
+/* Return on a getter error. */
+#define TRY(expr)                                                       \
+  do {                                                                  \
+    int _r = (expr);                                                    \
+    if (_r < 0)                                                         \
+      return _r;                                                        \
+  } while (0)
+
+/* Store presence of an optional field in its has_* flag. */
+#define OPT(flag, expr)                                                 \
+  do {                                                                  \
+    int _r = (expr);                                                    \
+    if (_r < 0)                                                         \
+      return _r;                                                        \
+    (flag) = _r > 0;                                                    \
+  } while (0)
+
+/* Shared between the libocispec source files (not public API). */
+int spec_resources_parse_json (struct json_ctx *c, json_val obj, struct spec_resources **out);
+void spec_resources_gen (yajl_gen g, const struct spec_resources *r);
+int spec_process_parse_json (struct json_ctx *c, json_val obj, struct spec_process **out);
+void spec_process_gen (yajl_gen g, const struct spec_process *p);
+void spec_seccomp_free (struct spec_seccomp *s);
 
 #endif
