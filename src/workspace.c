@@ -81,6 +81,23 @@ workspace_parse (const char *value, struct workspace_request *out, struct cr_err
 }
 
 int
+workspace_prepare_host_path (const struct workspace_request *w, struct cr_error *err)
+{
+  struct stat st;
+  if (!w->present)
+    return 0;
+  if (stat (w->host_path, &st) == 0)
+    {
+      if (!S_ISDIR (st.st_mode))
+        return cr_fail (err, ENOTDIR, "workspace host path %s", w->host_path);
+      return 0;
+    }
+  if (errno != ENOENT || strcmp (w->mode, "ro") == 0)
+    return cr_fail (err, errno, "workspace host path %s", w->host_path);
+  return mkdir_p (w->host_path, 0755, err);
+}
+
+int
 parse_byte_size (const char *s, unsigned long long *out)
 {
   if (s == NULL || *s < '0' || *s > '9')

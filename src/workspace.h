@@ -33,6 +33,11 @@ struct workspace_change
 int workspace_parse (const char *value, struct workspace_request *out, struct cr_error *err);
 void workspace_request_clear (struct workspace_request *w);
 
+/* Make sure the host directory exists: for rw and overlay a missing one is
+   created with its parents (mode 0755); for ro it is an error.  Called by
+   the core at create time, after profile_apply. */
+int workspace_prepare_host_path (const struct workspace_request *w, struct cr_error *err);
+
 /* "1048576", "10K", "5M", "1G" (powers of 1024).  0 on success, -EINVAL or
    -ERANGE otherwise. */
 int parse_byte_size (const char *s, unsigned long long *out);
