@@ -232,14 +232,34 @@ json_valid () { "$PY" -c 'import json,sys; json.load(sys.stdin)'; }
 
 # ---------------------------------------------------------------- assertions
 
-# no_traces ID: nothing of a container left behind: no state, no mount naming the bundle.
+# no_traces ID: nothing of a container is left: no state under --root, no mount naming our
+# temp tree, no cgroup directory, no process from its pid file.
 no_traces () {
-  local id=$1
-  if [ -e "$ROOT/$id" ]; then echo "state dir $ROOT/$id left behind" >&2; return 1; fi
+  local id=$1 pid
+  if [ -n "$(find "$ROOT" -name "*$id*" 2>/dev/null)" ]; then
+    echo "state for $id left under $ROOT:" >&2; find "$ROOT" -name "*$id*" >&2; return 1
+  fi
   if cr state "$id" >/dev/null 2>&1; then echo "state $id still answers" >&2; return 1; fi
-  if grep -F "$BUNDLE" /proc/self/mountinfo >&2; then echo "mount of the bundle left behind" >&2; return 1; fi
-  if grep -F "$T/" /proc/self/mountinfo >&2; then echo "mount under $T left behind" >&2; return 1; fi
+  if grep -F "$CT_TMP" /proc/self/mountinfo >&2; then echo "mount under $CT_TMP left behind" >&2; return 1; fi
+  if [ -n "$(find /sys/fs/cgroup -maxdepth 5 -type d -name "*$id*" 2>/dev/null)" ]; then
+    echo "cgroup of $id left behind" >&2; return 1
+  fi
+  if [ -s "$T/$id.pid" ]; then
+    pid=$(cat "$T/$id.pid")
+    if ! process_gone "$pid"; then echo "process $pid of $id still alive" >&2; return 1; fi
+  fi
   return 0
+}
+
+# process_gone PID: the process exits (or is a zombie) within 3 seconds.
+process_gone () {
+  local i
+  for i in $(seq 30); do
+    [ -d "/proc/$1" ] || return 0
+    [ "$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null)" = Z ] && return 0
+    sleep 0.1
+  done
+  return 1
 }
 
 # assert_error_line: $output's last line is `cellrun: <what>: <why>`.

@@ -284,9 +284,7 @@ EOF
   [ "$status" -eq 0 ]
   run cr state "$ID"
   [ "$status" -ne 0 ]
-  local i
-  for i in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
-  [ ! -d "/proc/$pid" ]
+  process_gone "$pid"
 }
 
 @test "concurrent create of the same id: exactly one succeeds" {
