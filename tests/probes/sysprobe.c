@@ -1,1 +1,325 @@
-int main (void) { return 0; }
+/* sysprobe: tells whether syscalls are allowed inside a test container.
+
+   Usage: sysprobe NAME [NAME...]
+   Prints "NAME OK", "NAME <ERRNO>" (e.g. "mount EPERM"), "NAME SIG<X>" when
+   the probe was killed (seccomp KILL/TRAP), or "NAME UNKNOWN". Exit 0.
+
+   Each call gets arguments the kernel rejects early (bad flags, NULL
+   pointers, fd -1) or that do nothing, so an allowed call fails with
+   EINVAL/EFAULT/EBADF/ENOENT or succeeds harmlessly, while a seccomp
+   filter answers before the kernel looks at the arguments. Some syscalls
+   check capabilities before their arguments (pivot_root, reboot, ...):
+   without the capability those report EPERM even when allowed.
+
+   Every probe runs in its own forked child so namespace changes,
+   personality changes and seccomp kills cannot affect the next probe.
+   Built -static and libc-only: it runs in busybox images. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/personality.h>
+#include <sys/syscall.h>
+#include <sys/timex.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* x86_64 numbers for syscalls older libc headers may lack. */
+#ifndef SYS_kexec_file_load
+#define SYS_kexec_file_load 320
+#endif
+#ifndef SYS_bpf
+#define SYS_bpf 321
+#endif
+#ifndef SYS_userfaultfd
+#define SYS_userfaultfd 323
+#endif
+#ifndef SYS_io_uring_setup
+#define SYS_io_uring_setup 425
+#endif
+#ifndef SYS_io_uring_enter
+#define SYS_io_uring_enter 426
+#endif
+#ifndef SYS_io_uring_register
+#define SYS_io_uring_register 427
+#endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+#ifndef SYS_fsopen
+#define SYS_fsopen 430
+#endif
+#ifndef SYS_fsconfig
+#define SYS_fsconfig 431
+#endif
+#ifndef SYS_fsmount
+#define SYS_fsmount 432
+#endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef SYS_lookup_dcookie
+#define SYS_lookup_dcookie 212
+#endif
+#ifndef SYS_iopl
+#define SYS_iopl 172
+#endif
+#ifndef SYS_ioperm
+#define SYS_ioperm 173
+#endif
+
+#define BAD_FLAGS 0x7fff0000UL /* no syscall here defines these bits */
+#define NOPATH "/nonexistent-sysprobe-path"
+
+/* Each probe returns the syscall result; errno is read when it is < 0. */
+typedef long (*probe_fn) (void);
+
+static long p_mount (void) { return syscall (SYS_mount, NULL, NULL, NULL, 0UL, NULL); }
+static long p_umount2 (void) { return syscall (SYS_umount2, NOPATH, (int) BAD_FLAGS); }
+static long p_pivot_root (void) { return syscall (SYS_pivot_root, NULL, NULL); }
+static long p_move_mount (void) { return syscall (SYS_move_mount, -1, NULL, -1, NULL, BAD_FLAGS); }
+static long p_open_tree (void) { return syscall (SYS_open_tree, -1, NULL, BAD_FLAGS); }
+static long p_fsopen (void) { return syscall (SYS_fsopen, NULL, BAD_FLAGS); }
+static long p_fsmount (void) { return syscall (SYS_fsmount, -1, BAD_FLAGS, 0UL); }
+static long p_fsconfig (void) { return syscall (SYS_fsconfig, -1, 0U, NULL, NULL, 0); }
+static long p_mount_setattr (void) { return syscall (SYS_mount_setattr, -1, NULL, BAD_FLAGS, NULL, 0UL); }
+static long p_unshare (void) { return syscall (SYS_unshare, 0UL); }
+static long p_unshare_net (void) { return syscall (SYS_unshare, (unsigned long) CLONE_NEWNET); }
+static long p_unshare_user (void) { return syscall (SYS_unshare, (unsigned long) CLONE_NEWUSER); }
+static long p_setns (void) { return syscall (SYS_setns, -1, 0); }
+
+static long
+p_clone_ns (void)
+{
+  long pid = syscall (SYS_clone, (unsigned long) (CLONE_NEWNS | SIGCHLD), NULL, NULL, NULL, 0UL);
+  if (pid == 0)
+    _exit (0);
+  if (pid > 0)
+    {
+      waitpid ((pid_t) pid, NULL, 0);
+      return 0;
+    }
+  return pid;
+}
+
+/* Smaller than the first struct clone_args: an allowed call gets EINVAL. */
+static long p_clone3 (void) { char buf[8] = { 0 }; return syscall (SYS_clone3, buf, (size_t) 1); }
+
+/* The probe child asks to be traced by sysprobe itself, then exits. */
+static long p_ptrace (void) { return syscall (SYS_ptrace, 0L /* PTRACE_TRACEME */, 0L, NULL, NULL); }
+
+static long p_process_vm_readv (void)
+{
+  return syscall (SYS_process_vm_readv, (long) getpid (), NULL, 0UL, NULL, 0UL, 1UL);
+}
+static long p_kexec_load (void) { return syscall (SYS_kexec_load, 0UL, 0UL, NULL, BAD_FLAGS); }
+static long p_kexec_file_load (void) { return syscall (SYS_kexec_file_load, -1, -1, 0UL, NULL, BAD_FLAGS); }
+static long p_init_module (void) { return syscall (SYS_init_module, NULL, 0UL, NULL); }
+static long p_finit_module (void) { return syscall (SYS_finit_module, -1, NULL, (int) BAD_FLAGS); }
+static long p_delete_module (void) { return syscall (SYS_delete_module, NULL, (unsigned) BAD_FLAGS); }
+static long p_bpf (void) { return syscall (SYS_bpf, 9999, NULL, 0U); }
+static long p_perf_event_open (void) { return syscall (SYS_perf_event_open, NULL, 0, -1, -1, 0UL); }
+/* All flag bits include UFFD_USER_MODE_ONLY (allowed unprivileged), so an
+   allowed call reaches the flag check: EINVAL. */
+static long p_userfaultfd (void) { return syscall (SYS_userfaultfd, -1); }
+static long p_keyctl (void) { return syscall (SYS_keyctl, 9999, 0UL, 0UL, 0UL, 0UL); }
+static long p_add_key (void) { return syscall (SYS_add_key, NULL, NULL, NULL, 0UL, 0); }
+static long p_request_key (void) { return syscall (SYS_request_key, NULL, NULL, NULL, 0); }
+static long p_open_by_handle_at (void) { return syscall (SYS_open_by_handle_at, -1, NULL, 0); }
+static long p_name_to_handle_at (void)
+{
+  return syscall (SYS_name_to_handle_at, -1, NULL, NULL, NULL, (int) BAD_FLAGS);
+}
+static long p_swapon (void) { return syscall (SYS_swapon, NOPATH, (int) BAD_FLAGS); }
+static long p_swapoff (void) { return syscall (SYS_swapoff, NOPATH); }
+/* Right magic1, wrong magic2: an allowed, privileged call gets EINVAL. */
+static long p_reboot (void) { return syscall (SYS_reboot, 0xfee1deadUL, 1UL, 0x01234567UL, NULL); }
+static long p_sethostname (void) { return syscall (SYS_sethostname, NULL, (size_t) -1); }
+static long p_setdomainname (void) { return syscall (SYS_setdomainname, NULL, (size_t) -1); }
+static long p_acct (void) { return syscall (SYS_acct, NOPATH); }
+
+static long
+p_settimeofday (void)
+{
+  struct timeval tv = { .tv_sec = 0, .tv_usec = -1 };
+  return syscall (SYS_settimeofday, &tv, NULL);
+}
+
+static long
+p_clock_settime (void)
+{
+  struct timespec ts = { .tv_sec = 0, .tv_nsec = -1 };
+  return syscall (SYS_clock_settime, CLOCK_REALTIME, &ts);
+}
+
+static long
+p_clock_adjtime (void)
+{
+  struct timex tx;
+  memset (&tx, 0, sizeof tx); /* modes 0: read only */
+  return syscall (SYS_clock_adjtime, CLOCK_REALTIME, &tx);
+}
+
+static long
+p_adjtimex (void)
+{
+  struct timex tx;
+  memset (&tx, 0, sizeof tx);
+  return syscall (SYS_adjtimex, &tx);
+}
+
+static long p_iopl (void) { return syscall (SYS_iopl, 4); }
+static long p_ioperm (void) { return syscall (SYS_ioperm, 0x10000UL, 1UL, 0); }
+/* Quota type 0xff does not exist: EINVAL before anything else. */
+static long p_quotactl (void) { return syscall (SYS_quotactl, 0xff, NULL, 0, NULL); }
+static long p_lookup_dcookie (void) { return syscall (SYS_lookup_dcookie, 0ULL, NULL, 0UL); }
+static long p_syslog (void) { return syscall (SYS_syslog, 10 /* SIZE_BUFFER */, NULL, 0); }
+static long p_io_uring_setup (void) { return syscall (SYS_io_uring_setup, 1U, NULL); }
+static long p_io_uring_enter (void) { return syscall (SYS_io_uring_enter, -1, 0U, 0U, 0U, NULL, 0UL); }
+static long p_io_uring_register (void) { return syscall (SYS_io_uring_register, -1, 0U, NULL, 0U); }
+static long p_personality (void) { return syscall (SYS_personality, 0xffffffffUL); }
+static long p_personality_linux32 (void) { return syscall (SYS_personality, (unsigned long) PER_LINUX32); }
+
+static long
+p_tiocsti (void)
+{
+  int fd = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  char c = 'x';
+  return syscall (SYS_ioctl, fd, (unsigned long) TIOCSTI, &c);
+}
+
+static long p_getpid (void) { return syscall (SYS_getpid); }
+
+static const struct
+{
+  const char *name;
+  probe_fn fn;
+} probes[] = {
+  { "mount", p_mount },
+  { "umount2", p_umount2 },
+  { "pivot_root", p_pivot_root },
+  { "move_mount", p_move_mount },
+  { "open_tree", p_open_tree },
+  { "fsopen", p_fsopen },
+  { "fsmount", p_fsmount },
+  { "fsconfig", p_fsconfig },
+  { "mount_setattr", p_mount_setattr },
+  { "unshare", p_unshare },
+  { "unshare-net", p_unshare_net },
+  { "unshare-user", p_unshare_user },
+  { "setns", p_setns },
+  { "clone-ns", p_clone_ns },
+  { "clone3", p_clone3 },
+  { "ptrace", p_ptrace },
+  { "process_vm_readv", p_process_vm_readv },
+  { "kexec_load", p_kexec_load },
+  { "kexec_file_load", p_kexec_file_load },
+  { "init_module", p_init_module },
+  { "finit_module", p_finit_module },
+  { "delete_module", p_delete_module },
+  { "bpf", p_bpf },
+  { "perf_event_open", p_perf_event_open },
+  { "userfaultfd", p_userfaultfd },
+  { "keyctl", p_keyctl },
+  { "add_key", p_add_key },
+  { "request_key", p_request_key },
+  { "open_by_handle_at", p_open_by_handle_at },
+  { "name_to_handle_at", p_name_to_handle_at },
+  { "swapon", p_swapon },
+  { "swapoff", p_swapoff },
+  { "reboot", p_reboot },
+  { "sethostname", p_sethostname },
+  { "setdomainname", p_setdomainname },
+  { "acct", p_acct },
+  { "settimeofday", p_settimeofday },
+  { "clock_settime", p_clock_settime },
+  { "clock_adjtime", p_clock_adjtime },
+  { "adjtimex", p_adjtimex },
+  { "iopl", p_iopl },
+  { "ioperm", p_ioperm },
+  { "quotactl", p_quotactl },
+  { "lookup_dcookie", p_lookup_dcookie },
+  { "syslog", p_syslog },
+  { "io_uring_setup", p_io_uring_setup },
+  { "io_uring_enter", p_io_uring_enter },
+  { "io_uring_register", p_io_uring_register },
+  { "personality", p_personality },
+  { "personality-linux32", p_personality_linux32 },
+  { "tiocsti", p_tiocsti },
+  { "getpid", p_getpid },
+};
+
+static void
+run_probe (const char *name, probe_fn fn)
+{
+  int status;
+  pid_t pid;
+
+  fflush (stdout);
+  pid = fork ();
+  if (pid < 0)
+    {
+      printf ("%s FORK-%s\n", name, strerrorname_np (errno) ? strerrorname_np (errno) : "FAILED");
+      return;
+    }
+  if (pid == 0)
+    {
+      errno = 0;
+      long r = fn ();
+      /* errno fits an exit status (all values are below 256). */
+      _exit (r >= 0 ? 0 : (errno > 0 && errno < 256 ? errno : 255));
+    }
+  while (waitpid (pid, &status, 0) < 0)
+    if (errno != EINTR)
+      {
+        printf ("%s WAIT-FAILED\n", name);
+        return;
+      }
+  if (WIFSIGNALED (status))
+    {
+      const char *sig = sigabbrev_np (WTERMSIG (status));
+      if (sig)
+        printf ("%s SIG%s\n", name, sig);
+      else
+        printf ("%s SIGNAL-%d\n", name, WTERMSIG (status));
+    }
+  else if (WEXITSTATUS (status) == 0)
+    printf ("%s OK\n", name);
+  else
+    {
+      const char *e = strerrorname_np (WEXITSTATUS (status));
+      if (e)
+        printf ("%s %s\n", name, e);
+      else
+        printf ("%s ERRNO-%d\n", name, WEXITSTATUS (status));
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  for (int i = 1; i < argc; i++)
+    {
+      size_t j;
+      for (j = 0; j < sizeof probes / sizeof probes[0]; j++)
+        if (strcmp (argv[i], probes[j].name) == 0)
+          break;
+      if (j == sizeof probes / sizeof probes[0])
+        printf ("%s UNKNOWN\n", argv[i]);
+      else
+        run_probe (argv[i], probes[j].fn);
+    }
+  fflush (stdout);
+  return 0;
+}
