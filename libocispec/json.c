@@ -308,7 +308,7 @@ json_get_uint16 (struct json_ctx *c, json_val obj, const char *key, bool require
 }
 
 void
-strv_free (char **v)
+json_strv_free (char **v)
 {
   if (v == NULL)
     return;
@@ -333,14 +333,14 @@ json_get_strv (struct json_ctx *c, json_val obj, const char *key, bool required,
   char **list = xcalloc (n + 1, sizeof *list);
   for (size_t i = 0; i < n; i++)
     list[i] = xstrdup (v->u.array.values[i]->u.string);
-  strv_free (*out);
+  json_strv_free (*out);
   *out = list;
   *len = n;
   return 1;
 }
 
 void
-spec_kv_free_array (struct spec_kv *kv, size_t len)
+json_kv_free (struct spec_kv *kv, size_t len)
 {
   if (kv == NULL)
     return;
@@ -375,7 +375,7 @@ json_get_string_map (struct json_ctx *c, json_val obj, const char *key, struct s
       kv[i].key = xstrdup (v->u.object.keys[i]);
       kv[i].value = xstrdup (v->u.object.values[i]->u.string);
     }
-  spec_kv_free_array (*out, *len);
+  json_kv_free (*out, *len);
   *out = kv;
   *len = n;
   return 1;

@@ -81,8 +81,8 @@ int json_as_int64 (struct json_ctx *c, json_val v, int64_t min, int64_t max, int
 /* Check S is one of the NULL-terminated CHOICES; error names them. */
 int json_check_enum (struct json_ctx *c, const char *key, const char *s, const char *const *choices);
 
-void spec_kv_free_array (struct spec_kv *kv, size_t len);
-void strv_free (char **v);
+void json_kv_free (struct spec_kv *kv, size_t len);
+void json_strv_free (char **v);
 
 /* Generator shortcuts; all abort on OOM like xmalloc. */
 yajl_gen json_gen_new (bool pretty);

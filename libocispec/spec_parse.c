@@ -38,8 +38,8 @@ hook_array_free (struct spec_hook *h, size_t n)
   for (size_t i = 0; i < n; i++)
     {
       free (h[i].path);
-      strv_free (h[i].args);
-      strv_free (h[i].env);
+      json_strv_free (h[i].args);
+      json_strv_free (h[i].env);
     }
   free (h);
 }
@@ -65,17 +65,17 @@ spec_process_free (struct spec_process *p)
     return;
   free (p->user.additional_gids);
   free (p->user.username);
-  strv_free (p->args);
+  json_strv_free (p->args);
   free (p->command_line);
-  strv_free (p->env);
+  json_strv_free (p->env);
   free (p->cwd);
   if (p->capabilities)
     {
-      strv_free (p->capabilities->bounding);
-      strv_free (p->capabilities->effective);
-      strv_free (p->capabilities->inheritable);
-      strv_free (p->capabilities->permitted);
-      strv_free (p->capabilities->ambient);
+      json_strv_free (p->capabilities->bounding);
+      json_strv_free (p->capabilities->effective);
+      json_strv_free (p->capabilities->inheritable);
+      json_strv_free (p->capabilities->permitted);
+      json_strv_free (p->capabilities->ambient);
       free (p->capabilities);
     }
   for (size_t i = 0; i < p->rlimits_len; i++)
@@ -94,14 +94,14 @@ spec_seccomp_free (struct spec_seccomp *s)
   if (s == NULL)
     return;
   free (s->default_action);
-  strv_free (s->architectures);
-  strv_free (s->flags);
+  json_strv_free (s->architectures);
+  json_strv_free (s->flags);
   free (s->listener_path);
   free (s->listener_metadata);
   for (size_t i = 0; i < s->syscalls_len; i++)
     {
       struct spec_seccomp_syscall *sc = &s->syscalls[i];
-      strv_free (sc->names);
+      json_strv_free (sc->names);
       free (sc->action);
       for (size_t j = 0; j < sc->args_len; j++)
         free (sc->args[j].op);
@@ -137,14 +137,14 @@ linux_free (struct spec_linux *l)
   spec_resources_free (l->resources);
   free (l->rootfs_propagation);
   spec_seccomp_free (l->seccomp);
-  spec_kv_free_array (l->sysctl, l->sysctl_len);
-  strv_free (l->masked_paths);
-  strv_free (l->readonly_paths);
+  json_kv_free (l->sysctl, l->sysctl_len);
+  json_strv_free (l->masked_paths);
+  json_strv_free (l->readonly_paths);
   free (l->mount_label);
   if (l->personality)
     {
       free (l->personality->domain);
-      strv_free (l->personality->flags);
+      json_strv_free (l->personality->flags);
       free (l->personality);
     }
   spec_seccomp_free (l->profile_seccomp);
@@ -168,7 +168,7 @@ spec_free (struct spec *s)
       free (m->destination);
       free (m->type);
       free (m->source);
-      strv_free (m->options);
+      json_strv_free (m->options);
       free (m->uid_mappings);
       free (m->gid_mappings);
     }
@@ -177,7 +177,7 @@ spec_free (struct spec *s)
   free (s->hostname);
   free (s->domainname);
   hooks_free (s->hooks);
-  spec_kv_free_array (s->annotations, s->annotations_len);
+  json_kv_free (s->annotations, s->annotations_len);
   linux_free (s->linux);
   free (s);
 }

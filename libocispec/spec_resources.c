@@ -43,7 +43,7 @@ spec_resources_free (struct spec_resources *r)
   for (size_t i = 0; i < r->rdma_len; i++)
     free (r->rdma[i].device);
   free (r->rdma);
-  spec_kv_free_array (r->unified, r->unified_len);
+  json_kv_free (r->unified, r->unified_len);
   free (r);
 }
 
