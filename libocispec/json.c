@@ -91,10 +91,48 @@ json_fail_key (struct json_ctx *c, const char *key, const char *fmt, ...)
   return r;
 }
 
+/* yajl_tree_free recurses once per nesting level, so a hostile document
+   of a few megabytes of "[" could exhaust the stack; no OCI document
+   comes anywhere near this depth. */
+#define JSON_MAX_DEPTH 256
+
+static bool
+json_too_deep (const char *s, size_t len)
+{
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < len; i++)
+    {
+      char ch = s[i];
+      if (in_string)
+        {
+          if (ch == '\\')
+            i++;
+          else if (ch == '"')
+            in_string = false;
+        }
+      else if (ch == '"')
+        in_string = true;
+      else if (ch == '[' || ch == '{')
+        {
+          if (++depth > JSON_MAX_DEPTH)
+            return true;
+        }
+      else if (ch == ']' || ch == '}')
+        depth--;
+    }
+  return false;
+}
+
 json_val
 json_tree_parse (const char *data, size_t len, const char *what, struct cr_error *err)
 {
   char errbuf[512];
+  if (json_too_deep (data, len))
+    {
+      cr_fail (err, 0, "%s: invalid JSON: nesting deeper than %d levels", what, JSON_MAX_DEPTH);
+      return NULL;
+    }
   /* yajl_tree_parse wants a NUL-terminated buffer, callers may not have one. */
   _cleanup_free_ char *copy = xmalloc (len + 1);
   memcpy (copy, data, len);

@@ -432,6 +432,14 @@ test_malformed (void)
   CHECK (s != NULL && s->process && s->process->args_len == 1, "minimal process document parses");
   spec_free (s);
 
+  char *deep = malloc (100001);
+  memset (deep, '[', 100000);
+  deep[100000] = '\0';
+  s = parse (deep, &err);
+  CHECK (s == NULL, "deeply nested JSON rejected");
+  CHECK_STR (err.msg, "config.json: invalid JSON: nesting deeper than 256 levels", "deep nesting message");
+  free (deep);
+
   s = spec_parse_file ("/nonexistent/cellrun/config.json", &err);
   CHECK (s == NULL, "missing file fails");
   CHECK_STR (err.msg, "open /nonexistent/cellrun/config.json: No such file or directory", "missing file message");
