@@ -90,8 +90,8 @@ cgroup_bpf_assemble (const struct spec_device_cgroup *rules, size_t n, struct bp
   p[o++] = INSN (BPF_ALU64 | BPF_MOV | BPF_X, R3, R2, 0, 0);
   p[o++] = INSN (BPF_ALU64 | BPF_AND | BPF_K, R2, 0, 0, 0xffff);
   p[o++] = INSN (BPF_ALU64 | BPF_RSH | BPF_K, R3, 0, 0, 16);
-  p[o++] = INSN (BPF_LDX | BPF_W | BPF_MEM, R4, R1, 0, 4);
-  p[o++] = INSN (BPF_LDX | BPF_W | BPF_MEM, R5, R1, 0, 8);
+  p[o++] = INSN (BPF_LDX | BPF_W | BPF_MEM, R4, R1, 4, 0);
+  p[o++] = INSN (BPF_LDX | BPF_W | BPF_MEM, R5, R1, 8, 0);
 
   for (size_t k = n; k-- > 0;)
     {
@@ -111,6 +111,18 @@ cgroup_bpf_assemble (const struct spec_device_cgroup *rules, size_t n, struct bp
       if (acc == 0)
         continue;
       bool has_major = d->has_major && d->major >= 0, has_minor = d->has_minor && d->minor >= 0;
+      /* A rule for every device and every access decides everything that
+         reaches it: it ends the program, and earlier rules would be dead
+         code, which the verifier rejects. */
+      if (type == 0 && !has_major && !has_minor
+          && acc == (BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD))
+        {
+          p[o++] = INSN (BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, d->allow ? 1 : 0);
+          p[o++] = INSN (BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+          *insns = p;
+          *len = o;
+          return 0;
+        }
       int conds = (type != 0) + has_major + has_minor;
       int block = conds + (d->allow ? 4 : 5);
       int at = 0;
@@ -135,15 +147,6 @@ cgroup_bpf_assemble (const struct spec_device_cgroup *rules, size_t n, struct bp
           p[o++] = INSN (BPF_JMP | BPF_JEQ | BPF_K, R1, 0, 2, 0);
           p[o++] = INSN (BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 0);
           p[o++] = INSN (BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
-        }
-      /* A rule for every device and every access decides everything that
-         reaches it: earlier rules would be dead code, which the verifier
-         rejects anyway. */
-      if (conds == 0 && acc == (BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD))
-        {
-          *insns = p;
-          *len = o;
-          return 0;
         }
     }
   p[o++] = INSN (BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 0);
