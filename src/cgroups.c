@@ -664,9 +664,9 @@ cpuset_inherit (int rootfd, const char *path, size_t depth, struct cr_error *err
   static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
   for (size_t i = 0; i < ARRAY_SIZE (files); i++)
     {
-      _cleanup_free_ char *cur = NULL, *val = NULL;
-      if (cgroup_read_at (cfd, files[i], &cur, NULL) < 0 || *cur)
-        continue;
+      /* The child was just created, so it is empty (or already a copy when
+         the parent sets cgroup.clone_children): no need to read it. */
+      _cleanup_free_ char *val = NULL;
       if (cgroup_read_at (pfd, files[i], &val, NULL) < 0 || *val == '\0')
         continue;
       int r = cgroup_write_at (cfd, files[i], val, err);
