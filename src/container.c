@@ -1,1 +1,677 @@
+/* The runtime side of the lifecycle. create clones the init with its new
+   namespaces and drives it through a SOCK_SEQPACKET sync socket; start opens
+   exec.fifo, which lets the blocked init exec the user's program. */
 #include "config.h"
+#include "container.h"
+#include "capabilities.h"
+#include "cgroups.h"
+#include "config_file.h"
+#include "hooks.h"
+#include "log.h"
+#include "namespaces.h"
+#include "process.h"
+#include "profile.h"
+#include "seccomp.h"
+#include "state_json.h"
+#include "terminal.h"
+#include "utils.h"
+#include "workspace.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+const char *
+container_cgroup_root (void)
+{
+  const char *r = getenv ("CELLRUN_CGROUP_ROOT");
+  return r && *r ? r : "/sys/fs/cgroup";
+}
+
+char *
+container_state_to_json (const struct container_state *st, enum container_status status)
+{
+  bool live = status == STATUS_CREATED || status == STATUS_RUNNING || status == STATUS_PAUSED;
+  struct oci_state os = { .id = st->id, .status = container_status_name (status), .pid = live ? st->pid : 0,
+                          .bundle = st->bundle, .annotations = st->annotations,
+                          .annotations_len = st->annotations_len, .created = st->created, .owner = st->owner,
+                          .profile = st->profile ? st->profile : "none" };
+  return oci_state_to_json (&os, true);
+}
+
+/* Everything a create may have made, undone in reverse when it fails. */
+struct create_undo
+{
+  const char *root;
+  const char *id;
+  pid_t child;
+  struct cgroup_manager *cgroup;
+  char *workspace_tmpfs;
+  bool state_dir;
+};
+
+static void
+create_undo_run (struct create_undo *u)
+{
+  struct cr_error ignored = { 0 };
+  if (u->child > 0)
+    {
+      kill (u->child, SIGKILL);
+      while (waitpid (u->child, NULL, 0) < 0 && errno == EINTR)
+        ;
+    }
+  if (u->cgroup)
+    {
+      cgroup_destroy (u->cgroup, &ignored);
+      cgroup_manager_free (u->cgroup);
+      u->cgroup = NULL;
+    }
+  if (u->workspace_tmpfs)
+    umount2 (u->workspace_tmpfs, MNT_DETACH);
+  if (u->state_dir)
+    state_remove_dir (u->root, u->id, &ignored);
+}
+
+static char *
+owner_name (void)
+{
+  struct passwd *pw = getpwuid (geteuid ());
+  return xstrdup (pw ? pw->pw_name : "");
+}
+
+static int
+resolve_rootfs (const struct spec *spec, const char *bundle, char **out, struct cr_error *err)
+{
+  if (spec->root == NULL || spec->root->path == NULL)
+    return cr_fail (err, 0, "root.path: missing required field");
+  _cleanup_free_ char *joined = NULL;
+  if (spec->root->path[0] == '/')
+    joined = xstrdup (spec->root->path);
+  else
+    xasprintf (&joined, "%s/%s", bundle, spec->root->path);
+  char *real = realpath (joined, NULL);
+  if (real == NULL)
+    return cr_fail (err, errno, "rootfs %s", joined);
+  struct stat st;
+  if (stat (real, &st) < 0 || !S_ISDIR (st.st_mode))
+    {
+      free (real);
+      return cr_fail (err, ENOTDIR, "rootfs %s", joined);
+    }
+  *out = real;
+  return 0;
+}
+
+/* Overlay workspaces keep upper/work in the private state dir; a max-bytes
+   cap is a tmpfs of that size holding both. */
+static int
+prepare_workspace (const struct profile_result *pr, struct create_undo *undo, struct cr_error *err)
+{
+  if (!pr->workspace.present)
+    return 0;
+  int r = workspace_prepare_host_path (&pr->workspace, err);
+  if (r < 0)
+    return r;
+  if (pr->workspace_dir == NULL)
+    return 0;
+  if (mkdir (pr->workspace_dir, 0700) < 0 && errno != EEXIST)
+    return cr_fail (err, errno, "mkdir %s", pr->workspace_dir);
+  if (pr->workspace.max_bytes)
+    {
+      _cleanup_free_ char *opts = NULL;
+      xasprintf (&opts, "size=%llu,mode=0700", pr->workspace.max_bytes);
+      if (mount ("cellrun-workspace", pr->workspace_dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+        return cr_fail (err, errno, "mount size-capped workspace tmpfs on %s", pr->workspace_dir);
+      undo->workspace_tmpfs = pr->workspace_dir;
+    }
+  if (mkdir (pr->upper_dir, 0755) < 0 && errno != EEXIST)
+    return cr_fail (err, errno, "mkdir %s", pr->upper_dir);
+  if (mkdir (pr->work_dir, 0700) < 0 && errno != EEXIST)
+    return cr_fail (err, errno, "mkdir %s", pr->work_dir);
+  return 0;
+}
+
+/* The standard /dev nodes and linux.devices must stay usable whatever the
+   bundle's device rules say: their allow rules go after the bundle's. */
+static void
+allow_default_devices (struct spec *spec)
+{
+  static const struct { char type; int64_t major, minor; } defaults[] = {
+    { 'c', 1, 3 }, { 'c', 1, 5 }, { 'c', 1, 7 }, { 'c', 1, 8 }, { 'c', 1, 9 },
+    { 'c', 5, 0 }, { 'c', 5, 1 }, { 'c', 5, 2 }, { 'c', 136, -1 },
+  };
+  if (spec->linux == NULL || spec->linux->resources == NULL || spec->linux->resources->devices_len == 0)
+    return;
+  struct spec_resources *r = spec->linux->resources;
+  size_t extra = ARRAY_SIZE (defaults) + spec->linux->devices_len;
+  r->devices = xrealloc (r->devices, (r->devices_len + extra) * sizeof *r->devices);
+  for (size_t i = 0; i < extra; i++)
+    {
+      struct spec_device_cgroup *d = &r->devices[r->devices_len++];
+      memset (d, 0, sizeof *d);
+      d->allow = true;
+      d->access = xstrdup ("rwm");
+      if (i < ARRAY_SIZE (defaults))
+        {
+          char t[2] = { defaults[i].type, 0 };
+          d->type = xstrdup (t);
+          d->has_major = true;
+          d->major = defaults[i].major;
+          d->has_minor = defaults[i].minor >= 0;
+          d->minor = defaults[i].minor;
+        }
+      else
+        {
+          const struct spec_device *dev = &spec->linux->devices[i - ARRAY_SIZE (defaults)];
+          d->type = xstrdup (dev->type);
+          d->has_major = dev->has_major;
+          d->major = dev->major;
+          d->has_minor = dev->has_minor;
+          d->minor = dev->minor;
+        }
+    }
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, struct cr_error *err)
+{
+  char buf[32];
+  int n = snprintf (buf, sizeof buf, "%d", (int) pid);
+  return write_file_atomic (path, buf, n, 0644, err);
+}
+
+/* The runtime's half of the init handshake, up to SYNC_CREATED. */
+static int
+drive_init (const struct create_options *o, const struct spec *spec, struct ns_plan *ns, int sync_fd, pid_t child,
+            struct cgroup_manager *cg, const char *state_json, struct cr_error *err)
+{
+  int r;
+  if (ns->new_user && (r = ns_write_id_maps (child, spec, err)) < 0)
+    return r;
+  if (cg && (r = cgroup_enter (cg, child, err)) < 0)
+    return r;
+  if (sync_send (sync_fd, SYNC_GO, child, NULL) < 0)
+    return cr_fail (err, EPIPE, "start container init");
+  for (;;)
+    {
+      struct sync_msg m;
+      int passed = -1;
+      if (sync_recv (sync_fd, &m, &passed) < 0)
+        return cr_fail (err, EPIPE, "container init exited during setup");
+      switch (m.type)
+        {
+        case SYNC_ERROR:
+          err->code = m.code;
+          memcpy (err->msg, m.msg, sizeof err->msg);
+          return -1;
+        case SYNC_HOOKS_REQUEST:
+          if (spec->hooks)
+            {
+              if (hooks_run (spec->hooks->prestart, spec->hooks->prestart_len, "prestart", state_json, err) < 0
+                  || hooks_run (spec->hooks->create_runtime, spec->hooks->create_runtime_len, "createRuntime",
+                                state_json, err) < 0)
+                return -1;
+            }
+          sync_send (sync_fd, SYNC_HOOKS_DONE, 0, NULL);
+          break;
+        case SYNC_TERMINAL:
+          if (o->terminal_master)
+            *o->terminal_master = passed;
+          else if (passed >= 0)
+            close (passed);
+          break;
+        case SYNC_CREATED:
+          return 0;
+        default:
+          return cr_fail (err, EPROTO, "unexpected message from container init");
+        }
+    }
+}
+
+static int
+build_seccomp (const struct spec *spec, scmp_filter_ctx *bundle, scmp_filter_ctx *profile, struct cr_error *err)
+{
+  *bundle = *profile = NULL;
+  if (spec->linux && spec->linux->seccomp && seccomp_filter_build (spec->linux->seccomp, bundle, err) < 0)
+    return -1;
+  if (spec->linux && spec->linux->profile_seccomp
+      && seccomp_filter_build (spec->linux->profile_seccomp, profile, err) < 0)
+    {
+      if (*bundle)
+        seccomp_release (*bundle);
+      *bundle = NULL;
+      return cr_wrap (err, "profile seccomp filter");
+    }
+  return 0;
+}
+
+static int
+create_in_state_dir (const struct create_options *o, int dirfd, struct create_undo *undo, pid_t *pid_out,
+                     struct cr_error *err)
+{
+  int r;
+  _cleanup_free_ char *bundle = realpath (o->bundle ? o->bundle : ".", NULL);
+  if (bundle == NULL)
+    return cr_fail (err, errno, "bundle %s", o->bundle ? o->bundle : ".");
+  _cleanup_free_ char *config_path = NULL;
+  xasprintf (&config_path, "%s/config.json", bundle);
+  struct spec *loaded = spec_parse_file (config_path, err);
+  if (loaded == NULL)
+    return -1;
+  _cleanup_free_ char *state_dir = NULL;
+  xasprintf (&state_dir, "%s/%s", o->root, o->id);
+
+  /* The profile layer turns the bundle into the spec that actually runs. */
+  struct spec *spec = loaded;
+  struct profile_result pr = { 0 };
+  if (o->profile)
+    {
+      struct profile_request req = *o->profile;
+      req.state_dir = state_dir;
+      r = profile_apply (loaded, &req, o->config, o->caller_env, &spec, &pr, err);
+      spec_free (loaded);
+      if (r < 0)
+        return r;
+    }
+  struct container_state st = { .id = (char *) o->id, .bundle = bundle, .created = state_now_rfc3339 (),
+                                .owner = owner_name (), .cgroup_root = (char *) container_cgroup_root (),
+                                .profile = pr.profile ? pr.profile : (char *) "none", .env_policy = pr.env_policy,
+                                .workspace_upper = pr.upper_dir,
+                                .workspace_lower = pr.upper_dir ? pr.workspace.host_path : NULL,
+                                .workspace_tmpfs = pr.workspace.max_bytes > 0 && pr.upper_dir,
+                                .annotations = spec->annotations, .annotations_len = spec->annotations_len };
+  _cleanup_free_ char *rootfs = NULL;
+  _cleanup_free_ char *cgroup_path = NULL;
+  _cleanup_free_ char *state_json = NULL;
+  struct ns_plan ns = { 0 };
+  scmp_filter_ctx sc_bundle = NULL, sc_profile = NULL;
+  int sync[2] = { -1, -1 };
+  int console_fd = -1;
+  _cleanup_close_ int state_path_fd = -1;
+  pid_t child = -1;
+
+  if (spec->process == NULL)
+    r = cr_fail (err, 0, "process: missing required field");
+  else if ((r = process_validate (spec->process, err)) < 0)
+    ;
+  else if (spec->process->terminal && o->console_socket == NULL && o->terminal_master == NULL)
+    r = cr_fail (err, 0, "process.terminal is true: a --console-socket is required when cellrun does not stay attached");
+  if (r < 0)
+    goto out;
+  if ((r = resolve_rootfs (spec, bundle, &rootfs, err)) < 0)
+    goto out;
+  st.rootfs = rootfs;
+  if ((r = ns_plan_build (spec, &ns, err)) < 0)
+    goto out;
+  if ((r = prepare_workspace (&pr, undo, err)) < 0)
+    goto out;
+  if (mkfifoat (dirfd, STATE_FIFO, 0600) < 0)
+    {
+      r = cr_fail (err, errno, "create %s", STATE_FIFO);
+      goto out;
+    }
+  /* The effective spec is what exec and delete read later. */
+  {
+    _cleanup_free_ char *json = spec_to_json (spec, err);
+    if (json == NULL || write_file_at (dirfd, STATE_CONFIG_FILE, json, strlen (json), err) < 0)
+      {
+        r = -1;
+        goto out;
+      }
+  }
+  r = cgroup_resolve_path (spec->linux ? spec->linux->cgroups_path : NULL, o->id, o->systemd_cgroup, &cgroup_path, err);
+  if (r < 0)
+    goto out;
+  st.cgroup_path = cgroup_path;
+  allow_default_devices (spec);
+  r = cgroup_create (st.cgroup_root, cgroup_path, spec->linux ? spec->linux->resources : NULL, &undo->cgroup, err);
+  if (r < 0)
+    goto out;
+  if ((r = build_seccomp (spec, &sc_bundle, &sc_profile, err)) < 0)
+    goto out;
+  if (o->console_socket && (r = terminal_connect (o->console_socket, &console_fd, err)) < 0)
+    goto out;
+  state_path_fd = openat (dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
+    {
+      r = cr_fail (err, errno, "socketpair");
+      goto out;
+    }
+  {
+    struct oci_state os = { .oci_version = spec->oci_version, .id = o->id, .status = "creating", .bundle = bundle,
+                            .annotations = spec->annotations, .annotations_len = spec->annotations_len };
+    state_json = oci_state_to_json (&os, false);
+  }
+  if ((r = ns_prepare_parent (spec, &ns, err)) < 0)
+    goto out;
+
+  child = syscall (SYS_clone, (unsigned long) ns.new_flags | SIGCHLD, NULL, NULL, NULL, 0);
+  if (child < 0)
+    {
+      r = cr_fail (err, errno, "clone container init");
+      goto out;
+    }
+  if (child == 0)
+    {
+      close (sync[0]);
+      /* The state dir lock belongs to this create; the init must not keep it. */
+      close (dirfd);
+      struct init_args a = { .opts = o, .spec = spec, .rootfs = rootfs, .sync_fd = sync[1],
+                             .state_dirfd = state_path_fd, .console_fd = console_fd, .ns = &ns,
+                             .seccomp_bundle = sc_bundle, .seccomp_profile = sc_profile,
+                             .cgroup_path = cgroup_path, .state_json_creating = state_json };
+      container_init (&a);
+    }
+  undo->child = child;
+  close (sync[1]);
+  sync[1] = -1;
+  r = drive_init (o, spec, &ns, sync[0], child, undo->cgroup, state_json, err);
+  if (r < 0)
+    goto out;
+  st.pid = child;
+  state_pid_start_time (child, &st.pid_start_time);
+  if ((r = state_save (dirfd, &st, err)) < 0)
+    goto out;
+  if (o->pid_file && (r = write_pid_file (o->pid_file, child, err)) < 0)
+    goto out;
+  *pid_out = child;
+  undo->child = -1;
+out:
+  if (sync[0] >= 0)
+    close (sync[0]);
+  if (sync[1] >= 0)
+    close (sync[1]);
+  if (console_fd >= 0)
+    close (console_fd);
+  if (sc_bundle)
+    seccomp_release (sc_bundle);
+  if (sc_profile)
+    seccomp_release (sc_profile);
+  ns_plan_close (&ns);
+  free (st.created);
+  free (st.owner);
+  profile_result_clear (&pr);
+  spec_free (spec);
+  return r;
+}
+
+int
+container_create (const struct create_options *o, pid_t *pid, struct cr_error *err)
+{
+  int dirfd = -1;
+  int r = state_create_dir (o->root, o->id, &dirfd, err);
+  if (r < 0)
+    return r;
+  struct create_undo undo = { .root = o->root, .id = o->id, .child = -1, .state_dir = true };
+  r = create_in_state_dir (o, dirfd, &undo, pid, err);
+  if (r < 0)
+    create_undo_run (&undo);
+  else if (undo.cgroup)
+    cgroup_manager_free (undo.cgroup);
+  close (dirfd);
+  return r;
+}
+
+int
+container_load (const char *root, const char *id, struct container_state **st, enum container_status *status,
+                struct cr_error *err)
+{
+  _cleanup_close_ int dirfd = -1;
+  int r = state_open_dir (root, id, false, &dirfd, err);
+  if (r < 0)
+    return r;
+  if ((r = state_load (dirfd, id, st, err)) < 0)
+    return r;
+  if ((r = state_status (dirfd, *st, status, err)) < 0)
+    {
+      state_free (*st);
+      *st = NULL;
+    }
+  return r;
+}
+
+int
+container_state_json (const char *root, const char *id, char **json, struct cr_error *err)
+{
+  struct container_state *st = NULL;
+  enum container_status status;
+  int r = container_load (root, id, &st, &status, err);
+  if (r < 0)
+    return r;
+  *json = container_state_to_json (st, status);
+  state_free (st);
+  return 0;
+}
+
+/* Wait until PID exits or the fifo becomes readable, without polling. */
+static int
+wait_fifo_or_exit (int fifo, pid_t pid, struct cr_error *err)
+{
+  _cleanup_close_ int pidfd = syscall (SYS_pidfd_open, pid, 0);
+  struct pollfd p[2] = { { .fd = fifo, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+  for (;;)
+    {
+      int n = poll (p, pidfd >= 0 ? 2 : 1, -1);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return cr_fail (err, errno, "wait for container init");
+      if (p[0].revents & POLLIN)
+        return 0;
+      if (p[1].revents & POLLIN || p[0].revents & POLLHUP)
+        return cr_fail (err, ESRCH, "container init exited before start");
+    }
+}
+
+int
+container_start (const char *root, const char *id, struct cr_error *err)
+{
+  _cleanup_close_ int dirfd = -1;
+  int r = state_open_dir (root, id, true, &dirfd, err);
+  if (r < 0)
+    return r;
+  struct container_state *st = NULL;
+  if ((r = state_load (dirfd, id, &st, err)) < 0)
+    return r;
+  enum container_status status;
+  if ((r = state_status (dirfd, st, &status, err)) < 0)
+    goto out;
+  if (status != STATUS_CREATED)
+    {
+      r = cr_fail (err, 0, "start %s: container is %s, not created", id, container_status_name (status));
+      goto out;
+    }
+  {
+    _cleanup_close_ int fifo = openat (dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fifo < 0)
+      {
+        r = cr_fail (err, errno, "open %s of %s", STATE_FIFO, id);
+        goto out;
+      }
+    if ((r = wait_fifo_or_exit (fifo, st->pid, err)) < 0)
+      goto out;
+    char c;
+    if (read (fifo, &c, 1) != 1)
+      {
+        r = cr_fail (err, EIO, "start %s: container init did not respond", id);
+        goto out;
+      }
+  }
+  unlinkat (dirfd, STATE_FIFO, 0);
+  {
+    struct spec *spec = NULL;
+    if (state_load_spec (dirfd, &spec, err) == 0 && spec->hooks && spec->hooks->poststart_len)
+      {
+        _cleanup_free_ char *json = container_state_to_json (st, STATUS_RUNNING);
+        struct cr_error herr = { 0 };
+        if (hooks_run (spec->hooks->poststart, spec->hooks->poststart_len, "poststart", json, &herr) < 0)
+          log_warning ("%s", herr.msg);
+      }
+    spec_free (spec);
+  }
+out:
+  state_free (st);
+  return r;
+}
+
+static int
+signal_init (const struct container_state *st, int sig, struct cr_error *err)
+{
+  int pidfd = syscall (SYS_pidfd_open, st->pid, 0);
+  if (pidfd < 0)
+    return cr_fail (err, errno == ESRCH ? ESRCH : errno, "kill %s", st->id);
+  /* The pidfd pins the process: re-check the start time so a recycled pid is never signalled. */
+  if (!state_pid_alive (st->pid, st->pid_start_time))
+    {
+      close (pidfd);
+      return cr_fail (err, 0, "kill %s: container is not running", st->id);
+    }
+  int r = syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+  int e = errno;
+  close (pidfd);
+  if (r < 0)
+    return cr_fail (err, e, "kill %s", st->id);
+  return 0;
+}
+
+int
+container_kill (const char *root, const char *id, int sig, bool all, struct cr_error *err)
+{
+  _cleanup_close_ int dirfd = -1;
+  int r = state_open_dir (root, id, false, &dirfd, err);
+  if (r < 0)
+    return r;
+  struct container_state *st = NULL;
+  if ((r = state_load (dirfd, id, &st, err)) < 0)
+    return r;
+  enum container_status status;
+  state_status (dirfd, st, &status, err);
+  if (status == STATUS_STOPPED && !all)
+    r = cr_fail (err, 0, "kill %s: container is not running", id);
+  else if (all && st->cgroup_path)
+    {
+      struct cgroup_manager *m = NULL;
+      if ((r = cgroup_open (st->cgroup_root, st->cgroup_path, &m, err)) == 0)
+        {
+          r = cgroup_kill_all (m, sig, err);
+          cgroup_manager_free (m);
+        }
+    }
+  else
+    r = signal_init (st, sig, err);
+  state_free (st);
+  return r;
+}
+
+static int
+wait_pid_gone (pid_t pid, unsigned long long start, int timeout_ms)
+{
+  if (!state_pid_alive (pid, start))
+    return 0;
+  _cleanup_close_ int pidfd = syscall (SYS_pidfd_open, pid, 0);
+  if (pidfd < 0)
+    return 0;
+  struct pollfd p = { .fd = pidfd, .events = POLLIN };
+  while (poll (&p, 1, timeout_ms) < 0 && errno == EINTR)
+    ;
+  return state_pid_alive (pid, start) ? -ETIMEDOUT : 0;
+}
+
+int
+container_delete (const char *root, const char *id, bool force, bool keep_workspace, struct cr_error *err)
+{
+  _cleanup_close_ int dirfd = -1;
+  int r = state_open_dir (root, id, true, &dirfd, err);
+  if (r < 0)
+    return r;
+  struct container_state *st = NULL;
+  if ((r = state_load (dirfd, id, &st, err)) < 0)
+    {
+      /* A state dir without state is the leftover of an interrupted create. */
+      if (err->code != ENOENT)
+        return r;
+      return state_remove_dir (root, id, err);
+    }
+  enum container_status status;
+  state_status (dirfd, st, &status, err);
+  struct cgroup_manager *cg = NULL;
+  if (st->cgroup_path)
+    cgroup_open (st->cgroup_root, st->cgroup_path, &cg, err);
+  if (status != STATUS_STOPPED && status != STATUS_CREATED && !force)
+    {
+      r = cr_fail (err, 0, "delete %s: container is %s: stop it first or use --force", id, container_status_name (status));
+      goto out;
+    }
+  if (status != STATUS_STOPPED)
+    {
+      struct cr_error kerr = { 0 };
+      if (cg)
+        {
+          if (status == STATUS_PAUSED)
+            cgroup_freeze (cg, false, &kerr);
+          cgroup_kill_all (cg, SIGKILL, &kerr);
+        }
+      signal_init (st, SIGKILL, &kerr);
+      if (wait_pid_gone (st->pid, st->pid_start_time, 5000) < 0)
+        {
+          r = cr_fail (err, ETIMEDOUT, "delete %s: container init did not exit", id);
+          goto out;
+        }
+    }
+  if (cg && (r = cgroup_destroy (cg, err)) < 0)
+    goto out;
+  {
+    struct spec *spec = NULL;
+    struct cr_error herr = { 0 };
+    if (state_load_spec (dirfd, &spec, &herr) == 0 && spec->hooks && spec->hooks->poststop_len)
+      {
+        _cleanup_free_ char *json = container_state_to_json (st, STATUS_STOPPED);
+        if (hooks_run (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", json, &herr) < 0)
+          log_warning ("%s", herr.msg);
+      }
+    spec_free (spec);
+  }
+  if (st->workspace_upper)
+    {
+      _cleanup_free_ char *ws = NULL;
+      xasprintf (&ws, "%s/%s/workspace", root, id);
+      if (keep_workspace)
+        {
+          /* The upper layer outlives the container: move it next to the state root. */
+          _cleanup_free_ char *kept = NULL;
+          xasprintf (&kept, "%s/.kept-workspaces", root);
+          mkdir (kept, 0700);
+          free (kept);
+          xasprintf (&kept, "%s/.kept-workspaces/%s-upper", root, id);
+          rm_rf_at (AT_FDCWD, kept, err);
+          if (st->workspace_tmpfs)
+            {
+              r = cr_fail (err, 0, "delete %s: --keep-workspace with a size-capped (tmpfs) workspace is not supported", id);
+              goto out;
+            }
+          if (rename (st->workspace_upper, kept) < 0)
+            {
+              r = cr_fail (err, errno, "keep workspace %s", st->workspace_upper);
+              goto out;
+            }
+          printf ("%s\n", kept);
+        }
+      if (st->workspace_tmpfs)
+        umount2 (ws, MNT_DETACH);
+    }
+  r = state_remove_dir (root, id, err);
+out:
+  if (cg)
+    cgroup_manager_free (cg);
+  state_free (st);
+  return r;
+}

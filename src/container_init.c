@@ -1,1 +1,186 @@
+/* The container's init before it becomes the user's program: namespaces,
+   rootfs, hooks in the container, then it waits on exec.fifo for `start`. */
 #include "config.h"
+#include "container.h"
+#include "hooks.h"
+#include "log.h"
+#include "mounts.h"
+#include "namespaces.h"
+#include "netlink.h"
+#include "process.h"
+#include "rootfs.h"
+#include "state_json.h"
+#include "terminal.h"
+#include "utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <linux/keyctl.h>
+
+int
+sync_send (int fd, int type, pid_t pid, const struct cr_error *e)
+{
+  struct sync_msg m = { .type = type, .pid = pid };
+  if (e)
+    {
+      m.code = e->code;
+      memcpy (m.msg, e->msg, sizeof m.msg);
+    }
+  ssize_t n;
+  do
+    n = send (fd, &m, sizeof m, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  return n == sizeof m ? 0 : -1;
+}
+
+int
+sync_recv (int fd, struct sync_msg *m, int *passed_fd)
+{
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { .iov_base = m, .iov_len = sizeof *m };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  ssize_t n;
+  do
+    n = recvmsg (fd, &mh, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n != sizeof *m)
+    return -1;
+  struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
+  if (passed_fd && c && c->cmsg_type == SCM_RIGHTS)
+    memcpy (passed_fd, CMSG_DATA (c), sizeof (int));
+  return 0;
+}
+
+static __attribute__ ((noreturn)) void
+init_fail (int sync_fd, struct cr_error *err)
+{
+  sync_send (sync_fd, SYNC_ERROR, 0, err);
+  _exit (1);
+}
+
+static int
+expect (int sync_fd, int type, struct sync_msg *m, struct cr_error *err)
+{
+  if (sync_recv (sync_fd, m, NULL) < 0 || m->type != type)
+    return cr_fail (err, EPIPE, "waiting for the runtime");
+  return 0;
+}
+
+static int
+set_names (const struct spec *spec, struct cr_error *err)
+{
+  if (spec->hostname && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
+    return cr_fail (err, errno, "set hostname %s", spec->hostname);
+  if (spec->domainname && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
+    return cr_fail (err, errno, "set domainname %s", spec->domainname);
+  return 0;
+}
+
+void
+container_init (struct init_args *a)
+{
+  struct cr_error err = { 0 };
+  const struct spec *spec = a->spec;
+  int fd = a->sync_fd;
+  struct sync_msg m;
+  int rootfd = -1;
+
+  /* The runtime's setup must not be readable or ptrace-able from inside. */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (expect (fd, SYNC_GO, &m, &err) < 0)
+    init_fail (fd, &err);
+  pid_t host_pid = m.pid;
+
+  if (a->ns->new_user && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    {
+      cr_fail (&err, errno, "become root in the user namespace");
+      init_fail (fd, &err);
+    }
+  if (ns_join_child (a->ns, &err) < 0)
+    init_fail (fd, &err);
+  /* Now inside its cgroup: a new cgroup namespace is rooted there. */
+  if (a->ns->new_cgroup && unshare (CLONE_NEWCGROUP) < 0)
+    {
+      cr_fail (&err, errno, "create cgroup namespace");
+      init_fail (fd, &err);
+    }
+  if (!a->opts->no_new_keyring)
+    syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, a->opts->id);
+  if (set_names (spec, &err) < 0)
+    init_fail (fd, &err);
+  if (a->ns->new_net && netlink_loopback_up (&err) < 0)
+    init_fail (fd, &err);
+
+  if (rootfs_prepare (spec, a->rootfs, &rootfd, &err) < 0)
+    init_fail (fd, &err);
+  struct mount_context mctx = { .rootfd = rootfd, .rootfs = a->rootfs, .cgroup_root = container_cgroup_root (),
+                                .cgroup_path = a->cgroup_path, .new_cgroupns = a->ns->new_cgroup,
+                                .new_netns = a->ns->new_net, .in_userns = a->ns->new_user };
+  if (rootfs_mount_all (spec, &mctx, &err) < 0)
+    init_fail (fd, &err);
+
+  /* prestart/createRuntime hooks run in the runtime's namespaces, now. */
+  sync_send (fd, SYNC_HOOKS_REQUEST, 0, NULL);
+  if (expect (fd, SYNC_HOOKS_DONE, &m, &err) < 0)
+    init_fail (fd, &err);
+  if (spec->hooks && spec->hooks->create_container_len
+      && hooks_run (spec->hooks->create_container, spec->hooks->create_container_len, "createContainer",
+                    a->state_json_creating, &err) < 0)
+    init_fail (fd, &err);
+
+  if (rootfs_apply_sysctl (spec, rootfd, &err) < 0 || rootfs_finalize (spec, rootfd, &err) < 0)
+    init_fail (fd, &err);
+  close (rootfd);
+  if (rootfs_switch (spec, a->rootfs, a->opts->no_pivot, &err) < 0)
+    init_fail (fd, &err);
+
+  const struct spec_process *p = spec->process;
+  if (p->terminal && terminal_setup_init (p, a->console_fd, fd, &err) < 0)
+    init_fail (fd, &err);
+  if (chdir (p->cwd) < 0)
+    {
+      cr_fail (&err, errno, "chdir %s", p->cwd);
+      init_fail (fd, &err);
+    }
+  struct process_plan plan = { .proc = p, .lx = spec->linux, .seccomp_bundle = a->seccomp_bundle,
+                               .seccomp_profile = a->seccomp_profile, .preserve_fds = a->opts->preserve_fds,
+                               .setgroups_allowed = true };
+  /* A missing program is an error of `create`, not a surprise at `start`. */
+  if (process_resolve_exe (p, &plan.exe, &err) < 0 || process_apply_early (p, spec->linux, &err) < 0)
+    init_fail (fd, &err);
+
+  sync_send (fd, SYNC_CREATED, 0, NULL);
+  close (fd);
+
+  /* Blocks until `start` opens the fifo for reading. */
+  int fifo = openat (a->state_dirfd, STATE_FIFO, O_WRONLY | O_CLOEXEC);
+  if (fifo < 0 || write (fifo, "0", 1) != 1)
+    _exit (1);
+  close (fifo);
+  close (a->state_dirfd);
+
+  if (spec->hooks && spec->hooks->start_container_len)
+    {
+      struct oci_state st = { .oci_version = spec->oci_version, .id = a->opts->id, .status = "created",
+                              .pid = host_pid, .bundle = a->opts->bundle, .annotations = spec->annotations,
+                              .annotations_len = spec->annotations_len };
+      _cleanup_free_ char *json = oci_state_to_json (&st, false);
+      if (hooks_run (spec->hooks->start_container, spec->hooks->start_container_len, "startContainer", json, &err) < 0)
+        {
+          log_error ("%s", err.msg);
+          _exit (1);
+        }
+    }
+  process_exec (&plan, &err);
+  /* stderr is the container's: the message reaches whoever reads its output. */
+  dprintf (2, "cellrun: %s\n", err.msg);
+  _exit (127);
+}

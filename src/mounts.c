@@ -1,1 +1,376 @@
 #include "config.h"
+#include "mounts.h"
+#include "log.h"
+#include "utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#ifndef MOUNT_ATTR_NOSYMFOLLOW
+#define MOUNT_ATTR_NOSYMFOLLOW 0x00200000
+#endif
+
+struct option_def
+{
+  const char *name;
+  bool clear;
+  unsigned long flag;
+  unsigned long long attr;   /* MOUNT_ATTR_* equivalent, for bind remounts */
+  unsigned long propagation;
+};
+
+static const struct option_def option_defs[] = {
+  { "defaults", false, 0, 0, 0 },
+  { "ro", false, MS_RDONLY, MOUNT_ATTR_RDONLY, 0 },
+  { "rw", true, MS_RDONLY, MOUNT_ATTR_RDONLY, 0 },
+  { "nosuid", false, MS_NOSUID, MOUNT_ATTR_NOSUID, 0 },
+  { "suid", true, MS_NOSUID, MOUNT_ATTR_NOSUID, 0 },
+  { "nodev", false, MS_NODEV, MOUNT_ATTR_NODEV, 0 },
+  { "dev", true, MS_NODEV, MOUNT_ATTR_NODEV, 0 },
+  { "noexec", false, MS_NOEXEC, MOUNT_ATTR_NOEXEC, 0 },
+  { "exec", true, MS_NOEXEC, MOUNT_ATTR_NOEXEC, 0 },
+  { "sync", false, MS_SYNCHRONOUS, 0, 0 },
+  { "async", true, MS_SYNCHRONOUS, 0, 0 },
+  { "dirsync", false, MS_DIRSYNC, 0, 0 },
+  { "remount", false, MS_REMOUNT, 0, 0 },
+  { "mand", false, MS_MANDLOCK, 0, 0 },
+  { "nomand", true, MS_MANDLOCK, 0, 0 },
+  { "atime", true, MS_NOATIME, MOUNT_ATTR_NOATIME, 0 },
+  { "noatime", false, MS_NOATIME, MOUNT_ATTR_NOATIME, 0 },
+  { "diratime", true, MS_NODIRATIME, MOUNT_ATTR_NODIRATIME, 0 },
+  { "nodiratime", false, MS_NODIRATIME, MOUNT_ATTR_NODIRATIME, 0 },
+  { "relatime", false, MS_RELATIME, MOUNT_ATTR_RELATIME, 0 },
+  { "norelatime", true, MS_RELATIME, 0, 0 },
+  { "strictatime", false, MS_STRICTATIME, MOUNT_ATTR_STRICTATIME, 0 },
+  { "nostrictatime", true, MS_STRICTATIME, 0, 0 },
+  { "lazytime", false, MS_LAZYTIME, 0, 0 },
+  { "nolazytime", true, MS_LAZYTIME, 0, 0 },
+  { "iversion", false, MS_I_VERSION, 0, 0 },
+  { "noiversion", true, MS_I_VERSION, 0, 0 },
+  { "silent", false, MS_SILENT, 0, 0 },
+  { "loud", true, MS_SILENT, 0, 0 },
+  { "nosymfollow", false, 0, MOUNT_ATTR_NOSYMFOLLOW, 0 },
+  { "symfollow", true, 0, MOUNT_ATTR_NOSYMFOLLOW, 0 },
+  { "bind", false, MS_BIND, 0, 0 },
+  { "rbind", false, MS_BIND | MS_REC, 0, 0 },
+  { "private", false, 0, 0, MS_PRIVATE },
+  { "rprivate", false, 0, 0, MS_PRIVATE | MS_REC },
+  { "shared", false, 0, 0, MS_SHARED },
+  { "rshared", false, 0, 0, MS_SHARED | MS_REC },
+  { "slave", false, 0, 0, MS_SLAVE },
+  { "rslave", false, 0, 0, MS_SLAVE | MS_REC },
+  { "unbindable", false, 0, 0, MS_UNBINDABLE },
+  { "runbindable", false, 0, 0, MS_UNBINDABLE | MS_REC },
+};
+
+int
+mount_options_parse (char *const *options, struct mount_options *out, struct cr_error *err)
+{
+  memset (out, 0, sizeof *out);
+  size_t datalen = 0;
+  for (size_t i = 0; options && options[i]; i++)
+    {
+      const char *o = options[i];
+      const struct option_def *d = NULL;
+      for (size_t k = 0; k < ARRAY_SIZE (option_defs); k++)
+        if (strcmp (option_defs[k].name, o) == 0)
+          d = &option_defs[k];
+      if (d == NULL)
+        {
+          /* Filesystem-specific (size=, mode=, lowerdir=, ...): passed as data. */
+          size_t n = strlen (o);
+          out->data = xrealloc (out->data, datalen + n + 2);
+          if (datalen)
+            out->data[datalen++] = ',';
+          memcpy (out->data + datalen, o, n + 1);
+          datalen += n;
+          continue;
+        }
+      if (d->propagation)
+        out->propagation = d->propagation;
+      if (strcmp (o, "bind") == 0 || strcmp (o, "rbind") == 0)
+        {
+          out->bind = true;
+          out->recursive |= strcmp (o, "rbind") == 0;
+          continue;
+        }
+      if (d->clear)
+        {
+          out->flags &= ~d->flag;
+          out->attr_set &= ~d->attr;
+          out->attr_clr |= d->attr;
+        }
+      else
+        {
+          out->flags |= d->flag;
+          out->attr_set |= d->attr;
+          out->attr_clr &= ~d->attr;
+        }
+    }
+  /* The atime attributes are one field in mount_setattr: clearing needs the mask. */
+  if (out->attr_set & (MOUNT_ATTR_NOATIME | MOUNT_ATTR_RELATIME | MOUNT_ATTR_STRICTATIME))
+    out->attr_clr |= MOUNT_ATTR__ATIME;
+  return 0;
+}
+
+void
+mount_options_clear (struct mount_options *o)
+{
+  free (o->data);
+  o->data = NULL;
+}
+
+int
+open_in_root (int rootfd, const char *path, int flags, struct cr_error *err)
+{
+  struct open_how how = { .flags = flags | O_CLOEXEC,
+                          .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+  int fd = syscall (SYS_openat2, rootfd, path, &how, sizeof how);
+  if (fd < 0)
+    return cr_fail (err, errno, "open %s inside the container root", path);
+  return fd;
+}
+
+int
+mkdir_in_root (int rootfd, const char *path, bool as_file, struct cr_error *err)
+{
+  /* Walk component by component. Each prefix is resolved from ROOTFD with
+     RESOLVE_IN_ROOT, so a symlink to /etc lands on <rootfs>/etc, never on the
+     host's, and ".." cannot climb out. */
+  _cleanup_free_ char *copy = xstrdup (path);
+  _cleanup_free_ char *prefix = xcalloc (1, strlen (path) + 2);
+  _cleanup_close_ int cur = open_in_root (rootfd, "/", O_PATH | O_DIRECTORY, err);
+  if (cur < 0)
+    return cur;
+  char *save = NULL;
+  char *comp = strtok_r (copy, "/", &save);
+  while (comp)
+    {
+      char *next = strtok_r (NULL, "/", &save);
+      if (strcmp (comp, ".") != 0)
+        {
+          if (strcmp (comp, "..") != 0)
+            {
+              if (next == NULL && as_file)
+                {
+                  int fd = openat (cur, comp, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+                  if (fd >= 0)
+                    close (fd);
+                }
+              else if (mkdirat (cur, comp, 0755) < 0 && errno != EEXIST)
+                return cr_fail (err, errno, "mkdir %s inside the container root", path);
+            }
+          strcat (prefix, "/");
+          strcat (prefix, comp);
+          int nfd = open_in_root (rootfd, prefix, O_PATH, err);
+          if (nfd < 0)
+            return nfd;
+          close (cur);
+          cur = nfd;
+        }
+      comp = next;
+    }
+  return TAKE_FD (cur);
+}
+
+int
+mount_setattr_fd (int fd, bool recursive, unsigned long long set, unsigned long long clr, unsigned long propagation)
+{
+  struct mount_attr attr = { .attr_set = set, .attr_clr = clr };
+  if (propagation)
+    attr.propagation = propagation & ~MS_REC;
+  if (set == 0 && clr == 0 && propagation == 0)
+    return 0;
+  if (syscall (SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
+    return -errno;
+  return 0;
+}
+
+static int
+fd_path (int fd, char buf[static 64])
+{
+  snprintf (buf, 64, "/proc/self/fd/%d", fd);
+  return 0;
+}
+
+/* cgroup mounts: a cgroup2 filesystem when the host uses one; on v1/hybrid a
+   tmpfs holding one mount per v1 hierarchy (plus "unified" on hybrid). With a
+   private cgroup namespace the kernel shows only the container's subtree. */
+static int
+mount_cgroup (const struct mount_context *ctx, const struct spec_mount *m, int target, const struct mount_options *o,
+              struct cr_error *err)
+{
+  char tpath[64];
+  fd_path (target, tpath);
+  unsigned long flags = (o->flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  const char *root = ctx->cgroup_root ? ctx->cgroup_root : "/sys/fs/cgroup";
+  _cleanup_free_ char *controllers = NULL;
+  xasprintf (&controllers, "%s/cgroup.controllers", root);
+  if (access (controllers, F_OK) == 0)
+    {
+      if (mount ("cgroup2", tpath, "cgroup2", flags | (o->flags & MS_RDONLY), NULL) < 0)
+        return cr_fail (err, errno, "mount cgroup2 on %s", m->destination);
+      return 0;
+    }
+  if (mount ("tmpfs", tpath, "tmpfs", flags, "mode=755") < 0)
+    return cr_fail (err, errno, "mount tmpfs for cgroups on %s", m->destination);
+  /* TARGET still names the directory under the new tmpfs: resolve again. */
+  _cleanup_close_ int tmpfs_fd = open_in_root (ctx->rootfd, m->destination, O_PATH | O_DIRECTORY, err);
+  if (tmpfs_fd < 0)
+    return tmpfs_fd;
+  target = tmpfs_fd;
+  fd_path (target, tpath);
+  _cleanup_fclose_ FILE *mi = fopen ("/proc/self/mountinfo", "re");
+  if (mi == NULL)
+    return cr_fail (err, errno, "open /proc/self/mountinfo");
+  _cleanup_free_ char *line = NULL;
+  size_t cap = 0;
+  size_t rootlen = strlen (root);
+  while (getline (&line, &cap, mi) > 0)
+    {
+      /* ... mountpoint ... - fstype source superopts */
+      char mp[4096], fstype[64], super[1024];
+      char *dash = strstr (line, " - ");
+      if (dash == NULL || sscanf (line, "%*s %*s %*s %*s %4095s", mp) != 1
+          || sscanf (dash + 3, "%63s %*s %1023s", fstype, super) != 2)
+        continue;
+      if (strncmp (mp, root, rootlen) != 0 || mp[rootlen] != '/')
+        continue;
+      const char *name = mp + rootlen + 1;
+      if (strchr (name, '/'))
+        continue;
+      bool v2 = strcmp (fstype, "cgroup2") == 0;
+      if (!v2 && strcmp (fstype, "cgroup") != 0)
+        continue;
+      /* The v1 mount options name the controllers: keep only those. */
+      char opts[1024] = "";
+      if (!v2)
+        {
+          char *save = NULL;
+          for (char *t = strtok_r (super, ",", &save); t; t = strtok_r (NULL, ",", &save))
+            if (strcmp (t, "rw") && strcmp (t, "ro") && strncmp (t, "release_agent", 13) && strcmp (t, "clone_children"))
+              {
+                if (opts[0])
+                  strncat (opts, ",", sizeof opts - strlen (opts) - 1);
+                strncat (opts, t, sizeof opts - strlen (opts) - 1);
+              }
+        }
+      _cleanup_close_ int sub = mkdir_in_root (target, name, false, err);
+      if (sub < 0)
+        return sub;
+      char spath[64];
+      fd_path (sub, spath);
+      if (ctx->new_cgroupns)
+        {
+          if (mount ("cgroup", spath, v2 ? "cgroup2" : "cgroup", flags, v2 ? NULL : opts) < 0)
+            return cr_fail (err, errno, "mount cgroup %s on %s/%s", name, m->destination, name);
+        }
+      else
+        {
+          /* Without a cgroup namespace, show only the container's own cgroup. */
+          _cleanup_free_ char *src = NULL;
+          xasprintf (&src, "%s/%s%s", root, name, ctx->cgroup_path ? ctx->cgroup_path : "");
+          if (mount (src, spath, NULL, MS_BIND | MS_REC, NULL) < 0)
+            return cr_fail (err, errno, "bind %s on %s/%s", src, m->destination, name);
+        }
+      if (o->flags & MS_RDONLY)
+        {
+          _cleanup_close_ int mfd = openat (target, name, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+          if (mfd >= 0)
+            mount_setattr_fd (mfd, true, MOUNT_ATTR_RDONLY, 0, 0);
+        }
+    }
+  if (o->flags & MS_RDONLY)
+    {
+      /* Re-resolve: the fd still points at the directory under the tmpfs. */
+      if (mount (NULL, tpath, NULL, MS_REMOUNT | MS_RDONLY | flags, "mode=755") < 0)
+        log_debug ("remount cgroup tmpfs read-only: %s", strerror (errno));
+    }
+  return 0;
+}
+
+int
+mounts_apply_entry (const struct mount_context *ctx, const struct spec_mount *m, struct cr_error *err)
+{
+  struct mount_options o;
+  int r = mount_options_parse (m->options, &o, err);
+  if (r < 0)
+    return r;
+  const char *type = m->type ? m->type : "";
+  bool bind = o.bind || strcmp (type, "bind") == 0;
+  bool source_is_file = false;
+  if (bind)
+    {
+      if (m->source == NULL)
+        {
+          mount_options_clear (&o);
+          return cr_fail (err, 0, "mount %s: bind mount without a source", m->destination);
+        }
+      struct stat st;
+      if (stat (m->source, &st) < 0)
+        {
+          mount_options_clear (&o);
+          return cr_fail (err, errno, "mount %s on %s: source", m->source, m->destination);
+        }
+      source_is_file = !S_ISDIR (st.st_mode);
+    }
+  _cleanup_close_ int target = mkdir_in_root (ctx->rootfd, m->destination, source_is_file, err);
+  if (target < 0)
+    {
+      mount_options_clear (&o);
+      return target;
+    }
+  char tpath[64];
+  fd_path (target, tpath);
+  if (strcmp (type, "cgroup") == 0)
+    r = mount_cgroup (ctx, m, target, &o, err);
+  else if (bind)
+    {
+      if (mount (m->source, tpath, NULL, MS_BIND | (o.recursive ? MS_REC : 0), NULL) < 0)
+        r = cr_fail (err, errno, "bind mount %s on %s", m->source, m->destination);
+      else
+        {
+          /* The attributes go on the new mount (and its submounts when rbind). */
+          _cleanup_close_ int mfd = open_in_root (ctx->rootfd, m->destination, O_PATH, err);
+          if (mfd < 0)
+            r = mfd;
+          else if ((r = mount_setattr_fd (mfd, o.recursive, o.attr_set, o.attr_clr, 0)) < 0)
+            r = cr_fail (err, -r, "set attributes of %s", m->destination);
+        }
+    }
+  else
+    {
+      const char *src = m->source ? m->source : type;
+      r = mount (src, tpath, type, o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT), o.data);
+      if (r < 0 && errno == EPERM && strcmp (type, "sysfs") == 0 && !ctx->new_netns)
+        {
+          /* sysfs cannot be mounted while sharing the host's network namespace. */
+          r = mount ("/sys", tpath, NULL, MS_BIND | MS_REC, NULL);
+          if (r == 0)
+            {
+              _cleanup_close_ int mfd = open_in_root (ctx->rootfd, m->destination, O_PATH, NULL);
+              if (mfd >= 0)
+                mount_setattr_fd (mfd, true, o.attr_set | MOUNT_ATTR_RDONLY, 0, 0);
+            }
+        }
+      if (r < 0)
+        r = cr_fail (err, errno, "mount %s on %s (type %s)", src, m->destination, type);
+    }
+  if (r == 0 && o.propagation)
+    {
+      _cleanup_close_ int mfd = open_in_root (ctx->rootfd, m->destination, O_PATH, err);
+      char mp[64];
+      if (mfd < 0)
+        r = mfd;
+      else if (fd_path (mfd, mp), mount (NULL, mp, NULL, o.propagation, NULL) < 0)
+        r = cr_fail (err, errno, "set propagation of %s", m->destination);
+    }
+  mount_options_clear (&o);
+  return r;
+}

@@ -1,0 +1,45 @@
+/* Mounting spec entries inside the container root. Every target is resolved
+   inside the root with openat2(RESOLVE_IN_ROOT), so a symlink in the image
+   can never redirect a mount onto the host. */
+#ifndef CELLRUN_MOUNTS_H
+#define CELLRUN_MOUNTS_H
+
+#include <stdbool.h>
+#include "error.h"
+#include "spec.h"
+
+struct mount_options
+{
+  unsigned long flags;        /* MS_* for mount(2) */
+  unsigned long propagation;  /* MS_PRIVATE/MS_SHARED/... (| MS_REC) or 0 */
+  unsigned long long attr_set, attr_clr;  /* MOUNT_ATTR_* for mount_setattr */
+  bool bind, recursive;
+  char *data;                 /* comma-joined filesystem-specific options */
+};
+
+int mount_options_parse (char *const *options, struct mount_options *out, struct cr_error *err);
+void mount_options_clear (struct mount_options *o);
+
+/* Open PATH (absolute or relative to ROOTFD) without leaving ROOTFD. */
+int open_in_root (int rootfd, const char *path, int flags, struct cr_error *err);
+/* Create PATH (and parents) inside ROOTFD as a directory, or an empty file
+   when AS_FILE; existing entries are kept. Returns an O_PATH fd. */
+int mkdir_in_root (int rootfd, const char *path, bool as_file, struct cr_error *err);
+
+struct mount_context
+{
+  int rootfd;                 /* O_PATH of the rootfs (before pivot) */
+  const char *rootfs;         /* its host path, for messages */
+  const char *cgroup_root;    /* host cgroup fs root, for cgroup mounts */
+  const char *cgroup_path;    /* container's cgroup path in each hierarchy */
+  bool new_cgroupns;
+  bool new_netns;
+  bool in_userns;
+};
+
+int mounts_apply_entry (const struct mount_context *ctx, const struct spec_mount *m, struct cr_error *err);
+
+/* Make FD's mount (and, when RECURSIVE, every submount) read-only etc. */
+int mount_setattr_fd (int fd, bool recursive, unsigned long long set, unsigned long long clr, unsigned long propagation);
+
+#endif

@@ -1,0 +1,35 @@
+/* Which namespaces a container gets: new ones (clone flags) and joined ones
+   (fds opened from linux.namespaces[].path before the clone). */
+#ifndef CELLRUN_NAMESPACES_H
+#define CELLRUN_NAMESPACES_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "error.h"
+#include "spec.h"
+
+#define NS_MAX 8
+
+struct ns_plan
+{
+  int new_flags;             /* CLONE_NEW* to create (CLONE_NEWCGROUP/NEWTIME handled apart) */
+  int join_fd[NS_MAX];       /* fds to setns, in join order */
+  int join_flag[NS_MAX];
+  size_t join_len;
+  bool new_user, new_cgroup, new_net, new_time, new_pid;
+  bool join_pid, join_time;  /* joined by the runtime before the clone: affect children only */
+};
+
+int ns_flag_from_type (const char *type);
+/* Open every namespace path and validate the list. */
+int ns_plan_build (const struct spec *spec, struct ns_plan *plan, struct cr_error *err);
+void ns_plan_close (struct ns_plan *plan);
+/* In the runtime before clone: join pid/time namespaces given by path, and
+   unshare a new time namespace with linux.timeOffsets (both affect only children). */
+int ns_prepare_parent (const struct spec *spec, struct ns_plan *plan, struct cr_error *err);
+/* In the container init: join the namespaces given by path (user first). */
+int ns_join_child (struct ns_plan *plan, struct cr_error *err);
+/* From the runtime: write uid_map/gid_map of PID. */
+int ns_write_id_maps (pid_t pid, const struct spec *spec, struct cr_error *err);
+
+#endif

@@ -1,1 +1,189 @@
 #include "config.h"
+#include "process.h"
+#include "capabilities.h"
+#include "seccomp.h"
+#include "utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+static const struct { const char *name; int res; } rlimit_names[] = {
+  { "RLIMIT_AS", RLIMIT_AS },         { "RLIMIT_CORE", RLIMIT_CORE },       { "RLIMIT_CPU", RLIMIT_CPU },
+  { "RLIMIT_DATA", RLIMIT_DATA },     { "RLIMIT_FSIZE", RLIMIT_FSIZE },     { "RLIMIT_LOCKS", RLIMIT_LOCKS },
+  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK }, { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE }, { "RLIMIT_NICE", RLIMIT_NICE },
+  { "RLIMIT_NOFILE", RLIMIT_NOFILE }, { "RLIMIT_NPROC", RLIMIT_NPROC },     { "RLIMIT_RSS", RLIMIT_RSS },
+  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO }, { "RLIMIT_RTTIME", RLIMIT_RTTIME },   { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+  { "RLIMIT_STACK", RLIMIT_STACK },
+};
+
+int
+process_rlimit_from_name (const char *name, int *out)
+{
+  for (size_t i = 0; i < ARRAY_SIZE (rlimit_names); i++)
+    if (strcmp (rlimit_names[i].name, name) == 0)
+      {
+        *out = rlimit_names[i].res;
+        return 0;
+      }
+  return -EINVAL;
+}
+
+int
+process_validate (const struct spec_process *p, struct cr_error *err)
+{
+  if (p->args == NULL || p->args_len == 0)
+    return cr_fail (err, 0, "process.args: must name the program to run");
+  if (p->cwd == NULL || p->cwd[0] != '/')
+    return cr_fail (err, 0, "process.cwd: must be an absolute path");
+  for (size_t i = 0; i < p->rlimits_len; i++)
+    {
+      int res;
+      if (process_rlimit_from_name (p->rlimits[i].type, &res) < 0)
+        return cr_fail (err, 0, "process.rlimits[%zu].type: unknown rlimit %s", i, p->rlimits[i].type);
+      if (p->rlimits[i].soft > p->rlimits[i].hard)
+        return cr_fail (err, 0, "process.rlimits[%zu]: soft limit above hard limit", i);
+    }
+  return caps_validate (p->capabilities, err);
+}
+
+int
+process_resolve_exe (const struct spec_process *p, char **out, struct cr_error *err)
+{
+  const char *arg0 = p->args[0];
+  struct stat st;
+  if (strchr (arg0, '/'))
+    {
+      if (stat (arg0, &st) < 0)
+        return cr_fail (err, errno, "exec %s", arg0);
+      if (!S_ISREG (st.st_mode))
+        return cr_fail (err, EACCES, "exec %s", arg0);
+      *out = xstrdup (arg0);
+      return 0;
+    }
+  const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (size_t i = 0; i < p->env_len; i++)
+    if (has_prefix (p->env[i], "PATH="))
+      path = p->env[i] + 5;
+  _cleanup_free_ char *copy = xstrdup (path);
+  char *save = NULL;
+  for (char *dir = strtok_r (copy, ":", &save); dir; dir = strtok_r (NULL, ":", &save))
+    {
+      _cleanup_free_ char *cand = NULL;
+      xasprintf (&cand, "%s/%s", *dir ? dir : ".", arg0);
+      if (stat (cand, &st) == 0 && S_ISREG (st.st_mode) && (st.st_mode & 0111))
+        {
+          *out = TAKE_PTR (cand);
+          return 0;
+        }
+    }
+  return cr_fail (err, ENOENT, "exec %s: executable file not found in $PATH", arg0);
+}
+
+int
+process_apply_early (const struct spec_process *p, const struct spec_linux *lx, struct cr_error *err)
+{
+  if (lx && lx->personality && lx->personality->domain)
+    {
+      unsigned long persona;
+      if (strcmp (lx->personality->domain, "LINUX") == 0)
+        persona = PER_LINUX;
+      else if (strcmp (lx->personality->domain, "LINUX32") == 0)
+        persona = PER_LINUX32;
+      else
+        return cr_fail (err, 0, "linux.personality.domain: unknown domain %s", lx->personality->domain);
+      if (personality (persona) < 0)
+        return cr_fail (err, errno, "set personality %s", lx->personality->domain);
+    }
+  for (size_t i = 0; i < p->rlimits_len; i++)
+    {
+      int res;
+      if (process_rlimit_from_name (p->rlimits[i].type, &res) < 0)
+        return cr_fail (err, 0, "process.rlimits[%zu].type: unknown rlimit %s", i, p->rlimits[i].type);
+      struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
+      if (setrlimit (res, &rl) < 0)
+        return cr_fail (err, errno, "set %s to %llu/%llu", p->rlimits[i].type, (unsigned long long) rl.rlim_cur,
+                        (unsigned long long) rl.rlim_max);
+    }
+  if (p->has_oom_score_adj)
+    {
+      char buf[32];
+      int n = snprintf (buf, sizeof buf, "%d", p->oom_score_adj);
+      _cleanup_close_ int fd = open ("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || write_all (fd, buf, n) < 0)
+        return cr_fail (err, errno, "set oom_score_adj %d", p->oom_score_adj);
+    }
+  if (p->user.has_umask)
+    umask (p->user.umask & 0777);
+  return 0;
+}
+
+static int
+load_filters (struct process_plan *plan, struct cr_error *err)
+{
+  int notify_fd = -1;
+  if (plan->seccomp_bundle)
+    {
+      scmp_filter_ctx ctx = TAKE_PTR (plan->seccomp_bundle);
+      if (seccomp_filter_load (ctx, plan->lx->seccomp, &notify_fd, err) < 0)
+        return -1;
+    }
+  if (plan->seccomp_profile)
+    {
+      scmp_filter_ctx ctx = TAKE_PTR (plan->seccomp_profile);
+      int ignored = -1;
+      if (seccomp_filter_load (ctx, plan->lx->profile_seccomp, &ignored, err) < 0)
+        return cr_wrap (err, "profile seccomp filter");
+    }
+  return 0;
+}
+
+int
+process_exec (struct process_plan *plan, struct cr_error *err)
+{
+  const struct spec_process *p = plan->proc;
+  const struct spec_user *u = &p->user;
+  int r;
+
+  /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the
+     process may be about to lose: load first, then drop. */
+  if (!p->no_new_privileges && (r = load_filters (plan, err)) < 0)
+    return r;
+  if ((r = caps_drop_bounding (p->capabilities, err)) < 0)
+    return r;
+  if ((r = caps_set_keep (err)) < 0)
+    return r;
+  if (plan->setgroups_allowed)
+    {
+      gid_t groups[u->additional_gids_len + 1];
+      for (size_t i = 0; i < u->additional_gids_len; i++)
+        groups[i] = u->additional_gids[i];
+      if (setgroups (u->additional_gids_len, groups) < 0)
+        return cr_fail (err, errno, "setgroups");
+    }
+  if (setresgid (u->gid, u->gid, u->gid) < 0)
+    return cr_fail (err, errno, "setgid %u", u->gid);
+  if (setresuid (u->uid, u->uid, u->uid) < 0)
+    return cr_fail (err, errno, "setuid %u", u->uid);
+  if ((r = caps_apply_final (p->capabilities, err)) < 0)
+    return r;
+  if (p->no_new_privileges)
+    {
+      if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return cr_fail (err, errno, "set no_new_privs");
+      if ((r = load_filters (plan, err)) < 0)
+        return r;
+    }
+  /* Nothing of the runtime's may reach the program: every fd past stdio and
+     the preserved ones closes on exec. */
+  cloexec_fds_from (3 + plan->preserve_fds);
+  for (int fd = 3; fd < 3 + plan->preserve_fds; fd++)
+    fcntl (fd, F_SETFD, 0);
+  execve (plan->exe, p->args, p->env ? p->env : (char *[]){ NULL });
+  return cr_fail (err, errno, "exec %s", plan->exe);
+}

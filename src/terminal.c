@@ -1,1 +1,174 @@
 #include "config.h"
+#include "terminal.h"
+#include "container.h"
+#include "utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+
+int
+terminal_send_fd (int sock, int fd, struct cr_error *err)
+{
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  memset (cbuf, 0, sizeof cbuf);
+  char name[] = "/dev/ptmx";
+  struct iovec iov = { .iov_base = name, .iov_len = sizeof name };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &fd, sizeof (int));
+  if (sendmsg (sock, &mh, MSG_NOSIGNAL) < 0)
+    return cr_fail (err, errno, "send terminal to console socket");
+  return 0;
+}
+
+static int
+send_master_over_sync (int sync_fd, int master, struct cr_error *err)
+{
+  struct sync_msg m = { .type = SYNC_TERMINAL };
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  memset (cbuf, 0, sizeof cbuf);
+  struct iovec iov = { .iov_base = &m, .iov_len = sizeof m };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &master, sizeof (int));
+  if (sendmsg (sync_fd, &mh, MSG_NOSIGNAL) < 0)
+    return cr_fail (err, errno, "send terminal to the runtime");
+  return 0;
+}
+
+int
+terminal_connect (const char *path, int *out, struct cr_error *err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  if (strlen (path) >= sizeof addr.sun_path)
+    return cr_fail (err, ENAMETOOLONG, "console socket %s", path);
+  strcpy (addr.sun_path, path);
+  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return cr_fail (err, errno, "console socket");
+  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+    {
+      int e = errno;
+      close (fd);
+      return cr_fail (err, e, "connect to console socket %s", path);
+    }
+  *out = fd;
+  return 0;
+}
+
+int
+terminal_setup_init (const struct spec_process *p, int console_fd, int sync_fd, struct cr_error *err)
+{
+  if (setsid () < 0 && errno != EPERM)
+    return cr_fail (err, errno, "setsid");
+  _cleanup_close_ int master = open ("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0)
+    master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0)
+    return cr_fail (err, errno, "open /dev/ptmx");
+  int unlock = 0;
+  if (ioctl (master, TIOCSPTLCK, &unlock) < 0)
+    return cr_fail (err, errno, "unlock pty");
+  /* TIOCGPTPEER opens the peer from the master itself: no path lookup that
+     the image could redirect. */
+  _cleanup_close_ int slave = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+  if (slave < 0)
+    return cr_fail (err, errno, "open pty peer");
+  if (p->has_console_size)
+    {
+      struct winsize ws = { .ws_row = p->console_height, .ws_col = p->console_width };
+      ioctl (slave, TIOCSWINSZ, &ws);
+    }
+  if (ioctl (slave, TIOCSCTTY, 0) < 0)
+    return cr_fail (err, errno, "set controlling terminal");
+  for (int i = 0; i < 3; i++)
+    if (dup2 (slave, i) < 0)
+      return cr_fail (err, errno, "dup pty to fd %d", i);
+  if (console_fd >= 0)
+    {
+      int r = terminal_send_fd (console_fd, master, err);
+      close (console_fd);
+      return r;
+    }
+  return send_master_over_sync (sync_fd, master, err);
+}
+
+static struct termios saved_termios;
+static bool termios_saved;
+
+static void
+copy_winsize (int master)
+{
+  struct winsize ws;
+  if (ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+    ioctl (master, TIOCSWINSZ, &ws);
+}
+
+int
+terminal_relay (int master, struct cr_error *err)
+{
+  if (isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved_termios) == 0)
+    {
+      struct termios raw = saved_termios;
+      cfmakeraw (&raw);
+      termios_saved = tcsetattr (STDIN_FILENO, TCSANOW, &raw) == 0;
+      copy_winsize (master);
+    }
+  sigset_t mask;
+  sigemptyset (&mask);
+  sigaddset (&mask, SIGWINCH);
+  sigprocmask (SIG_BLOCK, &mask, NULL);
+  int sfd = signalfd (-1, &mask, SFD_CLOEXEC);
+  struct pollfd fds[3] = { { .fd = master, .events = POLLIN }, { .fd = STDIN_FILENO, .events = POLLIN },
+                           { .fd = sfd, .events = POLLIN } };
+  char buf[8192];
+  for (;;)
+    {
+      if (poll (fds, 3, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          break;
+        }
+      if (fds[2].revents & POLLIN)
+        {
+          struct signalfd_siginfo si;
+          if (read (sfd, &si, sizeof si) > 0)
+            copy_winsize (master);
+        }
+      if (fds[1].revents & (POLLIN | POLLHUP))
+        {
+          ssize_t n = read (STDIN_FILENO, buf, sizeof buf);
+          if (n > 0)
+            write_all (master, buf, n);
+          else
+            fds[1].fd = -1;  /* stdin closed: keep relaying output */
+        }
+      if (fds[0].revents & (POLLIN | POLLHUP | POLLERR))
+        {
+          ssize_t n = read (master, buf, sizeof buf);
+          if (n <= 0)
+            break;  /* EIO: every slave fd closed, the process is gone */
+          write_all (STDOUT_FILENO, buf, n);
+        }
+    }
+  if (sfd >= 0)
+    close (sfd);
+  if (termios_saved)
+    tcsetattr (STDIN_FILENO, TCSANOW, &saved_termios);
+  return 0;
+}
