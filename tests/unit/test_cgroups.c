@@ -427,6 +427,42 @@ test_fake_v1 (void)
   rm_rf_at (AT_FDCWD, root, NULL);
 }
 
+static void
+test_fake_hybrid (void)
+{
+  char root[] = "/tmp/cellrun-cghy-XXXXXX";
+  if (mkdtemp (root) == NULL)
+    return;
+  char uni[4200], mem[4200];
+  mkdirs ("%s/unified/%s", root, "");
+  mkdirs ("%s/memory/%s", root, "");
+  snprintf (uni, sizeof uni, "%s/unified", root);
+  put (uni, "cgroup.controllers", "");
+  enum cgroup_mode mode = CGROUP_MODE_V1;
+  struct cr_error err = { 0 };
+  CHECK (cgroup_detect_mode (root, &mode, &err) == 0 && mode == CGROUP_MODE_HYBRID, "fake hybrid tree detected");
+  struct cgroup_manager *m = NULL;
+  int r = cgroup_create (root, "/h1", NULL, &m, &err);
+  snprintf (uni, sizeof uni, "%s/unified/h1", root);
+  snprintf (mem, sizeof mem, "%s/memory/h1", root);
+  CHECK (r == 0 && access (uni, F_OK) == 0 && access (mem, F_OK) == 0, "hybrid create makes v1 and unified dirs");
+  if (m)
+    {
+      put (uni, "memory.high", "");
+      put (mem, "memory.limit_in_bytes", "");
+      struct spec_kv kv = { (char *) "memory.high", (char *) "5M" };
+      struct spec_memory lim = { .has_limit = true, .limit = 1 << 20 };
+      struct spec_resources up = { .memory = &lim, .unified = &kv, .unified_len = 1 };
+      r = cgroup_update (m, &up, &err);
+      CHECK (r == 0, "hybrid update: %s", r ? err.msg : "ok");
+      CHECK_STR (get (uni, "memory.high"), "5M", "hybrid unified key goes to the unified cgroup");
+      CHECK_STR (get (mem, "memory.limit_in_bytes"), "1048576", "hybrid typed limits go to v1");
+      CHECK (cgroup_v2_dirfd (m) >= 0, "hybrid exposes the unified dirfd");
+      cgroup_manager_free (m);
+    }
+  rm_rf_at (AT_FDCWD, root, NULL);
+}
+
 /* ---- real hierarchies (root only) ---------------------------------------- */
 
 static pid_t
@@ -714,6 +750,7 @@ main (void)
   test_logic ();
   test_fake_v2 ();
   test_fake_v1 ();
+  test_fake_hybrid ();
   test_real ();
   cleanup_real ();
   return UNIT_DONE ();
