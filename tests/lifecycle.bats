@@ -24,7 +24,9 @@ waiter () {
   done
   run "$CELLRUN" help create
   [ "$status" -eq 0 ]
-  assert_contains "$output" "--bundle"
+  assert_contains "$output" "create"
+  assert_contains "$output" "-b"
+  assert_contains "$output" "--pid-file"
 }
 
 @test "spec writes a valid config.json and refuses to overwrite it" {
