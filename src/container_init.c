@@ -157,6 +157,8 @@ container_init (struct init_args *a)
   if (process_resolve_exe (p, &plan.exe, &err) < 0 || process_apply_early (p, spec->linux, &err) < 0)
     init_fail (fd, &err);
 
+  /* Setup is done: from here the init outlives the create process. */
+  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   sync_send (fd, SYNC_CREATED, 0, NULL);
   close (fd);
 

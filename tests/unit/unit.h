@@ -9,8 +9,9 @@ static int unit_count, unit_failed;
 
 #define CHECK(cond, ...)                                                 \
   do {                                                                   \
+    int _c = (cond) ? 1 : 0;                                             \
     unit_count++;                                                        \
-    if (cond)                                                            \
+    if (_c)                                                            \
       printf ("ok %d - ", unit_count);                                   \
     else                                                                 \
       {                                                                  \
@@ -19,7 +20,7 @@ static int unit_count, unit_failed;
       }                                                                  \
     printf (__VA_ARGS__);                                                \
     printf ("\n");                                                       \
-    if (!(cond))                                                         \
+    if (!_c)                                                             \
       printf ("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);    \
   } while (0)
 
