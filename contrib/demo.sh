@@ -60,13 +60,13 @@ json.dump(cfg, open(path, "w"), indent=2)
 PY
 
 flags=()
-if "$top/cellrun" run --help 2>&1 | grep -q -- '--profile'; then
+if "$top/cellrun" --help 2>&1 | grep -q -- '--profile'; then
   flags=(--profile strict)
   echo "== running under the strict profile"
 else
   echo "== running (this build has no --profile yet)"
 fi
 rc=0
-"$top/cellrun" --root "$root" run "${flags[@]}" --bundle "$bundle" "$id" < /dev/null || rc=$?
+"$top/cellrun" --root "$root" "${flags[@]}" run --bundle "$bundle" "$id" < /dev/null || rc=$?
 echo "== done: the container exited with status $rc"
 exit $rc
