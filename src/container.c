@@ -340,7 +340,24 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
     goto out;
   if (o->console_socket && (r = terminal_connect (o->console_socket, &console_fd, err)) < 0)
     goto out;
-  state_path_fd = openat (dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  state_path_fd = openat (dirfd, STATE_FIFO, O_PATH | O_CLOEXEC);
+  if (ns.new_user)
+    {
+      /* The init opens the fifo as root of its user namespace. */
+      uid_t host_root = 0;
+      gid_t host_group = 0;
+      for (size_t i = 0; i < spec->linux->uid_mappings_len; i++)
+        if (spec->linux->uid_mappings[i].container_id == 0)
+          host_root = spec->linux->uid_mappings[i].host_id;
+      for (size_t i = 0; i < spec->linux->gid_mappings_len; i++)
+        if (spec->linux->gid_mappings[i].container_id == 0)
+          host_group = spec->linux->gid_mappings[i].host_id;
+      if (fchownat (dirfd, STATE_FIFO, host_root, host_group, 0) < 0)
+        {
+          r = cr_fail (err, errno, "chown %s", STATE_FIFO);
+          goto out;
+        }
+    }
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
     {
       r = cr_fail (err, errno, "socketpair");
@@ -366,7 +383,7 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
       /* The state dir lock belongs to this create; the init must not keep it. */
       close (dirfd);
       struct init_args a = { .opts = o, .spec = spec, .rootfs = rootfs, .sync_fd = sync[1],
-                             .state_dirfd = state_path_fd, .console_fd = console_fd, .ns = &ns,
+                             .fifo_fd = state_path_fd, .console_fd = console_fd, .ns = &ns,
                              .seccomp_bundle = sc_bundle, .seccomp_profile = sc_profile,
                              .cgroup_path = cgroup_path, .state_json_creating = state_json };
       container_init (&a);
@@ -606,7 +623,7 @@ container_delete (const char *root, const char *id, bool force, bool keep_worksp
   struct cgroup_manager *cg = NULL;
   if (st->cgroup_path)
     cgroup_open (st->cgroup_root, st->cgroup_path, &cg, err);
-  if (status != STATUS_STOPPED && status != STATUS_CREATED && !force)
+  if (status != STATUS_STOPPED && !force)
     {
       r = cr_fail (err, 0, "delete %s: container is %s: stop it first or use --force", id, container_status_name (status));
       goto out;

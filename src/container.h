@@ -62,7 +62,7 @@ struct init_args
   struct spec *spec;
   const char *rootfs;
   int sync_fd;
-  int state_dirfd;               /* O_PATH of the state dir: exec.fifo is opened through it */
+  int fifo_fd;                   /* O_PATH of exec.fifo: reopened for writing via /proc/self/fd */
   int console_fd;                /* connected console socket or -1 */
   struct ns_plan *ns;
   void *seccomp_bundle;

@@ -119,6 +119,15 @@ container_init (struct init_args *a)
   if (a->ns->new_net && netlink_loopback_up (&err) < 0)
     init_fail (fd, &err);
 
+  /* A handle on our own fd table that survives the root switch: exec.fifo
+     is reopened through it without looking up the (0700) state dir, which a
+     user-namespaced root may not search. */
+  int self_fds = open ("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (self_fds < 0)
+    {
+      cr_fail (&err, errno, "open /proc/self/fd");
+      init_fail (fd, &err);
+    }
   if (rootfs_prepare (spec, a->rootfs, &rootfd, &err) < 0)
     init_fail (fd, &err);
   struct mount_context mctx = { .rootfd = rootfd, .rootfs = a->rootfs, .cgroup_root = container_cgroup_root (),
@@ -163,11 +172,17 @@ container_init (struct init_args *a)
   close (fd);
 
   /* Blocks until `start` opens the fifo for reading. */
-  int fifo = openat (a->state_dirfd, STATE_FIFO, O_WRONLY | O_CLOEXEC);
+  char fifo_name[16];
+  snprintf (fifo_name, sizeof fifo_name, "%d", a->fifo_fd);
+  int fifo = openat (self_fds, fifo_name, O_WRONLY | O_CLOEXEC);
   if (fifo < 0 || write (fifo, "0", 1) != 1)
-    _exit (1);
+    {
+      dprintf (2, "cellrun: open %s: %s\n", STATE_FIFO, strerror (errno));
+      _exit (1);
+    }
   close (fifo);
-  close (a->state_dirfd);
+  close (a->fifo_fd);
+  close (self_fds);
 
   if (spec->hooks && spec->hooks->start_container_len)
     {

@@ -343,6 +343,7 @@ runtime_copy () {
   cfg_args sh -c 'ls /proc/1/fd | sort -n | tr "\n" " "'
   run run_fg "$ID" --preserve-fds 2 3< /dev/null 4< /dev/null 5< /dev/null
   [ "$status" -eq 0 ]
+  echo "got: $output" >&2
   [ "$output" = "0 1 2 3 4 " ]
 }
 
