@@ -229,6 +229,18 @@ drive_init (const struct create_options *o, const struct spec *spec, struct ns_p
           else if (passed >= 0)
             close (passed);
           break;
+        case SYNC_SECCOMP_FD:
+          {
+            struct oci_state os = { .oci_version = spec->oci_version, .id = o->id, .status = "creating",
+                                    .pid = child, .annotations = spec->annotations,
+                                    .annotations_len = spec->annotations_len };
+            _cleanup_free_ char *json = oci_state_to_json (&os, false);
+            int r2 = seccomp_notify_send (spec->linux->seccomp, passed, child, json, err);
+            close (passed);
+            if (r2 < 0)
+              return r2;
+          }
+          break;
         case SYNC_CREATED:
           return 0;
         default:

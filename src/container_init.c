@@ -9,6 +9,7 @@
 #include "netlink.h"
 #include "process.h"
 #include "rootfs.h"
+#include "seccomp.h"
 #include "state_json.h"
 #include "terminal.h"
 #include "utils.h"
@@ -56,6 +57,22 @@ sync_recv (int fd, struct sync_msg *m, int *passed_fd)
   if (passed_fd && c && c->cmsg_type == SCM_RIGHTS)
     memcpy (passed_fd, CMSG_DATA (c), sizeof (int));
   return 0;
+}
+
+int
+sync_send_fd (int fd, int type, int pass_fd)
+{
+  struct sync_msg m = { .type = type };
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  memset (cbuf, 0, sizeof cbuf);
+  struct iovec iov = { .iov_base = &m, .iov_len = sizeof m };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &pass_fd, sizeof (int));
+  return sendmsg (fd, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
 static __attribute__ ((noreturn)) void
@@ -154,11 +171,8 @@ container_init (struct init_args *a)
   const struct spec_process *p = spec->process;
   if (p->terminal && terminal_setup_init (p, a->console_fd, fd, &err) < 0)
     init_fail (fd, &err);
-  if (chdir (p->cwd) < 0)
-    {
-      cr_fail (&err, errno, "chdir %s", p->cwd);
-      init_fail (fd, &err);
-    }
+  if (process_enter_cwd (p->cwd, &err) < 0)
+    init_fail (fd, &err);
   struct process_plan plan = { .proc = p, .lx = spec->linux, .seccomp_bundle = a->seccomp_bundle,
                                .seccomp_profile = a->seccomp_profile, .preserve_fds = a->opts->preserve_fds,
                                .setgroups_allowed = true };
@@ -166,6 +180,22 @@ container_init (struct init_args *a)
   if (process_resolve_exe (p, &plan.exe, &err) < 0 || process_apply_early (p, spec->linux, &err) < 0)
     init_fail (fd, &err);
 
+  /* A filter with SCMP_ACT_NOTIFY must be loaded now, while the runtime is
+     still there to hand its listener fd to linux.seccomp.listenerPath. */
+  const struct spec_seccomp *sc = spec->linux ? spec->linux->seccomp : NULL;
+  if (sc && plan.seccomp_bundle && seccomp_uses_notify (sc))
+    {
+      int notify_fd = -1;
+      scmp_filter_ctx ctx = plan.seccomp_bundle;
+      plan.seccomp_bundle = NULL;
+      if (seccomp_filter_load (ctx, sc, &notify_fd, &err) < 0)
+        init_fail (fd, &err);
+      if (notify_fd >= 0)
+        {
+          sync_send_fd (fd, SYNC_SECCOMP_FD, notify_fd);
+          close (notify_fd);
+        }
+    }
   /* Setup is done: from here the init outlives the create process. */
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   sync_send (fd, SYNC_CREATED, 0, NULL);

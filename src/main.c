@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 extern char **environ;
 
@@ -206,8 +207,12 @@ main (int argc, char **argv)
   /* Verbs that run code inside a container first move to a sealed copy of
      this binary, so nothing in a container can rewrite it via /proc/<pid>/exe. */
   if (strcmp (verb_name, "create") == 0 || strcmp (verb_name, "run") == 0 || strcmp (verb_name, "exec") == 0)
-    if (selfexe_ensure_sealed (argv, &err) < 0)
-      return cli_fail (&err);
+    {
+      if (selfexe_ensure_sealed (argv, &err) < 0)
+        return cli_fail (&err);
+      /* Holding host fds and a view of the host: not for ptrace or core dumps. */
+      prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
   bool explicit_config = g.config_path != NULL;
   if (!explicit_config)
     g.config_path = CELLRUN_SYSCONFDIR "/cellrun/cellrun.conf";

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "process.h"
 #include "capabilities.h"
+#include "mounts.h"
 #include "seccomp.h"
 #include "utils.h"
 
@@ -12,6 +13,8 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 
 static const struct { const char *name; int res; } rlimit_names[] = {
   { "RLIMIT_AS", RLIMIT_AS },         { "RLIMIT_CORE", RLIMIT_CORE },       { "RLIMIT_CPU", RLIMIT_CPU },
@@ -34,9 +37,69 @@ process_rlimit_from_name (const char *name, int *out)
   return -EINVAL;
 }
 
+/* Writes to /proc must land on a real procfs: without a proc mount the
+   image's own /proc directory is an ordinary, container-controlled tree. */
+static int
+write_proc_self (const char *path, const char *value, struct cr_error *err)
+{
+  _cleanup_close_ int fd = open (path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return cr_fail (err, errno, "open %s", path);
+  struct statfs sfs;
+  if (fstatfs (fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+    return cr_fail (err, EACCES, "%s is not on procfs", path);
+  if (write_all (fd, value, strlen (value)) < 0)
+    return cr_fail (err, errno, "write %s", path);
+  return 0;
+}
+
+static bool
+apparmor_enabled (void)
+{
+  return access ("/sys/kernel/security/apparmor", F_OK) == 0;
+}
+
+static bool
+selinux_enabled (void)
+{
+  return access ("/sys/fs/selinux/enforce", F_OK) == 0;
+}
+
+/* A requested label that cannot be applied must fail: running unconfined
+   instead would silently weaken the container. */
+static int
+process_check_lsm (const struct spec_process *p, struct cr_error *err)
+{
+  if (p->apparmor_profile && *p->apparmor_profile && !apparmor_enabled ())
+    return cr_fail (err, 0, "process.apparmorProfile %s: AppArmor is not enabled on this host", p->apparmor_profile);
+  if (p->selinux_label && *p->selinux_label && !selinux_enabled ())
+    return cr_fail (err, 0, "process.selinuxLabel %s: SELinux is not enabled on this host", p->selinux_label);
+  return 0;
+}
+
+/* The label applies at the next execve, i.e. to the user's program only. */
+static int
+process_apply_lsm (const struct spec_process *p, struct cr_error *err)
+{
+  if (p->apparmor_profile && *p->apparmor_profile)
+    {
+      _cleanup_free_ char *v = NULL;
+      xasprintf (&v, "exec %s", p->apparmor_profile);
+      const char *path = access ("/proc/self/attr/apparmor/exec", F_OK) == 0 ? "/proc/self/attr/apparmor/exec"
+                                                                              : "/proc/self/attr/exec";
+      if (write_proc_self (path, v, err) < 0)
+        return cr_wrap (err, "apply AppArmor profile %s", p->apparmor_profile);
+    }
+  if (p->selinux_label && *p->selinux_label && write_proc_self ("/proc/self/attr/exec", p->selinux_label, err) < 0)
+    return cr_wrap (err, "apply SELinux label %s", p->selinux_label);
+  return 0;
+}
+
 int
 process_validate (const struct spec_process *p, struct cr_error *err)
 {
+  if (process_check_lsm (p, err) < 0)
+    return -1;
   if (p->args == NULL || p->args_len == 0)
     return cr_fail (err, 0, "process.args: must name the program to run");
   if (p->cwd == NULL || p->cwd[0] != '/')
@@ -86,6 +149,30 @@ process_resolve_exe (const struct spec_process *p, char **out, struct cr_error *
 }
 
 int
+process_enter_cwd (const char *cwd, struct cr_error *err)
+{
+  /* Resolved inside the root: neither a symlink nor a /proc magic link (an fd
+     the runtime still holds) can put the process outside the container. */
+  _cleanup_close_ int rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return cr_fail (err, errno, "open /");
+  _cleanup_close_ int fd = open_in_root (rootfd, cwd, O_PATH | O_DIRECTORY, err);
+  if (fd < 0 && err->code == ENOENT)
+    {
+      /* Like runc, a missing cwd is created (it may be a fresh volume). */
+      fd = mkdir_in_root (rootfd, cwd, false, err);
+    }
+  if (fd < 0)
+    return cr_wrap (err, "process.cwd");
+  if (fchdir (fd) < 0)
+    return cr_fail (err, errno, "chdir %s", cwd);
+  char buf[4096];
+  if (getcwd (buf, sizeof buf) == NULL || buf[0] != '/')
+    return cr_fail (err, EPERM, "process.cwd %s: outside the container root", cwd);
+  return 0;
+}
+
+int
 process_apply_early (const struct spec_process *p, const struct spec_linux *lx, struct cr_error *err)
 {
   if (lx && lx->personality && lx->personality->domain)
@@ -113,10 +200,9 @@ process_apply_early (const struct spec_process *p, const struct spec_linux *lx, 
   if (p->has_oom_score_adj)
     {
       char buf[32];
-      int n = snprintf (buf, sizeof buf, "%d", p->oom_score_adj);
-      _cleanup_close_ int fd = open ("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-      if (fd < 0 || write_all (fd, buf, n) < 0)
-        return cr_fail (err, errno, "set oom_score_adj %d", p->oom_score_adj);
+      snprintf (buf, sizeof buf, "%d", p->oom_score_adj);
+      if (write_proc_self ("/proc/self/oom_score_adj", buf, err) < 0)
+        return cr_wrap (err, "set oom_score_adj %d", p->oom_score_adj);
     }
   if (p->user.has_umask)
     umask (p->user.umask & 0777);
@@ -153,6 +239,8 @@ process_exec (struct process_plan *plan, struct cr_error *err)
   /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the
      process may be about to lose: load first, then drop. */
   if (!p->no_new_privileges && (r = load_filters (plan, err)) < 0)
+    return r;
+  if ((r = process_apply_lsm (p, err)) < 0)
     return r;
   if ((r = caps_drop_bounding (p->capabilities, err)) < 0)
     return r;

@@ -25,6 +25,9 @@ int process_resolve_exe (const struct spec_process *p, char **out, struct cr_err
 int process_rlimit_from_name (const char *name, int *out);
 /* Check the parts of process that can be checked before anything is created. */
 int process_validate (const struct spec_process *p, struct cr_error *err);
+/* chdir to CWD resolved inside the current root (created if missing); fails
+   if the result is not below the root. */
+int process_enter_cwd (const char *cwd, struct cr_error *err);
 /* Personality, rlimits, oom_score_adj, umask: harmless to do early. */
 int process_apply_early (const struct spec_process *p, const struct spec_linux *lx, struct cr_error *err);
 /* Identity, capabilities, no_new_privs, seccomp, fd hygiene, then execve.
