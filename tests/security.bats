@@ -333,6 +333,47 @@ runtime_copy () {
   [ "$(sha256sum < "$CELLRUN")" = "$SUM_BEFORE" ]
 }
 
+@test "hardening: a container process cannot write the runtime binary through an exec'd process" {
+  runtime_copy
+  private_rootfs
+  # pid 1 grabs /proc/<pid>/exe of any other process (the runtime while it joins the
+  # container during `exec`), then tries to write through it once that process has exec'd.
+  cat > "$BUNDLE/rootfs/grab.sh" <<'EOF2'
+#!/bin/sh
+read start _ < /proc/uptime
+start=${start%.*}
+while :; do
+  read now _ < /proc/uptime
+  [ "${now%.*}" -lt $((start + 3)) ] || break
+  for p in /proc/[0-9]*; do
+    [ "$p" = /proc/1 ] && continue
+    command exec 5< "$p/exe" 2>/dev/null || continue
+    target=$(readlink /proc/self/fd/5)
+    case "$target" in
+      *busybox*) exec 5<&- ;;
+      *) echo "opened $target"; sleep 1
+         if (printf '#!/bin/sh\necho pwned\n' > /proc/self/fd/5) 2>/dev/null; then echo WROTE; else echo write-failed; fi
+         exec 5<&-; echo finished; exit 0 ;;
+    esac
+  done
+done
+echo finished
+EOF2
+  chmod 755 "$BUNDLE/rootfs/grab.sh"
+  cfg_args /grab.sh
+  create_ct "$ID"
+  cr start "$ID"
+  local i
+  for i in $(seq 40); do
+    cr exec "$ID" /bin/true > /dev/null 2>&1 || true
+    grep -q finished "$T/$ID.out" && break
+  done
+  for i in $(seq 30); do grep -q finished "$T/$ID.out" && break; sleep 0.1; done
+  cat "$T/$ID.out" >&2
+  ! grep -q WROTE "$T/$ID.out"
+  [ "$(sha256sum < "$CELLRUN")" = "$SUM_BEFORE" ]
+}
+
 @test "hardening: no file descriptor above 2 reaches the container" {
   in_ct 'ls /proc/1/fd | sort -n | tr "\n" " "'
   [ "$status" -eq 0 ]
