@@ -310,3 +310,93 @@ EOF
   fi
   [ "$(state_field "$ID" status)" = created ]
 }
+
+# ---- exec, ps, pause/resume, update on a running container
+
+start_sleeper () {
+  cfg_set .hostname '"execbox"'
+  cfg_args sleep 1000
+  run_d "$ID"
+  wait_status "$ID" running
+  PID1=$(cat "$T/$ID.pid")
+}
+
+@test "exec runs in the container's namespaces and returns the exit status" {
+  start_sleeper
+  run cr exec "$ID" sh -c 'hostname; readlink /proc/self/ns/pid; readlink /proc/self/ns/mnt; exit 5' < /dev/null
+  [ "$status" -eq 5 ]
+  [ "${lines[0]}" = execbox ]
+  [ "${lines[1]}" = "$(readlink /proc/$PID1/ns/pid)" ]
+  [ "${lines[2]}" = "$(readlink /proc/$PID1/ns/mnt)" ]
+}
+
+@test "exec with -e, --cwd and -u" {
+  start_sleeper
+  run cr exec -e GREETING=hi --cwd /home/user -u 1000:1000 "$ID" sh -c 'echo "$GREETING $(pwd) $(id -u):$(id -g)"' < /dev/null
+  [ "$status" -eq 0 ]
+  [ "$output" = "hi /home/user 1000:1000" ]
+}
+
+@test "exec -p reads a process.json" {
+  start_sleeper
+  cat > "$T/process.json" <<'JSON'
+{"args":["sh","-c","echo from-process-json $X"],"env":["PATH=/bin","X=1"],"cwd":"/","user":{"uid":0,"gid":0}}
+JSON
+  run cr exec -p "$T/process.json" "$ID" < /dev/null
+  [ "$status" -eq 0 ]
+  [ "$output" = "from-process-json 1" ]
+}
+
+@test "exec into a container that is not running fails" {
+  cfg_args true
+  create_ct "$ID"
+  cr start "$ID"
+  wait_status "$ID" stopped
+  run cr exec "$ID" true < /dev/null
+  [ "$status" -ne 0 ]
+  assert_error_line
+}
+
+@test "ps lists the container's processes" {
+  start_sleeper
+  run cr ps --format json "$ID"
+  [ "$status" -eq 0 ]
+  "$PY" -c 'import json,sys; assert int(sys.argv[2]) in json.loads(sys.argv[1])' "$output" "$PID1"
+}
+
+@test "pause freezes the processes and resume thaws them" {
+  cfg_args sh -c 'while :; do echo tick; sleep 0.05; done'
+  run_d "$ID"
+  wait_for_file "$T/$ID.out"
+  run cr pause "$ID"
+  [ "$status" -eq 0 ]
+  [ "$(state_field "$ID" status)" = paused ]
+  local n1 n2 n3
+  n1=$(wc -l < "$T/$ID.out")
+  sleep 0.5
+  n2=$(wc -l < "$T/$ID.out")
+  [ "$n1" -eq "$n2" ]
+  run cr resume "$ID"
+  [ "$status" -eq 0 ]
+  [ "$(state_field "$ID" status)" = running ]
+  sleep 0.5
+  n3=$(wc -l < "$T/$ID.out")
+  [ "$n3" -gt "$n2" ]
+  cr kill "$ID" KILL
+  wait_status "$ID" stopped
+}
+
+@test "update --pids-limit changes the container's pids cgroup" {
+  start_sleeper
+  run cr update --pids-limit 57 "$ID"
+  [ "$status" -eq 0 ]
+  local rel max
+  rel=$(awk -F: '$2 == "pids" { print $3 }' "/proc/$PID1/cgroup")
+  if [ -n "$rel" ]; then
+    max=$(cat "/sys/fs/cgroup/pids$rel/pids.max")
+  else
+    rel=$(awk -F: '$1 == "0" { print $3 }' "/proc/$PID1/cgroup")
+    max=$(cat "/sys/fs/cgroup/unified$rel/pids.max")
+  fi
+  [ "$max" = 57 ]
+}
