@@ -277,3 +277,60 @@ MOUNT_LINE='awk -v p="$0" '"'"'$5 == p'"'"' /proc/self/mountinfo'
   grep -qx "/proc proc" <<< "$output"
   grep -qx "/sys sysfs" <<< "$output"
 }
+
+# console_receiver SOCKET OUT: accept one connection on SOCKET, take the pty master passed
+# with SCM_RIGHTS, and copy what the container writes into OUT until it hangs up.
+console_receiver () {
+  "$PY" - "$1" "$2" <<'PYEOF' 3>&- &
+import os, select, socket, sys, time
+path, out = sys.argv[1], sys.argv[2]
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(path)
+srv.listen(1)
+srv.settimeout(20)
+conn, _ = srv.accept()
+_, fds, _, _ = socket.recv_fds(conn, 4096, 4)
+data = b"fds=%d\n" % len(fds)
+deadline = time.time() + 15
+while fds and time.time() < deadline:
+    ready, _, _ = select.select([fds[0]], [], [], 0.5)
+    if not ready:
+        continue
+    try:
+        chunk = os.read(fds[0], 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    data += chunk
+    if b"console-done" in data:
+        break
+open(out, "wb").write(data)
+PYEOF
+  RECEIVER=$!
+}
+
+@test "terminal: the pty master is sent to --console-socket and the process has a tty" {
+  cfg_set .process.terminal true
+  cfg_set .process.consoleSize '{"height":40,"width":100}'
+  cfg_args sh -c 'tty; stty size; echo console-done; sleep 1'
+  console_receiver "$T/console.sock" "$T/console.out"
+  local i
+  for i in $(seq 50); do [ -S "$T/console.sock" ] && break; sleep 0.1; done
+  run create_ct "$ID" --console-socket "$T/console.sock"
+  [ "$status" -eq 0 ]
+  cr start "$ID"
+  wait "$RECEIVER"
+  cat "$T/console.out" >&2
+  grep -q '^fds=1' "$T/console.out"
+  grep -q '/dev/pts/0' "$T/console.out"
+  grep -q '40 100' "$T/console.out"
+}
+
+@test "terminal: true without --console-socket is refused by create" {
+  cfg_set .process.terminal true
+  run create_ct "$ID"
+  [ "$status" -ne 0 ]
+  assert_error_line
+  no_traces "$ID"
+}
