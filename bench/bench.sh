@@ -11,14 +11,14 @@
 #                     inside one `unshare -m` where cgroup2's cgroup.controllers is hidden,
 #                     because Debian's crun refuses hybrid cgroup hosts otherwise.
 # Env: CELLRUN (binary), BENCH_RUNS (default 50), BENCH_WARMUP (default 5),
-#      CELLRUN_BENCH_FLAGS (TODO: cellrun's "no cgroups" switch once it exists; empty = default).
+#      CELLRUN_BENCH_FLAGS (default --cgroup-manager=disabled, like crun's).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 CELLRUN=${CELLRUN:-$here/../cellrun}
 CELLRUN=$(readlink -f "$CELLRUN")
 RUNS=${BENCH_RUNS:-50}
 WARMUP=${BENCH_WARMUP:-5}
-CELLRUN_BENCH_FLAGS=${CELLRUN_BENCH_FLAGS:-}
+CELLRUN_BENCH_FLAGS=${CELLRUN_BENCH_FLAGS:---cgroup-manager=disabled}
 export CELLRUN RUNS WARMUP CELLRUN_BENCH_FLAGS
 
 [ "$(id -u)" -eq 0 ] || { echo "bench.sh: run as root" >&2; exit 1; }

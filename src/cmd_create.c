@@ -25,6 +25,7 @@ cli_parse_create_flags (struct cli *g, const char *verb, int argc, char **argv, 
   o->root = g->root;
   o->bundle = ".";
   o->systemd_cgroup = g->systemd_cgroup;
+  o->no_cgroups = g->no_cgroups;
   o->config = &g->config;
   o->caller_env = g->environ;
   o->profile = pr;

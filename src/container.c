@@ -340,14 +340,18 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
         goto out;
       }
   }
-  r = cgroup_resolve_path (spec->linux ? spec->linux->cgroups_path : NULL, o->id, o->systemd_cgroup, &cgroup_path, err);
-  if (r < 0)
-    goto out;
-  st.cgroup_path = cgroup_path;
-  allow_default_devices (spec);
-  r = cgroup_create (st.cgroup_root, cgroup_path, spec->linux ? spec->linux->resources : NULL, &undo->cgroup, err);
-  if (r < 0)
-    goto out;
+  if (!o->no_cgroups)
+    {
+      r = cgroup_resolve_path (spec->linux ? spec->linux->cgroups_path : NULL, o->id, o->systemd_cgroup, &cgroup_path,
+                               err);
+      if (r < 0)
+        goto out;
+      st.cgroup_path = cgroup_path;
+      allow_default_devices (spec);
+      r = cgroup_create (st.cgroup_root, cgroup_path, spec->linux ? spec->linux->resources : NULL, &undo->cgroup, err);
+      if (r < 0)
+        goto out;
+    }
   if ((r = build_seccomp (spec, &sc_bundle, &sc_profile, err)) < 0)
     goto out;
   if (o->console_socket && (r = terminal_connect (o->console_socket, &console_fd, err)) < 0)

@@ -22,6 +22,7 @@ struct create_options
   bool no_pivot;
   bool no_new_keyring;
   bool systemd_cgroup;
+  bool no_cgroups;
   int preserve_fds;
   /* profile layer inputs; NULL = no profile processing */
   const struct profile_request *profile;

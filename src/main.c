@@ -71,6 +71,7 @@ print_help (void)
           "  --log-format FORMAT   text or json\n"
           "  --debug               print debug messages\n"
           "  --systemd-cgroup      treat cgroupsPath as slice:prefix:name\n"
+          "  --cgroup-manager M    cgroupfs (default), systemd, or disabled (no cgroups)\n"
           "  --profile NAME        operator isolation profile (strict, balanced)\n"
           "  --config FILE         config file (default " CELLRUN_SYSCONFDIR "/cellrun/cellrun.conf)\n"
           "  --version             print the version\n"
@@ -150,14 +151,15 @@ main (int argc, char **argv)
   const char *profile_flag = NULL;
   struct cr_error err = { 0 };
   enum { OPT_ROOT = 1000, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_PROFILE, OPT_CONFIG, OPT_VERSION,
-         OPT_HELP, OPT_CRIU, OPT_ROOTLESS };
+         OPT_HELP, OPT_CRIU, OPT_ROOTLESS, OPT_CGROUP_MANAGER };
   static const struct option opts[] = {
     { "root", required_argument, 0, OPT_ROOT },        { "log", required_argument, 0, OPT_LOG },
     { "log-format", required_argument, 0, OPT_LOG_FORMAT }, { "debug", no_argument, 0, OPT_DEBUG },
     { "systemd-cgroup", no_argument, 0, OPT_SYSTEMD }, { "profile", required_argument, 0, OPT_PROFILE },
     { "config", required_argument, 0, OPT_CONFIG },    { "version", no_argument, 0, OPT_VERSION },
     { "help", no_argument, 0, OPT_HELP },              { "criu", required_argument, 0, OPT_CRIU },
-    { "rootless", required_argument, 0, OPT_ROOTLESS }, { 0, 0, 0, 0 },
+    { "rootless", required_argument, 0, OPT_ROOTLESS }, { "cgroup-manager", required_argument, 0, OPT_CGROUP_MANAGER },
+    { 0, 0, 0, 0 },
   };
   int c;
   opterr = 0;
@@ -172,6 +174,18 @@ main (int argc, char **argv)
       case OPT_PROFILE: profile_flag = optarg; break;
       case OPT_CONFIG: g.config_path = optarg; break;
       case OPT_CRIU: case OPT_ROOTLESS: break;  /* accepted for runc compatibility */
+      case OPT_CGROUP_MANAGER:
+        if (strcmp (optarg, "disabled") == 0)
+          g.no_cgroups = true;
+        else if (strcmp (optarg, "systemd") == 0)
+          g.systemd_cgroup = true;
+        else if (strcmp (optarg, "cgroupfs") != 0)
+          {
+            log_init (NULL, NULL, false, NULL);
+            log_error ("--cgroup-manager: unknown manager %s (want cgroupfs, systemd or disabled)", optarg);
+            return 1;
+          }
+        break;
       case 'v': case OPT_VERSION: print_version (); return 0;
       case 'h': case OPT_HELP: print_help (); return 0;
       default:

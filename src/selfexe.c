@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 extern char **environ;
 
@@ -23,6 +24,11 @@ selfexe_ensure_sealed (char **argv, struct cr_error *err)
     return cr_fail (err, errno, "open /proc/self/exe");
   int seals = fcntl (self, F_GET_SEALS);
   if (seals >= 0 && (seals & SEALS) == SEALS)
+    return 0;
+  /* A binary on a read-only mount cannot be rewritten through
+     /proc/<pid>/exe either (EROFS): no copy needed, no second exec. */
+  struct statvfs vfs;
+  if (fstatvfs (self, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
     return 0;
   struct stat st;
   if (fstat (self, &st) < 0)
