@@ -73,7 +73,7 @@ print_help (void)
           "  --systemd-cgroup      treat cgroupsPath as slice:prefix:name\n"
           "  --cgroup-manager M    cgroupfs (default), systemd, or disabled (no cgroups)\n"
           "  --profile NAME        operator isolation profile (strict, balanced)\n"
-          "  --config FILE         config file (default " CELLRUN_SYSCONFDIR "/cellrun/cellrun.conf)\n"
+          "  --config FILE         config file (default " CELLRUN_DEFAULT_CONFIG ")\n"
           "  --version             print the version\n"
           "  --help                this text; `cellrun help VERB` for a verb\n");
 }
@@ -229,7 +229,7 @@ main (int argc, char **argv)
     }
   bool explicit_config = g.config_path != NULL;
   if (!explicit_config)
-    g.config_path = CELLRUN_SYSCONFDIR "/cellrun/cellrun.conf";
+    g.config_path = CELLRUN_DEFAULT_CONFIG;
   if (config_file_load (g.config_path, explicit_config, &g.config, &err) < 0)
     return cli_fail (&err);
   if (choose_operator_profile (&g, argv[0], profile_flag, &err) < 0)
