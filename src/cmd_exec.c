@@ -235,8 +235,18 @@ cmd_exec (struct cli *g, int argc, char **argv)
     }
   if (nnp)
     p->no_new_privileges = true;
-  if (apparmor || label)
-    log_debug ("exec: no LSM label applied (apparmor %s, label %s)", apparmor ? apparmor : "-", label ? label : "-");
+  /* Set, not just logged: process_exec applies them, and refuses a label the
+     host cannot enforce instead of running the process unconfined. */
+  if (apparmor)
+    {
+      free (p->apparmor_profile);
+      p->apparmor_profile = xstrdup (apparmor);
+    }
+  if (label)
+    {
+      free (p->selinux_label);
+      p->selinux_label = xstrdup (label);
+    }
 
   /* Under a profile the container's process is a ceiling exec cannot raise. */
   if (profile && strcmp (profile, "none") != 0)

@@ -121,6 +121,11 @@ exec_child_run (struct exec_child *c)
                                .setgroups_allowed = true };
   if (process_resolve_exe (p, &plan.exe, &err) < 0 || process_apply_early (p, NULL, &err) < 0)
     goto fail;
+  /* The foreground exec blocked every signal to forward them; a mask survives
+     execve, and the program's own handlers would never run under it. */
+  sigset_t none;
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
   process_exec (&plan, &err);
 fail:
   sync_send (c->sync_fd, SYNC_ERROR, 0, &err);
