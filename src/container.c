@@ -624,6 +624,11 @@ container_delete (const char *root, const char *id, bool force, bool keep_worksp
 {
   _cleanup_close_ int dirfd = -1;
   int r = state_open_dir (root, id, true, &dirfd, err);
+  /* As with runc, --force on a container that is already gone succeeds: podman
+     and the containerd shim clean up after a failed create with `delete --force`
+     and would report its error on top of the create's own. */
+  if (r < 0 && force && err->code == ENOENT)
+    return 0;
   if (r < 0)
     return r;
   struct container_state *st = NULL;

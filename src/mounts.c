@@ -3,6 +3,7 @@
 #include "log.h"
 #include "utils.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
@@ -81,6 +82,13 @@ mount_options_parse (char *const *options, struct mount_options *out, struct cr_
       for (size_t k = 0; k < ARRAY_SIZE (option_defs); k++)
         if (strcmp (option_defs[k].name, o) == 0)
           d = &option_defs[k];
+      /* Extensions podman and CRI-O put in tmpfs options (from runc): they are
+         for the runtime, and the kernel would reject them as tmpfs data. */
+      if (strcmp (o, "tmpcopyup") == 0 || strcmp (o, "notmpcopyup") == 0)
+        {
+          out->tmpcopyup = strcmp (o, "tmpcopyup") == 0;
+          continue;
+        }
       if (d == NULL)
         {
           /* Filesystem-specific (size=, mode=, lowerdir=, ...): passed as data. */
@@ -295,6 +303,78 @@ mount_cgroup (const struct mount_context *ctx, const struct spec_mount *m, int t
   return 0;
 }
 
+/* Copy the tree under directory fd FROM into directory fd TO: files, directories and
+   symlinks with their modes and owners; anything else is skipped.  Both fds are
+   inside the container root, so nothing here resolves a path from the image
+   outside it (every step is *at with O_NOFOLLOW on an opened directory). */
+static int
+copy_tree (int from, int to, const char *what, int depth, struct cr_error *err)
+{
+  if (depth > 64)
+    return cr_fail (err, ELOOP, "tmpcopyup %s: tree too deep", what);
+  int dup_fd = openat (from, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dup_fd < 0)
+    return cr_fail (err, errno, "tmpcopyup %s: open", what);
+  DIR *dir = fdopendir (dup_fd);
+  if (dir == NULL)
+    {
+      close (dup_fd);
+      return cr_fail (err, errno, "tmpcopyup %s: opendir", what);
+    }
+  int r = 0;
+  struct dirent *de;
+  while (r == 0 && (de = readdir (dir)))
+    {
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      struct stat st;
+      if (fstatat (from, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        continue;
+      if (S_ISDIR (st.st_mode))
+        {
+          if (mkdirat (to, de->d_name, st.st_mode & 07777) < 0 && errno != EEXIST)
+            r = cr_fail (err, errno, "tmpcopyup %s/%s: mkdir", what, de->d_name);
+          _cleanup_close_ int sub_from = openat (from, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          _cleanup_close_ int sub_to = openat (to, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          if (r == 0 && (sub_from < 0 || sub_to < 0))
+            r = cr_fail (err, errno, "tmpcopyup %s/%s: open", what, de->d_name);
+          if (r == 0)
+            r = copy_tree (sub_from, sub_to, what, depth + 1, err);
+          if (r == 0 && (fchown (sub_to, st.st_uid, st.st_gid) < 0 || fchmod (sub_to, st.st_mode & 07777) < 0))
+            r = cr_fail (err, errno, "tmpcopyup %s/%s: set owner and mode", what, de->d_name);
+        }
+      else if (S_ISLNK (st.st_mode))
+        {
+          char target[4096];
+          ssize_t n = readlinkat (from, de->d_name, target, sizeof target - 1);
+          if (n < 0)
+            continue;
+          target[n] = '\0';
+          if (symlinkat (target, to, de->d_name) < 0
+              || fchownat (to, de->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+            r = cr_fail (err, errno, "tmpcopyup %s/%s: symlink", what, de->d_name);
+        }
+      else if (S_ISREG (st.st_mode))
+        {
+          _cleanup_close_ int in = openat (from, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+          _cleanup_close_ int out = openat (to, de->d_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+          if (in < 0 || out < 0)
+            r = cr_fail (err, errno, "tmpcopyup %s/%s: open", what, de->d_name);
+          char buf[65536];
+          ssize_t n;
+          while (r == 0 && (n = read (in, buf, sizeof buf)) != 0)
+            if (n < 0 || write_all (out, buf, n) < 0)
+              r = cr_fail (err, errno, "tmpcopyup %s/%s: copy", what, de->d_name);
+          if (r == 0 && (fchown (out, st.st_uid, st.st_gid) < 0 || fchmod (out, st.st_mode & 07777) < 0))
+            r = cr_fail (err, errno, "tmpcopyup %s/%s: set owner and mode", what, de->d_name);
+        }
+      else
+        log_debug ("tmpcopyup %s/%s: not a file, directory or symlink: skipped", what, de->d_name);
+    }
+  closedir (dir);
+  return r;
+}
+
 int
 mounts_apply_entry (const struct mount_context *ctx, const struct spec_mount *m, struct cr_error *err)
 {
@@ -347,7 +427,21 @@ mounts_apply_entry (const struct mount_context *ctx, const struct spec_mount *m,
   else
     {
       const char *src = m->source ? m->source : type;
+      /* tmpcopyup: the directory the tmpfs is about to hide stays reachable by fd. */
+      _cleanup_close_ int hidden = -1;
+      if (o.tmpcopyup && strcmp (type, "tmpfs") == 0)
+        hidden = openat (target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       r = mount (src, tpath, type, o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT), o.data);
+      if (r == 0 && hidden >= 0)
+        {
+          _cleanup_close_ int fresh = open_in_root (ctx->rootfd, m->destination, O_RDONLY | O_DIRECTORY, err);
+          r = fresh < 0 ? fresh : copy_tree (hidden, fresh, m->destination, 0, err);
+          if (r < 0)
+            {
+              mount_options_clear (&o);
+              return r;
+            }
+        }
       if (r < 0 && errno == EPERM && strcmp (type, "sysfs") == 0 && !ctx->new_netns)
         {
           /* sysfs cannot be mounted while sharing the host's network namespace. */

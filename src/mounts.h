@@ -14,6 +14,7 @@ struct mount_options
   unsigned long propagation;  /* MS_PRIVATE/MS_SHARED/... (| MS_REC) or 0 */
   unsigned long long attr_set, attr_clr;  /* MOUNT_ATTR_* for mount_setattr */
   bool bind, recursive;
+  bool tmpcopyup;             /* tmpfs: copy what the directory held into it */
   char *data;                 /* comma-joined filesystem-specific options */
 };
 

@@ -1,0 +1,382 @@
+#!/usr/bin/env bats
+# podman + conmon drive the built cellrun through contrib/podman/containers.conf.
+#
+# podman is isolated from the host: its own --root/--runroot/--tmpdir/--network-config-dir under
+# the suite's temp dir, cgroupfs, file events, and CONTAINERS_CONF pointing at the contrib file
+# with /usr/local/bin replaced by a dir holding cellrun/cellrun-strict/cellrun-balanced links to
+# the binary under test.  No network: every container runs with netns "none" (the default
+# bridge would add a host bridge and iptables rules).  The image is busybox-static, imported
+# from a tarball.  cellrun's own state stays in its default --root /run/cellrun because podman
+# 4.3 does not pass --runtime-flag to `delete` (see docs/integration.md); container ids are
+# podman's random 64-hex ids, and the suite checks that none of them is left there.
+
+load engine
+load ../helpers
+
+IMAGE=localhost/busybox
+
+pm () {
+  CONTAINERS_CONF=$PM_CONF timeout -k 5 90 podman --root "$PM/storage" --runroot "$PM/runroot" \
+    --tmpdir "$PM/tmp" --network-config-dir "$PM/net" --storage-driver overlay \
+    --cgroup-manager=cgroupfs --events-backend=file --runtime "$ENGINE_RUNTIME" "$@"
+}
+export -f pm
+
+# The runtime's state root, to check that podman's containers leave nothing there.
+runtime_root () {
+  case "$ENGINE_RUNTIME" in runc) echo /run/runc ;; *) echo /run/cellrun ;; esac
+}
+
+setup_file () {
+  engine_require podman:podman conmon:conmon
+  export ENGINE_SKIP
+  [ -z "${ENGINE_SKIP:-}" ] || return 0
+  # podman 4.3 makes netavark's run dir /run/containers/networks even with netns "none" and
+  # no flag to move it: note whether it is ours to remove.
+  [ -e /run/containers ] && PM_RUN_CONTAINERS_EXISTED=1 || PM_RUN_CONTAINERS_EXISTED=0
+  export PM_RUN_CONTAINERS_EXISTED
+  cellrun_setup_file
+  PM=$CT_TMP/podman
+  PM_CONF=$PM/containers.conf
+  export PM PM_CONF
+  mkdir -p "$PM"/{storage,runroot,tmp,net}
+  engine_bin_dir "$PM/bin"
+  sed "s|/usr/local/bin/|$PM/bin/|g" "$CONTRIB_DIR/podman/containers.conf" > "$PM_CONF"
+  # The contrib file has no [containers] table; this one adapts podman to the test host:
+  # - no network namespace plumbing (netns "none") so nothing touches the host's network;
+  # - podman asks for RLIMIT_NOFILE/NPROC of 1048576 by default, which needs CAP_SYS_RESOURCE
+  #   when the hard limits are lower (as in unprivileged CI containers); use the hard limits.
+  {
+    echo
+    echo '[containers]'
+    echo 'netns = "none"'
+    echo "default_ulimits = [\"nofile=$(ulimit -Hn):$(ulimit -Hn)\", \"nproc=4096:4096\"]"
+  } >> "$PM_CONF"
+  tar -C "$ROOTFS" -c . | pm import - "$IMAGE" >/dev/null
+}
+
+teardown_file () {
+  [ -n "${PM:-}" ] || return 0
+  pm rm -a -f -t 0 >/dev/null 2>&1 || true
+  pm system reset -f >/dev/null 2>&1 || true
+  local m
+  for m in $(mounts_under "$PM" | sort -r); do umount -l "$m" 2>/dev/null || true; done
+  # podman's cgroupfs parent, in every hierarchy; rmdir only removes it when empty.
+  find /sys/fs/cgroup -maxdepth 3 -type d -name libpod_parent 2>/dev/null | sort -r |
+    while read -r m; do find "$m" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null; rmdir "$m" 2>/dev/null; done
+  if [ "${PM_RUN_CONTAINERS_EXISTED:-1}" = 0 ]; then
+    rmdir /run/containers/networks /run/containers 2>/dev/null || true
+  fi
+  cellrun_teardown_file
+}
+
+setup () {
+  engine_skip_if_unavailable
+  T=$CT_TMP/t$BATS_TEST_NUMBER
+  rm -rf "$T"
+  mkdir -p "$T"
+  chmod 755 "$T"
+  C=ct$BATS_TEST_NUMBER
+}
+
+teardown () {
+  [ -n "${ENGINE_SKIP:-}" ] && return 0
+  pm rm -a -f -t 0 >/dev/null 2>&1 || true
+  cleanup_dir "$T"
+}
+
+# pm_run ARGS...: `podman run --rm` with output in $output and the exit code in $status.
+pm_run () { run pm run --rm "$@"; }
+
+@test "podman: harness self-check against runc (CELLRUN_TEST_SELFCHECK=1)" {
+  engine_selfcheck
+}
+
+@test "podman: run echo" {
+  pm_run "$IMAGE" echo hello from podman
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "hello from podman" ]
+}
+
+@test "podman: exit code propagates" {
+  pm_run "$IMAGE" sh -c 'exit 42'
+  [ "$status" -eq 42 ]
+  pm_run "$IMAGE" false
+  [ "$status" -eq 1 ]
+}
+
+@test "podman: -e sets the environment, -w the working directory" {
+  pm_run -e FOO=bar -e EMPTY= -w /tmp "$IMAGE" sh -c 'echo "$FOO|$EMPTY|$(pwd)"'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "bar||/tmp" ]
+}
+
+@test "podman: --user 1000:1000" {
+  pm_run --user 1000:1000 "$IMAGE" id
+  echo "$output"
+  [ "$status" -eq 0 ]
+  assert_contains "$output" "uid=1000"
+  assert_contains "$output" "gid=1000"
+}
+
+@test "podman: --read-only root with --tmpfs" {
+  pm_run --read-only --tmpfs /scratch:size=1m "$IMAGE" sh -c \
+    'touch /rootfile 2>/dev/null && echo root-writable; echo ok > /scratch/f && cat /scratch/f; grep " /scratch " /proc/mounts'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *root-writable* ]]
+  assert_contains "$output" "ok"
+  assert_contains "$output" "/scratch tmpfs"
+}
+
+@test "podman: -v rw and :ro bind mounts" {
+  mkdir -p "$T/rw" "$T/ro"
+  echo host-data > "$T/ro/file"
+  pm_run -v "$T/rw:/rw" -v "$T/ro:/ro:ro" "$IMAGE" sh -c \
+    'echo written > /rw/out; cat /ro/file; echo x > /ro/new 2>/dev/null && echo ro-writable; true'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  assert_contains "$output" "host-data"
+  [[ "$output" != *ro-writable* ]]
+  [ "$(cat "$T/rw/out")" = written ]
+  [ ! -e "$T/ro/new" ]
+}
+
+@test "podman: --cap-drop ALL and --cap-add" {
+  pm_run --cap-drop ALL "$IMAGE" grep CapEff /proc/self/status
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" =~ CapEff:[[:space:]]+0000000000000000 ]]
+  # CAP_NET_ADMIN is bit 12: 0x1000.
+  pm_run --cap-drop ALL --cap-add NET_ADMIN "$IMAGE" grep CapEff /proc/self/status
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" =~ CapEff:[[:space:]]+0000000000001000 ]]
+}
+
+# cg_file NAME: the path of a cgroup file inside the container, v2 or v1.
+CG_PIDS='f=/sys/fs/cgroup/pids.max; [ -e $f ] || f=/sys/fs/cgroup/pids/pids.max; cat $f'
+CG_MEM='f=/sys/fs/cgroup/memory.max; [ -e $f ] || f=/sys/fs/cgroup/memory/memory.limit_in_bytes; cat $f'
+CG_CPU='if [ -e /sys/fs/cgroup/cpu.max ]; then cat /sys/fs/cgroup/cpu.max; else echo "$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)"; fi'
+
+@test "podman: --pids-limit is set and enforced" {
+  pm_run --pids-limit 20 "$IMAGE" sh -c "$CG_PIDS"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = 20 ]
+  # 40 sleeps cannot all start under a limit of 20.
+  pm_run --pids-limit 20 "$IMAGE" sh -c 'for i in $(seq 40); do sleep 5 & done; echo spawned'
+  echo "$output"
+  assert_contains "$output" "can't fork"
+}
+
+@test "podman: -m is visible and enforced (OOM kill -> 137)" {
+  pm_run -m 32m --memory-swap 32m "$IMAGE" sh -c "$CG_MEM"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = 33554432 ]
+  # tail buffers /dev/zero (no newline ever) until the cgroup's OOM killer stops it.
+  pm_run -m 32m --memory-swap 32m "$IMAGE" sh -c 'exec tail /dev/zero'
+  echo "$output"
+  [ "$status" -eq 137 ]
+}
+
+@test "podman: --cpus sets the CFS quota" {
+  pm_run --cpus 0.5 "$IMAGE" sh -c "$CG_CPU"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "50000 100000" ]
+}
+
+@test "podman: -d, exec (-t, -u, -w, -e), stop, rm" {
+  run pm run -d --name "$C" "$IMAGE" sleep 300
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run pm exec "$C" echo exec-ok
+  [ "$status" -eq 0 ]
+  [ "$output" = exec-ok ]
+  run pm exec -u 1000:1000 -w /tmp -e XV=42 "$C" sh -c 'echo "$(id -u):$(id -g) $(pwd) $XV"'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "1000:1000 /tmp 42" ]
+  run pm exec -t "$C" sh -c 'tty; [ -t 0 ] && echo stdin-is-tty'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  assert_contains "$output" "/dev/pts/"
+  assert_contains "$output" "stdin-is-tty"
+  run pm exec "$C" sh -c 'exit 3'
+  [ "$status" -eq 3 ]
+  run pm stop -t 2 "$C"
+  [ "$status" -eq 0 ]
+  run pm inspect -f '{{.State.Status}}' "$C"
+  [ "$output" = exited ]
+  run pm rm "$C"
+  [ "$status" -eq 0 ]
+  run pm ps -a -q
+  [ -z "$output" ]
+}
+
+@test "podman: run -t allocates a terminal" {
+  pm_run -t "$IMAGE" sh -c 'tty; [ -t 1 ] && echo stdout-is-tty'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  assert_contains "$output" "/dev/pts/0"
+  assert_contains "$output" "stdout-is-tty"
+}
+
+@test "podman: run -i passes stdin" {
+  run bash -c "printf 'line one\nline two\n' | pm run --rm -i $IMAGE wc -l"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | tr -d ' ')" = 2 ]
+}
+
+@test "podman: ps, inspect and top of a running container" {
+  pm run -d --name "$C" "$IMAGE" sleep 300
+  run pm ps --format '{{.Names}} {{.Status}}'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  assert_contains "$output" "$C Up"
+  run pm inspect -f '{{.State.Running}} {{.OCIRuntime}}' "$C"
+  echo "$output"
+  [ "$output" = "true $ENGINE_RUNTIME" ]
+  run pm top "$C"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  assert_contains "$output" "sleep 300"
+}
+
+@test "podman: kill with KILL and with USR1 to a trap" {
+  pm run -d --name "$C" "$IMAGE" sh -c 'trap "echo got-usr1; exit 7" USR1; echo ready; while :; do sleep 0.1; done'
+  wait_until 50 bash -c "pm logs $C 2>/dev/null | grep -q ready"
+  run pm kill -s USR1 "$C"
+  [ "$status" -eq 0 ]
+  run pm wait "$C"
+  echo "$output"
+  [ "$output" = 7 ]
+  run pm logs "$C"
+  assert_contains "$output" got-usr1
+
+  pm run -d --name "${C}k" "$IMAGE" sleep 300
+  run pm kill "${C}k"
+  [ "$status" -eq 0 ]
+  run pm wait "${C}k"
+  echo "$output"
+  [ "$output" = 137 ]
+}
+
+@test "podman: pause and unpause" {
+  pm run -d --name "$C" "$IMAGE" sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done'
+  run pm pause "$C"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run pm inspect -f '{{.State.Status}}' "$C"
+  [ "$output" = paused ]
+  run pm unpause "$C"
+  [ "$status" -eq 0 ]
+  run pm inspect -f '{{.State.Status}}' "$C"
+  [ "$output" = running ]
+  run pm exec "$C" cat /tmp/count
+  [ "$status" -eq 0 ]
+}
+
+@test "podman: the default seccomp profile is active" {
+  pm_run "$IMAGE" grep '^Seccomp:' /proc/self/status
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" =~ Seccomp:[[:space:]]+2 ]]
+  # swapoff is not in podman's default allowlist: refused with EPERM, not ENOENT.
+  pm_run "$IMAGE" sh -c 'swapoff /nonexistent 2>&1; true'
+  echo "$output"
+  assert_contains "$output" "Operation not permitted"
+}
+
+@test "podman: --rm leaves no container, runtime state or mount" {
+  pm_run --name "$C" "$IMAGE" true
+  [ "$status" -eq 0 ]
+  run pm ps -a -q
+  [ -z "$output" ]
+  # Every runtime state dir podman made is gone (ids are podman's 64-hex ids).
+  run bash -c "ls $(runtime_root) 2>/dev/null | grep -E '^[0-9a-f]{64}$'"
+  [ -z "$output" ]
+  run bash -c "grep -F '$PM/storage/overlay/' /proc/self/mountinfo | grep -v '/merged.*shm' || true"
+  # Only the storage driver's own mount may remain (podman keeps it between runs).
+  [[ "$output" != *"/merged "* ]]
+}
+
+@test "podman: --hostname and --network=none" {
+  pm_run --hostname cellbox --network=none "$IMAGE" sh -c 'hostname; ls /sys/class/net'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "cellbox
+lo" ]
+}
+
+@test "podman: --init runs podman's init as pid 1" {
+  pm_run --init "$IMAGE" sh -c 'cat /proc/1/cmdline | tr "\0" " "; echo; echo child-pid=$$'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  assert_contains "$output" "/run/podman-init"
+  [[ "$output" != *"child-pid=1"* ]]
+}
+
+@test "podman: --uidmap runs in a user namespace" {
+  pm_run --uidmap 0:100000:65536 --gidmap 0:100000:65536 "$IMAGE" sh -c 'cat /proc/self/uid_map; id -u; touch /tmp/x && stat -c %u /tmp/x'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" =~ 0[[:space:]]+100000[[:space:]]+65536 ]]
+}
+
+@test "podman: logs of a detached container" {
+  pm run -d --name "$C" "$IMAGE" sh -c 'echo out-line; echo err-line >&2'
+  pm wait "$C"
+  run pm logs "$C"
+  echo "$output"
+  assert_contains "$output" out-line
+  assert_contains "$output" err-line
+}
+
+@test "podman: restart" {
+  pm run -d --name "$C" "$IMAGE" sh -c 'echo started; sleep 300'
+  pid1=$(pm inspect -f '{{.State.Pid}}' "$C")
+  run pm restart -t 1 "$C"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run pm inspect -f '{{.State.Running}} {{.State.Pid}}' "$C"
+  echo "$output"
+  [[ "$output" == "true "* ]]
+  [ "${output#true }" != "$pid1" ]
+  run pm logs "$C"
+  [ "$(printf '%s\n' "$output" | grep -c started)" -eq 2 ]
+}
+
+@test "podman: --privileged" {
+  pm_run --privileged "$IMAGE" sh -c 'grep -E "^(CapEff|Seccomp):" /proc/self/status; ls /dev | wc -l'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # Every capability the host's bounding set allows.
+  [[ "$output" == *"$(grep CapBnd /proc/self/status | awk '{print $2}')"* ]]
+  [[ "$output" =~ Seccomp:[[:space:]]+0 ]]
+  # Host devices are visible.
+  [ "$(printf '%s\n' "$output" | tail -n 1)" -gt 15 ]
+}
+
+@test "podman: cellrun-strict with an overlay workspace annotation" {
+  cellrun_only
+  mkdir -p "$T/ws"
+  echo original > "$T/ws/file"
+  run pm run --runtime cellrun-strict --rm --annotation "run.cellrun.workspace=$T/ws:/ws:overlay" "$IMAGE" sh -c \
+    'grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; echo changed > /ws/file; echo new > /ws/added; cat /ws/file; touch /rootfile 2>/dev/null && echo root-writable; ls /sys/class/net'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" =~ CapEff:[[:space:]]+0000000000000000 ]]
+  [[ "$output" =~ NoNewPrivs:[[:space:]]+1 ]]
+  [[ "$output" =~ Seccomp:[[:space:]]+2 ]]
+  assert_contains "$output" changed
+  [[ "$output" != *root-writable* ]]
+  # The host directory is untouched.
+  [ "$(cat "$T/ws/file")" = original ]
+  [ ! -e "$T/ws/added" ]
+}
