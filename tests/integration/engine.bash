@@ -14,13 +14,15 @@ ENGINE_RUNTIME=${ENGINE_RUNTIME:-cellrun}
 CONTRIB_DIR=$(cd "$BATS_TEST_DIRNAME/../../contrib" && pwd)
 export ENGINE_RUNTIME CONTRIB_DIR
 
-# engine_require CMD:PACKAGE...: install the packages whose command is missing (apt-get, once).
+# engine_require CMD:PACKAGE...: install the packages whose command (or absolute path) is
+# missing, with apt-get.
 # On failure ENGINE_SKIP says which packages could not be installed.
 engine_require () {
   local want pkgs=() cmd pkg
+  ENGINE_SKIP=
   for want in "$@"; do
     cmd=${want%%:*} pkg=${want#*:}
-    command -v "$cmd" >/dev/null 2>&1 || pkgs+=("$pkg")
+    have_cmd "$cmd" || pkgs+=("$pkg")
   done
   [ ${#pkgs[@]} -eq 0 ] && return 0
   if ! command -v apt-get >/dev/null 2>&1; then
@@ -35,9 +37,13 @@ engine_require () {
   fi
   for want in "$@"; do
     cmd=${want%%:*}
-    command -v "$cmd" >/dev/null 2>&1 || ENGINE_SKIP="${ENGINE_SKIP:-$cmd not found after installing ${pkgs[*]}}"
+    have_cmd "$cmd" || ENGINE_SKIP="${ENGINE_SKIP:-$cmd not found after installing ${pkgs[*]}}"
   done
   return 0
+}
+
+have_cmd () {
+  case "$1" in /*) [ -x "$1" ] ;; *) command -v "$1" >/dev/null 2>&1 ;; esac
 }
 
 engine_skip_if_unavailable () {

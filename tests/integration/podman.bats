@@ -28,7 +28,7 @@ runtime_root () {
 }
 
 setup_file () {
-  engine_require podman:podman conmon:conmon
+  engine_require podman:podman conmon:conmon /usr/libexec/podman/catatonit:catatonit
   export ENGINE_SKIP
   [ -z "${ENGINE_SKIP:-}" ] || return 0
   # podman 4.3 makes netavark's run dir /run/containers/networks even with netns "none" and
