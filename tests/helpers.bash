@@ -8,8 +8,24 @@ CELLRUN=${CELLRUN:-${BUILDDIR:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)}/cellrun}
 export CELLRUN
 TESTS_DIR=$(cd "$BATS_TEST_DIRNAME" && pwd)
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
-# A tag derived from the binary's path keeps concurrent runs from different build dirs apart.
-RUN_TAG=$(printf '%s' "$CELLRUN" | sha256sum | cut -c1-6)
+# run_owner_pid: pid of the tests/run-tests.sh that runs this suite (0 when bats runs alone).
+# The outermost match wins: run-tests.sh forks subshells (one per bats file) with its cmdline.
+run_owner_pid () {
+  local p=$$ owner=0 cmd _c _s ppid
+  while [ "${p:-0}" -gt 1 ]; do
+    cmd=$(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null) || break
+    case "$cmd" in *run-tests.sh*) owner=$p ;; esac
+    read -r _c _c _s ppid _c < "/proc/$p/stat" 2>/dev/null || break
+    p=$ppid
+  done
+  echo "$owner"
+}
+# A tag from the binary's path and the owning run-tests.sh keeps concurrent runs (other build
+# dirs, other people's runs of the same build) apart; zz_leftovers.bats judges only its run.
+# Computed once per file (setup_file exports it to the tests).
+if [ -z "${RUN_TAG:-}" ]; then
+  RUN_TAG=$(printf '%s:%s' "$CELLRUN" "$(run_owner_pid)" | sha256sum | cut -c1-6)
+fi
 TMP_PREFIX=/tmp/cellrun-test-$RUN_TAG
 ID_PREFIX=crt$RUN_TAG
 LEAK_DIR=/tmp/cellrun-test-leaks
@@ -132,7 +148,10 @@ cleanup_dir () {
 
 # ---------------------------------------------------------------- the CLI
 
-cr () { "$CELLRUN" --root "$ROOT" "$@"; }
+# Every CLI call is bounded so a hung verb fails its test instead of hanging the suite.
+# Note for `run cr create ...`: a created container keeps the stdio it was given, so bats'
+# `run` would wait for it forever; use create_ct / run_d, which redirect to files.
+cr () { timeout -k 5 "${CR_TIMEOUT:-60}" "$CELLRUN" --root "$ROOT" "$@"; }
 
 # new_bundle DIR: `cellrun spec` in DIR, then pointed at the shared rootfs, no terminal,
 # and a harmless default command.

@@ -364,8 +364,11 @@ EOF2
   create_ct "$ID"
   cr start "$ID"
   local i
+  local rc
   for i in $(seq 40); do
-    cr exec "$ID" /bin/true > /dev/null 2>&1 || true
+    rc=0
+    CR_TIMEOUT=10 cr exec "$ID" /bin/true > /dev/null 2>&1 < /dev/null || rc=$?
+    if [ "$rc" -ge 124 ]; then echo "exec hung (status $rc)" >&2; return 1; fi
     grep -q finished "$T/$ID.out" && break
   done
   for i in $(seq 30); do grep -q finished "$T/$ID.out" && break; sleep 0.1; done
