@@ -215,6 +215,7 @@ MOUNT_LINE='awk -v p="$0" '"'"'$5 == p'"'"' /proc/self/mountinfo'
     echo test > /dev/null && echo "null writable"
     head -c 4 /dev/zero | od -An -tx1
   '
+  echo "$output" >&2
   [ "$status" -eq 0 ]
   for n in null zero full random urandom tty; do grep -qx "$n char" <<< "$output"; done
   grep -qx "ptmx ok" <<< "$output"
