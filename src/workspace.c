@@ -80,6 +80,35 @@ workspace_parse (const char *value, struct workspace_request *out, struct cr_err
   return 0;
 }
 
+/* mkdir -p with every directory it creates set to exactly 0755: the
+   caller's umask (077 for many services) must not make a documented 0755
+   workspace unreadable, and octal is spelled out so it is never taken as
+   decimal.  Existing components are left as they are. */
+static int
+workspace_mkdir_parents (const char *path, struct cr_error *err)
+{
+  _cleanup_free_ char *p = xstrdup (path);
+  size_t len = strlen (p);
+  for (size_t i = 1; i <= len; i++)
+    {
+      if (p[i] != '/' && p[i] != '\0')
+        continue;
+      if (p[i - 1] == '/')
+        continue;
+      char saved = p[i];
+      p[i] = '\0';
+      if (mkdir (p, 0755) == 0)
+        {
+          if (chmod (p, 0755) < 0)
+            return cr_fail (err, errno, "chmod workspace directory %s", p);
+        }
+      else if (errno != EEXIST)
+        return cr_fail (err, errno, "create workspace directory %s", p);
+      p[i] = saved;
+    }
+  return 0;
+}
+
 int
 workspace_prepare_host_path (const struct workspace_request *w, struct cr_error *err)
 {
@@ -94,7 +123,7 @@ workspace_prepare_host_path (const struct workspace_request *w, struct cr_error 
     }
   if (errno != ENOENT || strcmp (w->mode, "ro") == 0)
     return cr_fail (err, errno, "workspace host path %s", w->host_path);
-  return mkdir_p (w->host_path, 0755, err);
+  return workspace_mkdir_parents (w->host_path, err);
 }
 
 int
