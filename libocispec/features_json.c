@@ -9,10 +9,7 @@
 #include "json.h"
 #include "utils.h"
 
-/* The project's src/seccomp.h shadows libseccomp's <seccomp.h> on the
-   include path, so the one libseccomp function needed here is declared
-   directly (stable API since libseccomp 2.0). */
-extern uint32_t seccomp_arch_resolve_name (const char *arch_name);
+#include <seccomp.h>
 
 static const char *const hooks[] = { "prestart",       "createRuntime", "createContainer",
                                      "startContainer", "poststart",     "poststop",

@@ -11,7 +11,7 @@
 #include "namespaces.h"
 #include "process.h"
 #include "profile.h"
-#include "seccomp.h"
+#include "seccomp_filter.h"
 #include "state_json.h"
 #include "terminal.h"
 #include "utils.h"

@@ -9,7 +9,7 @@
 #include "netlink.h"
 #include "process.h"
 #include "rootfs.h"
-#include "seccomp.h"
+#include "seccomp_filter.h"
 #include "state_json.h"
 #include "terminal.h"
 #include "utils.h"

@@ -5,7 +5,7 @@
 #include "log.h"
 #include "process.h"
 #include "profile.h"
-#include "seccomp.h"
+#include "seccomp_filter.h"
 #include "terminal.h"
 #include "utils.h"
 

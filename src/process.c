@@ -2,7 +2,7 @@
 #include "process.h"
 #include "capabilities.h"
 #include "mounts.h"
-#include "seccomp.h"
+#include "seccomp_filter.h"
 #include "utils.h"
 
 #include <errno.h>

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "capabilities.h"
-#include "seccomp.h"
+#include "seccomp_filter.h"
 #include "unit.h"
 #include "utils.h"
 

@@ -1,18 +1,10 @@
 /* Seccomp filters from the runtime-spec linux.seccomp object (libseccomp).
    Building is separate from loading so the filter can be validated in the
    runtime, and loaded in the container's init right before exec. */
-#ifndef CELLRUN_SECCOMP_H
-#define CELLRUN_SECCOMP_H
+#ifndef CELLRUN_SECCOMP_FILTER_H
+#define CELLRUN_SECCOMP_FILTER_H
 
-/* This file shadows libseccomp's <seccomp.h> because src/ is on the include
-   path. #include_next finds the real one when we were reached through -I;
-   when a file in src/ includes us as "seccomp.h" GCC restarts the search at
-   src/ and only finds us again, so fall back to a spelling that cannot
-   match src/ (there is no src/linux/) but resolves in the system dir. */
-#include_next <seccomp.h>
-#ifndef _SECCOMP_H
-#include <linux/../seccomp.h>
-#endif
+#include <seccomp.h>
 #include <stdbool.h>
 #include <stdint.h>
 

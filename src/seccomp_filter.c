@@ -1,5 +1,5 @@
 #include "config.h"
-#include "seccomp.h"
+#include "seccomp_filter.h"
 
 #include <ctype.h>
 #include <errno.h>
