@@ -559,6 +559,7 @@ env_apply (struct spec *s, const struct profile_request *req, char *const *calle
   res->env_policy = xstrdup (policy);
   if (s->process == NULL)
     return 0;
+  res->env_explicit_len = s->process->env ? strv_len (s->process->env) : 0;
   _cleanup_strv_ char **passed = NULL;
   r = envpass_compute (policy, caller_env, NULL, &passed, err);
   if (r < 0)

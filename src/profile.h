@@ -54,6 +54,9 @@ struct profile_result
   char *work_dir;               /* overlay: <state>/workspace/work, else NULL */
   char *workspace_dir;          /* overlay: <state>/workspace (the tmpfs for max-bytes), else NULL */
   char *env_policy;             /* effective policy string, stored in state for exec */
+  size_t env_explicit_len;      /* the first N entries of the new process.env are the bundle's own;
+                                   the rest were passed through from the caller and must not be
+                                   saved for exec (exec re-applies the policy to its own caller) */
   char **extra_writable;        /* resolved host paths bound rw (NULL terminated, may be NULL) */
 };
 

@@ -143,6 +143,7 @@ assert all(set(c) == {"op", "path"} for c in got)
   assert_contains "$output" "would apply: D sub/b.txt"
   [ "$(tree_sum "$T/ws")" = "$before" ]
   run cr commit "$ID"
+  echo "commit: $output"
   [ "$status" -eq 0 ]
   assert_contains "$output" "applied: M a.txt"
   [ "$(cat "$T/ws/a.txt")" = changed ]
