@@ -15,20 +15,34 @@
 
 #define MAX_CONTROLLERS 16
 
+/* FIELDS[i] is the spec field that first asked for NAMES[i]: errors name
+   what the user wrote, not only the controller. */
 struct controller_set
 {
   const char *names[MAX_CONTROLLERS];
+  const char *fields[MAX_CONTROLLERS];
+  bool unified_key[MAX_CONTROLLERS];
   size_t len;
 };
 
 static void
-set_add (struct controller_set *s, const char *name)
+set_add_field (struct controller_set *s, const char *name, const char *field, bool unified_key)
 {
   for (size_t i = 0; i < s->len; i++)
     if (strcmp (s->names[i], name) == 0)
       return;
   if (s->len < MAX_CONTROLLERS)
-    s->names[s->len++] = name;
+    {
+      s->fields[s->len] = field;
+      s->unified_key[s->len] = unified_key;
+      s->names[s->len++] = name;
+    }
+}
+
+static void
+set_add (struct controller_set *s, const char *name, const char *field)
+{
+  set_add_field (s, name, field, false);
 }
 
 static bool
@@ -64,19 +78,19 @@ needed_controllers (const struct spec_resources *res, struct controller_set *s, 
 {
   const struct spec_memory *mem = res->memory;
   if (mem && (mem->has_limit || mem->has_reservation || (mem->has_swap && mem->swap)))
-    set_add (s, "memory");
+    set_add (s, "memory", "memory");
   if (res->cpu && cpu_any (res->cpu))
-    set_add (s, "cpu");
+    set_add (s, "cpu", "cpu");
   if (res->cpu && ((res->cpu->cpus && *res->cpu->cpus) || (res->cpu->mems && *res->cpu->mems)))
-    set_add (s, "cpuset");
+    set_add (s, "cpuset", "cpu.cpus/mems");
   if (res->has_pids_limit)
-    set_add (s, "pids");
+    set_add (s, "pids", "pids");
   if (res->block_io && blkio_any (res->block_io))
-    set_add (s, "io");
+    set_add (s, "io", "blockIO");
   if (res->hugepage_limits_len)
-    set_add (s, "hugetlb");
+    set_add (s, "hugetlb", "hugepageLimits");
   if (res->rdma_len)
-    set_add (s, "rdma");
+    set_add (s, "rdma", "rdma");
   for (size_t i = 0; i < res->unified_len && i < MAX_CONTROLLERS; i++)
     {
       const char *dot = strchr (res->unified[i].key, '.');
@@ -86,7 +100,7 @@ needed_controllers (const struct spec_resources *res, struct controller_set *s, 
       memcpy (keys[i], res->unified[i].key, len);
       keys[i][len] = '\0';
       if (strcmp (keys[i], "cgroup") != 0)
-        set_add (s, keys[i]);
+        set_add_field (s, keys[i], res->unified[i].key, true);
     }
 }
 
@@ -94,7 +108,7 @@ int
 cgroup_v2_enable_controllers (struct cgroup_manager *m, const struct spec_resources *res,
                               struct cr_error *err)
 {
-  struct controller_set need = { { 0 }, 0 };
+  struct controller_set need = { { 0 }, { 0 }, { 0 }, 0 };
   char keys[MAX_CONTROLLERS][32];
   needed_controllers (res, &need, keys);
   if (need.len == 0)
@@ -105,8 +119,8 @@ cgroup_v2_enable_controllers (struct cgroup_manager *m, const struct spec_resour
     return r;
   for (size_t i = 0; i < need.len; i++)
     if (!word_in (avail, need.names[i]))
-      return cr_fail (err, EOPNOTSUPP, "linux.resources: cgroup v2 controller %s is not available",
-                      need.names[i]);
+      return cr_fail (err, EOPNOTSUPP, "linux.resources.%s%s: cgroup v2 controller %s is not available",
+                      need.unified_key[i] ? "unified." : "", need.fields[i], need.names[i]);
 
   /* Every level above the container must delegate the controller. Levels
      that already list it are left alone (the host root is never written
