@@ -333,7 +333,23 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
     }
   /* The effective spec is what exec and delete read later. */
   {
+    /* Saved without the caller's passed-through variables: exec computes its
+       own from the exec caller's environment, and they must not turn into
+       explicit values that reach (and win in) every later exec. */
+    size_t env_len = spec->process->env_len;
+    char *cut = NULL;
+    if (pr.env_explicit_len < env_len)
+      {
+        cut = spec->process->env[pr.env_explicit_len];
+        spec->process->env[pr.env_explicit_len] = NULL;
+        spec->process->env_len = pr.env_explicit_len;
+      }
     _cleanup_free_ char *json = spec_to_json (spec, err);
+    if (cut)
+      {
+        spec->process->env[pr.env_explicit_len] = cut;
+        spec->process->env_len = env_len;
+      }
     if (json == NULL || write_file_at (dirfd, STATE_CONFIG_FILE, json, strlen (json), err) < 0)
       {
         r = -1;
@@ -644,6 +660,13 @@ container_delete (const char *root, const char *id, bool force, bool keep_worksp
   struct cgroup_manager *cg = NULL;
   if (st->cgroup_path)
     cgroup_open (st->cgroup_root, st->cgroup_path, &cg, err);
+  if (keep_workspace && st->workspace_tmpfs)
+    {
+      /* Checked before anything is torn down: the size-capped upper layer
+         lives on a tmpfs that cannot outlive the container. */
+      r = cr_fail (err, 0, "delete %s: --keep-workspace is not possible with a size-capped (max-bytes) workspace", id);
+      goto out;
+    }
   if (status != STATUS_STOPPED && !force)
     {
       r = cr_fail (err, 0, "delete %s: container is %s: stop it first or use --force", id, container_status_name (status));
@@ -682,29 +705,24 @@ container_delete (const char *root, const char *id, bool force, bool keep_worksp
     {
       _cleanup_free_ char *ws = NULL;
       xasprintf (&ws, "%s/%s/workspace", root, id);
-      if (keep_workspace)
-        {
-          /* The upper layer outlives the container: move it next to the state root. */
-          _cleanup_free_ char *kept = NULL;
-          xasprintf (&kept, "%s/.kept-workspaces", root);
-          mkdir (kept, 0700);
-          free (kept);
-          xasprintf (&kept, "%s/.kept-workspaces/%s-upper", root, id);
-          rm_rf_at (AT_FDCWD, kept, err);
-          if (st->workspace_tmpfs)
-            {
-              r = cr_fail (err, 0, "delete %s: --keep-workspace with a size-capped (tmpfs) workspace is not supported", id);
-              goto out;
-            }
-          if (rename (st->workspace_upper, kept) < 0)
-            {
-              r = cr_fail (err, errno, "keep workspace %s", st->workspace_upper);
-              goto out;
-            }
-          printf ("%s\n", kept);
-        }
       if (st->workspace_tmpfs)
         umount2 (ws, MNT_DETACH);
+      if (keep_workspace)
+        {
+          /* The upper layer stays where it was; everything else goes, so the
+             id no longer names a container (state/list skip it). */
+          rm_rf_at (dirfd, "workspace/work", err);
+          unlinkat (dirfd, STATE_CONFIG_FILE, 0);
+          unlinkat (dirfd, STATE_FIFO, 0);
+          if (unlinkat (dirfd, STATE_FILE, 0) < 0)
+            {
+              r = cr_fail (err, errno, "delete %s: remove state", id);
+              goto out;
+            }
+          printf ("%s\n", st->workspace_upper);
+          r = 0;
+          goto out;
+        }
     }
   r = state_remove_dir (root, id, err);
 out:

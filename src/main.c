@@ -122,7 +122,11 @@ choose_operator_profile (struct cli *g, const char *argv0, const char *flag, str
 {
   const char *cands[3][2] = { { profile_from_argv0 (argv0), "invoked as cellrun-" },
                               { flag, "--profile" },
-                              { g->config.profile, "the config file" } };
+                              { NULL, "the config file" } };
+  /* The config file is the default: a profile named on the command line or
+     by the invoked name replaces it. */
+  if (cands[0][0] == NULL && cands[1][0] == NULL)
+    cands[2][0] = g->config.profile;
   enum profile_level best = PROFILE_NONE;
   for (int i = 0; i < 3; i++)
     {
