@@ -214,7 +214,8 @@ hook_setup () {
 #!/bin/sh
 kind=\$1
 cat > "$HOOKLOG/\$kind.json"
-echo "\$kind \$(date +%s) \$(wc -l < "$HOOKLOG/order" 2>/dev/null || echo 0)" >> "$HOOKLOG/order"
+n=0; [ -f "$HOOKLOG/order" ] && n=\$(wc -l < "$HOOKLOG/order")
+echo "\$kind \$(date +%s) \$n" >> "$HOOKLOG/order"
 EOF
   chmod 755 "$T/hook.sh"
   mkdir -p "$BUNDLE/rootfs$T"
@@ -240,6 +241,7 @@ hook () { # hook KIND [PATH [ARG0]]
   local order
   order=$(awk '{ print $1 }' "$HOOKLOG/order" | tr '\n' ' ')
   # prestart may run before or after createRuntime; the rest is a fixed sequence
+  # (startContainer runs before the user process is executed, poststart after)
   [[ "$order" == "prestart createRuntime createContainer startContainer poststart poststop " ||
      "$order" == "createRuntime prestart createContainer startContainer poststart poststop " ]]
   for k in prestart createRuntime createContainer startContainer poststart poststop; do
@@ -377,16 +379,27 @@ EOF2
   [ "$(sha256sum < "$CELLRUN")" = "$SUM_BEFORE" ]
 }
 
+# fds_of_running ID: the fd numbers the container's process holds, read from the host while
+# it sleeps (reading /proc/1/fd from a shell pipeline inside would also see the pipe fds).
+fds_of_running () {
+  wait_status "$1" running
+  ls "/proc/$(cat "$T/$1.pid")/fd" | sort -n | tr '\n' ' '
+}
+
 @test "hardening: no file descriptor above 2 reaches the container" {
-  in_ct 'ls /proc/1/fd | sort -n | tr "\n" " "'
-  [ "$status" -eq 0 ]
+  cfg_args sleep 30
+  create_ct "$ID" 5< /dev/null
+  cr start "$ID"
+  run fds_of_running "$ID"
+  echo "got: $output" >&2
   [ "$output" = "0 1 2 " ]
 }
 
 @test "hardening: --preserve-fds passes exactly the requested extra fds" {
-  cfg_args sh -c 'ls /proc/1/fd | sort -n | tr "\n" " "'
-  run run_fg "$ID" --preserve-fds 2 3< /dev/null 4< /dev/null 5< /dev/null
-  [ "$status" -eq 0 ]
+  cfg_args sleep 30
+  create_ct "$ID" --preserve-fds 2 3< /dev/null 4< /dev/null 5< /dev/null
+  cr start "$ID"
+  run fds_of_running "$ID"
   echo "got: $output" >&2
   [ "$output" = "0 1 2 3 4 " ]
 }
