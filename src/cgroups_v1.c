@@ -223,6 +223,17 @@ apply_blkio (struct cgroup_manager *m, const struct spec_blkio *b, struct cr_err
   return 0;
 }
 
+/* WORD is one of the space-separated words of LIST (cgroup.controllers). */
+static bool
+word_listed (const char *list, const char *word)
+{
+  size_t wl = strlen (word);
+  for (const char *p = list; (p = strstr (p, word)) != NULL; p += wl)
+    if ((p == list || p[-1] == ' ') && (p[wl] == '\0' || p[wl] == ' ' || p[wl] == '\n'))
+      return true;
+  return false;
+}
+
 static bool
 is_deny_all (const struct spec_device_cgroup *d)
 {
@@ -256,6 +267,45 @@ apply_devices (struct cgroup_manager *m, const struct spec_device_cgroup *d, siz
   return 0;
 }
 
+/* Hybrid: unified keys name v2 files, which live in the unified tree. A
+   key's controller (e.g. hugetlb, bound only to unified) is enabled there
+   when the unified root lists it; a controller bound to v1 (memory on most
+   hybrid hosts) has no file there, which is reported as such rather than as
+   a bare ENOENT. */
+static int
+apply_unified_hybrid (struct cgroup_manager *m, const struct spec_resources *res,
+                      struct cr_error *err)
+{
+  _cleanup_free_ char *avail = NULL;
+  struct cr_error ignored = { 0 };
+  cgroup_read_at (m->unified.rootfd, "cgroup.controllers", &avail, &ignored);
+  for (size_t i = 0; i < res->unified_len; i++)
+    {
+      const struct spec_kv *kv = &res->unified[i];
+      const char *dot = kv->key ? strchr (kv->key, '.') : NULL;
+      char controller[32] = "";
+      if (dot && (size_t) (dot - kv->key) < sizeof controller)
+        memcpy (controller, kv->key, dot - kv->key);
+      bool listed = *controller && avail && word_listed (avail, controller);
+      int r;
+      if (listed && strcmp (controller, "cgroup") != 0)
+        {
+          struct spec_resources one = { 0 };
+          one.unified = (struct spec_kv *) kv;
+          one.unified_len = 1;
+          if ((r = cgroup_v2_enable_controllers (m, &one, err)) < 0)
+            return r;
+        }
+      r = cgroup_v2_write_unified (m->unified.fd, kv, err);
+      if (r < 0 && err->code == ENOENT && *controller && !listed && strcmp (controller, "cgroup") != 0)
+        return cr_fail (err, EOPNOTSUPP, "linux.resources.unified.%s: cgroup v2 controller %s is not available",
+                        kv->key, controller);
+      if (r < 0)
+        return r;
+    }
+  return 0;
+}
+
 int
 cgroup_v1_apply (struct cgroup_manager *m, const struct spec_resources *res, bool update,
                  struct cr_error *err)
@@ -265,10 +315,8 @@ cgroup_v1_apply (struct cgroup_manager *m, const struct spec_resources *res, boo
     {
       if (m->mode == CGROUP_MODE_V1 || m->unified.fd < 0)
         return cr_fail (err, EOPNOTSUPP, "linux.resources.unified: needs cgroup v2");
-      /* Hybrid: the keys name v2 files, which live in the unified tree. */
-      for (size_t i = 0; i < res->unified_len; i++)
-        if ((r = cgroup_v2_write_unified (m->unified.fd, &res->unified[i], err)) < 0)
-          return r;
+      if ((r = apply_unified_hybrid (m, res, err)) < 0)
+        return r;
     }
   if ((r = apply_devices (m, res->devices, res->devices_len, err)) < 0)
     return r;

@@ -543,6 +543,27 @@ EOF
   [ "$status" -ne 0 ]
 }
 
+@test "hybrid: a controller-free unified key is written into the unified cgroup" {
+  [ -d "$CG/unified" ] || skip "not a hybrid host"
+  cfg_set .linux.resources.unified '{"cgroup.max.descendants":"9"}'
+  start_ct sleep 1000
+  [ "$(cat "$CG/unified$CGPATH/cgroup.max.descendants")" = 9 ]
+}
+
+@test "hybrid: a unified key whose controller is bound to v1 fails naming the key" {
+  [ -d "$CG/unified" ] || skip "not a hybrid host"
+  ! grep -qw memory "$CG/unified/cgroup.controllers" || skip "memory is available in unified here"
+  cfg_set .linux.cgroupsPath "\"/$ID_PREFIX-$R-$BATS_TEST_NUMBER\""
+  cfg_set .linux.resources.unified '{"memory.high":"50000000"}'
+  cfg_args true
+  run create_ct "$ID"
+  [ "$status" -ne 0 ]
+  assert_error_line
+  assert_contains "$output" "unified.memory.high"
+  assert_contains "$output" "not available"
+  [ -z "$(cg_dirs "$ID_PREFIX-$R-$BATS_TEST_NUMBER")" ]
+}
+
 # ---------------------------------------------------------------- last
 
 @test "zz: no cgroup of this file's containers is left in any hierarchy" {
