@@ -112,6 +112,7 @@ seccomp_deny () { # seccomp_deny ERRNO SYSCALL...
   cfg_set .linux.seccomp '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_KILL"}]}'
   cfg_ns_del pid   # so the shell is not an init that survives everything
   in_ct 'mkdir /tmp/y-$$'
+  echo "status $status: $output" >&2
   [ "$status" -eq $((128 + 31)) ]
 }
 
