@@ -111,6 +111,20 @@ container_init (struct init_args *a)
 
   /* The runtime's setup must not be readable or ptrace-able from inside. */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* Everything the runtime had open (cgroup dirs, config files, the log)
+     is a handle on the host: keep only what the init itself uses. */
+  {
+    int keep[NS_MAX + 3 + 1024];
+    size_t n = 0;
+    keep[n++] = a->sync_fd;
+    keep[n++] = a->fifo_fd;
+    keep[n++] = a->console_fd;
+    for (size_t i = 0; i < a->ns->join_len; i++)
+      keep[n++] = a->ns->join_fd[i];
+    for (int i = 0; i < a->opts->preserve_fds && n < ARRAY_SIZE (keep); i++)
+      keep[n++] = 3 + i;
+    close_fds_except (3, keep, n);
+  }
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (expect (fd, SYNC_GO, &m, &err) < 0)
     init_fail (fd, &err);

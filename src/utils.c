@@ -288,3 +288,34 @@ cloexec_fds_from (int first)
 {
   return fds_walk (first, true);
 }
+
+static int
+int_cmp (const void *a, const void *b)
+{
+  return *(const int *) a - *(const int *) b;
+}
+
+int
+close_fds_except (int first, const int *keep, size_t keep_len)
+{
+  int sorted[keep_len + 1];
+  size_t n = 0;
+  for (size_t i = 0; i < keep_len; i++)
+    if (keep[i] >= first)
+      sorted[n++] = keep[i];
+  qsort (sorted, n, sizeof (int), int_cmp);
+  /* One close_range per gap between kept fds. */
+  unsigned cur = first;
+  for (size_t i = 0; i <= n; i++)
+    {
+      unsigned end = i < n ? (unsigned) sorted[i] : ~0U;
+      if (end > cur && syscall (SYS_close_range, cur, i < n ? end - 1 : end, 0) < 0)
+        {
+          for (unsigned fd = cur; fd < end && fd < 65536; fd++)
+            close (fd);
+        }
+      if (i < n)
+        cur = sorted[i] + 1;
+    }
+  return 0;
+}

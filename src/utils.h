@@ -68,6 +68,8 @@ size_t strv_len (char *const *v);
 
 /* Close every fd >= FIRST except those listed in KEEP (KEEP may be NULL). */
 int close_fds_from (int first);
+/* Close every fd >= FIRST except the KEEP_LEN fds in KEEP (any order, -1 ignored). */
+int close_fds_except (int first, const int *keep, size_t keep_len);
 /* Mark every fd >= FIRST close-on-exec. */
 int cloexec_fds_from (int first);
 
