@@ -86,7 +86,7 @@ wait_child (pid_t pid, int master)
   if (master >= 0)
     {
       struct cr_error ignored;
-      terminal_relay (master, &ignored);
+      terminal_relay (master, pid, &ignored);
       close (master);
     }
   else

@@ -78,7 +78,7 @@ cmd_run (struct cli *g, int argc, char **argv)
   if (master >= 0)
     {
       /* The relay ends when the pty hangs up; then collect the status. */
-      terminal_relay (master, &err);
+      terminal_relay (master, pid, &err);
       close (master);
       while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
         ;

@@ -119,7 +119,7 @@ copy_winsize (int master)
 }
 
 int
-terminal_relay (int master, struct cr_error *err)
+terminal_relay (int master, pid_t pid, struct cr_error *err)
 {
   if (isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved_termios) == 0)
     {
@@ -128,8 +128,10 @@ terminal_relay (int master, struct cr_error *err)
       termios_saved = tcsetattr (STDIN_FILENO, TCSANOW, &raw) == 0;
       copy_winsize (master);
     }
+  /* The caller blocked the signals it forwards: read them all here, or a
+     `kill` of a foreground run/exec with a terminal would never arrive. */
   sigset_t mask;
-  sigemptyset (&mask);
+  sigprocmask (SIG_BLOCK, NULL, &mask);
   sigaddset (&mask, SIGWINCH);
   sigprocmask (SIG_BLOCK, &mask, NULL);
   int sfd = signalfd (-1, &mask, SFD_CLOEXEC);
@@ -147,8 +149,13 @@ terminal_relay (int master, struct cr_error *err)
       if (fds[2].revents & POLLIN)
         {
           struct signalfd_siginfo si;
-          if (read (sfd, &si, sizeof si) > 0)
-            copy_winsize (master);
+          if (read (sfd, &si, sizeof si) == sizeof si)
+            {
+              if (si.ssi_signo == SIGWINCH)
+                copy_winsize (master);
+              else if (si.ssi_signo != SIGCHLD && pid > 0)
+                kill (pid, si.ssi_signo);
+            }
         }
       if (fds[1].revents & (POLLIN | POLLHUP))
         {

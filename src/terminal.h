@@ -2,6 +2,7 @@
    the --console-socket (SCM_RIGHTS) or back to `run` over the sync socket. */
 #ifndef CELLRUN_TERMINAL_H
 #define CELLRUN_TERMINAL_H
+#include <sys/types.h>
 #include "error.h"
 #include "spec.h"
 
@@ -12,6 +13,7 @@ int terminal_setup_init (const struct spec_process *p, int console_fd, int sync_
 int terminal_send_fd (int sock, int fd, struct cr_error *err);
 /* Connect to a console socket path. */
 int terminal_connect (const char *path, int *out, struct cr_error *err);
-/* `run` in the foreground: copy between our stdio and MASTER until it hangs up. */
-int terminal_relay (int master, struct cr_error *err);
+/* `run`/`exec` in the foreground: copy between our stdio and MASTER until it
+   hangs up; signals blocked by the caller are forwarded to PID (unless <= 0). */
+int terminal_relay (int master, pid_t pid, struct cr_error *err);
 #endif
