@@ -140,8 +140,10 @@ prepare_workspace (const struct profile_result *pr, struct create_undo *undo, st
   return 0;
 }
 
-/* The standard /dev nodes and linux.devices must stay usable whatever the
-   bundle's device rules say: their allow rules go after the bundle's. */
+/* The standard /dev nodes and linux.devices stay usable under a deny-all
+   device policy: their allow rules are inserted right after a leading
+   deny-all rule, before the bundle's other rules, so an explicit deny in
+   the bundle (say of /dev/zero) still wins (the last matching rule wins). */
 static void
 allow_default_devices (struct spec *spec)
 {
@@ -152,11 +154,17 @@ allow_default_devices (struct spec *spec)
   if (spec->linux == NULL || spec->linux->resources == NULL || spec->linux->resources->devices_len == 0)
     return;
   struct spec_resources *r = spec->linux->resources;
+  const struct spec_device_cgroup *first = &r->devices[0];
+  bool leading_deny_all = !first->allow && (first->type == NULL || strcmp (first->type, "a") == 0)
+                          && !first->has_major && !first->has_minor;
+  size_t at = leading_deny_all ? 1 : 0;
   size_t extra = ARRAY_SIZE (defaults) + spec->linux->devices_len;
   r->devices = xrealloc (r->devices, (r->devices_len + extra) * sizeof *r->devices);
+  memmove (&r->devices[at + extra], &r->devices[at], (r->devices_len - at) * sizeof *r->devices);
+  r->devices_len += extra;
   for (size_t i = 0; i < extra; i++)
     {
-      struct spec_device_cgroup *d = &r->devices[r->devices_len++];
+      struct spec_device_cgroup *d = &r->devices[at + i];
       memset (d, 0, sizeof *d);
       d->allow = true;
       d->access = xstrdup ("rwm");
@@ -548,10 +556,34 @@ container_start (const char *root, const char *id, struct cr_error *err)
       }
     if ((r = wait_fifo_or_exit (fifo, st->pid, err)) < 0)
       goto out;
-    char c;
-    if (read (fifo, &c, 1) != 1)
+    /* "0" when the init got the go, then EOF once its exec succeeded
+       (the fd is close-on-exec), or "E<message>" if it failed. */
+    if (fcntl (fifo, F_SETFL, 0) < 0)
+      {
+        r = cr_fail (err, errno, "start %s", id);
+        goto out;
+      }
+    char buf[CR_ERROR_MSG_MAX + 2];
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof buf - 1 && (n = read (fifo, buf + got, sizeof buf - 1 - got)) != 0)
+      {
+        if (n < 0 && errno == EINTR)
+          continue;
+        if (n < 0)
+          break;
+        got += n;
+      }
+    buf[got] = '\0';
+    if (got == 0)
       {
         r = cr_fail (err, EIO, "start %s: container init did not respond", id);
+        goto out;
+      }
+    if (got > 1 && buf[1] == 'E')
+      {
+        unlinkat (dirfd, STATE_FIFO, 0);
+        r = cr_fail (err, 0, "start %s: %s", id, buf + 2);
         goto out;
       }
   }

@@ -224,10 +224,12 @@ container_init (struct init_args *a)
       dprintf (2, "cellrun: open %s: %s\n", STATE_FIFO, strerror (errno));
       _exit (1);
     }
-  close (fifo);
   close (a->fifo_fd);
   close (self_fds);
 
+  /* The fifo stays open (close-on-exec) until the program is running: `start`
+     reads to EOF, so poststart hooks run only after the exec, and a failing
+     startContainer hook or exec is reported by `start` itself. */
   if (spec->hooks && spec->hooks->start_container_len)
     {
       struct oci_state st = { .oci_version = spec->oci_version, .id = a->opts->id, .status = "created",
@@ -236,12 +238,11 @@ container_init (struct init_args *a)
       _cleanup_free_ char *json = oci_state_to_json (&st, false);
       if (hooks_run (spec->hooks->start_container, spec->hooks->start_container_len, "startContainer", json, &err) < 0)
         {
-          log_error ("%s", err.msg);
+          dprintf (fifo, "E%s", err.msg);
           _exit (1);
         }
     }
   process_exec (&plan, &err);
-  /* stderr is the container's: the message reaches whoever reads its output. */
-  dprintf (2, "cellrun: %s\n", err.msg);
+  dprintf (fifo, "E%s", err.msg);
   _exit (127);
 }
