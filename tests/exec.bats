@@ -269,7 +269,7 @@ host_cgroup_procs_have () {
   for i in $(seq 30); do grep -q got-usr1 "$T/fg.out" && break; sleep 0.1; done
   kill -TERM "$ep"
   for i in $(seq 30); do kill -0 "$ep" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$ep" 2>/dev/null && kill -9 "$ep"
+  if kill -0 "$ep" 2>/dev/null; then kill -9 "$ep" 2>/dev/null || true; fi
   wait "$ep" || rc=$?
   cat "$T/fg.out"
   grep -qx got-usr1 "$T/fg.out"

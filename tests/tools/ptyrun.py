@@ -5,7 +5,7 @@ Usage: ptyrun.py [--rows R] [--cols C] [--input TEXT] [--timeout S] -- CMD [ARG.
 
 The command gets the pty slave as stdin/stdout/stderr and controlling
 terminal (size ROWSxCOLS, default 24x80). Everything it writes to the pty is
-copied to our stdout with "\\r\\n" turned into "\\n". TEXT (with "\\n" for
+copied to our stdout as it comes, with "\\r\\n" turned into "\\n". TEXT (with "\\n" for
 newlines) is typed once the command has printed something. Exits with the
 command's status (128+N for signal N); 124 and kills the command's process
 group after the timeout.
@@ -54,8 +54,16 @@ def main():
     deadline = time.monotonic() + a.timeout
     pending = a.input.replace("\\n", "\n").encode() if a.input is not None else b""
     seen_output = False
-    out = b""
+    carry = b""
     status = None
+
+    def emit(data, final=False):
+        nonlocal carry
+        data = carry + data
+        carry = b""
+        if data.endswith(b"\r") and not final:
+            data, carry = data[:-1], b"\r"
+        os.write(1, data.replace(b"\r\n", b"\n"))
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
@@ -64,7 +72,7 @@ def main():
             except OSError:
                 pass
             os.waitpid(pid, 0)
-            sys.stdout.write(out.replace(b"\r\n", b"\n").decode(errors="replace"))
+            emit(b"", final=True)
             sys.stderr.write("ptyrun: timeout\n")
             sys.exit(124)
         r, _, _ = select.select([master], [], [], min(left, 0.1))
@@ -75,7 +83,7 @@ def main():
                 data = b""
             if not data:
                 break
-            out += data
+            emit(data)
             seen_output = True
         if pending and seen_output:
             os.write(master, pending)
@@ -92,12 +100,11 @@ def main():
                         data = b""
                     if not data:
                         break
-                    out += data
+                    emit(data)
                 break
     if status is None:
         _, status = os.waitpid(pid, 0)
-    sys.stdout.write(out.replace(b"\r\n", b"\n").decode(errors="replace"))
-    sys.stdout.flush()
+    emit(b"", final=True)
     if os.WIFEXITED(status):
         sys.exit(os.WEXITSTATUS(status))
     sys.exit(128 + os.WTERMSIG(status))
