@@ -11,8 +11,10 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <termios.h>
+#include <time.h>
 
 int
 terminal_send_fd (int sock, int fd, struct cr_error *err)
@@ -118,6 +120,14 @@ copy_winsize (int master)
     ioctl (master, TIOCSWINSZ, &ws);
 }
 
+static long long
+monotonic_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
 int
 terminal_relay (int master, pid_t pid, struct cr_error *err)
 {
@@ -135,16 +145,33 @@ terminal_relay (int master, pid_t pid, struct cr_error *err)
   sigaddset (&mask, SIGWINCH);
   sigprocmask (SIG_BLOCK, &mask, NULL);
   int sfd = signalfd (-1, &mask, SFD_CLOEXEC);
-  struct pollfd fds[3] = { { .fd = master, .events = POLLIN }, { .fd = STDIN_FILENO, .events = POLLIN },
-                           { .fd = sfd, .events = POLLIN } };
+  /* A background child of the process may keep the pty open after the process
+     exited: the pidfd tells us when to stop, not the hang-up alone. */
+  int pidfd = pid > 0 ? (int) syscall (SYS_pidfd_open, pid, 0) : -1;
+  struct pollfd fds[4] = { { .fd = master, .events = POLLIN }, { .fd = STDIN_FILENO, .events = POLLIN },
+                           { .fd = sfd, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
   char buf[8192];
+  int timeout = -1;
+  long long drain_until = 0;
   for (;;)
     {
-      if (poll (fds, 3, -1) < 0)
+      int ready = poll (fds, 4, timeout);
+      if (ready < 0)
         {
           if (errno == EINTR)
             continue;
           break;
+        }
+      if (ready == 0 || (timeout >= 0 && monotonic_ms () > drain_until))
+        break;  /* the process is gone and its last output has been copied */
+      if (fds[3].revents & POLLIN)
+        {
+          /* Output written just before the exit may still be on its way
+             through the line discipline: drain until the pty is quiet. */
+          fds[3].fd = -1;
+          fds[1].fd = -1;
+          timeout = 100;
+          drain_until = monotonic_ms () + 1000;
         }
       if (fds[2].revents & POLLIN)
         {
@@ -175,6 +202,8 @@ terminal_relay (int master, pid_t pid, struct cr_error *err)
     }
   if (sfd >= 0)
     close (sfd);
+  if (pidfd >= 0)
+    close (pidfd);
   if (termios_saved)
     tcsetattr (STDIN_FILENO, TCSANOW, &saved_termios);
   return 0;

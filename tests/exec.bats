@@ -118,12 +118,14 @@ host_cgroup_procs_have () {
   ! assert_contains "$output" made 2>/dev/null
 }
 
-@test "exec without -u runs as the container's user" {
+@test "exec without -u or --cwd runs as the container's user in its cwd" {
   cfg_set .process.user '{"uid":1000,"gid":1000,"additionalGids":[2000]}'
+  cfg_set .process.cwd '"/home/user"'
   start_ct
-  run ex "$ID" id
+  run ex "$ID" sh -c 'id; pwd'
   [ "$status" -eq 0 ]
-  [ "$output" = "uid=1000(user) gid=1000(user) groups=2000(extra)" ]
+  [ "${lines[0]}" = "uid=1000(user) gid=1000(user) groups=2000(extra)" ]
+  [ "${lines[1]}" = /home/user ]
 }
 
 # ------------------------------------------------------------------ one test per flag

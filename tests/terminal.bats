@@ -190,3 +190,22 @@ start_ct () {
   grep -qx got-term "$T/fg.out"
   [ "$rc" -eq 9 ]
 }
+
+@test "exec -t returns when its process exits, even if a background child keeps the pty open" {
+  start_ct
+  local t0 t1
+  t0=$(date +%s%N)
+  run ptyrun --timeout 10 -- "$CELLRUN" --root "$ROOT" exec -t "$ID" sh -c 'sleep 60 & echo bg-started; exit 2'
+  t1=$(date +%s%N)
+  [ "$status" -eq 2 ]
+  assert_contains "$output" bg-started
+  (( (t1 - t0) / 1000000 < 5000 ))
+}
+
+@test "exec -t loses no output written just before the exit" {
+  start_ct
+  run ptyrun -- "$CELLRUN" --root "$ROOT" exec -t "$ID" seq 1 50000
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 50000 ]
+  [ "${lines[49999]}" = 50000 ]
+}
