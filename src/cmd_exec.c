@@ -2,7 +2,6 @@
 #include "cli.h"
 #include "envpass.h"
 #include "exec.h"
-#include "log.h"
 #include "terminal.h"
 #include "utils.h"
 
@@ -189,9 +188,12 @@ cmd_exec (struct cli *g, int argc, char **argv)
     }
   else
     {
-      /* The container's process with the command and flags applied. */
-      p = container_proc;
-      spec->process = NULL;
+      /* A copy of the container's process with the command and flags
+         applied; the original stays as the ceiling for profiles below. */
+      struct spec *copy = spec_dup (spec);
+      p = copy->process;
+      copy->process = NULL;
+      spec_free (copy);
       for (size_t i = 0; i < p->args_len; i++)
         free (p->args[i]);
       free (p->args);
@@ -199,7 +201,6 @@ cmd_exec (struct cli *g, int argc, char **argv)
       p->args = xcalloc (p->args_len + 1, sizeof *p->args);
       for (size_t i = 0; i < p->args_len; i++)
         p->args[i] = xstrdup (argv[optind + i]);
-      container_proc = NULL;
     }
   p->terminal = tty || (process_file && p->terminal);
   if (cwd)
@@ -251,18 +252,12 @@ cmd_exec (struct cli *g, int argc, char **argv)
   /* Under a profile the container's process is a ceiling exec cannot raise. */
   if (profile && strcmp (profile, "none") != 0)
     {
-      struct spec *saved = NULL;
-      struct spec_capabilities *ceiling = NULL;
-      if (process_file == NULL)
-        ceiling = NULL;
-      exec_load_container (g->root, o.id, &saved, &(char *){ NULL }, &(char *){ NULL }, &err);
-      if (saved && saved->process)
-        ceiling = saved->process->capabilities;
+      static const struct spec_capabilities empty;
+      const struct spec_capabilities *cl
+          = container_proc && container_proc->capabilities ? container_proc->capabilities : &empty;
       struct spec_capabilities *pc = p->capabilities;
       if (pc)
         {
-          static struct spec_capabilities empty;
-          const struct spec_capabilities *cl = ceiling ? ceiling : &empty;
           caps_intersect (&pc->bounding, &pc->bounding_len, cl->bounding);
           caps_intersect (&pc->effective, &pc->effective_len, cl->effective);
           caps_intersect (&pc->permitted, &pc->permitted_len, cl->permitted);
@@ -270,7 +265,6 @@ cmd_exec (struct cli *g, int argc, char **argv)
           caps_intersect (&pc->ambient, &pc->ambient_len, cl->ambient);
         }
       p->no_new_privileges = true;
-      spec_free (saved);
     }
 
   /* Environment: the process env, -e on top, then the caller's variables the

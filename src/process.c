@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -235,6 +236,12 @@ process_exec (struct process_plan *plan, struct cr_error *err)
   const struct spec_process *p = plan->proc;
   const struct spec_user *u = &p->user;
   int r;
+
+  /* `run` and `exec` block every signal to forward them, and a mask survives
+     execve: unblock before a seccomp filter could refuse rt_sigprocmask. */
+  sigset_t none;
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
 
   /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the
      process may be about to lose: load first, then drop. */
