@@ -1,7 +1,7 @@
 #!/bin/bash
 # Quick start on a fresh Debian 12 machine:  sudo bash contrib/demo.sh
 # Installs the build dependencies, builds cellrun, and runs a busybox container with it
-# (under the strict isolation profile once this build knows --profile).
+# under the strict isolation profile.
 # Env: SKIP_APT=1 skips apt-get; KEEP=1 keeps the demo bundle.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,14 +59,8 @@ cfg["hostname"] = "cellrun-demo"
 json.dump(cfg, open(path, "w"), indent=2)
 PY
 
-flags=()
-if "$top/cellrun" --help 2>&1 | grep -q -- '--profile'; then
-  flags=(--profile strict)
-  echo "== running under the strict profile"
-else
-  echo "== running (this build has no --profile yet)"
-fi
+echo "== running under the strict profile"
 rc=0
-"$top/cellrun" --root "$root" "${flags[@]}" run --bundle "$bundle" "$id" < /dev/null || rc=$?
+"$top/cellrun" --root "$root" --profile strict run --bundle "$bundle" "$id" < /dev/null || rc=$?
 echo "== done: the container exited with status $rc"
 exit $rc
