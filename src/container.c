@@ -429,6 +429,8 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
       container_init (&a);
     }
   undo->child = child;
+  if ((r = ns_restore_parent (&ns, err)) < 0)
+    goto out;
   close (sync[1]);
   sync[1] = -1;
   r = drive_init (o, spec, &ns, sync[0], child, undo->cgroup, state_json, err);

@@ -3,6 +3,7 @@
 #include "cgroups.h"
 #include "container.h"
 #include "log.h"
+#include "namespaces.h"
 #include "process.h"
 #include "profile.h"
 #include "seccomp_filter.h"
@@ -93,12 +94,25 @@ exec_child_run (struct exec_child *c)
   /* Into the cgroup first, while host paths still resolve; then the namespaces. */
   if (c->cgroup && cgroup_enter (c->cgroup, 0, &err) < 0)
     goto fail;
+  /* Nothing else the runtime had open may follow us into the container. */
+  {
+    int keep[4 + 1024];
+    size_t n = 0;
+    keep[n++] = c->sync_fd;
+    keep[n++] = c->pidfd;
+    keep[n++] = c->rootfd;
+    keep[n++] = c->console_fd;
+    for (int i = 0; i < c->o->preserve_fds && n < ARRAY_SIZE (keep); i++)
+      keep[n++] = 3 + i;
+    close_fds_except (3, keep, n);
+  }
   int rest = c->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME);
   if (rest && setns (c->pidfd, rest) < 0)
     {
       cr_fail (&err, errno, "join the namespaces of container %s", c->o->id);
       goto fail;
     }
+  close (c->pidfd);
   /* setns(mnt) puts us at the namespace's root; the container may have
      chrooted (--no-pivot), so take its root explicitly. */
   if (fchdir (c->rootfd) < 0 || chroot (".") < 0)
@@ -191,14 +205,33 @@ exec_start (const struct exec_options *o, pid_t *pid, struct cr_error *err)
       r = cr_fail (err, errno, "socketpair");
       goto out;
     }
-  /* A pid namespace can only be entered by children: join it for them. */
+  /* A pid namespace can only be entered by children: join it for the one
+     child, then return to our own so nothing else we fork lands inside. */
+  int saved_pid = -1, saved_time = -1;
   if (c.ns_flags & (CLONE_NEWPID | CLONE_NEWTIME))
-    if (setns (c.pidfd, c.ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)) < 0)
-      {
-        r = cr_fail (err, errno, "exec %s: join pid namespace", o->id);
-        goto out;
-      }
+    {
+      ns_save_children_ns (&saved_pid, &saved_time);
+      if (setns (c.pidfd, c.ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)) < 0)
+        {
+          r = cr_fail (err, errno, "exec %s: join pid namespace", o->id);
+          ns_restore_children_ns (&saved_pid, &saved_time, err);
+          goto out;
+        }
+    }
   child = fork ();
+  if (child == 0)
+    {
+      if (saved_pid >= 0)
+        close (saved_pid);
+      if (saved_time >= 0)
+        close (saved_time);
+    }
+  else if (saved_pid >= 0 || saved_time >= 0)
+    {
+      struct cr_error rerr = { 0 };
+      if (ns_restore_children_ns (&saved_pid, &saved_time, &rerr) < 0)
+        log_warning ("%s", rerr.msg);
+    }
   if (child < 0)
     {
       r = cr_fail (err, errno, "exec %s: fork", o->id);

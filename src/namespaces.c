@@ -26,6 +26,36 @@ ns_flag_from_type (const char *type)
   return -1;
 }
 
+int
+ns_save_children_ns (int *pid_fd, int *time_fd)
+{
+  *pid_fd = open ("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+  *time_fd = open ("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+  return *pid_fd < 0 ? -errno : 0;
+}
+
+int
+ns_restore_children_ns (int *pid_fd, int *time_fd, struct cr_error *err)
+{
+  int r = 0;
+  if (*pid_fd >= 0 && setns (*pid_fd, CLONE_NEWPID) < 0)
+    r = cr_fail (err, errno, "restore the runtime's pid namespace for children");
+  if (*time_fd >= 0 && setns (*time_fd, CLONE_NEWTIME) < 0 && r == 0)
+    r = cr_fail (err, errno, "restore the runtime's time namespace for children");
+  if (*pid_fd >= 0)
+    close (*pid_fd);
+  if (*time_fd >= 0)
+    close (*time_fd);
+  *pid_fd = *time_fd = -1;
+  return r;
+}
+
+int
+ns_restore_parent (struct ns_plan *plan, struct cr_error *err)
+{
+  return ns_restore_children_ns (&plan->saved_pid_children, &plan->saved_time_children, err);
+}
+
 void
 ns_plan_close (struct ns_plan *plan)
 {
@@ -33,12 +63,18 @@ ns_plan_close (struct ns_plan *plan)
     if (plan->join_fd[i] >= 0)
       close (plan->join_fd[i]);
   plan->join_len = 0;
+  if (plan->saved_pid_children >= 0)
+    close (plan->saved_pid_children);
+  if (plan->saved_time_children >= 0)
+    close (plan->saved_time_children);
+  plan->saved_pid_children = plan->saved_time_children = -1;
 }
 
 int
 ns_plan_build (const struct spec *spec, struct ns_plan *plan, struct cr_error *err)
 {
   memset (plan, 0, sizeof *plan);
+  plan->saved_pid_children = plan->saved_time_children = -1;
   const struct spec_linux *lx = spec->linux;
   int seen = 0;
   /* Join order: user first (it grants the rights to join the rest), mount last
@@ -102,6 +138,11 @@ ns_plan_build (const struct spec *spec, struct ns_plan *plan, struct cr_error *e
 int
 ns_prepare_parent (const struct spec *spec, struct ns_plan *plan, struct cr_error *err)
 {
+  bool changes = plan->new_time;
+  for (size_t i = 0; i < plan->join_len; i++)
+    changes |= plan->join_flag[i] == CLONE_NEWPID || plan->join_flag[i] == CLONE_NEWTIME;
+  if (changes)
+    ns_save_children_ns (&plan->saved_pid_children, &plan->saved_time_children);
   for (size_t i = 0; i < plan->join_len; i++)
     if (plan->join_flag[i] == CLONE_NEWPID || plan->join_flag[i] == CLONE_NEWTIME)
       {

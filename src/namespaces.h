@@ -18,6 +18,8 @@ struct ns_plan
   size_t join_len;
   bool new_user, new_cgroup, new_net, new_time, new_pid;
   bool join_pid, join_time;  /* joined by the runtime before the clone: affect children only */
+  int saved_pid_children;    /* the runtime's own pid/time_for_children, restored after the clone */
+  int saved_time_children;
 };
 
 int ns_flag_from_type (const char *type);
@@ -27,6 +29,12 @@ void ns_plan_close (struct ns_plan *plan);
 /* In the runtime before clone: join pid/time namespaces given by path, and
    unshare a new time namespace with linux.timeOffsets (both affect only children). */
 int ns_prepare_parent (const struct spec *spec, struct ns_plan *plan, struct cr_error *err);
+/* In the runtime right after the clone: children it makes later (hooks) are
+   born in its own pid and time namespaces again, not the container's. */
+int ns_restore_parent (struct ns_plan *plan, struct cr_error *err);
+/* Open the caller's pid_for_children / time_for_children (-1 when absent). */
+int ns_save_children_ns (int *pid_fd, int *time_fd);
+int ns_restore_children_ns (int *pid_fd, int *time_fd, struct cr_error *err);
 /* In the container init: join the namespaces given by path (user first). */
 int ns_join_child (struct ns_plan *plan, struct cr_error *err);
 /* From the runtime: write uid_map/gid_map of PID. */
