@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "cgroups.h"
 #include "container.h"
+#include "state.h"
 #include "utils.h"
 
 #include <getopt.h>
@@ -51,6 +52,13 @@ cmd_ps (struct cli *g, int argc, char **argv)
   cgroup_manager_free (m);
   if (r < 0)
     return cli_fail (&err);
+  /* An exited process stays in cgroup.procs until it is reaped: it is not
+     one of the container's processes any more. */
+  size_t live = 0;
+  for (size_t i = 0; i < n; i++)
+    if (state_pid_alive (pids[i], 0))
+      pids[live++] = pids[i];
+  n = live;
   if (json)
     {
       printf ("[");
