@@ -205,10 +205,14 @@ drive_init (const struct create_options *o, const struct spec *spec, struct ns_p
   int r;
   if (ns->new_user && (r = ns_write_id_maps (child, spec, err)) < 0)
     return r;
-  if (cg && (r = cgroup_enter (cg, child, err)) < 0)
-    return r;
   if (sync_send (sync_fd, SYNC_GO, child, NULL) < 0)
     return cr_fail (err, EPIPE, "start container init");
+  /* Overlaps with the init's mount setup; it waits for CGROUP_DONE before
+     anything that needs the cgroup, user code included. */
+  if (cg && (r = cgroup_enter (cg, child, err)) < 0)
+    return r;
+  if (sync_send (sync_fd, SYNC_CGROUP_DONE, 0, NULL) < 0)
+    return cr_fail (err, EPIPE, "container init exited during setup");
   for (;;)
     {
       struct sync_msg m;

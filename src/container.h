@@ -47,7 +47,7 @@ char *container_state_to_json (const struct container_state *st, enum container_
 
 /* ---- init side (container_init.c) ---- */
 
-enum sync_type { SYNC_GO = 1, SYNC_HOOKS_REQUEST, SYNC_HOOKS_DONE, SYNC_CREATED, SYNC_ERROR, SYNC_TERMINAL, SYNC_SECCOMP_FD };
+enum sync_type { SYNC_GO = 1, SYNC_HOOKS_REQUEST, SYNC_HOOKS_DONE, SYNC_CREATED, SYNC_ERROR, SYNC_TERMINAL, SYNC_SECCOMP_FD, SYNC_CGROUP_DONE };
 
 struct sync_msg
 {

@@ -100,6 +100,32 @@ set_names (const struct spec *spec, struct cr_error *err)
   return 0;
 }
 
+/* The runtime moves the init into its cgroups while the init already sets
+   up its mounts: on cgroup v1 the first migration waits for an RCU grace
+   period, idle time worth overlapping. Anything that depends on the cgroup
+   (the cgroup namespace, cgroup mounts, hooks, user code) waits for it here. */
+struct cgroup_wait
+{
+  struct init_args *a;
+  bool done;
+};
+
+static int
+wait_for_cgroup (void *arg, struct cr_error *err)
+{
+  struct cgroup_wait *cw = arg;
+  struct sync_msg m;
+  if (cw->done)
+    return 0;
+  if (expect (cw->a->sync_fd, SYNC_CGROUP_DONE, &m, err) < 0)
+    return -1;
+  cw->done = true;
+  /* A new cgroup namespace is rooted at the cgroup the init is in now. */
+  if (cw->a->ns->new_cgroup && unshare (CLONE_NEWCGROUP) < 0)
+    return cr_fail (err, errno, "create cgroup namespace");
+  return 0;
+}
+
 void
 container_init (struct init_args *a)
 {
@@ -137,12 +163,6 @@ container_init (struct init_args *a)
     }
   if (ns_join_child (a->ns, &err) < 0)
     init_fail (fd, &err);
-  /* Now inside its cgroup: a new cgroup namespace is rooted there. */
-  if (a->ns->new_cgroup && unshare (CLONE_NEWCGROUP) < 0)
-    {
-      cr_fail (&err, errno, "create cgroup namespace");
-      init_fail (fd, &err);
-    }
   if (!a->opts->no_new_keyring)
     syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, a->opts->id);
   if (set_names (spec, &err) < 0)
@@ -161,10 +181,12 @@ container_init (struct init_args *a)
     }
   if (rootfs_prepare (spec, a->rootfs, &rootfd, &err) < 0)
     init_fail (fd, &err);
+  struct cgroup_wait cw = { .a = a };
   struct mount_context mctx = { .rootfd = rootfd, .rootfs = a->rootfs, .cgroup_root = container_cgroup_root (),
                                 .cgroup_path = a->cgroup_path, .new_cgroupns = a->ns->new_cgroup,
-                                .new_netns = a->ns->new_net, .in_userns = a->ns->new_user };
-  if (rootfs_mount_all (spec, &mctx, &err) < 0)
+                                .new_netns = a->ns->new_net, .in_userns = a->ns->new_user,
+                                .cgroup_ready = wait_for_cgroup, .cgroup_ready_arg = &cw };
+  if (rootfs_mount_all (spec, &mctx, &err) < 0 || wait_for_cgroup (&cw, &err) < 0)
     init_fail (fd, &err);
 
   /* prestart/createRuntime hooks run in the runtime's namespaces, now. */

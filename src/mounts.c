@@ -408,6 +408,15 @@ mounts_apply_entry (const struct mount_context *ctx, const struct spec_mount *m,
     }
   char tpath[64];
   fd_path (target, tpath);
+  if (strcmp (type, "cgroup") == 0 && ctx->cgroup_ready)
+    {
+      r = ctx->cgroup_ready (ctx->cgroup_ready_arg, err);
+      if (r < 0)
+        {
+          mount_options_clear (&o);
+          return r;
+        }
+    }
   if (strcmp (type, "cgroup") == 0)
     r = mount_cgroup (ctx, m, target, &o, err);
   else if (bind)

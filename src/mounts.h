@@ -36,6 +36,10 @@ struct mount_context
   bool new_cgroupns;
   bool new_netns;
   bool in_userns;
+  /* Called before each cgroup mount (it must be idempotent): the init may
+     only then rely on being in its cgroup and unshare its cgroup namespace. */
+  int (*cgroup_ready) (void *arg, struct cr_error *err);
+  void *cgroup_ready_arg;
 };
 
 int mounts_apply_entry (const struct mount_context *ctx, const struct spec_mount *m, struct cr_error *err);

@@ -134,3 +134,17 @@ PY
   [[ "$output" != *shared:* ]]
   [[ "$output" != *master:* ]]
 }
+
+@test "the init is in its cgroup in every hierarchy before the user's program runs" {
+  # the runtime moves the init while it sets up its mounts; it must never get to exec first
+  cfg_ns_del cgroup
+  cfg_set .linux.cgroupsPath "\"/$ID\""
+  in_ct 'cat /proc/self/cgroup'
+  [ "$status" -eq 0 ]
+  echo "$output"
+  local lines_total lines_in
+  lines_total=$(echo "$output" | grep -c .)
+  lines_in=$(echo "$output" | grep -c ":/$ID\$")
+  [ "$lines_total" -gt 0 ]
+  [ "$lines_in" -eq "$lines_total" ]
+}
