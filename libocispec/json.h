@@ -128,6 +128,5 @@ int spec_resources_parse_json (struct json_ctx *c, json_val obj, struct spec_res
 void spec_resources_gen (yajl_gen g, const struct spec_resources *r);
 int spec_process_parse_json (struct json_ctx *c, json_val obj, struct spec_process **out);
 void spec_process_gen (yajl_gen g, const struct spec_process *p);
-void spec_seccomp_free (struct spec_seccomp *s);
 
 #endif

@@ -265,6 +265,7 @@ void spec_process_free (struct spec_process *p);
 /* Parse a linux.resources object (update --resources). */
 struct spec_resources *spec_parse_resources_data (const char *data, size_t len, struct cr_error *err);
 void spec_resources_free (struct spec_resources *r);
+void spec_seccomp_free (struct spec_seccomp *s);
 
 /* The default config.json `cellrun spec` writes (rootless variant with
    user namespace mappings for the caller's uid/gid). malloc'd JSON. */

@@ -2,7 +2,6 @@
 #include "capabilities.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -69,20 +68,6 @@ static const char *const cap_names[] = {
 
 #define CAPS_TABLE_LAST ((int) ARRAY_SIZE (cap_names) - 1)
 
-static int
-fail_invalid (struct cr_error *err, const char *fmt, ...)
-{
-  if (err)
-    {
-      va_list ap;
-      va_start (ap, fmt);
-      vsnprintf (err->msg, sizeof err->msg, fmt, ap);
-      va_end (ap);
-      err->code = EINVAL;
-    }
-  return -EINVAL;
-}
-
 const char *
 caps_name (int cap)
 {
@@ -124,17 +109,17 @@ int
 caps_from_name_limit (const char *name, int last_cap, int *cap, struct cr_error *err)
 {
   if (name == NULL)
-    return fail_invalid (err, "unknown capability (null)");
+    return cr_invalid (err, "unknown capability (null)");
   for (int i = 0; i <= CAPS_TABLE_LAST; i++)
     if (strcasecmp (name, cap_names[i]) == 0)
       {
         if (i > last_cap)
-          return fail_invalid (err, "capability %s is not supported by the running kernel",
+          return cr_invalid (err, "capability %s is not supported by the running kernel",
                                cap_names[i]);
         *cap = i;
         return 0;
       }
-  return fail_invalid (err, "unknown capability %s", name);
+  return cr_invalid (err, "unknown capability %s", name);
 }
 
 int

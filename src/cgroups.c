@@ -991,7 +991,8 @@ cgroup_pids (struct cgroup_manager *m, pid_t **pids, size_t *n, struct cr_error 
       *n = 0;
       return r;
     }
-  qsort (list, *n, sizeof *list, compare_pid);
+  if (*n > 1) /* an empty cgroup has no list at all: qsort must not see NULL */
+    qsort (list, *n, sizeof *list, compare_pid);
   *pids = list;
   return 0;
 }

@@ -3,12 +3,10 @@
 #include "config.h"
 #include "cgroups_internal.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
-#include <yajl/yajl_gen.h>
 
 #include "log.h"
 #include "utils.h"
@@ -375,145 +373,5 @@ cgroup_v2_apply (struct cgroup_manager *m, const struct spec_resources *res, boo
   for (size_t i = 0; i < res->unified_len; i++)
     if ((r = cgroup_v2_write_unified (fd, &res->unified[i], err)) < 0)
       return r;
-  return 0;
-}
-
-/* ---- stats --------------------------------------------------------------- */
-
-static void
-gen_key (yajl_gen g, const char *k)
-{
-  yajl_gen_string (g, (const unsigned char *) k, strlen (k));
-}
-
-static void
-gen_u64 (yajl_gen g, const char *k, uint64_t v)
-{
-  gen_key (g, k);
-  yajl_gen_integer (g, v == UINT64_MAX ? 0 : (long long) v);
-}
-
-/* io.stat "8:0 rbytes=1 wbytes=2 rios=3 wios=4 ..." -> runc's blkio arrays. */
-static void
-gen_io_entries (yajl_gen g, const char *body, const char *key, const char *rkey, const char *wkey)
-{
-  gen_key (g, key);
-  yajl_gen_array_open (g);
-  for (const char *line = body; line && *line;)
-    {
-      unsigned maj, min;
-      if (sscanf (line, "%u:%u", &maj, &min) == 2)
-        {
-          const char *keys[2] = { rkey, wkey }, *ops[2] = { "Read", "Write" };
-          const char *nl = strchr (line, '\n');
-          for (int k = 0; k < 2; k++)
-            {
-              const char *p = strstr (line, keys[k]);
-              if (p == NULL || (nl && p > nl))
-                continue;
-              yajl_gen_map_open (g);
-              gen_u64 (g, "major", maj);
-              gen_u64 (g, "minor", min);
-              gen_key (g, "op");
-              yajl_gen_string (g, (const unsigned char *) ops[k], strlen (ops[k]));
-              gen_u64 (g, "value", strtoull (p + strlen (keys[k]), NULL, 10));
-              yajl_gen_map_close (g);
-            }
-        }
-      line = strchr (line, '\n');
-      if (line)
-        line++;
-    }
-  yajl_gen_array_close (g);
-}
-
-int
-cgroup_v2_stats (struct cgroup_manager *m, void *gen, struct cr_error *err)
-{
-  yajl_gen g = gen;
-  int fd = m->unified.fd;
-  if (fd < 0)
-    return cr_fail (err, ENOENT, "cgroup %s", m->path);
-  uint64_t v;
-  _cleanup_free_ char *cpustat = NULL, *io = NULL;
-  gen_key (g, "cpu");
-  yajl_gen_map_open (g);
-  gen_key (g, "usage");
-  yajl_gen_map_open (g);
-  if (cgroup_read_at (fd, "cpu.stat", &cpustat, NULL) == 0)
-    {
-      if (cgroup_keyed_value (cpustat, "usage_usec", &v))
-        gen_u64 (g, "total", v * 1000);
-      if (cgroup_keyed_value (cpustat, "user_usec", &v))
-        gen_u64 (g, "user", v * 1000);
-      if (cgroup_keyed_value (cpustat, "system_usec", &v))
-        gen_u64 (g, "kernel", v * 1000);
-    }
-  yajl_gen_map_close (g);
-  yajl_gen_map_close (g);
-
-  gen_key (g, "memory");
-  yajl_gen_map_open (g);
-  gen_key (g, "usage");
-  yajl_gen_map_open (g);
-  if (cgroup_read_u64_at (fd, "memory.current", &v) == 0)
-    gen_u64 (g, "usage", v);
-  if (cgroup_read_u64_at (fd, "memory.max", &v) == 0)
-    gen_u64 (g, "limit", v);
-  if (cgroup_read_u64_at (fd, "memory.peak", &v) == 0)
-    gen_u64 (g, "max", v);
-  yajl_gen_map_close (g);
-  if (cgroup_read_u64_at (fd, "memory.swap.current", &v) == 0)
-    {
-      gen_key (g, "swap");
-      yajl_gen_map_open (g);
-      gen_u64 (g, "usage", v);
-      if (cgroup_read_u64_at (fd, "memory.swap.max", &v) == 0)
-        gen_u64 (g, "limit", v);
-      yajl_gen_map_close (g);
-    }
-  gen_key (g, "raw");
-  cgroup_gen_keyed_file (g, fd, "memory.stat");
-  yajl_gen_map_close (g);
-
-  gen_key (g, "pids");
-  yajl_gen_map_open (g);
-  if (cgroup_read_u64_at (fd, "pids.current", &v) == 0)
-    gen_u64 (g, "current", v);
-  if (cgroup_read_u64_at (fd, "pids.max", &v) == 0)
-    gen_u64 (g, "limit", v);
-  yajl_gen_map_close (g);
-
-  gen_key (g, "blkio");
-  yajl_gen_map_open (g);
-  if (cgroup_read_at (fd, "io.stat", &io, NULL) < 0)
-    io = xstrdup ("");
-  gen_io_entries (g, io, "ioServiceBytesRecursive", "rbytes=", "wbytes=");
-  gen_io_entries (g, io, "ioServicedRecursive", "rios=", "wios=");
-  yajl_gen_map_close (g);
-
-  gen_key (g, "hugetlb");
-  yajl_gen_map_open (g);
-  int dfd = openat (fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR *d = dfd >= 0 ? fdopendir (dfd) : NULL;
-  if (d == NULL && dfd >= 0)
-    close (dfd);
-  for (struct dirent *de; d && (de = readdir (d)) != NULL;)
-    {
-      size_t len = strlen (de->d_name);
-      if (strncmp (de->d_name, "hugetlb.", 8) != 0 || len < 17 || strcmp (de->d_name + len - 8, ".current") != 0
-          || strstr (de->d_name, ".rsvd."))
-        continue;
-      char size[32];
-      snprintf (size, sizeof size, "%.*s", (int) (len - 16), de->d_name + 8);
-      gen_key (g, size);
-      yajl_gen_map_open (g);
-      if (cgroup_read_u64_at (fd, de->d_name, &v) == 0)
-        gen_u64 (g, "usage", v);
-      yajl_gen_map_close (g);
-    }
-  if (d)
-    closedir (d);
-  yajl_gen_map_close (g);
   return 0;
 }

@@ -489,17 +489,7 @@ container_load (const char *root, const char *id, struct container_state **st, e
                 struct cr_error *err)
 {
   _cleanup_close_ int dirfd = -1;
-  int r = state_open_dir (root, id, false, &dirfd, err);
-  if (r < 0)
-    return r;
-  if ((r = state_load (dirfd, id, st, err)) < 0)
-    return r;
-  if ((r = state_status (dirfd, *st, status, err)) < 0)
-    {
-      state_free (*st);
-      *st = NULL;
-    }
-  return r;
+  return state_open_status (root, id, false, &dirfd, st, status, err);
 }
 
 int
@@ -539,15 +529,11 @@ int
 container_start (const char *root, const char *id, struct cr_error *err)
 {
   _cleanup_close_ int dirfd = -1;
-  int r = state_open_dir (root, id, true, &dirfd, err);
+  struct container_state *st = NULL;
+  enum container_status status;
+  int r = state_open_status (root, id, true, &dirfd, &st, &status, err);
   if (r < 0)
     return r;
-  struct container_state *st = NULL;
-  if ((r = state_load (dirfd, id, &st, err)) < 0)
-    return r;
-  enum container_status status;
-  if ((r = state_status (dirfd, st, &status, err)) < 0)
-    goto out;
   if (status != STATUS_CREATED)
     {
       r = cr_fail (err, 0, "start %s: container is %s, not created", id, container_status_name (status));
@@ -634,14 +620,11 @@ int
 container_kill (const char *root, const char *id, int sig, bool all, struct cr_error *err)
 {
   _cleanup_close_ int dirfd = -1;
-  int r = state_open_dir (root, id, false, &dirfd, err);
+  struct container_state *st = NULL;
+  enum container_status status;
+  int r = state_open_status (root, id, false, &dirfd, &st, &status, err);
   if (r < 0)
     return r;
-  struct container_state *st = NULL;
-  if ((r = state_load (dirfd, id, &st, err)) < 0)
-    return r;
-  enum container_status status;
-  state_status (dirfd, st, &status, err);
   if (status == STATUS_STOPPED && !all)
     r = cr_fail (err, 0, "kill %s: container is not running", id);
   else if (all && st->cgroup_path)

@@ -63,16 +63,7 @@ int
 sync_send_fd (int fd, int type, int pass_fd)
 {
   struct sync_msg m = { .type = type };
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  memset (cbuf, 0, sizeof cbuf);
-  struct iovec iov = { .iov_base = &m, .iov_len = sizeof m };
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-  struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &pass_fd, sizeof (int));
-  return sendmsg (fd, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
+  return send_fd (fd, &m, sizeof m, pass_fd);
 }
 
 static __attribute__ ((noreturn)) void

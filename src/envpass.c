@@ -79,11 +79,7 @@ policy_parse (const char *text, struct envpass_policy *out, struct cr_error *err
   char *save = NULL;
   for (char *tok = strtok_r (copy, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
     {
-      while (*tok == ' ')
-        tok++;
-      size_t l = strlen (tok);
-      while (l > 0 && tok[l - 1] == ' ')
-        tok[--l] = '\0';
+      tok = str_trim_spaces (tok);
       if (!valid_pattern (tok))
         {
           policy_clear (out);

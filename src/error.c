@@ -25,6 +25,20 @@ cr_fail (struct cr_error *err, int errnum, const char *fmt, ...)
 }
 
 int
+cr_invalid (struct cr_error *err, const char *fmt, ...)
+{
+  if (err != NULL)
+    {
+      va_list ap;
+      va_start (ap, fmt);
+      vsnprintf (err->msg, sizeof err->msg, fmt, ap);
+      va_end (ap);
+      err->code = EINVAL;
+    }
+  return -EINVAL;
+}
+
+int
 cr_wrap (struct cr_error *err, const char *fmt, ...)
 {
   if (err == NULL)

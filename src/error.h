@@ -19,6 +19,10 @@ struct cr_error
 int cr_fail (struct cr_error *err, int errnum, const char *fmt, ...)
   __attribute__ ((format (printf, 3, 4)));
 
+/* Bad input: fill ERR with the formatted text alone (no strerror), code
+   EINVAL; returns -EINVAL.  ERR may be NULL. */
+int cr_invalid (struct cr_error *err, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
 /* Prefix an existing message: "what: <old message>". Returns -code (or -1). */
 int cr_wrap (struct cr_error *err, const char *fmt, ...)
   __attribute__ ((format (printf, 2, 3)));

@@ -30,14 +30,11 @@ exec_load_container (const char *root, const char *id, struct spec **spec, char 
                      struct cr_error *err)
 {
   _cleanup_close_ int dirfd = -1;
-  int r = state_open_dir (root, id, false, &dirfd, err);
+  struct container_state *st = NULL;
+  enum container_status status;
+  int r = state_open_status (root, id, false, &dirfd, &st, &status, err);
   if (r < 0)
     return r;
-  struct container_state *st = NULL;
-  if ((r = state_load (dirfd, id, &st, err)) < 0)
-    return r;
-  enum container_status status;
-  state_status (dirfd, st, &status, err);
   if (status != STATUS_RUNNING && status != STATUS_CREATED)
     r = cr_fail (err, 0, "exec %s: container is %s", id, container_status_name (status));
   else if ((r = state_load_spec (dirfd, spec, err)) == 0)

@@ -337,7 +337,7 @@ apply_common (struct spec *s, enum profile_level level)
   strv_union (&l->readonly_paths, &l->readonly_paths_len, profile_readonly_paths);
   if (s->process)
     s->process->no_new_privileges = true;
-  profile_seccomp_free (l->profile_seccomp);
+  spec_seccomp_free (l->profile_seccomp);
   l->profile_seccomp = profile_seccomp_build (level);
 }
 
@@ -515,11 +515,7 @@ extra_writable_apply (struct spec *s, size_t first_appended, const char *value, 
   char *save = NULL;
   for (char *tok = strtok_r (copy, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
     {
-      while (*tok == ' ')
-        tok++;
-      size_t l = strlen (tok);
-      while (l > 0 && tok[l - 1] == ' ')
-        tok[--l] = '\0';
+      tok = str_trim_spaces (tok);
       if (*tok == '\0')
         continue;
       if (tok[0] != '/')
@@ -731,7 +727,7 @@ text_seccomp (struct text *t, enum profile_level level)
       else if (strcmp (last, "ioctl") == 0)
         text_add (t, "  EPERM: ioctl TIOCSTI\n");
     }
-  profile_seccomp_free (f);
+  spec_seccomp_free (f);
 }
 
 int

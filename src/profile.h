@@ -82,10 +82,9 @@ void profile_result_clear (struct profile_result *r);
 int profile_describe (const char *name, char **text, struct cr_error *err);
 
 /* The seccomp denylist of a profile as a filter (SCMP_ACT_ALLOW default),
-   built fresh; free with profile_seccomp_free.  LEVEL must not be
+   built fresh; free with spec_seccomp_free.  LEVEL must not be
    PROFILE_NONE. */
 struct spec_seccomp *profile_seccomp_build (enum profile_level level);
-void profile_seccomp_free (struct spec_seccomp *s);
 
 /* Deep copy of a seccomp filter (libocispec/spec_dup.c). */
 struct spec_seccomp *spec_seccomp_dup (const struct spec_seccomp *s);

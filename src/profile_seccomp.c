@@ -165,31 +165,3 @@ profile_seccomp_build (enum profile_level level)
   return b.s;
 }
 
-void
-profile_seccomp_free (struct spec_seccomp *s)
-{
-  if (s == NULL)
-    return;
-  free (s->default_action);
-  for (size_t i = 0; s->architectures && s->architectures[i]; i++)
-    free (s->architectures[i]);
-  free (s->architectures);
-  for (size_t i = 0; s->flags && s->flags[i]; i++)
-    free (s->flags[i]);
-  free (s->flags);
-  free (s->listener_path);
-  free (s->listener_metadata);
-  for (size_t i = 0; i < s->syscalls_len; i++)
-    {
-      struct spec_seccomp_syscall *sc = &s->syscalls[i];
-      for (size_t j = 0; sc->names && sc->names[j]; j++)
-        free (sc->names[j]);
-      free (sc->names);
-      free (sc->action);
-      for (size_t j = 0; j < sc->args_len; j++)
-        free (sc->args[j].op);
-      free (sc->args);
-    }
-  free (s->syscalls);
-  free (s);
-}

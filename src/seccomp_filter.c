@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -16,20 +15,6 @@
 /* Libseccomp allows at most one comparison per argument in a rule and has
    six syscall arguments. */
 #define SECCOMP_MAX_ARGS 6
-
-static int
-fail_invalid (struct cr_error *err, const char *fmt, ...)
-{
-  if (err)
-    {
-      va_list ap;
-      va_start (ap, fmt);
-      vsnprintf (err->msg, sizeof err->msg, fmt, ap);
-      va_end (ap);
-      err->code = EINVAL;
-    }
-  return -EINVAL;
-}
 
 int
 seccomp_parse_action (const char *name, uint32_t errno_ret, bool has_errno, uint32_t *act,
@@ -50,7 +35,7 @@ seccomp_parse_action (const char *name, uint32_t errno_ret, bool has_errno, uint
   };
 
   if (name == NULL)
-    return fail_invalid (err, "missing action");
+    return cr_invalid (err, "missing action");
 
   /* The runtime-spec: errnoRet defaults to EPERM for the actions that
      return one. The action carries it in 16 bits. */
@@ -58,7 +43,7 @@ seccomp_parse_action (const char *name, uint32_t errno_ret, bool has_errno, uint
   if (strcmp (name, "SCMP_ACT_ERRNO") == 0 || strcmp (name, "SCMP_ACT_TRACE") == 0)
     {
       if (ret > 0xffff)
-        return fail_invalid (err, "errno %u out of range for %s", ret, name);
+        return cr_invalid (err, "errno %u out of range for %s", ret, name);
       *act = name[9] == 'E' ? SCMP_ACT_ERRNO (ret) : SCMP_ACT_TRACE (ret);
       return 0;
     }
@@ -69,11 +54,11 @@ seccomp_parse_action (const char *name, uint32_t errno_ret, bool has_errno, uint
         /* The runtime-spec says the runtime MUST fail when errnoRet is
            given to an action that cannot return an errno. */
         if (has_errno)
-          return fail_invalid (err, "action %s does not take an errnoRet", name);
+          return cr_invalid (err, "action %s does not take an errnoRet", name);
         *act = plain[i].act;
         return 0;
       }
-  return fail_invalid (err, "unknown action %s", name);
+  return cr_invalid (err, "unknown action %s", name);
 }
 
 int
@@ -96,14 +81,14 @@ seccomp_parse_operator (const char *name, enum scmp_compare *op, struct cr_error
         *op = ops[i].op;
         return 0;
       }
-  return fail_invalid (err, "unknown operator %s", name ? name : "(null)");
+  return cr_invalid (err, "unknown operator %s", name ? name : "(null)");
 }
 
 int
 seccomp_parse_flag (const char *name, enum scmp_filter_attr *attr, struct cr_error *err)
 {
   if (name == NULL)
-    return fail_invalid (err, "unknown flag (null)");
+    return cr_invalid (err, "unknown flag (null)");
   if (strcmp (name, "SECCOMP_FILTER_FLAG_TSYNC") == 0)
     *attr = SCMP_FLTATR_CTL_TSYNC;
   else if (strcmp (name, "SECCOMP_FILTER_FLAG_LOG") == 0)
@@ -119,7 +104,7 @@ seccomp_parse_flag (const char *name, enum scmp_filter_attr *attr, struct cr_err
 #endif
     }
   else
-    return fail_invalid (err, "unknown flag %s", name);
+    return cr_invalid (err, "unknown flag %s", name);
   return 0;
 }
 
@@ -130,14 +115,14 @@ seccomp_parse_arch (const char *name, uint32_t *arch, struct cr_error *err)
   size_t i;
 
   if (name == NULL || strncmp (name, "SCMP_ARCH_", 10) != 0 || strlen (name + 10) >= sizeof lower)
-    return fail_invalid (err, "unknown architecture %s", name ? name : "(null)");
+    return cr_invalid (err, "unknown architecture %s", name ? name : "(null)");
   /* libseccomp knows the names without prefix in lower case ("x86_64"). */
   for (i = 0; name[10 + i]; i++)
     lower[i] = tolower ((unsigned char) name[10 + i]);
   lower[i] = '\0';
   uint32_t a = seccomp_arch_resolve_name (lower);
   if (a == 0)
-    return fail_invalid (err, "unknown architecture %s", name);
+    return cr_invalid (err, "unknown architecture %s", name);
   *arch = a;
   return 0;
 }
@@ -195,14 +180,14 @@ seccomp_add_syscall_rules (scmp_filter_ctx ctx, const struct spec_seccomp_syscal
   if (r < 0)
     return cr_wrap (err, "linux.seccomp.syscalls[%zu].action", idx);
   if (sc->args_len > 0 && sc->args == NULL)
-    return fail_invalid (err, "linux.seccomp.syscalls[%zu].args: missing", idx);
+    return cr_invalid (err, "linux.seccomp.syscalls[%zu].args: missing", idx);
 
   for (size_t a = 0; a < sc->args_len; a++)
     {
       const struct spec_seccomp_arg *arg = &sc->args[a];
       enum scmp_compare op;
       if (arg->index >= SECCOMP_MAX_ARGS)
-        return fail_invalid (err, "linux.seccomp.syscalls[%zu].args[%zu].index: %u out of range 0-5",
+        return cr_invalid (err, "linux.seccomp.syscalls[%zu].args[%zu].index: %u out of range 0-5",
                              idx, a, arg->index);
       if (seccomp_parse_operator (arg->op, &op, err) < 0)
         return cr_wrap (err, "linux.seccomp.syscalls[%zu].args[%zu].op", idx, a);
@@ -221,7 +206,7 @@ seccomp_add_syscall_rules (scmp_filter_ctx ctx, const struct spec_seccomp_syscal
 
   bool split = args_repeat_an_index (sc->args, sc->args_len);
   if (!split && sc->args_len > SECCOMP_MAX_ARGS)
-    return fail_invalid (err, "linux.seccomp.syscalls[%zu].args: too many conditions", idx);
+    return cr_invalid (err, "linux.seccomp.syscalls[%zu].args: too many conditions", idx);
 
   for (size_t n = 0; sc->names && n < sc->names_len; n++)
     {
@@ -265,9 +250,9 @@ seccomp_filter_build (const struct spec_seccomp *s, scmp_filter_ctx *out, struct
 
   *out = NULL;
   if (s == NULL)
-    return fail_invalid (err, "linux.seccomp: missing");
+    return cr_invalid (err, "linux.seccomp: missing");
   if (s->default_action == NULL)
-    return fail_invalid (err, "linux.seccomp.defaultAction: missing");
+    return cr_invalid (err, "linux.seccomp.defaultAction: missing");
   r = seccomp_parse_action (s->default_action, s->default_errno_ret, s->has_default_errno_ret,
                             &default_act, err);
   if (r < 0)
@@ -283,7 +268,7 @@ seccomp_filter_build (const struct spec_seccomp *s, scmp_filter_ctx *out, struct
 
   ctx = seccomp_init (default_act);
   if (ctx == NULL)
-    return fail_invalid (err, "linux.seccomp.defaultAction: %s is not supported by libseccomp or the kernel",
+    return cr_invalid (err, "linux.seccomp.defaultAction: %s is not supported by libseccomp or the kernel",
                          s->default_action);
 
   /* The core sets no_new_privs itself when the config asks; root in the
@@ -347,7 +332,7 @@ seccomp_filter_load (scmp_filter_ctx ctx, const struct spec_seccomp *s, int *not
   if (notify_fd)
     *notify_fd = -1;
   if (ctx == NULL)
-    return fail_invalid (err, "seccomp: no filter to load");
+    return cr_invalid (err, "seccomp: no filter to load");
 
   for (size_t i = 0; s && s->flags && i < s->flags_len; i++)
     {
@@ -443,9 +428,9 @@ seccomp_notify_send (const struct spec_seccomp *s, int notify_fd, int container_
   size_t meta_len = 0, meta_cap = 0;
 
   if (s == NULL || s->listener_path == NULL)
-    return fail_invalid (err, "linux.seccomp.listenerPath: missing");
+    return cr_invalid (err, "linux.seccomp.listenerPath: missing");
   if (strlen (s->listener_path) >= sizeof addr.sun_path)
-    return fail_invalid (err, "linux.seccomp.listenerPath: %s is too long for a unix socket",
+    return cr_invalid (err, "linux.seccomp.listenerPath: %s is too long for a unix socket",
                          s->listener_path);
   strcpy (addr.sun_path, s->listener_path);
 

@@ -372,3 +372,23 @@ state_now_rfc3339 (void)
   snprintf (buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
   return xstrdup (buf);
 }
+
+int
+state_open_status (const char *root, const char *id, bool exclusive, int *dirfd, struct container_state **st,
+                   enum container_status *status, struct cr_error *err)
+{
+  int r = state_open_dir (root, id, exclusive, dirfd, err);
+  if (r < 0)
+    return r;
+  if ((r = state_load (*dirfd, id, st, err)) == 0 && (r = state_status (*dirfd, *st, status, err)) < 0)
+    {
+      state_free (*st);
+      *st = NULL;
+    }
+  if (r < 0)
+    {
+      close (*dirfd);
+      *dirfd = -1;
+    }
+  return r;
+}

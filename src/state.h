@@ -46,6 +46,10 @@ int state_create_dir (const char *root, const char *id, int *dirfd, struct cr_er
 /* Open and flock an existing container dir; ENOENT -> "container ID does not exist". */
 int state_open_dir (const char *root, const char *id, bool exclusive, int *dirfd, struct cr_error *err);
 int state_remove_dir (const char *root, const char *id, struct cr_error *err);
+/* state_open_dir + state_load + state_status in one: what most verbs start with.
+   On success *DIRFD holds the lock and *ST must be freed with state_free. */
+int state_open_status (const char *root, const char *id, bool exclusive, int *dirfd,
+                       struct container_state **st, enum container_status *status, struct cr_error *err);
 
 int state_save (int dirfd, const struct container_state *st, struct cr_error *err);
 int state_load (int dirfd, const char *id, struct container_state **out, struct cr_error *err);

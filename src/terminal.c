@@ -19,17 +19,9 @@
 int
 terminal_send_fd (int sock, int fd, struct cr_error *err)
 {
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  memset (cbuf, 0, sizeof cbuf);
-  char name[] = "/dev/ptmx";
-  struct iovec iov = { .iov_base = name, .iov_len = sizeof name };
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-  struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &fd, sizeof (int));
-  if (sendmsg (sock, &mh, MSG_NOSIGNAL) < 0)
+  /* runc's console-socket protocol: the payload names the pty, the fd rides along. */
+  static const char name[] = "/dev/ptmx";
+  if (send_fd (sock, name, sizeof name, fd) < 0)
     return cr_fail (err, errno, "send terminal to console socket");
   return 0;
 }
@@ -37,17 +29,7 @@ terminal_send_fd (int sock, int fd, struct cr_error *err)
 static int
 send_master_over_sync (int sync_fd, int master, struct cr_error *err)
 {
-  struct sync_msg m = { .type = SYNC_TERMINAL };
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  memset (cbuf, 0, sizeof cbuf);
-  struct iovec iov = { .iov_base = &m, .iov_len = sizeof m };
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-  struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &master, sizeof (int));
-  if (sendmsg (sync_fd, &mh, MSG_NOSIGNAL) < 0)
+  if (sync_send_fd (sync_fd, SYNC_TERMINAL, master) < 0)
     return cr_fail (err, errno, "send terminal to the runtime");
   return 0;
 }

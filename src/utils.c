@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -318,4 +319,30 @@ close_fds_except (int first, const int *keep, size_t keep_len)
         cur = sorted[i] + 1;
     }
   return 0;
+}
+
+int
+send_fd (int sock, const void *buf, size_t len, int fd)
+{
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  memset (cbuf, 0, sizeof cbuf);
+  struct iovec iov = { .iov_base = (void *) buf, .iov_len = len };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &fd, sizeof (int));
+  return sendmsg (sock, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+char *
+str_trim_spaces (char *s)
+{
+  while (*s == ' ')
+    s++;
+  size_t l = strlen (s);
+  while (l > 0 && s[l - 1] == ' ')
+    s[--l] = '\0';
+  return s;
 }

@@ -49,6 +49,8 @@ int read_file_at (int dirfd, const char *path, char **out, size_t *len, struct c
 int read_all_fd (int fd, const char *what, char **out, size_t *len, struct cr_error *err);
 /* Write LEN bytes, retrying short writes and EINTR. */
 int write_all (int fd, const void *buf, size_t len);
+/* sendmsg BUF with FD attached (SCM_RIGHTS) on a unix socket; 0 or -1 (errno). */
+int send_fd (int sock, const void *buf, size_t len, int fd);
 /* Write a whole file (O_CLOEXEC|O_TRUNC|O_CREAT). */
 int write_file (const char *path, const void *data, size_t len, mode_t mode, struct cr_error *err);
 int write_file_at (int dirfd, const char *path, const void *data, size_t len, struct cr_error *err);
@@ -64,6 +66,8 @@ int parse_uint64 (const char *s, unsigned long long *out);
 
 /* Strings */
 bool has_prefix (const char *s, const char *prefix);
+/* Strip leading and trailing spaces in place; returns the first kept char. */
+char *str_trim_spaces (char *s);
 size_t strv_len (char *const *v);
 
 /* Close every fd >= FIRST except those listed in KEEP (KEEP may be NULL). */
