@@ -6,6 +6,7 @@ usage: cfgedit.py FILE set PATH JSON     set a value (creates missing objects)
        cfgedit.py FILE append PATH JSON  append to a list (creates it)
        cfgedit.py FILE get PATH          print a value (strings raw, others as JSON)
        cfgedit.py FILE args ARG...       set .process.args to the given words
+       cfgedit.py FILE annot KEY VALUE   set one annotation (keys contain dots)
        cfgedit.py FILE ns-set TYPE [NSPATH]  add (or replace) a namespace
        cfgedit.py FILE ns-del TYPE       remove a namespace
 FILE "-" reads stdin (get only). PATH looks like .process.user.uid or .mounts[0].options
@@ -59,6 +60,8 @@ def main(argv):
         return 0
     if op == "args":
         doc.setdefault("process", {})["args"] = rest
+    elif op == "annot":
+        doc.setdefault("annotations", {})[rest[0]] = rest[1]
     elif op in ("set", "append"):
         keys = parse_path(rest[0])
         value = json.loads(rest[1])

@@ -90,6 +90,18 @@ pids_of_cg () {
   find "$dir" -name cgroup.procs -exec cat {} + | sort -n
 }
 
+# wait_cg_pids N: print the container's pids once its pids cgroup lists at
+# least N processes (or whatever it lists after 3 s).
+wait_cg_pids () {
+  local i pids
+  for i in $(seq 30); do
+    pids=$(pids_of_cg pids "$CGPATH")
+    [ "$(wc -l <<< "$pids")" -ge "$1" ] && break
+    sleep 0.1
+  done
+  echo "$pids"
+}
+
 # run_d_global ID GLOBAL-FLAGS...: like run_d, with flags placed before the verb.
 run_d_global () {
   local id=$1; shift
@@ -305,12 +317,8 @@ JSON
 
 @test "ps lists every process of the container, as the host's cgroup.procs" {
   start_ct sh -c 'sleep 1000 & sleep 1000 & sh -c "sleep 1000 & wait" & wait'
-  local want i got
-  for i in $(seq 30); do
-    want=$(pids_of_cg pids "$CGPATH")
-    [ "$(wc -l <<< "$want")" -ge 5 ] && break
-    sleep 0.1
-  done
+  local want got
+  want=$(wait_cg_pids 5)
   [ "$(wc -l <<< "$want")" -eq 5 ]
   run cr ps --format json "$ID"
   [ "$status" -eq 0 ]
@@ -339,12 +347,8 @@ JSON
   # without a pid namespace the init's death does not take the others with it
   cfg_ns_del pid
   start_ct sh -c 'sh -c "sleep 1000 & sleep 1000 & wait" & sleep 1000 & wait'
-  local pids i
-  for i in $(seq 30); do
-    pids=$(pids_of_cg pids "$CGPATH")
-    [ "$(wc -l <<< "$pids")" -ge 5 ] && break
-    sleep 0.1
-  done
+  local pids
+  pids=$(wait_cg_pids 5)
   [ "$(wc -l <<< "$pids")" -eq 5 ]
   run cr kill --all "$ID" KILL
   [ "$status" -eq 0 ]
@@ -356,12 +360,8 @@ JSON
 @test "kill --all TERM reaches every process (no pid namespace)" {
   cfg_ns_del pid
   start_ct sh -c 'sh -c "sleep 1000 & wait" & sleep 1000 & wait'
-  local pids i
-  for i in $(seq 30); do
-    pids=$(pids_of_cg pids "$CGPATH")
-    [ "$(wc -l <<< "$pids")" -ge 4 ] && break
-    sleep 0.1
-  done
+  local pids
+  pids=$(wait_cg_pids 4)
   run cr kill --all "$ID" TERM
   [ "$status" -eq 0 ]
   wait_gone_all $pids
@@ -387,12 +387,8 @@ JSON
 @test "delete --force on a running container kills every process first" {
   cfg_ns_del pid
   start_ct sh -c 'sh -c "sleep 1000 & wait" & sleep 1000 & wait'
-  local pids i
-  for i in $(seq 30); do
-    pids=$(pids_of_cg pids "$CGPATH")
-    [ "$(wc -l <<< "$pids")" -ge 4 ] && break
-    sleep 0.1
-  done
+  local pids
+  pids=$(wait_cg_pids 4)
   [ "$(wc -l <<< "$pids")" -eq 4 ]
   run cr delete "$ID"
   [ "$status" -ne 0 ]

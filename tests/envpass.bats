@@ -5,16 +5,6 @@
 
 load helpers
 
-annot () {
-  "$PY" - "$BUNDLE/config.json" "$1" "$2" <<'EOF'
-import json, sys
-f, k, v = sys.argv[1:]
-c = json.load(open(f))
-c.setdefault("annotations", {})[k] = v
-json.dump(c, open(f, "w"), indent=1)
-EOF
-}
-
 # The caller's environment for every run: ordinary names and secrets.
 CALLER_ENV=(FOO_BAR=foobar FOO_TOKEN=tok FOO_KEY=key PLAIN=plain BAR=bar MY_SECRET=s1 DB_PASSWORD=pw
             AWS_REGION=eu GITHUB_TOKEN=gh SSH_AUTH_SOCK=/sock LC_TEST=lc)

@@ -242,6 +242,8 @@ cfg_del () { "$PY" "$TESTS_DIR/cfgedit.py" "$(CFG_FILE)" del "$1"; }
 cfg_append () { "$PY" "$TESTS_DIR/cfgedit.py" "$(CFG_FILE)" append "$1" "$2"; }
 cfg_get () { "$PY" "$TESTS_DIR/cfgedit.py" "$(CFG_FILE)" get "$1"; }
 cfg_args () { "$PY" "$TESTS_DIR/cfgedit.py" "$(CFG_FILE)" args "$@"; }
+# annot KEY VALUE: set one bundle annotation (keys contain dots, which cfg_set cannot address).
+annot () { "$PY" "$TESTS_DIR/cfgedit.py" "$(CFG_FILE)" annot "$1" "$2"; }
 cfg_ns_set () { "$PY" "$TESTS_DIR/cfgedit.py" "$(CFG_FILE)" ns-set "$@"; }
 cfg_ns_del () { "$PY" "$TESTS_DIR/cfgedit.py" "$(CFG_FILE)" ns-del "$1"; }
 # json_get PATH: read JSON on stdin, print the value at PATH (fails if absent).

@@ -7,17 +7,6 @@ load helpers
 
 ALL_CAPS='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_KILL","CAP_SYS_ADMIN","CAP_NET_ADMIN","CAP_SYS_PTRACE","CAP_SETUID","CAP_AUDIT_WRITE"]'
 
-# annot KEY VALUE: set one bundle annotation (keys contain dots, which cfg_set cannot address).
-annot () {
-  "$PY" - "$BUNDLE/config.json" "$1" "$2" <<'EOF'
-import json, sys
-f, k, v = sys.argv[1:]
-c = json.load(open(f))
-c.setdefault("annotations", {})[k] = v
-json.dump(c, open(f, "w"), indent=1)
-EOF
-}
-
 # all_caps JSON_LIST: the same capability list in all five sets.
 all_caps () {
   cfg_set .process.capabilities "{\"bounding\":$1,\"effective\":$1,\"permitted\":$1,\"inheritable\":$1,\"ambient\":$1}"

@@ -61,12 +61,11 @@ start_ct () {
   assert_contains "$output" /dev/pts/
 }
 
-# The process of `run` must not inherit the mask `run` blocks its signals with (to forward
-# them); see process_exec.
-@test "a signal to run with a terminal reaches the process" {
-  cfg_set .process.terminal true
-  cfg_args sh -c 'trap "echo got-term; exit 9" TERM; echo ready; while :; do sleep 0.1; done'
-  "$PY" "$TOOLS/ptyrun.py" --timeout 8 -- "$CELLRUN" --root "$ROOT" run --bundle "$BUNDLE" "$ID" > "$T/pty.out" &
+# term_signal_check CELLRUN-ARGS...: run cellrun under a pty; once the process (a TERM trap
+# that prints got-term and exits 9) says ready, send TERM to cellrun itself and expect the
+# trap to fire and its status to come back.
+term_signal_check () {
+  "$PY" "$TOOLS/ptyrun.py" --timeout 8 -- "$CELLRUN" --root "$ROOT" "$@" > "$T/pty.out" &
   local pty=$! rc=0 cli i
   for i in $(seq 100); do grep -q ready "$T/pty.out" 2>/dev/null && break; sleep 0.1; done
   grep -q ready "$T/pty.out"
@@ -77,6 +76,14 @@ start_ct () {
   cat "$T/pty.out"
   grep -q got-term "$T/pty.out"
   [ "$rc" -eq 9 ]
+}
+
+# The process of `run` must not inherit the mask `run` blocks its signals with (to forward
+# them); see process_exec.
+@test "a signal to run with a terminal reaches the process" {
+  cfg_set .process.terminal true
+  cfg_args sh -c 'trap "echo got-term; exit 9" TERM; echo ready; while :; do sleep 0.1; done'
+  term_signal_check run --bundle "$BUNDLE" "$ID"
 }
 
 @test "create --console-socket then start: the receiver gets the master, consoleSize applies" {
@@ -133,18 +140,7 @@ start_ct () {
 
 @test "a signal to exec -t reaches the process" {
   start_ct
-  "$PY" "$TOOLS/ptyrun.py" --timeout 8 -- "$CELLRUN" --root "$ROOT" exec -t "$ID" \
-    sh -c 'trap "echo got-term; exit 9" TERM; echo ready; while :; do sleep 0.1; done' > "$T/pty.out" &
-  local pty=$! rc=0 cli i
-  for i in $(seq 100); do grep -q ready "$T/pty.out" 2>/dev/null && break; sleep 0.1; done
-  grep -q ready "$T/pty.out"
-  cli=$(pgrep -P "$pty")
-  [ -n "$cli" ]
-  kill -TERM "$cli"
-  wait "$pty" || rc=$?
-  cat "$T/pty.out"
-  grep -q got-term "$T/pty.out"
-  [ "$rc" -eq 9 ]
+  term_signal_check exec -t "$ID" sh -c 'trap "echo got-term; exit 9" TERM; echo ready; while :; do sleep 0.1; done'
 }
 
 # ------------------------------------------------------------------ stdio without a terminal

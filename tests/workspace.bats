@@ -5,16 +5,6 @@
 
 load helpers
 
-annot () {
-  "$PY" - "$BUNDLE/config.json" "$1" "$2" <<'EOF'
-import json, sys
-f, k, v = sys.argv[1:]
-c = json.load(open(f))
-c.setdefault("annotations", {})[k] = v
-json.dump(c, open(f, "w"), indent=1)
-EOF
-}
-
 # wrun ID [run flags]: foreground run, output in $output via `run`.
 wrun () {
   local id=$1; shift
