@@ -314,7 +314,7 @@ test_balanced (void)
     if (f->syscalls[i].args_len && f->syscalls[i].args[0].value == 0x10000000ULL)
       newuser_rule = true;
   CHECK (!newuser_rule, "balanced seccomp: no rule for CLONE_NEWUSER");
-  profile_seccomp_free (strict);
+  spec_seccomp_free (strict);
   spec_free (out);
   profile_result_clear (&res);
 
