@@ -15,11 +15,12 @@ load ../helpers
 
 IMAGE=localhost/busybox
 
-pm () {
-  CONTAINERS_CONF=$PM_CONF timeout -k 5 90 podman --root "$PM/storage" --runroot "$PM/runroot" \
+# Runs in $PM: conmon writes an "oom" marker file into its working directory.
+pm () (
+  cd "$PM" && CONTAINERS_CONF=$PM_CONF timeout -k 5 90 podman --root "$PM/storage" --runroot "$PM/runroot" \
     --tmpdir "$PM/tmp" --network-config-dir "$PM/net" --storage-driver overlay \
     --cgroup-manager=cgroupfs --events-backend=file --runtime "$ENGINE_RUNTIME" "$@"
-}
+)
 export -f pm
 
 # The runtime's state root, to check that podman's containers leave nothing there.
