@@ -18,6 +18,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "log.h"
+#include "systemd_scope.h"
 #include "utils.h"
 
 /* Waiting for a freeze: the v1 freezer reports FREEZING while tasks are
@@ -450,14 +451,14 @@ cgroup_resolve_path (const char *cgroups_path, const char *id, bool systemd, cha
 {
   if (systemd)
     {
-      /* No D-Bus client here: the systemd driver only chooses the path, and
-         the cgroup is created with cgroupfs either way. */
+      /* The directories are made with cgroupfs either way (same paths);
+         on a systemd host the container then also becomes a transient
+         scope unit (systemd_scope.c, called by the create). */
       int r = cgroup_systemd_expand (cgroups_path, id, out, err);
       if (r == 0)
-        log_debug ("cgroup: %s; managing %s with cgroupfs",
-                   access ("/run/systemd/system", F_OK) == 0 ? "systemd cgroup driver without D-Bus"
-                                                            : "systemd is not PID 1",
-                   *out);
+        log_debug ("cgroup: %s %s", *out,
+                   systemd_scope_available () ? "is registered with systemd as a transient scope"
+                                              : "is managed with cgroupfs: systemd is not PID 1");
       return r;
     }
   _cleanup_free_ char *content = NULL, *own = NULL;

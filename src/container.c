@@ -13,6 +13,7 @@
 #include "profile.h"
 #include "seccomp_filter.h"
 #include "state_json.h"
+#include "systemd_scope.h"
 #include "terminal.h"
 #include "utils.h"
 #include "workspace.h"
@@ -55,6 +56,9 @@ struct create_undo
   const char *id;
   pid_t child;
   struct cgroup_manager *cgroup;
+  const char *systemd_unit;  /* scope to register (--systemd-cgroup on a systemd host) */
+  const char *systemd_slice;
+  bool systemd_started;
   char *workspace_tmpfs;
   bool state_dir;
 };
@@ -69,6 +73,8 @@ create_undo_run (struct create_undo *u)
       while (waitpid (u->child, NULL, 0) < 0 && errno == EINTR)
         ;
     }
+  if (u->systemd_started)
+    systemd_scope_stop (u->systemd_unit, &ignored);
   if (u->cgroup)
     {
       cgroup_destroy (u->cgroup, &ignored);
@@ -200,8 +206,9 @@ write_pid_file (const char *path, pid_t pid, struct cr_error *err)
 /* The runtime's half of the init handshake, up to SYNC_CREATED. */
 static int
 drive_init (const struct create_options *o, const struct spec *spec, struct ns_plan *ns, int sync_fd, pid_t child,
-            struct cgroup_manager *cg, const char *state_json, struct cr_error *err)
+            struct create_undo *undo, const char *state_json, struct cr_error *err)
 {
+  struct cgroup_manager *cg = undo->cgroup;
   int r;
   if (ns->new_user && (r = ns_write_id_maps (child, spec, err)) < 0)
     return r;
@@ -211,6 +218,15 @@ drive_init (const struct create_options *o, const struct spec *spec, struct ns_p
      anything that needs the cgroup, user code included. */
   if (cg && (r = cgroup_enter (cg, child, err)) < 0)
     return r;
+  if (undo->systemd_unit)
+    {
+      /* systemd attaches the pid to the same cgroup path it is already in. */
+      _cleanup_free_ char *desc = NULL;
+      xasprintf (&desc, "cellrun container %s", o->id);
+      if ((r = systemd_scope_start (undo->systemd_unit, undo->systemd_slice, desc, child, err)) < 0)
+        return r;
+      undo->systemd_started = true;
+    }
   if (sync_send (sync_fd, SYNC_CGROUP_DONE, 0, NULL) < 0)
     return cr_fail (err, EPIPE, "container init exited during setup");
   for (;;)
@@ -314,7 +330,7 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
                                 .workspace_tmpfs = pr.workspace.max_bytes > 0 && pr.upper_dir,
                                 .annotations = spec->annotations, .annotations_len = spec->annotations_len };
   _cleanup_free_ char *rootfs = NULL;
-  _cleanup_free_ char *cgroup_path = NULL;
+  _cleanup_free_ char *cgroup_path = NULL, *sd_unit = NULL, *sd_slice = NULL;
   _cleanup_free_ char *state_json = NULL;
   struct ns_plan ns = { 0 };
   scmp_filter_ctx sc_bundle = NULL, sc_profile = NULL;
@@ -375,6 +391,14 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
       if (r < 0)
         goto out;
       st.cgroup_path = cgroup_path;
+      if (o->systemd_cgroup && systemd_scope_available ())
+        {
+          if ((r = systemd_scope_names (cgroup_path, &sd_unit, &sd_slice, err)) < 0)
+            goto out;
+          st.systemd_unit = sd_unit;
+          undo->systemd_unit = sd_unit;
+          undo->systemd_slice = sd_slice;
+        }
       allow_default_devices (spec);
       r = cgroup_create (st.cgroup_root, cgroup_path, spec->linux ? spec->linux->resources : NULL, &undo->cgroup, err);
       if (r < 0)
@@ -437,7 +461,7 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
     goto out;
   close (sync[1]);
   sync[1] = -1;
-  r = drive_init (o, spec, &ns, sync[0], child, undo->cgroup, state_json, err);
+  r = drive_init (o, spec, &ns, sync[0], child, undo, state_json, err);
   if (r < 0)
     goto out;
   st.pid = child;
@@ -708,6 +732,13 @@ container_delete (const char *root, const char *id, bool force, bool keep_worksp
           r = cr_fail (err, ETIMEDOUT, "delete %s: container init did not exit", id);
           goto out;
         }
+    }
+  if (st->systemd_unit)
+    {
+      /* systemd would otherwise keep a failed or abandoned unit around. */
+      struct cr_error serr = { 0 };
+      if (systemd_scope_stop (st->systemd_unit, &serr) < 0)
+        log_warning ("delete %s: %s", id, serr.msg);
     }
   if (cg && (r = cgroup_destroy (cg, err)) < 0)
     goto out;

@@ -81,7 +81,12 @@ print_help (void)
 static void
 print_version (void)
 {
-  printf ("cellrun version %s\nspec: %s\n+SECCOMP +CAP +CGROUPV1 +CGROUPV2 +PROFILES +OVERLAY-WORKSPACE\n",
+#ifdef HAVE_SYSTEMD_SD_BUS_H
+#define SYSTEMD_FEATURE " +SYSTEMD"
+#else
+#define SYSTEMD_FEATURE " -SYSTEMD"
+#endif
+  printf ("cellrun version %s\nspec: %s\n+SECCOMP +CAP +CGROUPV1 +CGROUPV2 +PROFILES +OVERLAY-WORKSPACE" SYSTEMD_FEATURE "\n",
           PACKAGE_VERSION, OCI_VERSION);
 }
 

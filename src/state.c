@@ -147,6 +147,7 @@ state_save (int dirfd, const struct container_state *st, struct cr_error *err)
   GEN_STR (g, "owner", st->owner);
   GEN_STR (g, "cgroupRoot", st->cgroup_root);
   GEN_STR (g, "cgroupPath", st->cgroup_path);
+  GEN_STR (g, "systemdUnit", st->systemd_unit);
   GEN_STR (g, "profile", st->profile);
   GEN_STR (g, "envPolicy", st->env_policy);
   GEN_STR (g, "workspaceUpper", st->workspace_upper);
@@ -213,6 +214,7 @@ state_load (int dirfd, const char *id, struct container_state **out, struct cr_e
   st->owner = json_str (root, "owner");
   st->cgroup_root = json_str (root, "cgroupRoot");
   st->cgroup_path = json_str (root, "cgroupPath");
+  st->systemd_unit = json_str (root, "systemdUnit");
   st->profile = json_str (root, "profile");
   st->env_policy = json_str (root, "envPolicy");
   st->workspace_upper = json_str (root, "workspaceUpper");
@@ -251,6 +253,7 @@ state_free (struct container_state *st)
   free (st->owner);
   free (st->cgroup_root);
   free (st->cgroup_path);
+  free (st->systemd_unit);
   free (st->profile);
   free (st->env_policy);
   free (st->workspace_upper);

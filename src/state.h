@@ -25,6 +25,7 @@ struct container_state
   char *owner;
   char *cgroup_root;                   /* cgroup fs root used at create */
   char *cgroup_path;                   /* resolved path inside each hierarchy */
+  char *systemd_unit;                  /* transient scope registered with systemd, or NULL */
   char *profile;                       /* "strict", "balanced" or "none" */
   char *env_policy;                    /* env pass-through policy for exec */
   char *workspace_upper;               /* overlay upper dir or NULL */

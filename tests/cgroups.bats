@@ -23,6 +23,11 @@ setup () {
 teardown () {
   cleanup_containers
   cg_cleanup
+  # helper daemons a test started (pids we own, never names)
+  local p
+  if [ -f "$T/daemon-pids" ]; then
+    while read -r p; do kill "$p" 2>/dev/null || true; done < "$T/daemon-pids"
+  fi
   cellrun_teardown
 }
 
@@ -518,6 +523,94 @@ EOF
   run cr delete -f "$ID"
   [ "$status" -eq 0 ]
   [ ! -e "$CG/pids$want" ]
+}
+
+# fake_systemd_host: a private bus with tests/tools/fake_systemd.py on it (systemd's Manager
+# API, calls logged to $T/sd.log); `on_systemd_host CMD...` then runs CMD where systemd
+# looks like PID 1 to it (/run/systemd/system in a private mount namespace) and the
+# system bus is the fake's.
+fake_systemd_host () {
+  grep -q '+SYSTEMD' <<< "$("$CELLRUN" --version)" || skip "cellrun built without systemd/sd-bus.h"
+  command -v dbus-daemon >/dev/null || skip "dbus-daemon not installed"
+  "$PY" -c 'import dbus, dbus.service, dbus.mainloop.glib; from gi.repository import GLib' 2>/dev/null ||
+    skip "python3-dbus / python3-gi not installed"
+  local pid i
+  # 3>&-: bats waits for whoever holds its fd 3
+  pid=$(dbus-daemon --session --address="unix:path=$T/bus" --fork --print-pid 3>&-)
+  echo "$pid" >> "$T/daemon-pids"
+  DBUS_SYSTEM_BUS_ADDRESS=unix:path=$T/bus "$PY" "$BATS_TEST_DIRNAME/tools/fake_systemd.py" "$T/sd.log" \
+    > "$T/fake.out" 2>&1 3>&- &
+  echo "$!" >> "$T/daemon-pids"
+  for i in $(seq 100); do grep -q ready "$T/fake.out" && break; sleep 0.05; done
+  grep -q ready "$T/fake.out" || { cat "$T/fake.out" >&2; false; }
+}
+
+# Output goes to $T/sd-run.out (a detached container keeps cellrun's stdio open: no pipes).
+on_systemd_host () {
+  local rc=0
+  DBUS_SYSTEM_BUS_ADDRESS=unix:path=$T/bus unshare -m sh -c \
+    'mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/system && exec "$@"' sh "$@" \
+    > "$T/sd-run.out" 2>&1 < /dev/null 3>&- || rc=$?
+  cat "$T/sd-run.out"
+  return $rc
+}
+
+# sd_calls METHOD: the logged calls of METHOD, one JSON object per line.
+sd_calls () { grep "\"method\": \"$1\"" "$T/sd.log" || true; }
+
+@test "--systemd-cgroup on a systemd host: a transient scope (Delegate=yes) holds the init; delete stops it" {
+  fake_systemd_host
+  local slice=${ID_PREFIX}d$R
+  echo "/$slice.slice" >> "$T/cg-parents"
+  cfg_set .linux.cgroupsPath "\"$slice.slice:cellrun:$ID\""
+  cfg_args sleep 1000
+  run on_systemd_host "$CELLRUN" --root "$ROOT" --systemd-cgroup --debug run -d --bundle "$BUNDLE" \
+    --pid-file "$T/$ID.pid" "$ID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  assert_contains "$output" "registered with systemd as a transient scope"
+  PID1=$(cat "$T/$ID.pid")
+  local unit=cellrun-$ID.scope want=/$slice.slice/cellrun-$ID.scope start
+  start=$(sd_calls StartTransientUnit)
+  echo "$start"
+  [ "$(wc -l <<< "$start")" -eq 1 ]
+  "$PY" - "$start" "$unit" "$slice.slice" "$PID1" "$want" <<'EOF'
+import json, sys
+call, unit, slice, pid, want = sys.argv[1:]
+c = json.loads(call)
+p = c["properties"]
+assert c["unit"] == unit and c["mode"] == "fail", c
+assert p["Slice"] == slice and p["Delegate"] is True and p["DefaultDependencies"] is False, p
+assert p["PIDs"] == [int(pid)], p
+assert "cellrun container" in p["Description"], p
+# systemd is asked to adopt a pid that already sits at the scope's own path
+assert any(l.split(":", 2)[2] == want for l in c["cgroups"][pid]), c["cgroups"]
+EOF
+  [ "$(cg_of "$PID1" pids)" = "$want" ]
+  cr kill "$ID" KILL
+  wait_status "$ID" stopped
+  # delete needs no /run/systemd look-alike, only the bus: the state remembers the unit
+  export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$T/bus
+  run cr delete "$ID"
+  [ "$status" -eq 0 ]
+  [ "$(sd_calls StopUnit | "$PY" -c 'import json,sys; print(json.loads(sys.stdin.readline())["unit"])')" = "$unit" ]
+  [ ! -e "$CG/pids$want" ]
+  no_traces "$ID"
+}
+
+@test "--systemd-cgroup on a systemd host: a refused scope fails create and leaves nothing" {
+  fake_systemd_host
+  local slice=${ID_PREFIX}d$R
+  echo "/$slice.slice" >> "$T/cg-parents"
+  cfg_set .linux.cgroupsPath "\"$slice.slice:refused:$ID\""
+  cfg_args sleep 1000
+  run on_systemd_host "$CELLRUN" --root "$ROOT" --systemd-cgroup run -d --bundle "$BUNDLE" "$ID"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  assert_contains "$output" "cellrun: systemd scope refused-$ID.scope: StartTransientUnit: Access denied"
+  [ "$(wc -l < <(sd_calls StartTransientUnit))" -eq 1 ]
+  [ ! -e "$CG/pids/$slice.slice/refused-$ID.scope" ]
+  no_traces "$ID"
 }
 
 @test "--cgroup-manager disabled creates no cgroup" {
