@@ -16,6 +16,25 @@ waiter () {
   [[ "${lines[0]}" =~ ^cellrun\ version\ [0-9]+\.[0-9]+\.[0-9]+ ]]
 }
 
+@test "make install honours DESTDIR and PREFIX: cellrun, the profile names and the man page" {
+  [ -f "$BUILDDIR/Makefile" ] || skip "no configured build tree at $BUILDDIR"
+  run make -C "$BUILDDIR" install DESTDIR="$T/inst" PREFIX=/opt/cr
+  echo "$output"
+  [ "$status" -eq 0 ]
+  local bin=$T/inst/opt/cr/bin
+  [ -x "$bin/cellrun" ]
+  [ "$(readlink "$bin/cellrun-strict")" = cellrun ]
+  [ "$(readlink "$bin/cellrun-balanced")" = cellrun ]
+  "$bin/cellrun-strict" --version | grep -q '^cellrun version'
+  # rendered from docs/cellrun.1.md: roff, with every verb of the Markdown
+  local man=$T/inst/opt/cr/share/man/man1/cellrun.1
+  grep -q '^\.TH CELLRUN 1' "$man"
+  grep -q '^\.SH VERBS' "$man"
+  for verb in create start state kill delete run exec ps pause update events diff commit features; do
+    grep -qF "\\fB$verb\\fR" "$man" || { echo "man page lacks $verb" >&2; false; }
+  done
+}
+
 @test "--help lists the verbs and help VERB describes one" {
   run "$CELLRUN" --help
   [ "$status" -eq 0 ]
