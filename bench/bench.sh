@@ -44,7 +44,7 @@ if [ "${1:-}" = --inner-no-cgroups ]; then
   CRUN="crun --root $W/crun-state --cgroup-manager=disabled"
   check_works "$CR" c-check
   check_works "$CRUN" c-check
-  hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-markdown "$W/run-nocg.md" \
+  hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-markdown "$W/run-nocg.md" --export-json "$W/run-nocg.json" \
     -n "cellrun run ${CELLRUN_BENCH_FLAGS:-(default)}" \
     "sh -c '$CR run -b $W/bundle c\$\$ </dev/null; $CR delete -f c\$\$ 2>/dev/null; true'" \
     -n "crun run (--cgroup-manager=disabled)" \
@@ -60,7 +60,7 @@ if [ "${1:-}" = --inner-no-cgroups ]; then
   else
     echo "bench.sh: cellrun exec does not work yet; benchmarking crun exec alone" >&2
   fi
-  hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-markdown "$W/exec.md" \
+  hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-markdown "$W/exec.md" --export-json "$W/exec.json" \
     "${local_cmds[@]}" >&2 || true
   $CR delete -f cellrun-target >/dev/null 2>&1 || true
   $CRUN delete -f crun-target >/dev/null 2>&1 || true
@@ -107,7 +107,7 @@ CR="$CELLRUN --root $W/cellrun-state"
 RUNC="runc --root $W/runc-state"
 check_works "$CR" c-check
 check_works "$RUNC" c-check
-hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-markdown "$W/run-cg.md" \
+hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-markdown "$W/run-cg.md" --export-json "$W/run-cg.json" \
   -n "cellrun run" "sh -c '$CR run -b $W/bundle c\$\$ </dev/null; $CR delete -f c\$\$ 2>/dev/null; true'" \
   -n "runc run" "sh -c '$RUNC run -b $W/bundle c\$\$ </dev/null; $RUNC delete -f c\$\$ 2>/dev/null; true'" >&2
 
@@ -124,3 +124,34 @@ if [ -s "$W/exec.md" ]; then
   echo "### exec /bin/true into a running container"
   cat "$W/exec.md"
 fi
+
+# The budgets compare medians (one slow outlier should not decide them).
+echo
+echo "### medians and budgets"
+python3 - "$W" <<'PY'
+import json, os, sys
+w = sys.argv[1]
+med = {}
+for f in ("run-cg", "run-nocg", "exec"):
+    path = os.path.join(w, f + ".json")
+    if os.path.exists(path):
+        for r in json.load(open(path))["results"]:
+            med[(f, r["command"].split()[0])] = r["median"] * 1000
+print("| group | runtime | median [ms] |")
+print("|:---|:---|---:|")
+for (f, rt), v in med.items():
+    print("| %s | %s | %.1f |" % (f, rt, v))
+def budget(what, ok):
+    print("- %s: %s" % (what, "met" if ok else "MISSED"))
+print()
+g = lambda f, rt: med.get((f, rt))
+if g("run-cg", "cellrun") and g("run-cg", "runc"):
+    budget("run with cgroups: cellrun <= runc / 3 (%.1f vs %.1f)" % (g("run-cg", "cellrun"), g("run-cg", "runc") / 3),
+           g("run-cg", "cellrun") <= g("run-cg", "runc") / 3)
+if g("run-nocg", "cellrun") and g("run-nocg", "crun"):
+    budget("run without cgroups: cellrun <= crun (%.1f vs %.1f)" % (g("run-nocg", "cellrun"), g("run-nocg", "crun")),
+           g("run-nocg", "cellrun") <= g("run-nocg", "crun"))
+if g("exec", "cellrun") and g("exec", "crun"):
+    budget("exec: cellrun <= crun (%.1f vs %.1f)" % (g("exec", "cellrun"), g("exec", "crun")),
+           g("exec", "cellrun") <= g("exec", "crun"))
+PY

@@ -206,6 +206,7 @@ cgroup_remove_tree (int parentfd, const char *name, struct cr_error *err)
         return 0;
       if (errno != EBUSY || waited >= CGROUP_RMDIR_BUDGET_US)
         return cr_fail (err, errno, "rmdir cgroup %s", name);
+      log_debug ("cgroup: rmdir %s: busy, retrying in %ld us", name, step);
       sleep_us (step);
       waited += step;
       if (step < 20000)
@@ -793,6 +794,12 @@ int
 cgroup_v2_dirfd (struct cgroup_manager *m)
 {
   return m ? m->unified.fd : -1;
+}
+
+int
+cgroup_clone_target (struct cgroup_manager *m)
+{
+  return m && m->mode == CGROUP_MODE_V2 ? m->unified.fd : -1;
 }
 
 int

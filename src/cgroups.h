@@ -46,6 +46,9 @@ int cgroup_enter (struct cgroup_manager *m, pid_t pid, struct cr_error *err);
 /* O_DIRECTORY fd of the v2/unified cgroup (for CLONE_INTO_CGROUP) or -1.
    Owned by the manager. */
 int cgroup_v2_dirfd (struct cgroup_manager *m);
+/* On a pure v2 host: the fd to give clone3 with CLONE_INTO_CGROUP, which
+   alone places the child (no cgroup_enter needed); -1 otherwise. */
+int cgroup_clone_target (struct cgroup_manager *m);
 int cgroup_update (struct cgroup_manager *m, const struct spec_resources *res,
                    struct cr_error *err);
 /* Waits (bounded, ~2s) until the kernel reports the new state. */

@@ -19,6 +19,7 @@
 #include "workspace.h"
 
 #include <errno.h>
+#include <linux/sched.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pwd.h>
@@ -56,6 +57,7 @@ struct create_undo
   const char *id;
   pid_t child;
   struct cgroup_manager *cgroup;
+  bool cgroup_placed;        /* the init was cloned into its cgroup (v2) */
   const char *systemd_unit;  /* scope to register (--systemd-cgroup on a systemd host) */
   const char *systemd_slice;
   bool systemd_started;
@@ -203,6 +205,32 @@ write_pid_file (const char *path, pid_t pid, struct cr_error *err)
   return write_file_atomic (path, buf, n, 0644, err);
 }
 
+/* Fork-like clone of the container init with namespace FLAGS.  With a
+   v2 cgroup fd (INTO >= 0) clone3's CLONE_INTO_CGROUP puts the child in its
+   cgroup from birth (*PLACED true); a kernel or seccomp policy without
+   clone3 falls back to clone(2) and a later cgroup_enter. */
+static pid_t
+clone_init (int flags, int into, bool *placed)
+{
+  *placed = false;
+  if (into >= 0)
+    {
+      struct clone_args a = { .flags = (uint64_t) flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
+                              .cgroup = (uint64_t) into };
+      pid_t child = syscall (SYS_clone3, &a, sizeof a);
+      if (child > 0)
+        {
+          *placed = true;
+          log_debug ("cgroup: init %d cloned into its cgroup (CLONE_INTO_CGROUP)", (int) child);
+        }
+      if (child >= 0)
+        return child;
+      log_debug ("cgroup: clone3 with CLONE_INTO_CGROUP failed (%s); cloning, then moving the init",
+                 strerror (errno));
+    }
+  return syscall (SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, 0);
+}
+
 /* The runtime's half of the init handshake, up to SYNC_CREATED. */
 static int
 drive_init (const struct create_options *o, const struct spec *spec, struct ns_plan *ns, int sync_fd, pid_t child,
@@ -216,7 +244,7 @@ drive_init (const struct create_options *o, const struct spec *spec, struct ns_p
     return cr_fail (err, EPIPE, "start container init");
   /* Overlaps with the init's mount setup; it waits for CGROUP_DONE before
      anything that needs the cgroup, user code included. */
-  if (cg && (r = cgroup_enter (cg, child, err)) < 0)
+  if (cg && !undo->cgroup_placed && (r = cgroup_enter (cg, child, err)) < 0)
     return r;
   if (undo->systemd_unit)
     {
@@ -439,7 +467,7 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
   if ((r = ns_prepare_parent (spec, &ns, err)) < 0)
     goto out;
 
-  child = syscall (SYS_clone, (unsigned long) ns.new_flags | SIGCHLD, NULL, NULL, NULL, 0);
+  child = clone_init (ns.new_flags, cgroup_clone_target (undo->cgroup), &undo->cgroup_placed);
   if (child < 0)
     {
       r = cr_fail (err, errno, "clone container init");

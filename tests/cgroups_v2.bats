@@ -85,6 +85,18 @@ wait_procs () {
   [ "$(awk -F: '$1 == "0" { print $3 }' "/proc/$PID1/cgroup")" = "$CGPATH" ]
 }
 
+@test "v2: the init is cloned straight into its cgroup (clone3 CLONE_INTO_CGROUP), never moved" {
+  cfg_args sleep 1000
+  timeout -k 2 30 "$CELLRUN" --root "$ROOT" --debug run -d --bundle "$BUNDLE" --pid-file "$T/$ID.pid" "$ID" \
+    > "$T/$ID.out" 2> "$T/$ID.err" < /dev/null
+  PID1=$(cat "$T/$ID.pid")
+  cat "$T/$ID.err"
+  grep -q "init $PID1 cloned into its cgroup (CLONE_INTO_CGROUP)" "$T/$ID.err"
+  # no cgroup.procs write moved it there
+  ! grep -q "cgroup.procs = $PID1" "$T/$ID.err"
+  [ "$(awk -F: '$1 == "0" { print $3 }' "/proc/$PID1/cgroup")" = "$CGPATH" ]
+}
+
 @test "v2: relative cgroupsPath is below the runtime's own v2 cgroup" {
   local own
   own=$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
