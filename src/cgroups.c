@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <poll.h>
@@ -212,6 +213,33 @@ cgroup_remove_tree (int parentfd, const char *name, struct cr_error *err)
       if (step < 20000)
         step *= 2;
     }
+}
+
+int
+cgroup_write_cpuset (int dirfd, const struct spec_cpu *cpu, struct cr_error *err)
+{
+  int r;
+  if (cpu->cpus && *cpu->cpus && (r = cgroup_write_at (dirfd, "cpuset.cpus", cpu->cpus, err)) < 0)
+    return r;
+  if (cpu->mems && *cpu->mems && (r = cgroup_write_at (dirfd, "cpuset.mems", cpu->mems, err)) < 0)
+    return r;
+  return 0;
+}
+
+int
+cgroup_write_throttle (int dirfd, const char *file, const char *key, const struct spec_throttle_device *d, size_t n,
+                       struct cr_error *err)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      char buf[96];
+      snprintf (buf, sizeof buf, "%" PRId64 ":%" PRId64 " %s%s%" PRIu64, d[i].major, d[i].minor, key ? key : "",
+                key ? "=" : "", d[i].rate);
+      int r = cgroup_write_at (dirfd, file, buf, err);
+      if (r < 0)
+        return r;
+    }
+  return 0;
 }
 
 /* ---- conversions --------------------------------------------------------- */

@@ -33,6 +33,12 @@ int cgroup_write_at (int dirfd, const char *file, const char *value, struct cr_e
 int cgroup_read_at (int dirfd, const char *file, char **out, struct cr_error *err);
 int cgroup_read_u64_at (int dirfd, const char *file, uint64_t *out);
 bool cgroup_file_exists (int dirfd, const char *file);
+/* cpuset.cpus / cpuset.mems of CPU, when set (same files on v1 and v2). */
+int cgroup_write_cpuset (int dirfd, const struct spec_cpu *cpu, struct cr_error *err);
+/* One "MAJ:MIN RATE" (v1, KEY NULL) or "MAJ:MIN KEY=RATE" (v2 io.max) line
+   per device into FILE. */
+int cgroup_write_throttle (int dirfd, const char *file, const char *key, const struct spec_throttle_device *d,
+                           size_t n, struct cr_error *err);
 /* Collect pids listed in cgroup.procs of DIRFD and all descendants. */
 int cgroup_collect_pids (int dirfd, pid_t **pids, size_t *n, size_t *cap, struct cr_error *err);
 /* Remove the cgroup NAME below PARENTFD with descendants (EBUSY retried). */

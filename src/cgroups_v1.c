@@ -151,10 +151,7 @@ apply_cpu (struct cgroup_manager *m, const struct spec_cpu *cpu, struct cr_error
       int fd = v1_fd (m, "cpuset", "cpu.cpus", err);
       if (fd < 0)
         return fd;
-      if (cpu->cpus && *cpu->cpus && (r = cgroup_write_at (fd, "cpuset.cpus", cpu->cpus, err)) < 0)
-        return r;
-      if (cpu->mems && *cpu->mems && (r = cgroup_write_at (fd, "cpuset.mems", cpu->mems, err)) < 0)
-        return r;
+      return cgroup_write_cpuset (fd, cpu, err);
     }
   return 0;
 }
@@ -163,15 +160,7 @@ static int
 write_devices_list (int fd, const char *file, const struct spec_throttle_device *d, size_t n,
                     struct cr_error *err)
 {
-  for (size_t i = 0; i < n; i++)
-    {
-      char buf[96];
-      snprintf (buf, sizeof buf, "%" PRId64 ":%" PRId64 " %" PRIu64, d[i].major, d[i].minor, d[i].rate);
-      int r = cgroup_write_at (fd, file, buf, err);
-      if (r < 0)
-        return r;
-    }
-  return 0;
+  return cgroup_write_throttle (fd, file, NULL, d, n, err);
 }
 
 static int

@@ -253,26 +253,14 @@ apply_cpu (int fd, const struct spec_cpu *cpu, struct cr_error *err)
       if ((r = cgroup_write_at (fd, "cpu.idle", buf, err)) < 0)
         return r;
     }
-  if (cpu->cpus && *cpu->cpus && (r = cgroup_write_at (fd, "cpuset.cpus", cpu->cpus, err)) < 0)
-    return r;
-  if (cpu->mems && *cpu->mems && (r = cgroup_write_at (fd, "cpuset.mems", cpu->mems, err)) < 0)
-    return r;
-  return 0;
+  return cgroup_write_cpuset (fd, cpu, err);
 }
 
 static int
 write_io_max (int fd, const char *key, const struct spec_throttle_device *d, size_t n,
               struct cr_error *err)
 {
-  for (size_t i = 0; i < n; i++)
-    {
-      char buf[96];
-      snprintf (buf, sizeof buf, "%" PRId64 ":%" PRId64 " %s=%" PRIu64, d[i].major, d[i].minor, key, d[i].rate);
-      int r = cgroup_write_at (fd, "io.max", buf, err);
-      if (r < 0)
-        return r;
-    }
-  return 0;
+  return cgroup_write_throttle (fd, "io.max", key, d, n, err);
 }
 
 static int

@@ -129,11 +129,16 @@ now_usec (void)
   return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Dispatch bus messages until W's job is removed; event driven (sd_bus_wait
-   blocks on the socket), bounded by SD_JOB_TIMEOUT_USEC. */
+/* Take the job path from METHOD's REPLY (which must outlive the wait),
+   then dispatch bus messages until that job is removed; event driven
+   (sd_bus_wait blocks on the socket), bounded by SD_JOB_TIMEOUT_USEC. */
 static int
-wait_job (sd_bus *bus, struct job_wait *w, const char *what, struct cr_error *err)
+wait_job (sd_bus *bus, sd_bus_message *reply, struct job_wait *w, const char *what, const char *method,
+          struct cr_error *err)
 {
+  int rr = sd.sd_bus_message_read (reply, "o", &w->job);
+  if (rr < 0)
+    return cr_fail (err, -rr, "%s: %s reply", what, method);
   uint64_t deadline = now_usec () + SD_JOB_TIMEOUT_USEC;
   while (!w->done)
     {
@@ -222,12 +227,7 @@ systemd_scope_start (const char *unit, const char *slice, const char *descriptio
       r = cr_fail (err, 0, "%s: StartTransientUnit: %s", what, e.message ? e.message : strerror (-r));
       goto out;
     }
-  if ((r = sd.sd_bus_message_read (reply, "o", &w.job)) < 0)
-    {
-      r = cr_fail (err, -r, "%s: StartTransientUnit reply", what);
-      goto out;
-    }
-  r = wait_job (bus, &w, what, err);
+  r = wait_job (bus, reply, &w, what, "StartTransientUnit", err);
   if (r == 0)
     log_debug ("cgroup: systemd scope %s started in %s (pid %d)", unit, slice, (int) pid);
 out:
@@ -263,12 +263,7 @@ systemd_scope_stop (const char *unit, struct cr_error *err)
         r = cr_fail (err, 0, "%s: StopUnit: %s", what, e.message ? e.message : strerror (-r));
       goto out;
     }
-  if ((r = sd.sd_bus_message_read (reply, "o", &w.job)) < 0)
-    {
-      r = cr_fail (err, -r, "%s: StopUnit reply", what);
-      goto out;
-    }
-  r = wait_job (bus, &w, what, err);
+  r = wait_job (bus, reply, &w, what, "StopUnit", err);
 out:
   sd.sd_bus_error_free (&e);
   sd.sd_bus_message_unref (reply);
