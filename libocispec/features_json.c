@@ -11,32 +11,32 @@
 
 #include <seccomp.h>
 
-static const char *const hooks[] = { "prestart",       "createRuntime", "createContainer",
-                                     "startContainer", "poststart",     "poststop",
-                                     NULL };
+static const char *const hooks[] = {
+  "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop", NULL
+};
 
-static const char *const mount_options[]
-    = { "async",      "atime",      "bind",       "defaults",   "dev",          "diratime",     "dirsync",
-        "exec",       "iversion",   "lazytime",   "loud",       "mand",         "noatime",      "nodev",
-        "nodiratime", "noexec",     "noiversion", "nolazytime", "nomand",       "norelatime",   "nostrictatime",
-        "nosuid",     "nosymfollow", "private",   "rbind",      "relatime",     "remount",      "ro",
-        "rprivate",   "rshared",    "rslave",     "runbindable", "rw",          "shared",       "silent",
-        "slave",      "strictatime", "sync",      "symfollow",  "unbindable",   NULL };
+static const char *const mount_options[] = {
+  "async",      "atime",       "bind",       "defaults",    "dev",        "diratime",   "dirsync",
+  "exec",       "iversion",    "lazytime",   "loud",        "mand",       "noatime",    "nodev",
+  "nodiratime", "noexec",      "noiversion", "nolazytime",  "nomand",     "norelatime", "nostrictatime",
+  "nosuid",     "nosymfollow", "private",    "rbind",       "relatime",   "remount",    "ro",
+  "rprivate",   "rshared",     "rslave",     "runbindable", "rw",         "shared",     "silent",
+  "slave",      "strictatime", "sync",       "symfollow",   "unbindable", NULL
+};
 
 static const char *const namespaces[] = { "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts", NULL };
 
-static const char *const seccomp_actions[]
-    = { "SCMP_ACT_ALLOW",       "SCMP_ACT_ERRNO",       "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
-        "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",         "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE",
-        "SCMP_ACT_TRAP",        NULL };
+static const char *const seccomp_actions[] = {
+  "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO",  "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+  "SCMP_ACT_LOG",   "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP",         NULL
+};
 
-static const char *const seccomp_operators[]
-    = { "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE",
-        "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE", NULL };
+static const char *const seccomp_operators[] = { "SCMP_CMP_EQ", "SCMP_CMP_GE",        "SCMP_CMP_GT", "SCMP_CMP_LE",
+                                                 "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE", NULL };
 
-static const char *const seccomp_flags[]
-    = { "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-        "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL };
+static const char *const seccomp_flags[] = { "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                                             "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
+                                             NULL };
 
 /* OCI name -> libseccomp's name, to ask the installed libseccomp which it
    can build filters for. */

@@ -588,8 +588,8 @@ json_gen_kmap (yajl_gen g, const char *key, const struct spec_kv *kv, size_t len
 }
 
 int
-json_get_object_array (struct json_ctx *c, json_val obj, const char *key, bool required,
-                       size_t elem_size, void **out, size_t *len, json_elem_fn fn)
+json_get_object_array (struct json_ctx *c, json_val obj, const char *key, bool required, size_t elem_size, void **out,
+                       size_t *len, json_elem_fn fn)
 {
   json_val arr;
   int r = json_get_array (c, obj, key, required, &arr);

@@ -34,11 +34,9 @@ size_t json_push_index (struct json_ctx *c, size_t index);
 void json_pop (struct json_ctx *c, size_t old_len);
 
 /* Fail with "<current path>: <message>". */
-int json_fail (struct json_ctx *c, const char *fmt, ...)
-  __attribute__ ((format (printf, 2, 3)));
+int json_fail (struct json_ctx *c, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 /* Fail with "<current path>.<key>: <message>". */
-int json_fail_key (struct json_ctx *c, const char *key, const char *fmt, ...)
-  __attribute__ ((format (printf, 3, 4)));
+int json_fail_key (struct json_ctx *c, const char *key, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
 
 /* Parse a whole document; WHAT names it in the error
    ("config.json: invalid JSON: ..."). Free with json_tree_free. */
@@ -71,8 +69,8 @@ int json_get_string_map (struct json_ctx *c, json_val obj, const char *key, stru
    function releases whatever was filled. FN parses one element with the
    path pointing at it. */
 typedef int (*json_elem_fn) (struct json_ctx *c, json_val v, void *elem);
-int json_get_object_array (struct json_ctx *c, json_val obj, const char *key, bool required,
-                           size_t elem_size, void **out, size_t *len, json_elem_fn fn);
+int json_get_object_array (struct json_ctx *c, json_val obj, const char *key, bool required, size_t elem_size,
+                           void **out, size_t *len, json_elem_fn fn);
 
 /* Value-level checks used by the getters and by callers iterating arrays. */
 int json_as_uint64 (struct json_ctx *c, json_val v, uint64_t max, uint64_t *out);
@@ -107,21 +105,25 @@ void json_gen_kstrlist (yajl_gen g, const char *key, const char *const *v);
 void json_gen_kmap (yajl_gen g, const char *key, const struct spec_kv *kv, size_t len);
 
 /* Return on a getter error. */
-#define TRY(expr)                                                       \
-  do {                                                                  \
-    int _r = (expr);                                                    \
-    if (_r < 0)                                                         \
-      return _r;                                                        \
-  } while (0)
+#define TRY(expr)      \
+  do                   \
+    {                  \
+      int _r = (expr); \
+      if (_r < 0)      \
+        return _r;     \
+    }                  \
+  while (0)
 
 /* Store presence of an optional field in its has_* flag. */
-#define OPT(flag, expr)                                                 \
-  do {                                                                  \
-    int _r = (expr);                                                    \
-    if (_r < 0)                                                         \
-      return _r;                                                        \
-    (flag) = _r > 0;                                                    \
-  } while (0)
+#define OPT(flag, expr) \
+  do                    \
+    {                   \
+      int _r = (expr);  \
+      if (_r < 0)       \
+        return _r;      \
+      (flag) = _r > 0;  \
+    }                   \
+  while (0)
 
 /* Shared between the libocispec source files (not public API). */
 int spec_resources_parse_json (struct json_ctx *c, json_val obj, struct spec_resources **out);

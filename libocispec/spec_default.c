@@ -25,12 +25,14 @@ static void
 gen_mounts (yajl_gen g, bool rootless)
 {
   static const char *const dev_opts[] = { "nosuid", "strictatime", "mode=755", "size=65536k", NULL };
-  static const char *const pts_opts[]
-      = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL };
+  static const char *const pts_opts[] = {
+    "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL
+  };
   /* gid 5 (tty) is not mapped in a rootless user namespace: devpts would
      refuse the mount. */
-  static const char *const pts_opts_rootless[]
-      = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", NULL };
+  static const char *const pts_opts_rootless[] = {
+    "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", NULL
+  };
   static const char *const shm_opts[] = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL };
   static const char *const mqueue_opts[] = { "nosuid", "noexec", "nodev", NULL };
   static const char *const sys_opts[] = { "nosuid", "noexec", "nodev", "ro", NULL };
@@ -63,8 +65,8 @@ static void
 gen_process (yajl_gen g)
 {
   static const char *const args[] = { "sh", NULL };
-  static const char *const env[]
-      = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm", NULL };
+  static const char *const env[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm",
+                                     NULL };
   static const char *const caps[] = { "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", NULL };
 
   json_gen_str (g, "process");
@@ -112,12 +114,20 @@ gen_id_mapping (yajl_gen g, const char *key, uint32_t host_id)
 static void
 gen_linux (yajl_gen g, bool rootless, uid_t uid, gid_t gid)
 {
-  static const char *const masked[]
-      = { "/proc/acpi",        "/proc/asound",     "/proc/kcore",       "/proc/keys",
-          "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-          "/sys/firmware",     "/proc/scsi",       NULL };
-  static const char *const readonly[]
-      = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL };
+  static const char *const masked[] = { "/proc/acpi",
+                                        "/proc/asound",
+                                        "/proc/kcore",
+                                        "/proc/keys",
+                                        "/proc/latency_stats",
+                                        "/proc/timer_list",
+                                        "/proc/timer_stats",
+                                        "/proc/sched_debug",
+                                        "/sys/firmware",
+                                        "/proc/scsi",
+                                        NULL };
+  static const char *const readonly[] = {
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL
+  };
   static const char *const namespaces[] = { "pid", "network", "ipc", "uts", "mount", "cgroup", NULL };
 
   json_gen_str (g, "linux");

@@ -79,11 +79,13 @@ dup_mounts (const struct spec_mount *m, size_t n)
   return r;
 }
 
-#define DUP_STRV_FIELD(dst, src, name)                                  \
-  do {                                                                  \
-    (dst)->name = dup_strv ((src)->name, (src)->name##_len);            \
-    (dst)->name##_len = (dst)->name ? strv_len ((dst)->name) : 0;       \
-  } while (0)
+#define DUP_STRV_FIELD(dst, src, name)                              \
+  do                                                                \
+    {                                                               \
+      (dst)->name = dup_strv ((src)->name, (src)->name##_len);      \
+      (dst)->name##_len = (dst)->name ? strv_len ((dst)->name) : 0; \
+    }                                                               \
+  while (0)
 
 static struct spec_capabilities *
 dup_capabilities (const struct spec_capabilities *c)
@@ -105,7 +107,7 @@ dup_process (const struct spec_process *p)
   if (p == NULL)
     return NULL;
   struct spec_process *r = xmalloc (sizeof *r);
-  *r = *p;   /* scalars; every pointer is replaced below */
+  *r = *p; /* scalars; every pointer is replaced below */
   r->user.additional_gids = dup_pod (p->user.additional_gids, p->user.additional_gids_len, sizeof (uint32_t));
   r->user.additional_gids_len = r->user.additional_gids ? p->user.additional_gids_len : 0;
   r->user.username = xstrdup (p->user.username);
@@ -155,8 +157,8 @@ dup_hooks (const struct spec_hooks *h)
   if (h == NULL)
     return NULL;
   struct spec_hooks *r = xcalloc (1, sizeof *r);
-#define DUP_HOOKS(name)                                         \
-  r->name = dup_hook_list (h->name, h->name##_len);             \
+#define DUP_HOOKS(name)                             \
+  r->name = dup_hook_list (h->name, h->name##_len); \
   r->name##_len = r->name ? h->name##_len : 0
   DUP_HOOKS (prestart);
   DUP_HOOKS (create_runtime);
@@ -175,8 +177,8 @@ dup_blkio (const struct spec_blkio *b)
     return NULL;
   struct spec_blkio *r = xmalloc (sizeof *r);
   *r = *b;
-#define DUP_POD_FIELD(name, type)                                       \
-  r->name = dup_pod (b->name, b->name##_len, sizeof (type));            \
+#define DUP_POD_FIELD(name, type)                            \
+  r->name = dup_pod (b->name, b->name##_len, sizeof (type)); \
   r->name##_len = r->name ? b->name##_len : 0
   DUP_POD_FIELD (weight_device, struct spec_weight_device);
   DUP_POD_FIELD (throttle_read_bps_device, struct spec_throttle_device);

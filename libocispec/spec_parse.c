@@ -14,8 +14,8 @@
 typedef int (*parse_object_fn) (struct json_ctx *c, json_val v, void *out);
 
 static int
-parse_sub_object (struct json_ctx *c, json_val obj, const char *key, bool required, size_t size,
-                  void **out, parse_object_fn fn)
+parse_sub_object (struct json_ctx *c, json_val obj, const char *key, bool required, size_t size, void **out,
+                  parse_object_fn fn)
 {
   json_val v;
   int r = json_get_object (c, obj, key, required, &v);
@@ -303,8 +303,8 @@ parse_process_fields (struct json_ctx *c, json_val v, struct spec_process *p)
 
   TRY (parse_sub_object (c, v, "capabilities", false, sizeof *p->capabilities, (void **) &p->capabilities,
                          parse_capabilities));
-  TRY (json_get_object_array (c, v, "rlimits", false, sizeof *p->rlimits, (void **) &p->rlimits,
-                              &p->rlimits_len, parse_rlimit));
+  TRY (json_get_object_array (c, v, "rlimits", false, sizeof *p->rlimits, (void **) &p->rlimits, &p->rlimits_len,
+                              parse_rlimit));
   TRY (json_get_bool (c, v, "noNewPrivileges", false, &p->no_new_privileges));
   OPT (p->has_oom_score_adj, json_get_int (c, v, "oomScoreAdj", false, &p->oom_score_adj));
   TRY (json_get_string (c, v, "apparmorProfile", false, &p->apparmor_profile));
@@ -386,10 +386,10 @@ parse_mount (struct json_ctx *c, json_val v, void *elem)
   TRY (json_get_string (c, v, "type", false, &m->type));
   TRY (json_get_string (c, v, "source", false, &m->source));
   TRY (json_get_strv (c, v, "options", false, &m->options, &m->options_len));
-  TRY (json_get_object_array (c, v, "uidMappings", false, sizeof *m->uid_mappings,
-                              (void **) &m->uid_mappings, &m->uid_mappings_len, parse_id_mapping));
-  TRY (json_get_object_array (c, v, "gidMappings", false, sizeof *m->gid_mappings,
-                              (void **) &m->gid_mappings, &m->gid_mappings_len, parse_id_mapping));
+  TRY (json_get_object_array (c, v, "uidMappings", false, sizeof *m->uid_mappings, (void **) &m->uid_mappings,
+                              &m->uid_mappings_len, parse_id_mapping));
+  TRY (json_get_object_array (c, v, "gidMappings", false, sizeof *m->gid_mappings, (void **) &m->gid_mappings,
+                              &m->gid_mappings_len, parse_id_mapping));
   return 0;
 }
 
@@ -410,9 +410,9 @@ static int
 parse_hooks (struct json_ctx *c, json_val v, void *out)
 {
   struct spec_hooks *h = out;
-#define HOOKS(key, field)                                                                   \
-  TRY (json_get_object_array (c, v, key, false, sizeof (struct spec_hook), (void **) &h->field, \
-                              &h->field##_len, parse_hook))
+#define HOOKS(key, field)                                                                                        \
+  TRY (json_get_object_array (c, v, key, false, sizeof (struct spec_hook), (void **) &h->field, &h->field##_len, \
+                              parse_hook))
   HOOKS ("prestart", prestart);
   HOOKS ("createRuntime", create_runtime);
   HOOKS ("createContainer", create_container);
@@ -457,7 +457,7 @@ parse_device (struct json_ctx *c, json_val v, void *elem)
 static int
 parse_seccomp_arg (struct json_ctx *c, json_val v, void *elem)
 {
-  static const char *const ops[] = { "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ",
+  static const char *const ops[] = { "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",        "SCMP_CMP_EQ",
                                      "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ", NULL };
   struct spec_seccomp_arg *a = elem;
   TRY (json_get_uint32 (c, v, "index", true, &a->index));
@@ -468,9 +468,10 @@ parse_seccomp_arg (struct json_ctx *c, json_val v, void *elem)
   return 0;
 }
 
-static const char *const seccomp_actions[]
-    = { "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP", "SCMP_ACT_ERRNO",
-        "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW",       "SCMP_ACT_LOG",         "SCMP_ACT_NOTIFY", NULL };
+static const char *const seccomp_actions[] = {
+  "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",   "SCMP_ACT_ERRNO",
+  "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW",        "SCMP_ACT_LOG",         "SCMP_ACT_NOTIFY", NULL
+};
 
 static int
 parse_seccomp_syscall (struct json_ctx *c, json_val v, void *elem)
@@ -496,8 +497,8 @@ parse_seccomp (struct json_ctx *c, json_val v, void *out)
   TRY (json_get_strv (c, v, "flags", false, &s->flags, &s->flags_len));
   TRY (json_get_string (c, v, "listenerPath", false, &s->listener_path));
   TRY (json_get_string (c, v, "listenerMetadata", false, &s->listener_metadata));
-  TRY (json_get_object_array (c, v, "syscalls", false, sizeof *s->syscalls, (void **) &s->syscalls,
-                              &s->syscalls_len, parse_seccomp_syscall));
+  TRY (json_get_object_array (c, v, "syscalls", false, sizeof *s->syscalls, (void **) &s->syscalls, &s->syscalls_len,
+                              parse_seccomp_syscall));
   return 0;
 }
 
@@ -579,8 +580,8 @@ parse_resources_member (struct json_ctx *c, json_val v, struct spec_linux *l)
 static int
 parse_linux (struct json_ctx *c, json_val v, void *out)
 {
-  static const char *const propagations[]
-      = { "shared", "slave", "private", "unbindable", "rshared", "rslave", "rprivate", "runbindable", NULL };
+  static const char *const propagations[] = { "shared", "slave",    "private",     "unbindable", "rshared",
+                                              "rslave", "rprivate", "runbindable", NULL };
   struct spec_linux *l = out;
   TRY (json_get_object_array (c, v, "namespaces", false, sizeof *l->namespaces, (void **) &l->namespaces,
                               &l->namespaces_len, parse_namespace));
@@ -590,8 +591,8 @@ parse_linux (struct json_ctx *c, json_val v, void *out)
   TRY (json_get_object_array (c, v, "gidMappings", false, sizeof *l->gid_mappings, (void **) &l->gid_mappings,
                               &l->gid_mappings_len, parse_id_mapping));
   TRY (parse_time_offsets (c, v, l));
-  TRY (json_get_object_array (c, v, "devices", false, sizeof *l->devices, (void **) &l->devices,
-                              &l->devices_len, parse_device));
+  TRY (json_get_object_array (c, v, "devices", false, sizeof *l->devices, (void **) &l->devices, &l->devices_len,
+                              parse_device));
   TRY (json_get_string (c, v, "cgroupsPath", false, &l->cgroups_path));
   TRY (parse_resources_member (c, v, l));
   TRY (json_get_string (c, v, "rootfsPropagation", false, &l->rootfs_propagation));

@@ -120,8 +120,8 @@ parse_block_io (struct json_ctx *c, json_val v, struct spec_blkio *b)
 {
   OPT (b->has_weight, json_get_uint16 (c, v, "weight", false, &b->weight));
   OPT (b->has_leaf_weight, json_get_uint16 (c, v, "leafWeight", false, &b->leaf_weight));
-  TRY (json_get_object_array (c, v, "weightDevice", false, sizeof *b->weight_device,
-                              (void **) &b->weight_device, &b->weight_device_len, parse_weight_device));
+  TRY (json_get_object_array (c, v, "weightDevice", false, sizeof *b->weight_device, (void **) &b->weight_device,
+                              &b->weight_device_len, parse_weight_device));
   TRY (json_get_object_array (c, v, "throttleReadBpsDevice", false, sizeof (struct spec_throttle_device),
                               (void **) &b->throttle_read_bps_device, &b->throttle_read_bps_device_len,
                               parse_throttle_device));
@@ -196,8 +196,8 @@ parse_resources_fields (struct json_ctx *c, json_val v, struct spec_resources *r
   size_t old;
   int ret;
 
-  TRY (json_get_object_array (c, v, "devices", false, sizeof *r->devices, (void **) &r->devices,
-                              &r->devices_len, parse_device_cgroup));
+  TRY (json_get_object_array (c, v, "devices", false, sizeof *r->devices, (void **) &r->devices, &r->devices_len,
+                              parse_device_cgroup));
 
   TRY (ret = json_get_object (c, v, "memory", false, &sub));
   if (ret > 0)
@@ -239,8 +239,8 @@ parse_resources_fields (struct json_ctx *c, json_val v, struct spec_resources *r
       TRY (ret);
     }
 
-  TRY (json_get_object_array (c, v, "hugepageLimits", false, sizeof *r->hugepage_limits,
-                              (void **) &r->hugepage_limits, &r->hugepage_limits_len, parse_hugepage_limit));
+  TRY (json_get_object_array (c, v, "hugepageLimits", false, sizeof *r->hugepage_limits, (void **) &r->hugepage_limits,
+                              &r->hugepage_limits_len, parse_hugepage_limit));
 
   TRY (ret = json_get_object (c, v, "network", false, &sub));
   if (ret > 0)
@@ -251,8 +251,7 @@ parse_resources_fields (struct json_ctx *c, json_val v, struct spec_resources *r
         r->has_net_class_id = ret > 0;
       if (ret >= 0)
         ret = json_get_object_array (c, sub, "priorities", false, sizeof *r->net_priorities,
-                                     (void **) &r->net_priorities, &r->net_priorities_len,
-                                     parse_net_priority);
+                                     (void **) &r->net_priorities, &r->net_priorities_len, parse_net_priority);
       json_pop (c, old);
       TRY (ret);
     }

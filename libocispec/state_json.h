@@ -10,16 +10,16 @@
 
 struct oci_state
 {
-  const char *oci_version;   /* NULL = OCI_VERSION */
+  const char *oci_version; /* NULL = OCI_VERSION */
   const char *id;
-  const char *status;        /* creating, created, running, stopped */
-  int pid;                   /* 0 = omitted (only created/running have one) */
+  const char *status; /* creating, created, running, stopped */
+  int pid;            /* 0 = omitted (only created/running have one) */
   const char *bundle;
   const struct spec_kv *annotations;
   size_t annotations_len;
-  const char *created;       /* RFC 3339 */
+  const char *created; /* RFC 3339 */
   const char *owner;
-  const char *profile;       /* NULL = field omitted */
+  const char *profile; /* NULL = field omitted */
 };
 
 /* malloc'd JSON text; never NULL (aborts on OOM). */

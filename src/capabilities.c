@@ -114,8 +114,7 @@ caps_from_name_limit (const char *name, int last_cap, int *cap, struct cr_error 
     if (strcasecmp (name, cap_names[i]) == 0)
       {
         if (i > last_cap)
-          return cr_invalid (err, "capability %s is not supported by the running kernel",
-                               cap_names[i]);
+          return cr_invalid (err, "capability %s is not supported by the running kernel", cap_names[i]);
         *cap = i;
         return 0;
       }
@@ -166,8 +165,7 @@ caps_validate (const struct spec_capabilities *c, struct cr_error *err)
 
 /* Translate one list into a bitmask indexed by capability number. */
 static int
-caps_mask_from_list (char *const *names, size_t len, const char *set_name,
-                     uint64_t *mask, struct cr_error *err)
+caps_mask_from_list (char *const *names, size_t len, const char *set_name, uint64_t *mask, struct cr_error *err)
 {
   *mask = 0;
   for (size_t i = 0; names && i < len; i++)
@@ -291,7 +289,7 @@ caps_apply_final (const struct spec_capabilities *c, struct cr_error *err)
   if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
     return cr_fail (err, errno, "prctl PR_SET_KEEPCAPS 0");
   log_debug ("capabilities applied: effective=%#llx permitted=%#llx inheritable=%#llx ambient=%#llx",
-             (unsigned long long) effective, (unsigned long long) permitted,
-             (unsigned long long) inheritable, (unsigned long long) ambient);
+             (unsigned long long) effective, (unsigned long long) permitted, (unsigned long long) inheritable,
+             (unsigned long long) ambient);
   return 0;
 }

@@ -269,8 +269,7 @@ cgroup_blkio_to_io_weight (uint64_t weight)
 }
 
 int
-cgroup_swap_to_v2 (int64_t swap, int64_t limit, bool has_limit, int64_t *out, bool *max_out,
-                   struct cr_error *err)
+cgroup_swap_to_v2 (int64_t swap, int64_t limit, bool has_limit, int64_t *out, bool *max_out, struct cr_error *err)
 {
   *max_out = false;
   *out = 0;
@@ -286,8 +285,7 @@ cgroup_swap_to_v2 (int64_t swap, int64_t limit, bool has_limit, int64_t *out, bo
   if (!has_limit || limit <= 0)
     return cr_fail (err, EINVAL, "linux.resources.memory.swap: a swap limit needs a memory limit");
   if (swap < limit)
-    return cr_fail (err, EINVAL,
-                    "linux.resources.memory.swap: %lld is below memory.limit %lld (swap is memory+swap)",
+    return cr_fail (err, EINVAL, "linux.resources.memory.swap: %lld is below memory.limit %lld (swap is memory+swap)",
                     (long long) swap, (long long) limit);
   *out = swap - limit;
   return 0;
@@ -452,8 +450,8 @@ cgroup_systemd_expand (const char *spec_path, const char *id, char **out, struct
 }
 
 int
-cgroup_resolve_path_own (const char *cgroups_path, const char *id, bool systemd, const char *own,
-                         char **out, struct cr_error *err)
+cgroup_resolve_path_own (const char *cgroups_path, const char *id, bool systemd, const char *own, char **out,
+                         struct cr_error *err)
 {
   if (systemd)
     return cgroup_systemd_expand (cgroups_path, id, out, err);
@@ -475,8 +473,7 @@ cgroup_resolve_path_own (const char *cgroups_path, const char *id, bool systemd,
 }
 
 int
-cgroup_resolve_path (const char *cgroups_path, const char *id, bool systemd, char **out,
-                     struct cr_error *err)
+cgroup_resolve_path (const char *cgroups_path, const char *id, bool systemd, char **out, struct cr_error *err)
 {
   if (systemd)
     {
@@ -762,8 +759,7 @@ hierarchy_create (struct cgroup_hierarchy *h, const char *path, bool cpuset, str
 }
 
 static int
-apply_resources (struct cgroup_manager *m, const struct spec_resources *res, bool update,
-                 struct cr_error *err)
+apply_resources (struct cgroup_manager *m, const struct spec_resources *res, bool update, struct cr_error *err)
 {
   if (res == NULL)
     return 0;
@@ -778,8 +774,8 @@ apply_resources (struct cgroup_manager *m, const struct spec_resources *res, boo
 }
 
 int
-cgroup_create (const char *root, const char *path, const struct spec_resources *res,
-               struct cgroup_manager **out, struct cr_error *err)
+cgroup_create (const char *root, const char *path, const struct spec_resources *res, struct cgroup_manager **out,
+               struct cr_error *err)
 {
   _cleanup_manager_ struct cgroup_manager *m = NULL;
   int r = manager_new (root, path, &m, err);
@@ -884,8 +880,7 @@ freeze_v1 (int fd, bool frozen, struct cr_error *err)
         {
           if (frozen)
             cgroup_write_at (fd, "freezer.state", "THAWED", NULL);
-          return cr_fail (err, EBUSY, "cgroup freezer.state still %s after %d ms", state,
-                          CGROUP_FREEZE_TIMEOUT_MS);
+          return cr_fail (err, EBUSY, "cgroup freezer.state still %s after %d ms", state, CGROUP_FREEZE_TIMEOUT_MS);
         }
       sleep_us (step);
       if (step < 10000)

@@ -29,16 +29,14 @@ int cgroup_detect_mode (const char *root, enum cgroup_mode *out, struct cr_error
    malloc'd). Absolute: as given; relative or empty ("<own>/<id>"): below
    the runtime's own cgroup; SYSTEMD: "slice:prefix:name" ->
    "/<expanded slice>/<prefix>-<name>.scope". */
-int cgroup_resolve_path (const char *cgroups_path, const char *id, bool systemd, char **out,
-                         struct cr_error *err);
+int cgroup_resolve_path (const char *cgroups_path, const char *id, bool systemd, char **out, struct cr_error *err);
 
 /* Create PATH in every hierarchy the mode uses and apply RES (may be NULL).
    On failure removes whatever it created. */
-int cgroup_create (const char *root, const char *path, const struct spec_resources *res,
-                   struct cgroup_manager **out, struct cr_error *err);
+int cgroup_create (const char *root, const char *path, const struct spec_resources *res, struct cgroup_manager **out,
+                   struct cr_error *err);
 /* Open an existing cgroup; missing directories are tolerated. */
-int cgroup_open (const char *root, const char *path, struct cgroup_manager **out,
-                 struct cr_error *err);
+int cgroup_open (const char *root, const char *path, struct cgroup_manager **out, struct cr_error *err);
 void cgroup_manager_free (struct cgroup_manager *m);
 
 /* Move PID (0 = caller) into the cgroup in every hierarchy. */
@@ -49,8 +47,7 @@ int cgroup_v2_dirfd (struct cgroup_manager *m);
 /* On a pure v2 host: the fd to give clone3 with CLONE_INTO_CGROUP, which
    alone places the child (no cgroup_enter needed); -1 otherwise. */
 int cgroup_clone_target (struct cgroup_manager *m);
-int cgroup_update (struct cgroup_manager *m, const struct spec_resources *res,
-                   struct cr_error *err);
+int cgroup_update (struct cgroup_manager *m, const struct spec_resources *res, struct cr_error *err);
 /* Waits (bounded, ~2s) until the kernel reports the new state. */
 int cgroup_freeze (struct cgroup_manager *m, bool frozen, struct cr_error *err);
 int cgroup_is_frozen (struct cgroup_manager *m, bool *out, struct cr_error *err);

@@ -18,12 +18,19 @@
 #include "log.h"
 #include "utils.h"
 
-#define INSN(c, d, s, o, i) \
-  ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 
 /* Registers: r2 device type, r3 undecided access bits, r4 major, r5 minor,
    r1 scratch once the context has been read. */
-enum { R0, R1, R2, R3, R4, R5 };
+enum
+{
+  R0,
+  R1,
+  R2,
+  R3,
+  R4,
+  R5
+};
 
 static int
 parse_access (const char *s, uint32_t *out)
@@ -57,8 +64,8 @@ parse_type (const char *s, uint32_t *out)
 }
 
 bool
-cgroup_devices_allowed (const struct spec_device_cgroup *rules, size_t n, char type, uint32_t major,
-                        uint32_t minor, uint32_t access)
+cgroup_devices_allowed (const struct spec_device_cgroup *rules, size_t n, char type, uint32_t major, uint32_t minor,
+                        uint32_t access)
 {
   uint32_t allowed = 0;
   for (size_t i = 0; i < n; i++)
@@ -79,8 +86,8 @@ cgroup_devices_allowed (const struct spec_device_cgroup *rules, size_t n, char t
 }
 
 int
-cgroup_bpf_assemble (const struct spec_device_cgroup *rules, size_t n, struct bpf_insn **insns,
-                     size_t *len, struct cr_error *err)
+cgroup_bpf_assemble (const struct spec_device_cgroup *rules, size_t n, struct bpf_insn **insns, size_t *len,
+                     struct cr_error *err)
 {
   /* Worst case per rule: 3 conditions + 5 action instructions. */
   size_t cap = 8 + n * 8, o = 0;
@@ -192,8 +199,7 @@ load_program (const struct bpf_insn *insns, size_t len, struct cr_error *err)
 }
 
 int
-cgroup_bpf_apply_devices (int dirfd, const struct spec_device_cgroup *rules, size_t n,
-                          struct cr_error *err)
+cgroup_bpf_apply_devices (int dirfd, const struct spec_device_cgroup *rules, size_t n, struct cr_error *err)
 {
   _cleanup_free_ struct bpf_insn *insns = NULL;
   size_t len = 0;

@@ -18,8 +18,7 @@ v1_fd (struct cgroup_manager *m, const char *controller, const char *what, struc
 {
   struct cgroup_hierarchy *h = cgroup_v1_find (m, controller);
   if (h == NULL)
-    return cr_fail (err, EOPNOTSUPP, "linux.resources.%s: cgroup v1 controller %s is not mounted",
-                    what, controller);
+    return cr_fail (err, EOPNOTSUPP, "linux.resources.%s: cgroup v1 controller %s is not mounted", what, controller);
   if (h->fd < 0)
     return cr_fail (err, ENOENT, "linux.resources.%s: cgroup %s/%s", what, h->name, m->path);
   return h->fd;
@@ -42,35 +41,31 @@ write_u64 (int fd, const char *file, uint64_t v, struct cr_error *err)
 }
 
 static int
-apply_memory (struct cgroup_manager *m, const struct spec_memory *mem, bool update,
-              struct cr_error *err)
+apply_memory (struct cgroup_manager *m, const struct spec_memory *mem, bool update, struct cr_error *err)
 {
   if (mem->has_kernel || mem->has_kernel_tcp)
     log_debug ("cgroup: linux.resources.memory.kernel/kernelTCP are deprecated and ignored");
-  bool any = mem->has_limit || mem->has_reservation || (mem->has_swap && mem->swap != 0)
-             || mem->has_swappiness || mem->has_disable_oom_killer;
+  bool any = mem->has_limit || mem->has_reservation || (mem->has_swap && mem->swap != 0) || mem->has_swappiness
+             || mem->has_disable_oom_killer;
   if (!any)
     return 0;
   int fd = v1_fd (m, "memory", "memory", err);
   if (fd < 0)
     return fd;
 
-  if (update && mem->has_check_before_update && mem->check_before_update && mem->has_limit
-      && mem->limit > 0)
+  if (update && mem->has_check_before_update && mem->check_before_update && mem->has_limit && mem->limit > 0)
     {
       uint64_t usage;
-      if (cgroup_read_u64_at (fd, "memory.usage_in_bytes", &usage) == 0
-          && usage > (uint64_t) mem->limit)
-        return cr_fail (err, EBUSY, "linux.resources.memory.limit: %" PRId64
-                        " is below the current usage %" PRIu64, mem->limit, usage);
+      if (cgroup_read_u64_at (fd, "memory.usage_in_bytes", &usage) == 0 && usage > (uint64_t) mem->limit)
+        return cr_fail (err, EBUSY, "linux.resources.memory.limit: %" PRId64 " is below the current usage %" PRIu64,
+                        mem->limit, usage);
     }
 
   /* Spec swap is memory+swap. An unlimited memory limit without a swap
      value lifts both, like v1 users expect. */
   bool has_swap = mem->has_swap && mem->swap != 0;
   int64_t swap = mem->swap;
-  if (!has_swap && mem->has_limit && mem->limit == -1
-      && cgroup_file_exists (fd, "memory.memsw.limit_in_bytes"))
+  if (!has_swap && mem->has_limit && mem->limit == -1 && cgroup_file_exists (fd, "memory.memsw.limit_in_bytes"))
     {
       has_swap = true;
       swap = -1;
@@ -107,8 +102,7 @@ apply_memory (struct cgroup_manager *m, const struct spec_memory *mem, bool upda
   if (mem->has_swappiness)
     {
       if (mem->swappiness > 100)
-        return cr_fail (err, EINVAL, "linux.resources.memory.swappiness: %" PRIu64 " is above 100",
-                        mem->swappiness);
+        return cr_fail (err, EINVAL, "linux.resources.memory.swappiness: %" PRIu64 " is above 100", mem->swappiness);
       if ((r = write_u64 (fd, "memory.swappiness", mem->swappiness, err)) < 0)
         return r;
     }
@@ -157,8 +151,7 @@ apply_cpu (struct cgroup_manager *m, const struct spec_cpu *cpu, struct cr_error
 }
 
 static int
-write_devices_list (int fd, const char *file, const struct spec_throttle_device *d, size_t n,
-                    struct cr_error *err)
+write_devices_list (int fd, const char *file, const struct spec_throttle_device *d, size_t n, struct cr_error *err)
 {
   return cgroup_write_throttle (fd, file, NULL, d, n, err);
 }
@@ -199,13 +192,17 @@ apply_blkio (struct cgroup_manager *m, const struct spec_blkio *b, struct cr_err
         }
     }
   if ((r = write_devices_list (fd, "blkio.throttle.read_bps_device", b->throttle_read_bps_device,
-                               b->throttle_read_bps_device_len, err)) < 0
+                               b->throttle_read_bps_device_len, err))
+          < 0
       || (r = write_devices_list (fd, "blkio.throttle.write_bps_device", b->throttle_write_bps_device,
-                                  b->throttle_write_bps_device_len, err)) < 0
+                                  b->throttle_write_bps_device_len, err))
+             < 0
       || (r = write_devices_list (fd, "blkio.throttle.read_iops_device", b->throttle_read_iops_device,
-                                  b->throttle_read_iops_device_len, err)) < 0
+                                  b->throttle_read_iops_device_len, err))
+             < 0
       || (r = write_devices_list (fd, "blkio.throttle.write_iops_device", b->throttle_write_iops_device,
-                                  b->throttle_write_iops_device_len, err)) < 0)
+                                  b->throttle_write_iops_device_len, err))
+             < 0)
     return r;
   return 0;
 }
@@ -224,15 +221,13 @@ word_listed (const char *list, const char *word)
 static bool
 is_deny_all (const struct spec_device_cgroup *d)
 {
-  return !d->allow && (d->type == NULL || strcmp (d->type, "a") == 0)
-         && (!d->has_major || d->major < 0) && (!d->has_minor || d->minor < 0)
-         && (d->access == NULL || strchr (d->access, 'r')) && (d->access == NULL || strchr (d->access, 'w'))
-         && (d->access == NULL || strchr (d->access, 'm'));
+  return !d->allow && (d->type == NULL || strcmp (d->type, "a") == 0) && (!d->has_major || d->major < 0)
+         && (!d->has_minor || d->minor < 0) && (d->access == NULL || strchr (d->access, 'r'))
+         && (d->access == NULL || strchr (d->access, 'w')) && (d->access == NULL || strchr (d->access, 'm'));
 }
 
 static int
-apply_devices (struct cgroup_manager *m, const struct spec_device_cgroup *d, size_t n,
-               struct cr_error *err)
+apply_devices (struct cgroup_manager *m, const struct spec_device_cgroup *d, size_t n, struct cr_error *err)
 {
   if (n == 0)
     return 0;
@@ -260,8 +255,7 @@ apply_devices (struct cgroup_manager *m, const struct spec_device_cgroup *d, siz
    hybrid hosts) has no file there, which is reported as such rather than as
    a bare ENOENT. */
 static int
-apply_unified_hybrid (struct cgroup_manager *m, const struct spec_resources *res,
-                      struct cr_error *err)
+apply_unified_hybrid (struct cgroup_manager *m, const struct spec_resources *res, struct cr_error *err)
 {
   _cleanup_free_ char *avail = NULL;
   struct cr_error ignored = { 0 };
@@ -294,8 +288,7 @@ apply_unified_hybrid (struct cgroup_manager *m, const struct spec_resources *res
 }
 
 int
-cgroup_v1_apply (struct cgroup_manager *m, const struct spec_resources *res, bool update,
-                 struct cr_error *err)
+cgroup_v1_apply (struct cgroup_manager *m, const struct spec_resources *res, bool update, struct cr_error *err)
 {
   int r, fd;
   if (res->unified_len)

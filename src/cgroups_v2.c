@@ -48,7 +48,8 @@ word_in (const char *list, const char *word)
 {
   size_t wl = strlen (word);
   for (const char *p = list; (p = strstr (p, word)) != NULL; p += wl)
-    if ((p == list || p[-1] == ' ' || p[-1] == '\n' || p[-1] == '+') && (p[wl] == '\0' || p[wl] == ' ' || p[wl] == '\n'))
+    if ((p == list || p[-1] == ' ' || p[-1] == '\n' || p[-1] == '+')
+        && (p[wl] == '\0' || p[wl] == ' ' || p[wl] == '\n'))
       return true;
   return false;
 }
@@ -56,16 +57,15 @@ word_in (const char *list, const char *word)
 static bool
 cpu_any (const struct spec_cpu *c)
 {
-  return (c->has_shares && c->shares) || (c->has_quota && c->quota) || (c->has_period && c->period)
-         || c->has_burst || c->has_idle;
+  return (c->has_shares && c->shares) || (c->has_quota && c->quota) || (c->has_period && c->period) || c->has_burst
+         || c->has_idle;
 }
 
 static bool
 blkio_any (const struct spec_blkio *b)
 {
   return (b->has_weight && b->weight) || b->weight_device_len || b->throttle_read_bps_device_len
-         || b->throttle_write_bps_device_len || b->throttle_read_iops_device_len
-         || b->throttle_write_iops_device_len;
+         || b->throttle_write_bps_device_len || b->throttle_read_iops_device_len || b->throttle_write_iops_device_len;
 }
 
 /* Controllers whose files RES makes us write. Unified keys are named
@@ -103,8 +103,7 @@ needed_controllers (const struct spec_resources *res, struct controller_set *s, 
 }
 
 int
-cgroup_v2_enable_controllers (struct cgroup_manager *m, const struct spec_resources *res,
-                              struct cr_error *err)
+cgroup_v2_enable_controllers (struct cgroup_manager *m, const struct spec_resources *res, struct cr_error *err)
 {
   struct controller_set need = { { 0 }, { 0 }, { 0 }, 0 };
   char keys[MAX_CONTROLLERS][32];
@@ -183,13 +182,12 @@ apply_memory (int fd, const struct spec_memory *mem, bool update, struct cr_erro
   if (mem->has_disable_oom_killer && mem->disable_oom_killer)
     log_debug ("cgroup: linux.resources.memory.disableOOMKiller ignored on cgroup v2");
 
-  if (update && mem->has_check_before_update && mem->check_before_update && mem->has_limit
-      && mem->limit > 0)
+  if (update && mem->has_check_before_update && mem->check_before_update && mem->has_limit && mem->limit > 0)
     {
       uint64_t usage;
       if (cgroup_read_u64_at (fd, "memory.current", &usage) == 0 && usage > (uint64_t) mem->limit)
-        return cr_fail (err, EBUSY, "linux.resources.memory.limit: %" PRId64
-                        " is below the current usage %" PRIu64, mem->limit, usage);
+        return cr_fail (err, EBUSY, "linux.resources.memory.limit: %" PRId64 " is below the current usage %" PRIu64,
+                        mem->limit, usage);
     }
   int64_t swap;
   bool swap_max;
@@ -205,8 +203,7 @@ apply_memory (int fd, const struct spec_memory *mem, bool update, struct cr_erro
           && (r = cgroup_write_at (fd, "memory.swap.max", "max", err)) < 0)
         return r;
     }
-  else if (mem->has_swap && mem->swap != 0
-           && (r = write_i64_or_max (fd, "memory.swap.max", swap, err)) < 0)
+  else if (mem->has_swap && mem->swap != 0 && (r = write_i64_or_max (fd, "memory.swap.max", swap, err)) < 0)
     return r;
   if (mem->has_reservation && (r = write_i64_or_max (fd, "memory.low", mem->reservation, err)) < 0)
     return r;
@@ -257,8 +254,7 @@ apply_cpu (int fd, const struct spec_cpu *cpu, struct cr_error *err)
 }
 
 static int
-write_io_max (int fd, const char *key, const struct spec_throttle_device *d, size_t n,
-              struct cr_error *err)
+write_io_max (int fd, const char *key, const struct spec_throttle_device *d, size_t n, struct cr_error *err)
 {
   return cgroup_write_throttle (fd, "io.max", key, d, n, err);
 }
@@ -326,8 +322,7 @@ cgroup_v2_write_unified (int dirfd, const struct spec_kv *kv, struct cr_error *e
 }
 
 int
-cgroup_v2_apply (struct cgroup_manager *m, const struct spec_resources *res, bool update,
-                 struct cr_error *err)
+cgroup_v2_apply (struct cgroup_manager *m, const struct spec_resources *res, bool update, struct cr_error *err)
 {
   int fd = m->unified.fd, r;
   if (fd < 0)
@@ -340,7 +335,8 @@ cgroup_v2_apply (struct cgroup_manager *m, const struct spec_resources *res, boo
     return r;
   if (res->cpu && (r = apply_cpu (fd, res->cpu, err)) < 0)
     return r;
-  if (res->has_pids_limit && (r = write_i64_or_max (fd, "pids.max", res->pids_limit > 0 ? res->pids_limit : -1, err)) < 0)
+  if (res->has_pids_limit
+      && (r = write_i64_or_max (fd, "pids.max", res->pids_limit > 0 ? res->pids_limit : -1, err)) < 0)
     return r;
   if (res->block_io && (r = apply_io (fd, res->block_io, err)) < 0)
     return r;

@@ -15,8 +15,8 @@ struct cli
   const char *log_format;
   bool debug;
   bool systemd_cgroup;
-  bool no_cgroups;              /* --cgroup-manager=disabled */
-  const char *profile;          /* the operator's strongest choice, or NULL */
+  bool no_cgroups;     /* --cgroup-manager=disabled */
+  const char *profile; /* the operator's strongest choice, or NULL */
   const char *profile_source;
   const char *config_path;
   struct cellrun_config config;

@@ -11,13 +11,28 @@ int
 cli_parse_create_flags (struct cli *g, const char *verb, int argc, char **argv, struct create_options *o,
                         struct profile_request *pr, bool *detach, bool allow_detach)
 {
-  enum { O_PIDFILE = 1000, O_CONSOLE, O_NOPIVOT, O_NOKEYRING, O_PRESERVE, O_WORKSPACE, O_ENVPASS, O_NOSUBREAPER };
+  enum
+  {
+    O_PIDFILE = 1000,
+    O_CONSOLE,
+    O_NOPIVOT,
+    O_NOKEYRING,
+    O_PRESERVE,
+    O_WORKSPACE,
+    O_ENVPASS,
+    O_NOSUBREAPER
+  };
   static const struct option opts[] = {
-    { "bundle", required_argument, 0, 'b' },      { "pid-file", required_argument, 0, O_PIDFILE },
-    { "console-socket", required_argument, 0, O_CONSOLE }, { "no-pivot", no_argument, 0, O_NOPIVOT },
-    { "no-new-keyring", no_argument, 0, O_NOKEYRING }, { "preserve-fds", required_argument, 0, O_PRESERVE },
-    { "workspace", required_argument, 0, O_WORKSPACE }, { "env-pass", required_argument, 0, O_ENVPASS },
-    { "detach", no_argument, 0, 'd' },             { "no-subreaper", no_argument, 0, O_NOSUBREAPER },
+    { "bundle", required_argument, 0, 'b' },
+    { "pid-file", required_argument, 0, O_PIDFILE },
+    { "console-socket", required_argument, 0, O_CONSOLE },
+    { "no-pivot", no_argument, 0, O_NOPIVOT },
+    { "no-new-keyring", no_argument, 0, O_NOKEYRING },
+    { "preserve-fds", required_argument, 0, O_PRESERVE },
+    { "workspace", required_argument, 0, O_WORKSPACE },
+    { "env-pass", required_argument, 0, O_ENVPASS },
+    { "detach", no_argument, 0, 'd' },
+    { "no-subreaper", no_argument, 0, O_NOSUBREAPER },
     { 0, 0, 0, 0 },
   };
   memset (o, 0, sizeof *o);

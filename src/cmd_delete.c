@@ -7,9 +7,13 @@
 int
 cmd_delete (struct cli *g, int argc, char **argv)
 {
-  enum { O_KEEP = 1000 };
+  enum
+  {
+    O_KEEP = 1000
+  };
   static const struct option opts[] = { { "force", no_argument, 0, 'f' },
-                                        { "keep-workspace", no_argument, 0, O_KEEP }, { 0, 0, 0, 0 } };
+                                        { "keep-workspace", no_argument, 0, O_KEEP },
+                                        { 0, 0, 0, 0 } };
   bool force = false, keep = false;
   int c;
   while ((c = getopt_long (argc, argv, "+f", opts, NULL)) != -1)

@@ -81,7 +81,10 @@ cmd_diff (struct cli *g, int argc, char **argv)
 int
 cmd_commit (struct cli *g, int argc, char **argv)
 {
-  enum { O_DRY = 1000 };
+  enum
+  {
+    O_DRY = 1000
+  };
   static const struct option opts[] = { { "dry-run", no_argument, 0, O_DRY }, { 0, 0, 0, 0 } };
   bool dry = false;
   int c;

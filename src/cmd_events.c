@@ -26,7 +26,8 @@ print_stats (struct cgroup_manager *m, const char *id, struct cr_error *err)
 int
 cmd_events (struct cli *g, int argc, char **argv)
 {
-  static const struct option opts[] = { { "stats", no_argument, 0, 's' }, { "interval", required_argument, 0, 'i' },
+  static const struct option opts[] = { { "stats", no_argument, 0, 's' },
+                                        { "interval", required_argument, 0, 'i' },
                                         { 0, 0, 0, 0 } };
   bool stats_once = false;
   int interval_ms = 5000;

@@ -119,15 +119,34 @@ wait_child (pid_t pid, int master)
 int
 cmd_exec (struct cli *g, int argc, char **argv)
 {
-  enum { O_CONSOLE = 1000, O_PIDFILE, O_CWD, O_NNP, O_PRESERVE, O_LABEL, O_APPARMOR, O_ENVPASS };
+  enum
+  {
+    O_CONSOLE = 1000,
+    O_PIDFILE,
+    O_CWD,
+    O_NNP,
+    O_PRESERVE,
+    O_LABEL,
+    O_APPARMOR,
+    O_ENVPASS
+  };
   static const struct option opts[] = {
-    { "process", required_argument, 0, 'p' }, { "tty", no_argument, 0, 't' }, { "detach", no_argument, 0, 'd' },
-    { "console-socket", required_argument, 0, O_CONSOLE }, { "pid-file", required_argument, 0, O_PIDFILE },
-    { "env", required_argument, 0, 'e' }, { "cwd", required_argument, 0, O_CWD }, { "user", required_argument, 0, 'u' },
-    { "additional-gids", required_argument, 0, 'g' }, { "cap", required_argument, 0, 'c' },
-    { "no-new-privs", no_argument, 0, O_NNP }, { "preserve-fds", required_argument, 0, O_PRESERVE },
-    { "process-label", required_argument, 0, O_LABEL }, { "apparmor", required_argument, 0, O_APPARMOR },
-    { "env-pass", required_argument, 0, O_ENVPASS }, { 0, 0, 0, 0 },
+    { "process", required_argument, 0, 'p' },
+    { "tty", no_argument, 0, 't' },
+    { "detach", no_argument, 0, 'd' },
+    { "console-socket", required_argument, 0, O_CONSOLE },
+    { "pid-file", required_argument, 0, O_PIDFILE },
+    { "env", required_argument, 0, 'e' },
+    { "cwd", required_argument, 0, O_CWD },
+    { "user", required_argument, 0, 'u' },
+    { "additional-gids", required_argument, 0, 'g' },
+    { "cap", required_argument, 0, 'c' },
+    { "no-new-privs", no_argument, 0, O_NNP },
+    { "preserve-fds", required_argument, 0, O_PRESERVE },
+    { "process-label", required_argument, 0, O_LABEL },
+    { "apparmor", required_argument, 0, O_APPARMOR },
+    { "env-pass", required_argument, 0, O_ENVPASS },
+    { 0, 0, 0, 0 },
   };
   struct exec_options o = { .root = g->root };
   const char *process_file = NULL, *cwd = NULL, *user = NULL, *env_pass = NULL, *apparmor = NULL, *label = NULL;
@@ -220,7 +239,8 @@ cmd_exec (struct cli *g, int argc, char **argv)
           ret = cli_usage ("exec", "--additional-gids %s: not a number", gids[i]);
           goto out;
         }
-      p->user.additional_gids = xrealloc (p->user.additional_gids, (p->user.additional_gids_len + 1) * sizeof (uint32_t));
+      p->user.additional_gids =
+          xrealloc (p->user.additional_gids, (p->user.additional_gids_len + 1) * sizeof (uint32_t));
       p->user.additional_gids[p->user.additional_gids_len++] = n;
     }
   if (caps_len)
@@ -253,8 +273,8 @@ cmd_exec (struct cli *g, int argc, char **argv)
   if (profile && strcmp (profile, "none") != 0)
     {
       static const struct spec_capabilities empty;
-      const struct spec_capabilities *cl
-          = container_proc && container_proc->capabilities ? container_proc->capabilities : &empty;
+      const struct spec_capabilities *cl =
+          container_proc && container_proc->capabilities ? container_proc->capabilities : &empty;
       struct spec_capabilities *pc = p->capabilities;
       if (pc)
         {

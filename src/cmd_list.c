@@ -11,8 +11,12 @@
 int
 cmd_list (struct cli *g, int argc, char **argv)
 {
-  enum { O_FORMAT = 1000 };
-  static const struct option opts[] = { { "quiet", no_argument, 0, 'q' }, { "format", required_argument, 0, 'f' },
+  enum
+  {
+    O_FORMAT = 1000
+  };
+  static const struct option opts[] = { { "quiet", no_argument, 0, 'q' },
+                                        { "format", required_argument, 0, 'f' },
                                         { 0, 0, 0, 0 } };
   bool quiet = false, json = false;
   int c;

@@ -10,9 +10,13 @@
 int
 cmd_spec (struct cli *g, int argc, char **argv)
 {
-  enum { O_ROOTLESS = 1000 };
+  enum
+  {
+    O_ROOTLESS = 1000
+  };
   static const struct option opts[] = { { "bundle", required_argument, 0, 'b' },
-                                        { "rootless", no_argument, 0, O_ROOTLESS }, { 0, 0, 0, 0 } };
+                                        { "rootless", no_argument, 0, O_ROOTLESS },
+                                        { 0, 0, 0, 0 } };
   const char *bundle = ".";
   bool rootless = false;
   int c;

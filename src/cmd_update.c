@@ -23,14 +23,33 @@ flag_int (const char *name, const char *v, long long *out)
 int
 cmd_update (struct cli *g, int argc, char **argv)
 {
-  enum { O_RES = 1000, O_MEM, O_QUOTA, O_PERIOD, O_SHARES, O_CPUS, O_MEMS, O_PIDS, O_BLKIO, O_SWAP, O_RESERV };
+  enum
+  {
+    O_RES = 1000,
+    O_MEM,
+    O_QUOTA,
+    O_PERIOD,
+    O_SHARES,
+    O_CPUS,
+    O_MEMS,
+    O_PIDS,
+    O_BLKIO,
+    O_SWAP,
+    O_RESERV
+  };
   static const struct option opts[] = {
-    { "resources", required_argument, 0, 'r' }, { "memory", required_argument, 0, O_MEM },
-    { "cpu-quota", required_argument, 0, O_QUOTA }, { "cpu-period", required_argument, 0, O_PERIOD },
-    { "cpu-shares", required_argument, 0, O_SHARES }, { "cpuset-cpus", required_argument, 0, O_CPUS },
-    { "cpuset-mems", required_argument, 0, O_MEMS }, { "pids-limit", required_argument, 0, O_PIDS },
-    { "blkio-weight", required_argument, 0, O_BLKIO }, { "memory-swap", required_argument, 0, O_SWAP },
-    { "memory-reservation", required_argument, 0, O_RESERV }, { 0, 0, 0, 0 },
+    { "resources", required_argument, 0, 'r' },
+    { "memory", required_argument, 0, O_MEM },
+    { "cpu-quota", required_argument, 0, O_QUOTA },
+    { "cpu-period", required_argument, 0, O_PERIOD },
+    { "cpu-shares", required_argument, 0, O_SHARES },
+    { "cpuset-cpus", required_argument, 0, O_CPUS },
+    { "cpuset-mems", required_argument, 0, O_MEMS },
+    { "pids-limit", required_argument, 0, O_PIDS },
+    { "blkio-weight", required_argument, 0, O_BLKIO },
+    { "memory-swap", required_argument, 0, O_SWAP },
+    { "memory-reservation", required_argument, 0, O_RESERV },
+    { 0, 0, 0, 0 },
   };
   struct cr_error err = { 0 };
   struct spec_resources *res = xcalloc (1, sizeof *res);
@@ -42,7 +61,8 @@ cmd_update (struct cli *g, int argc, char **argv)
   int c;
   while ((c = getopt_long (argc, argv, "+r:", opts, NULL)) != -1)
     {
-      if (c != 'r' && c != O_CPUS && c != O_MEMS && (c < O_MEM || c > O_RESERV || flag_int (argv[optind - 1], optarg, &v)))
+      if (c != 'r' && c != O_CPUS && c != O_MEMS
+          && (c < O_MEM || c > O_RESERV || flag_int (argv[optind - 1], optarg, &v)))
         {
           spec_resources_free (res);
           return c < O_MEM ? cli_usage ("update", "unknown flag %s", argv[optind - 1]) : 1;
@@ -50,16 +70,40 @@ cmd_update (struct cli *g, int argc, char **argv)
       switch (c)
         {
         case 'r': res_file = optarg; break;
-        case O_MEM: mem.has_limit = true; mem.limit = v; break;
-        case O_SWAP: mem.has_swap = true; mem.swap = v; break;
-        case O_RESERV: mem.has_reservation = true; mem.reservation = v; break;
-        case O_QUOTA: cpu.has_quota = true; cpu.quota = v; break;
-        case O_PERIOD: cpu.has_period = true; cpu.period = v; break;
-        case O_SHARES: cpu.has_shares = true; cpu.shares = v; break;
+        case O_MEM:
+          mem.has_limit = true;
+          mem.limit = v;
+          break;
+        case O_SWAP:
+          mem.has_swap = true;
+          mem.swap = v;
+          break;
+        case O_RESERV:
+          mem.has_reservation = true;
+          mem.reservation = v;
+          break;
+        case O_QUOTA:
+          cpu.has_quota = true;
+          cpu.quota = v;
+          break;
+        case O_PERIOD:
+          cpu.has_period = true;
+          cpu.period = v;
+          break;
+        case O_SHARES:
+          cpu.has_shares = true;
+          cpu.shares = v;
+          break;
         case O_CPUS: cpu.cpus = optarg; break;
         case O_MEMS: cpu.mems = optarg; break;
-        case O_PIDS: res->has_pids_limit = true; res->pids_limit = v; break;
-        case O_BLKIO: blkio.has_weight = true; blkio.weight = v; break;
+        case O_PIDS:
+          res->has_pids_limit = true;
+          res->pids_limit = v;
+          break;
+        case O_BLKIO:
+          blkio.has_weight = true;
+          blkio.weight = v;
+          break;
         }
     }
   if (cli_need_args ("update", argc, optind, 1, "container id"))

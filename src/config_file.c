@@ -42,8 +42,7 @@ parse_allowlist (char *value, const char *name, int line, struct cellrun_config 
       if (*tok == '\0')
         continue;
       if (tok[0] != '/')
-        return cr_fail (err, EINVAL, "%s:%d: writable_allowlist entry \"%s\" is not an absolute path", name, line,
-                        tok);
+        return cr_fail (err, EINVAL, "%s:%d: writable_allowlist entry \"%s\" is not an absolute path", name, line, tok);
       out->writable_allowlist = xrealloc (out->writable_allowlist, (n + 2) * sizeof (char *));
       out->writable_allowlist[n++] = xstrdup (tok);
       out->writable_allowlist[n] = NULL;
@@ -98,8 +97,7 @@ config_file_parse (const char *text, const char *name, struct cellrun_config *ou
         }
       else
         {
-          r = cr_fail (err, EINVAL, "%s:%d: unknown key \"%s\" (known: profile, writable_allowlist)", name, line,
-                       key);
+          r = cr_fail (err, EINVAL, "%s:%d: unknown key \"%s\" (known: profile, writable_allowlist)", name, line, key);
           break;
         }
     }

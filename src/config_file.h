@@ -19,8 +19,8 @@
 
 struct cellrun_config
 {
-  char *profile;               /* NULL when the file sets none */
-  char **writable_allowlist;   /* NULL terminated, never NULL after a successful load */
+  char *profile;             /* NULL when the file sets none */
+  char **writable_allowlist; /* NULL terminated, never NULL after a successful load */
 };
 
 /* Load PATH (NULL = CELLRUN_DEFAULT_CONFIG) into OUT.  A missing default file

@@ -43,9 +43,14 @@ char *
 container_state_to_json (const struct container_state *st, enum container_status status)
 {
   bool live = status == STATUS_CREATED || status == STATUS_RUNNING || status == STATUS_PAUSED;
-  struct oci_state os = { .id = st->id, .status = container_status_name (status), .pid = live ? st->pid : 0,
-                          .bundle = st->bundle, .annotations = st->annotations,
-                          .annotations_len = st->annotations_len, .created = st->created, .owner = st->owner,
+  struct oci_state os = { .id = st->id,
+                          .status = container_status_name (status),
+                          .pid = live ? st->pid : 0,
+                          .bundle = st->bundle,
+                          .annotations = st->annotations,
+                          .annotations_len = st->annotations_len,
+                          .created = st->created,
+                          .owner = st->owner,
                           .profile = st->profile ? st->profile : "none" };
   return oci_state_to_json (&os, true);
 }
@@ -57,8 +62,8 @@ struct create_undo
   const char *id;
   pid_t child;
   struct cgroup_manager *cgroup;
-  bool cgroup_placed;        /* the init was cloned into its cgroup (v2) */
-  const char *systemd_unit;  /* scope to register (--systemd-cgroup on a systemd host) */
+  bool cgroup_placed;       /* the init was cloned into its cgroup (v2) */
+  const char *systemd_unit; /* scope to register (--systemd-cgroup on a systemd host) */
   const char *systemd_slice;
   bool systemd_started;
   char *workspace_tmpfs;
@@ -155,16 +160,20 @@ prepare_workspace (const struct profile_result *pr, struct create_undo *undo, st
 static void
 allow_default_devices (struct spec *spec)
 {
-  static const struct { char type; int64_t major, minor; } defaults[] = {
-    { 'c', 1, 3 }, { 'c', 1, 5 }, { 'c', 1, 7 }, { 'c', 1, 8 }, { 'c', 1, 9 },
+  static const struct
+  {
+    char type;
+    int64_t major, minor;
+  } defaults[] = {
+    { 'c', 1, 3 }, { 'c', 1, 5 }, { 'c', 1, 7 }, { 'c', 1, 8 },    { 'c', 1, 9 },
     { 'c', 5, 0 }, { 'c', 5, 1 }, { 'c', 5, 2 }, { 'c', 136, -1 },
   };
   if (spec->linux == NULL || spec->linux->resources == NULL || spec->linux->resources->devices_len == 0)
     return;
   struct spec_resources *r = spec->linux->resources;
   const struct spec_device_cgroup *first = &r->devices[0];
-  bool leading_deny_all = !first->allow && (first->type == NULL || strcmp (first->type, "a") == 0)
-                          && !first->has_major && !first->has_minor;
+  bool leading_deny_all = !first->allow && (first->type == NULL || strcmp (first->type, "a") == 0) && !first->has_major
+                          && !first->has_minor;
   size_t at = leading_deny_all ? 1 : 0;
   size_t extra = ARRAY_SIZE (defaults) + spec->linux->devices_len;
   r->devices = xrealloc (r->devices, (r->devices_len + extra) * sizeof *r->devices);
@@ -215,7 +224,8 @@ clone_init (int flags, int into, bool *placed)
   *placed = false;
   if (into >= 0)
     {
-      struct clone_args a = { .flags = (uint64_t) flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
+      struct clone_args a = { .flags = (uint64_t) flags | CLONE_INTO_CGROUP,
+                              .exit_signal = SIGCHLD,
                               .cgroup = (uint64_t) into };
       pid_t child = syscall (SYS_clone3, &a, sizeof a);
       if (child > 0)
@@ -225,8 +235,7 @@ clone_init (int flags, int into, bool *placed)
         }
       if (child >= 0)
         return child;
-      log_debug ("cgroup: clone3 with CLONE_INTO_CGROUP failed (%s); cloning, then moving the init",
-                 strerror (errno));
+      log_debug ("cgroup: clone3 with CLONE_INTO_CGROUP failed (%s); cloning, then moving the init", strerror (errno));
     }
   return syscall (SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, 0);
 }
@@ -274,7 +283,8 @@ drive_init (const struct create_options *o, const struct spec *spec, struct ns_p
             {
               if (hooks_run (spec->hooks->prestart, spec->hooks->prestart_len, "prestart", state_json, err) < 0
                   || hooks_run (spec->hooks->create_runtime, spec->hooks->create_runtime_len, "createRuntime",
-                                state_json, err) < 0)
+                                state_json, err)
+                         < 0)
                 return -1;
             }
           sync_send (sync_fd, SYNC_HOOKS_DONE, 0, NULL);
@@ -287,8 +297,11 @@ drive_init (const struct create_options *o, const struct spec *spec, struct ns_p
           break;
         case SYNC_SECCOMP_FD:
           {
-            struct oci_state os = { .oci_version = spec->oci_version, .id = o->id, .status = "creating",
-                                    .pid = child, .annotations = spec->annotations,
+            struct oci_state os = { .oci_version = spec->oci_version,
+                                    .id = o->id,
+                                    .status = "creating",
+                                    .pid = child,
+                                    .annotations = spec->annotations,
                                     .annotations_len = spec->annotations_len };
             _cleanup_free_ char *json = oci_state_to_json (&os, false);
             int r2 = seccomp_notify_send (spec->linux->seccomp, passed, child, json, err);
@@ -297,10 +310,8 @@ drive_init (const struct create_options *o, const struct spec *spec, struct ns_p
               return r2;
           }
           break;
-        case SYNC_CREATED:
-          return 0;
-        default:
-          return cr_fail (err, EPROTO, "unexpected message from container init");
+        case SYNC_CREATED: return 0;
+        default: return cr_fail (err, EPROTO, "unexpected message from container init");
         }
     }
 }
@@ -350,13 +361,18 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
       if (r < 0)
         return r;
     }
-  struct container_state st = { .id = (char *) o->id, .bundle = bundle, .created = state_now_rfc3339 (),
-                                .owner = owner_name (), .cgroup_root = (char *) container_cgroup_root (),
-                                .profile = pr.profile ? pr.profile : (char *) "none", .env_policy = pr.env_policy,
+  struct container_state st = { .id = (char *) o->id,
+                                .bundle = bundle,
+                                .created = state_now_rfc3339 (),
+                                .owner = owner_name (),
+                                .cgroup_root = (char *) container_cgroup_root (),
+                                .profile = pr.profile ? pr.profile : (char *) "none",
+                                .env_policy = pr.env_policy,
                                 .workspace_upper = pr.upper_dir,
                                 .workspace_lower = pr.upper_dir ? pr.workspace.host_path : NULL,
                                 .workspace_tmpfs = pr.workspace.max_bytes > 0 && pr.upper_dir,
-                                .annotations = spec->annotations, .annotations_len = spec->annotations_len };
+                                .annotations = spec->annotations,
+                                .annotations_len = spec->annotations_len };
   _cleanup_free_ char *rootfs = NULL;
   _cleanup_free_ char *cgroup_path = NULL, *sd_unit = NULL, *sd_slice = NULL;
   _cleanup_free_ char *state_json = NULL;
@@ -372,7 +388,8 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
   else if ((r = process_validate (spec->process, err)) < 0)
     ;
   else if (spec->process->terminal && o->console_socket == NULL && o->terminal_master == NULL)
-    r = cr_fail (err, 0, "process.terminal is true: a --console-socket is required when cellrun does not stay attached");
+    r = cr_fail (err, 0,
+                 "process.terminal is true: a --console-socket is required when cellrun does not stay attached");
   if (r < 0)
     goto out;
   if ((r = resolve_rootfs (spec, bundle, &rootfs, err)) < 0)
@@ -460,8 +477,12 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
       goto out;
     }
   {
-    struct oci_state os = { .oci_version = spec->oci_version, .id = o->id, .status = "creating", .bundle = bundle,
-                            .annotations = spec->annotations, .annotations_len = spec->annotations_len };
+    struct oci_state os = { .oci_version = spec->oci_version,
+                            .id = o->id,
+                            .status = "creating",
+                            .bundle = bundle,
+                            .annotations = spec->annotations,
+                            .annotations_len = spec->annotations_len };
     state_json = oci_state_to_json (&os, false);
   }
   if ((r = ns_prepare_parent (spec, &ns, err)) < 0)
@@ -478,10 +499,17 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
       close (sync[0]);
       /* The state dir lock belongs to this create; the init must not keep it. */
       close (dirfd);
-      struct init_args a = { .opts = o, .spec = spec, .rootfs = rootfs, .sync_fd = sync[1],
-                             .fifo_fd = state_path_fd, .console_fd = console_fd, .ns = &ns,
-                             .seccomp_bundle = sc_bundle, .seccomp_profile = sc_profile,
-                             .cgroup_path = cgroup_path, .state_json_creating = state_json };
+      struct init_args a = { .opts = o,
+                             .spec = spec,
+                             .rootfs = rootfs,
+                             .sync_fd = sync[1],
+                             .fifo_fd = state_path_fd,
+                             .console_fd = console_fd,
+                             .ns = &ns,
+                             .seccomp_bundle = sc_bundle,
+                             .seccomp_profile = sc_profile,
+                             .cgroup_path = cgroup_path,
+                             .state_json_creating = state_json };
       container_init (&a);
     }
   undo->child = child;
@@ -742,7 +770,8 @@ container_delete (const char *root, const char *id, bool force, bool keep_worksp
     }
   if (status != STATUS_STOPPED && !force)
     {
-      r = cr_fail (err, 0, "delete %s: container is %s: stop it first or use --force", id, container_status_name (status));
+      r = cr_fail (err, 0, "delete %s: container is %s: stop it first or use --force", id,
+                   container_status_name (status));
       goto out;
     }
   if (status != STATUS_STOPPED)

@@ -47,7 +47,17 @@ char *container_state_to_json (const struct container_state *st, enum container_
 
 /* ---- init side (container_init.c) ---- */
 
-enum sync_type { SYNC_GO = 1, SYNC_HOOKS_REQUEST, SYNC_HOOKS_DONE, SYNC_CREATED, SYNC_ERROR, SYNC_TERMINAL, SYNC_SECCOMP_FD, SYNC_CGROUP_DONE };
+enum sync_type
+{
+  SYNC_GO = 1,
+  SYNC_HOOKS_REQUEST,
+  SYNC_HOOKS_DONE,
+  SYNC_CREATED,
+  SYNC_ERROR,
+  SYNC_TERMINAL,
+  SYNC_SECCOMP_FD,
+  SYNC_CGROUP_DONE
+};
 
 struct sync_msg
 {
@@ -63,8 +73,8 @@ struct init_args
   struct spec *spec;
   const char *rootfs;
   int sync_fd;
-  int fifo_fd;                   /* O_PATH of exec.fifo: reopened for writing via /proc/self/fd */
-  int console_fd;                /* connected console socket or -1 */
+  int fifo_fd;    /* O_PATH of exec.fifo: reopened for writing via /proc/self/fd */
+  int console_fd; /* connected console socket or -1 */
   struct ns_plan *ns;
   void *seccomp_bundle;
   void *seccomp_profile;

@@ -173,10 +173,15 @@ container_init (struct init_args *a)
   if (rootfs_prepare (spec, a->rootfs, &rootfd, &err) < 0)
     init_fail (fd, &err);
   struct cgroup_wait cw = { .a = a };
-  struct mount_context mctx = { .rootfd = rootfd, .rootfs = a->rootfs, .cgroup_root = container_cgroup_root (),
-                                .cgroup_path = a->cgroup_path, .new_cgroupns = a->ns->new_cgroup,
-                                .new_netns = a->ns->new_net, .in_userns = a->ns->new_user,
-                                .cgroup_ready = wait_for_cgroup, .cgroup_ready_arg = &cw };
+  struct mount_context mctx = { .rootfd = rootfd,
+                                .rootfs = a->rootfs,
+                                .cgroup_root = container_cgroup_root (),
+                                .cgroup_path = a->cgroup_path,
+                                .new_cgroupns = a->ns->new_cgroup,
+                                .new_netns = a->ns->new_net,
+                                .in_userns = a->ns->new_user,
+                                .cgroup_ready = wait_for_cgroup,
+                                .cgroup_ready_arg = &cw };
   if (rootfs_mount_all (spec, &mctx, &err) < 0 || wait_for_cgroup (&cw, &err) < 0)
     init_fail (fd, &err);
 
@@ -186,7 +191,8 @@ container_init (struct init_args *a)
     init_fail (fd, &err);
   if (spec->hooks && spec->hooks->create_container_len
       && hooks_run (spec->hooks->create_container, spec->hooks->create_container_len, "createContainer",
-                    a->state_json_creating, &err) < 0)
+                    a->state_json_creating, &err)
+             < 0)
     init_fail (fd, &err);
 
   if (rootfs_apply_sysctl (spec, rootfd, &err) < 0 || rootfs_finalize (spec, rootfd, &err) < 0)
@@ -200,8 +206,11 @@ container_init (struct init_args *a)
     init_fail (fd, &err);
   if (process_enter_cwd (p->cwd, &err) < 0)
     init_fail (fd, &err);
-  struct process_plan plan = { .proc = p, .lx = spec->linux, .seccomp_bundle = a->seccomp_bundle,
-                               .seccomp_profile = a->seccomp_profile, .preserve_fds = a->opts->preserve_fds,
+  struct process_plan plan = { .proc = p,
+                               .lx = spec->linux,
+                               .seccomp_bundle = a->seccomp_bundle,
+                               .seccomp_profile = a->seccomp_profile,
+                               .preserve_fds = a->opts->preserve_fds,
                                .setgroups_allowed = true };
   /* A missing program is an error of `create`, not a surprise at `start`. */
   if (process_resolve_exe (p, &plan.exe, &err) < 0 || process_apply_early (p, spec->linux, &err) < 0)
@@ -245,8 +254,12 @@ container_init (struct init_args *a)
      startContainer hook or exec is reported by `start` itself. */
   if (spec->hooks && spec->hooks->start_container_len)
     {
-      struct oci_state st = { .oci_version = spec->oci_version, .id = a->opts->id, .status = "created",
-                              .pid = host_pid, .bundle = a->opts->bundle, .annotations = spec->annotations,
+      struct oci_state st = { .oci_version = spec->oci_version,
+                              .id = a->opts->id,
+                              .status = "created",
+                              .pid = host_pid,
+                              .bundle = a->opts->bundle,
+                              .annotations = spec->annotations,
                               .annotations_len = spec->annotations_len };
       _cleanup_free_ char *json = oci_state_to_json (&st, false);
       if (hooks_run (spec->hooks->start_container, spec->hooks->start_container_len, "startContainer", json, &err) < 0)

@@ -10,15 +10,19 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-struct default_device { const char *path; unsigned maj, min; };
+struct default_device
+{
+  const char *path;
+  unsigned maj, min;
+};
 
 static const struct default_device default_devices[] = {
-  { "/dev/null", 1, 3 }, { "/dev/zero", 1, 5 },    { "/dev/full", 1, 7 },
+  { "/dev/null", 1, 3 },   { "/dev/zero", 1, 5 },    { "/dev/full", 1, 7 },
   { "/dev/random", 1, 8 }, { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
 };
 
 static const char *const default_links[][2] = {
-  { "/proc/self/fd", "fd" },    { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
+  { "/proc/self/fd", "fd" },       { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
   { "/proc/self/fd/2", "stderr" }, { "pts/ptmx", "ptmx" },
 };
 

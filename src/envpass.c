@@ -14,16 +14,22 @@
    variable name, case-sensitively (environment names are case-sensitive and
    secrets conventionally upper case). */
 const char *const envpass_secret_patterns[] = {
-  "*_TOKEN", "*_SECRET", "*_SECRET_*", "*_KEY", "*_PASSWORD", "*PASSWD*", "*_CREDENTIALS",
-  "AWS_*", "AZURE_*", "GOOGLE_APPLICATION_CREDENTIALS", "SSH_AUTH_SOCK", "KUBECONFIG", NULL,
+  "*_TOKEN",       "*_SECRET",      "*_SECRET_*", "*_KEY",   "*_PASSWORD",
+  "*PASSWD*",      "*_CREDENTIALS", "AWS_*",      "AZURE_*", "GOOGLE_APPLICATION_CREDENTIALS",
+  "SSH_AUTH_SOCK", "KUBECONFIG",    NULL,
 };
 
-enum envpass_mode { ENVPASS_NONE, ENVPASS_ALLOW, ENVPASS_DENY };
+enum envpass_mode
+{
+  ENVPASS_NONE,
+  ENVPASS_ALLOW,
+  ENVPASS_DENY
+};
 
 struct envpass_policy
 {
   enum envpass_mode mode;
-  char **patterns;   /* NULL terminated */
+  char **patterns; /* NULL terminated */
 };
 
 static void
@@ -71,8 +77,8 @@ policy_parse (const char *text, struct envpass_policy *out, struct cr_error *err
   else
     {
       policy_clear (out);
-      return cr_fail (err, EINVAL, "env pass-through policy \"%s\": expected none, allow:PATTERN,... or deny:PATTERN,...",
-                      text);
+      return cr_fail (err, EINVAL,
+                      "env pass-through policy \"%s\": expected none, allow:PATTERN,... or deny:PATTERN,...", text);
     }
   size_t n = 0;
   _cleanup_free_ char *copy = xstrdup (list);
@@ -111,8 +117,7 @@ policy_passes (const struct envpass_policy *p, const char *name)
 {
   switch (p->mode)
     {
-    case ENVPASS_NONE:
-      return false;
+    case ENVPASS_NONE: return false;
     case ENVPASS_DENY:
       if (envpass_is_secret (name))
         return false;

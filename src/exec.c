@@ -46,7 +46,11 @@ exec_load_container (const char *root, const char *id, struct spec **spec, char 
   return r;
 }
 
-static const struct { const char *name; int flag; } ns_files[] = {
+static const struct
+{
+  const char *name;
+  int flag;
+} ns_files[] = {
   { "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS },  { "net", CLONE_NEWNET },       { "ipc", CLONE_NEWIPC },
   { "uts", CLONE_NEWUTS },   { "pid", CLONE_NEWPID }, { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
 };
@@ -127,8 +131,11 @@ exec_child_run (struct exec_child *c)
     goto fail;
   if (!p->terminal)
     setsid ();
-  struct process_plan plan = { .proc = p, .lx = c->spec->linux, .seccomp_bundle = c->sc_bundle,
-                               .seccomp_profile = c->sc_profile, .preserve_fds = c->o->preserve_fds,
+  struct process_plan plan = { .proc = p,
+                               .lx = c->spec->linux,
+                               .seccomp_bundle = c->sc_bundle,
+                               .seccomp_profile = c->sc_profile,
+                               .preserve_fds = c->o->preserve_fds,
                                .setgroups_allowed = true };
   if (process_resolve_exe (p, &plan.exe, &err) < 0 || process_apply_early (p, NULL, &err) < 0)
     goto fail;

@@ -12,12 +12,12 @@ struct exec_options
 {
   const char *root;
   const char *id;
-  struct spec_process *process;  /* final process (owned by the caller) */
+  struct spec_process *process; /* final process (owned by the caller) */
   const char *console_socket;
   const char *pid_file;
   bool detach;
   int preserve_fds;
-  int *terminal_master;          /* foreground -t without console socket */
+  int *terminal_master; /* foreground -t without console socket */
 };
 
 /* Start the process; *PID is its host pid. */

@@ -86,8 +86,8 @@ log_msg (enum log_level level, const char *fmt, ...)
       size_t n = strftime (ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
       snprintf (ts + n, sizeof ts - n, ".%06ldZ", (long) tv.tv_usec);
       json_escape (esc, sizeof esc, msg);
-      int len = snprintf (line, sizeof line, "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n",
-                          level_names[level], esc, ts);
+      int len = snprintf (line, sizeof line, "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n", level_names[level],
+                          esc, ts);
       write_all (log_file_fd, line, len);
     }
   else if (log_file_fd >= 0)

@@ -7,7 +7,13 @@
 #include <stdbool.h>
 #include "error.h"
 
-enum log_level { LOG_ERROR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+enum log_level
+{
+  LOG_ERROR,
+  LOG_WARNING,
+  LOG_INFO,
+  LOG_DEBUG
+};
 
 /* FILE may be NULL (stderr only); FORMAT "text" or "json". */
 int log_init (const char *file, const char *format, bool debug, struct cr_error *err);

@@ -21,18 +21,27 @@ struct verb
 };
 
 static const struct verb verbs[] = {
-  { "create", cmd_create, "create [-b DIR] [--pid-file F] [--console-socket S] [--no-pivot] [--no-new-keyring] [--preserve-fds N] [--workspace H:C[:MODE]] [--env-pass POLICY] ID", "create a container; its process waits for start" },
+  { "create", cmd_create,
+    "create [-b DIR] [--pid-file F] [--console-socket S] [--no-pivot] [--no-new-keyring] [--preserve-fds N] "
+    "[--workspace H:C[:MODE]] [--env-pass POLICY] ID",
+    "create a container; its process waits for start" },
   { "start", cmd_start, "start ID", "run the user process of a created container" },
   { "state", cmd_state, "state ID", "print the state of a container as JSON" },
   { "kill", cmd_kill, "kill [-a|--all] ID [SIGNAL]", "send a signal (default SIGTERM) to a container" },
   { "delete", cmd_delete, "delete [-f|--force] [--keep-workspace] ID", "delete a stopped container" },
   { "run", cmd_run, "run [-d|--detach] [create flags] ID", "create and start a container" },
-  { "exec", cmd_exec, "exec [-p FILE] [-t] [--console-socket S] [-d] [--pid-file F] [-e K=V]... [--cwd DIR] [-u UID[:GID]] [-g GID]... [-c CAP]... [--no-new-privs] [--preserve-fds N] [--env-pass POLICY] ID [CMD [ARG...]]", "run a new process inside a container" },
+  { "exec", cmd_exec,
+    "exec [-p FILE] [-t] [--console-socket S] [-d] [--pid-file F] [-e K=V]... [--cwd DIR] [-u UID[:GID]] [-g GID]... "
+    "[-c CAP]... [--no-new-privs] [--preserve-fds N] [--env-pass POLICY] ID [CMD [ARG...]]",
+    "run a new process inside a container" },
   { "list", cmd_list, "list [-q] [--format table|json]", "list containers" },
   { "ps", cmd_ps, "ps [--format table|json] ID", "list the processes of a container" },
   { "pause", cmd_pause, "pause ID", "freeze every process of a container" },
   { "resume", cmd_resume, "resume ID", "thaw a paused container" },
-  { "update", cmd_update, "update [--resources FILE|-] [--memory N] [--cpu-quota N] [--cpu-period N] [--cpu-shares N] [--cpuset-cpus S] [--pids-limit N] [--blkio-weight N] ID", "change the resource limits of a container" },
+  { "update", cmd_update,
+    "update [--resources FILE|-] [--memory N] [--cpu-quota N] [--cpu-period N] [--cpu-shares N] [--cpuset-cpus S] "
+    "[--pids-limit N] [--blkio-weight N] ID",
+    "change the resource limits of a container" },
   { "events", cmd_events, "events [--stats] [--interval D] ID", "print container statistics and OOM events" },
   { "features", cmd_features, "features", "print the features this runtime implements (JSON)" },
   { "spec", cmd_spec, "spec [-b|--bundle DIR] [--rootless]", "write a default config.json" },
@@ -86,7 +95,8 @@ print_version (void)
 #else
 #define SYSTEMD_FEATURE " -SYSTEMD"
 #endif
-  printf ("cellrun version %s\nspec: %s\n+SECCOMP +CAP +CGROUPV1 +CGROUPV2 +PROFILES +OVERLAY-WORKSPACE" SYSTEMD_FEATURE "\n",
+  printf ("cellrun version %s\nspec: %s\n+SECCOMP +CAP +CGROUPV1 +CGROUPV2 +PROFILES +OVERLAY-WORKSPACE" SYSTEMD_FEATURE
+          "\n",
           PACKAGE_VERSION, OCI_VERSION);
 }
 
@@ -144,8 +154,9 @@ choose_operator_profile (struct cli *g, const char *argv0, const char *flag, str
         {
           best = l;
           g->profile = cands[i][0];
-          g->profile_source = i == 0 ? (l == PROFILE_STRICT ? "invoked as cellrun-strict" : "invoked as cellrun-balanced")
-                                     : cands[i][1];
+          g->profile_source = i == 0
+                                  ? (l == PROFILE_STRICT ? "invoked as cellrun-strict" : "invoked as cellrun-balanced")
+                                  : cands[i][1];
         }
     }
   if (best == PROFILE_NONE)
@@ -159,15 +170,34 @@ main (int argc, char **argv)
   struct cli g = { .root = "/run/cellrun", .environ = environ };
   const char *profile_flag = NULL;
   struct cr_error err = { 0 };
-  enum { OPT_ROOT = 1000, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_PROFILE, OPT_CONFIG, OPT_VERSION,
-         OPT_HELP, OPT_CRIU, OPT_ROOTLESS, OPT_CGROUP_MANAGER };
+  enum
+  {
+    OPT_ROOT = 1000,
+    OPT_LOG,
+    OPT_LOG_FORMAT,
+    OPT_DEBUG,
+    OPT_SYSTEMD,
+    OPT_PROFILE,
+    OPT_CONFIG,
+    OPT_VERSION,
+    OPT_HELP,
+    OPT_CRIU,
+    OPT_ROOTLESS,
+    OPT_CGROUP_MANAGER
+  };
   static const struct option opts[] = {
-    { "root", required_argument, 0, OPT_ROOT },        { "log", required_argument, 0, OPT_LOG },
-    { "log-format", required_argument, 0, OPT_LOG_FORMAT }, { "debug", no_argument, 0, OPT_DEBUG },
-    { "systemd-cgroup", no_argument, 0, OPT_SYSTEMD }, { "profile", required_argument, 0, OPT_PROFILE },
-    { "config", required_argument, 0, OPT_CONFIG },    { "version", no_argument, 0, OPT_VERSION },
-    { "help", no_argument, 0, OPT_HELP },              { "criu", required_argument, 0, OPT_CRIU },
-    { "rootless", required_argument, 0, OPT_ROOTLESS }, { "cgroup-manager", required_argument, 0, OPT_CGROUP_MANAGER },
+    { "root", required_argument, 0, OPT_ROOT },
+    { "log", required_argument, 0, OPT_LOG },
+    { "log-format", required_argument, 0, OPT_LOG_FORMAT },
+    { "debug", no_argument, 0, OPT_DEBUG },
+    { "systemd-cgroup", no_argument, 0, OPT_SYSTEMD },
+    { "profile", required_argument, 0, OPT_PROFILE },
+    { "config", required_argument, 0, OPT_CONFIG },
+    { "version", no_argument, 0, OPT_VERSION },
+    { "help", no_argument, 0, OPT_HELP },
+    { "criu", required_argument, 0, OPT_CRIU },
+    { "rootless", required_argument, 0, OPT_ROOTLESS },
+    { "cgroup-manager", required_argument, 0, OPT_CGROUP_MANAGER },
     { 0, 0, 0, 0 },
   };
   int c;
@@ -182,7 +212,8 @@ main (int argc, char **argv)
       case OPT_SYSTEMD: g.systemd_cgroup = true; break;
       case OPT_PROFILE: profile_flag = optarg; break;
       case OPT_CONFIG: g.config_path = optarg; break;
-      case OPT_CRIU: case OPT_ROOTLESS: break;  /* accepted for runc compatibility */
+      case OPT_CRIU:
+      case OPT_ROOTLESS: break; /* accepted for runc compatibility */
       case OPT_CGROUP_MANAGER:
         if (strcmp (optarg, "disabled") == 0)
           g.no_cgroups = true;
@@ -195,8 +226,10 @@ main (int argc, char **argv)
             return 1;
           }
         break;
-      case 'v': case OPT_VERSION: print_version (); return 0;
-      case 'h': case OPT_HELP: print_help (); return 0;
+      case 'v':
+      case OPT_VERSION: print_version (); return 0;
+      case 'h':
+      case OPT_HELP: print_help (); return 0;
       default:
         log_init (NULL, NULL, false, NULL);
         log_error ("unknown global flag %s (see cellrun --help)", argv[optind - 1]);
@@ -245,7 +278,7 @@ main (int argc, char **argv)
     return cli_fail (&err);
   int sub_argc = argc - optind;
   char **sub_argv = argv + optind;
-  optind = 0;  /* each verb runs its own getopt from the start */
+  optind = 0; /* each verb runs its own getopt from the start */
   opterr = 0;
   int r = v->fn (&g, sub_argc, sub_argv);
   config_file_clear (&g.config);

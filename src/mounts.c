@@ -22,7 +22,7 @@ struct option_def
   const char *name;
   bool clear;
   unsigned long flag;
-  unsigned long long attr;   /* MOUNT_ATTR_* equivalent, for bind remounts */
+  unsigned long long attr; /* MOUNT_ATTR_* equivalent, for bind remounts */
   unsigned long propagation;
 };
 
@@ -137,8 +137,7 @@ mount_options_clear (struct mount_options *o)
 int
 open_in_root (int rootfd, const char *path, int flags, struct cr_error *err)
 {
-  struct open_how how = { .flags = flags | O_CLOEXEC,
-                          .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+  struct open_how how = { .flags = flags | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
   int fd = syscall (SYS_openat2, rootfd, path, &how, sizeof how);
   if (fd < 0)
     return cr_fail (err, errno, "open %s inside the container root", path);
@@ -262,7 +261,8 @@ mount_cgroup (const struct mount_context *ctx, const struct spec_mount *m, int t
         {
           char *save = NULL;
           for (char *t = strtok_r (super, ",", &save); t; t = strtok_r (NULL, ",", &save))
-            if (strcmp (t, "rw") && strcmp (t, "ro") && strncmp (t, "release_agent", 13) && strcmp (t, "clone_children"))
+            if (strcmp (t, "rw") && strcmp (t, "ro") && strncmp (t, "release_agent", 13)
+                && strcmp (t, "clone_children"))
               {
                 if (opts[0])
                   strncat (opts, ",", sizeof opts - strlen (opts) - 1);

@@ -10,12 +10,12 @@
 
 struct mount_options
 {
-  unsigned long flags;        /* MS_* for mount(2) */
-  unsigned long propagation;  /* MS_PRIVATE/MS_SHARED/... (| MS_REC) or 0 */
-  unsigned long long attr_set, attr_clr;  /* MOUNT_ATTR_* for mount_setattr */
+  unsigned long flags;                   /* MS_* for mount(2) */
+  unsigned long propagation;             /* MS_PRIVATE/MS_SHARED/... (| MS_REC) or 0 */
+  unsigned long long attr_set, attr_clr; /* MOUNT_ATTR_* for mount_setattr */
   bool bind, recursive;
-  bool tmpcopyup;             /* tmpfs: copy what the directory held into it */
-  char *data;                 /* comma-joined filesystem-specific options */
+  bool tmpcopyup; /* tmpfs: copy what the directory held into it */
+  char *data;     /* comma-joined filesystem-specific options */
 };
 
 int mount_options_parse (char *const *options, struct mount_options *out, struct cr_error *err);
@@ -29,10 +29,10 @@ int mkdir_in_root (int rootfd, const char *path, bool as_file, struct cr_error *
 
 struct mount_context
 {
-  int rootfd;                 /* O_PATH of the rootfs (before pivot) */
-  const char *rootfs;         /* its host path, for messages */
-  const char *cgroup_root;    /* host cgroup fs root, for cgroup mounts */
-  const char *cgroup_path;    /* container's cgroup path in each hierarchy */
+  int rootfd;              /* O_PATH of the rootfs (before pivot) */
+  const char *rootfs;      /* its host path, for messages */
+  const char *cgroup_root; /* host cgroup fs root, for cgroup mounts */
+  const char *cgroup_path; /* container's cgroup path in each hierarchy */
   bool new_cgroupns;
   bool new_netns;
   bool in_userns;
@@ -45,6 +45,7 @@ struct mount_context
 int mounts_apply_entry (const struct mount_context *ctx, const struct spec_mount *m, struct cr_error *err);
 
 /* Make FD's mount (and, when RECURSIVE, every submount) read-only etc. */
-int mount_setattr_fd (int fd, bool recursive, unsigned long long set, unsigned long long clr, unsigned long propagation);
+int mount_setattr_fd (int fd, bool recursive, unsigned long long set, unsigned long long clr,
+                      unsigned long propagation);
 
 #endif

@@ -11,10 +11,13 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-static const struct { const char *type; int flag; } ns_types[] = {
-  { "user", CLONE_NEWUSER }, { "pid", CLONE_NEWPID },     { "network", CLONE_NEWNET },
-  { "ipc", CLONE_NEWIPC },   { "uts", CLONE_NEWUTS },     { "mount", CLONE_NEWNS },
-  { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
+static const struct
+{
+  const char *type;
+  int flag;
+} ns_types[] = {
+  { "user", CLONE_NEWUSER }, { "pid", CLONE_NEWPID },  { "network", CLONE_NEWNET },   { "ipc", CLONE_NEWIPC },
+  { "uts", CLONE_NEWUTS },   { "mount", CLONE_NEWNS }, { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
 };
 
 int

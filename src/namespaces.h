@@ -12,13 +12,13 @@
 
 struct ns_plan
 {
-  int new_flags;             /* CLONE_NEW* to create (CLONE_NEWCGROUP/NEWTIME handled apart) */
-  int join_fd[NS_MAX];       /* fds to setns, in join order */
+  int new_flags;       /* CLONE_NEW* to create (CLONE_NEWCGROUP/NEWTIME handled apart) */
+  int join_fd[NS_MAX]; /* fds to setns, in join order */
   int join_flag[NS_MAX];
   size_t join_len;
   bool new_user, new_cgroup, new_net, new_time, new_pid;
-  bool join_pid, join_time;  /* joined by the runtime before the clone: affect children only */
-  int saved_pid_children;    /* the runtime's own pid/time_for_children, restored after the clone */
+  bool join_pid, join_time; /* joined by the runtime before the clone: affect children only */
+  int saved_pid_children;   /* the runtime's own pid/time_for_children, restored after the clone */
   int saved_time_children;
 };
 

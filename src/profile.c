@@ -17,14 +17,24 @@
 #include "utils.h"
 
 const char *const profile_annotations[] = {
-  PROFILE_ANNOTATION_PROFILE, PROFILE_ANNOTATION_WORKSPACE, PROFILE_ANNOTATION_WORKSPACE_MAX,
-  PROFILE_ANNOTATION_EXTRA_WRITABLE, PROFILE_ANNOTATION_ENV, NULL,
+  PROFILE_ANNOTATION_PROFILE,        PROFILE_ANNOTATION_WORKSPACE, PROFILE_ANNOTATION_WORKSPACE_MAX,
+  PROFILE_ANNOTATION_EXTRA_WRITABLE, PROFILE_ANNOTATION_ENV,       NULL,
 };
 
 const char *const profile_masked_paths[] = {
-  "/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-  "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
-  "/sys/devices/virtual/powercap", NULL,
+  "/proc/acpi",
+  "/proc/asound",
+  "/proc/interrupts",
+  "/proc/kcore",
+  "/proc/keys",
+  "/proc/latency_stats",
+  "/proc/timer_list",
+  "/proc/timer_stats",
+  "/proc/sched_debug",
+  "/proc/scsi",
+  "/sys/firmware",
+  "/sys/devices/virtual/powercap",
+  NULL,
 };
 
 const char *const profile_readonly_paths[] = {
@@ -32,9 +42,21 @@ const char *const profile_readonly_paths[] = {
 };
 
 const char *const profile_balanced_capabilities[] = {
-  "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
-  "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",
-  "CAP_AUDIT_WRITE", NULL,
+  "CAP_CHOWN",
+  "CAP_DAC_OVERRIDE",
+  "CAP_FSETID",
+  "CAP_FOWNER",
+  "CAP_MKNOD",
+  "CAP_NET_RAW",
+  "CAP_SETGID",
+  "CAP_SETUID",
+  "CAP_SETFCAP",
+  "CAP_SETPCAP",
+  "CAP_NET_BIND_SERVICE",
+  "CAP_SYS_CHROOT",
+  "CAP_KILL",
+  "CAP_AUDIT_WRITE",
+  NULL,
 };
 
 static const char *const strict_namespaces[] = { "pid", "ipc", "uts", "mount", "cgroup", "network", NULL };
@@ -140,8 +162,7 @@ mount_clear (struct spec_mount *m)
 }
 
 static void
-mount_set (struct spec_mount *m, const char *dest, const char *type, const char *source,
-           const char *const *options)
+mount_set (struct spec_mount *m, const char *dest, const char *type, const char *source, const char *const *options)
 {
   m->destination = xstrdup (dest);
   m->type = xstrdup (type);
@@ -248,8 +269,8 @@ mount_force_ro (struct spec_mount *m)
 static bool
 mount_is_sys_or_cgroup (const struct spec_mount *m)
 {
-  if (m->type && (strcmp (m->type, "sysfs") == 0 || strcmp (m->type, "cgroup") == 0
-                  || strcmp (m->type, "cgroup2") == 0))
+  if (m->type
+      && (strcmp (m->type, "sysfs") == 0 || strcmp (m->type, "cgroup") == 0 || strcmp (m->type, "cgroup2") == 0))
     return true;
   /* Also a bind of the host's /sys (rootless setups without a netns bind
      /sys instead of mounting sysfs) and anything bound at the cgroup root. */
@@ -274,7 +295,7 @@ namespaces_add_missing (struct spec *s, const char *const *types)
       bool found = false;
       for (size_t i = 0; i < l->namespaces_len; i++)
         if (l->namespaces[i].type && strcmp (l->namespaces[i].type, types[t]) == 0)
-          found = true;   /* kept as is, with its path: joining a pod's netns must keep working */
+          found = true; /* kept as is, with its path: joining a pod's netns must keep working */
       if (found)
         continue;
       l->namespaces = xrealloc (l->namespaces, (l->namespaces_len + 1) * sizeof *l->namespaces);
@@ -409,8 +430,8 @@ path_depth (const char *p)
    workspace at /tmp/ws lands inside strict's private /tmp and an
    extra-writable path below the workspace stays visible. */
 static void
-mount_append_sorted (struct spec *s, size_t first_appended, const char *dest, const char *type,
-                     const char *source, const char *const *options)
+mount_append_sorted (struct spec *s, size_t first_appended, const char *dest, const char *type, const char *source,
+                     const char *const *options)
 {
   size_t pos = s->mounts_len, depth = path_depth (dest);
   for (size_t i = first_appended; i < s->mounts_len; i++)
@@ -673,8 +694,7 @@ struct text
   size_t len;
 };
 
-static void __attribute__ ((format (printf, 2, 3)))
-text_add (struct text *t, const char *fmt, ...)
+static void __attribute__ ((format (printf, 2, 3))) text_add (struct text *t, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);

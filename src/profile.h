@@ -48,16 +48,16 @@ struct profile_request
 
 struct profile_result
 {
-  char *profile;                /* "strict", "balanced" or "none" */
+  char *profile; /* "strict", "balanced" or "none" */
   struct workspace_request workspace;
-  char *upper_dir;              /* overlay: <state>/workspace/upper, else NULL */
-  char *work_dir;               /* overlay: <state>/workspace/work, else NULL */
-  char *workspace_dir;          /* overlay: <state>/workspace (the tmpfs for max-bytes), else NULL */
-  char *env_policy;             /* effective policy string, stored in state for exec */
-  size_t env_explicit_len;      /* the first N entries of the new process.env are the bundle's own;
+  char *upper_dir;         /* overlay: <state>/workspace/upper, else NULL */
+  char *work_dir;          /* overlay: <state>/workspace/work, else NULL */
+  char *workspace_dir;     /* overlay: <state>/workspace (the tmpfs for max-bytes), else NULL */
+  char *env_policy;        /* effective policy string, stored in state for exec */
+  size_t env_explicit_len; /* the first N entries of the new process.env are the bundle's own;
                                    the rest were passed through from the caller and must not be
                                    saved for exec (exec re-applies the policy to its own caller) */
-  char **extra_writable;        /* resolved host paths bound rw (NULL terminated, may be NULL) */
+  char **extra_writable;   /* resolved host paths bound rw (NULL terminated, may be NULL) */
 };
 
 /* Parse a profile name (NULL or "none" -> PROFILE_NONE).  Unknown names fail

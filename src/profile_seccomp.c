@@ -32,34 +32,74 @@
    swap, clocks, reboot), kernel attack surface rarely needed by workloads
    (userfaultfd, keyrings, perf, handle-based opens that bypass path checks). */
 static const char *const denied_always[] = {
-  "mount", "umount", "umount2", "pivot_root", "move_mount", "open_tree", "fsopen", "fsmount", "fsconfig",
-  "fspick", "mount_setattr", "setns", "kexec_load", "kexec_file_load", "init_module", "finit_module",
-  "delete_module", "create_module", "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key",
-  "open_by_handle_at", "name_to_handle_at", "swapon", "swapoff", "reboot", "sethostname", "setdomainname",
-  "acct", "settimeofday", "stime", "clock_settime", "clock_adjtime", "adjtimex", "iopl", "ioperm", "quotactl",
-  "quotactl_fd", "lookup_dcookie", "syslog", "nfsservctl", "uselib", "vm86", "vm86old", NULL,
+  "mount",
+  "umount",
+  "umount2",
+  "pivot_root",
+  "move_mount",
+  "open_tree",
+  "fsopen",
+  "fsmount",
+  "fsconfig",
+  "fspick",
+  "mount_setattr",
+  "setns",
+  "kexec_load",
+  "kexec_file_load",
+  "init_module",
+  "finit_module",
+  "delete_module",
+  "create_module",
+  "bpf",
+  "perf_event_open",
+  "userfaultfd",
+  "keyctl",
+  "add_key",
+  "request_key",
+  "open_by_handle_at",
+  "name_to_handle_at",
+  "swapon",
+  "swapoff",
+  "reboot",
+  "sethostname",
+  "setdomainname",
+  "acct",
+  "settimeofday",
+  "stime",
+  "clock_settime",
+  "clock_adjtime",
+  "adjtimex",
+  "iopl",
+  "ioperm",
+  "quotactl",
+  "quotactl_fd",
+  "lookup_dcookie",
+  "syslog",
+  "nfsservctl",
+  "uselib",
+  "vm86",
+  "vm86old",
+  NULL,
 };
 
 /* Denied by strict only: balanced keeps what debuggers, profilers, rootless
    build tools and fast I/O runtimes need (clarification 10). */
 static const char *const denied_strict_only[] = {
-  "ptrace", "process_vm_readv", "process_vm_writev", "io_uring_setup", "io_uring_enter", "io_uring_register",
-  NULL,
+  "ptrace", "process_vm_readv", "process_vm_writev", "io_uring_setup", "io_uring_enter", "io_uring_register", NULL,
 };
 
 struct ns_flag
 {
   unsigned long long flag;
-  bool in_clone;   /* meaningful in clone(2)'s flags word */
+  bool in_clone; /* meaningful in clone(2)'s flags word */
 };
 
 /* clone(2) keeps the exit signal in the low byte of its flags, where
    CLONE_NEWTIME's bit lives for unshare; the kernel only accepts NEWTIME
    through unshare and clone3, so clone(2) gets no rule for that bit. */
 static const struct ns_flag ns_flags[] = {
-  { CLONE_NS_NEWNS, true },   { CLONE_NS_NEWCGROUP, true }, { CLONE_NS_NEWUTS, true },
-  { CLONE_NS_NEWIPC, true },  { CLONE_NS_NEWUSER, true },   { CLONE_NS_NEWPID, true },
-  { CLONE_NS_NEWNET, true },  { CLONE_NS_NEWTIME, false },
+  { CLONE_NS_NEWNS, true },   { CLONE_NS_NEWCGROUP, true }, { CLONE_NS_NEWUTS, true }, { CLONE_NS_NEWIPC, true },
+  { CLONE_NS_NEWUSER, true }, { CLONE_NS_NEWPID, true },    { CLONE_NS_NEWNET, true }, { CLONE_NS_NEWTIME, false },
 };
 
 struct filter_builder
@@ -118,8 +158,7 @@ add_namespace_flag_rules (struct filter_builder *b, bool allow_newuser)
       /* clone's flags are argument 0 except on s390x (argument 1); these
          rules target the other architectures, see docs/profiles.md. */
       if (ns_flags[i].in_clone)
-        builder_add_arg_rule (b, "clone", 0, "SCMP_CMP_MASKED_EQ", ns_flags[i].flag, true, ns_flags[i].flag,
-                              EPERM);
+        builder_add_arg_rule (b, "clone", 0, "SCMP_CMP_MASKED_EQ", ns_flags[i].flag, true, ns_flags[i].flag, EPERM);
     }
 }
 
@@ -164,4 +203,3 @@ profile_seccomp_build (enum profile_level level)
   builder_add_arg_rule (&b, "ioctl", 1, "SCMP_CMP_MASKED_EQ", 0xffffffffULL, true, TIOCSTI_REQUEST, EPERM);
   return b.s;
 }
-

@@ -17,10 +17,14 @@
 static unsigned long
 propagation_flags (const char *name)
 {
-  static const struct { const char *name; unsigned long flags; } table[] = {
-    { "shared", MS_SHARED }, { "rshared", MS_SHARED | MS_REC },
-    { "slave", MS_SLAVE }, { "rslave", MS_SLAVE | MS_REC },
-    { "private", MS_PRIVATE }, { "rprivate", MS_PRIVATE | MS_REC },
+  static const struct
+  {
+    const char *name;
+    unsigned long flags;
+  } table[] = {
+    { "shared", MS_SHARED },         { "rshared", MS_SHARED | MS_REC },
+    { "slave", MS_SLAVE },           { "rslave", MS_SLAVE | MS_REC },
+    { "private", MS_PRIVATE },       { "rprivate", MS_PRIVATE | MS_REC },
     { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
   };
   for (size_t i = 0; name && i < ARRAY_SIZE (table); i++)
@@ -70,12 +74,13 @@ spec_has_mount (const struct spec *spec, const char *dest)
 }
 
 static int
-mount_builtin (const struct mount_context *ctx, const char *dest, const char *type, char *opt1, char *opt2,
-               char *opt3, struct cr_error *err)
+mount_builtin (const struct mount_context *ctx, const char *dest, const char *type, char *opt1, char *opt2, char *opt3,
+               struct cr_error *err)
 {
   char *opts[] = { opt1, opt2, opt3, NULL };
-  struct spec_mount m = { .destination = (char *) dest, .type = (char *) type, .source = (char *) type,
-                          .options = opts, .options_len = 3 };
+  struct spec_mount m = {
+    .destination = (char *) dest, .type = (char *) type, .source = (char *) type, .options = opts, .options_len = 3
+  };
   return mounts_apply_entry (ctx, &m, err);
 }
 
@@ -98,9 +103,9 @@ rootfs_mount_all (const struct spec *spec, const struct mount_context *ctx, stru
     }
   if (!spec_has_mount (spec, "/dev/pts"))
     {
-      r = mount_builtin (ctx, "/dev/pts", "devpts", "nosuid", "noexec",
-                         ctx->in_userns ? "newinstance,ptmxmode=0666,mode=0620" : "newinstance,ptmxmode=0666,mode=0620,gid=5",
-                         err);
+      r = mount_builtin (
+          ctx, "/dev/pts", "devpts", "nosuid", "noexec",
+          ctx->in_userns ? "newinstance,ptmxmode=0666,mode=0620" : "newinstance,ptmxmode=0666,mode=0620,gid=5", err);
       if (r < 0)
         return r;
     }
@@ -136,11 +141,15 @@ open_proc_file (int rootfd, const char *path, int flags, struct cr_error *err)
 static int
 sysctl_check (const struct spec *spec, const char *key, struct cr_error *err)
 {
-  static const struct { const char *prefix; const char *ns; } allowed[] = {
-    { "kernel.msgmax", "ipc" }, { "kernel.msgmnb", "ipc" }, { "kernel.msgmni", "ipc" },
-    { "kernel.sem", "ipc" }, { "kernel.shmall", "ipc" }, { "kernel.shmmax", "ipc" },
+  static const struct
+  {
+    const char *prefix;
+    const char *ns;
+  } allowed[] = {
+    { "kernel.msgmax", "ipc" }, { "kernel.msgmnb", "ipc" },          { "kernel.msgmni", "ipc" },
+    { "kernel.sem", "ipc" },    { "kernel.shmall", "ipc" },          { "kernel.shmmax", "ipc" },
     { "kernel.shmmni", "ipc" }, { "kernel.shm_rmid_forced", "ipc" }, { "fs.mqueue.", "ipc" },
-    { "net.", "network" }, { "kernel.hostname", "uts" }, { "kernel.domainname", "uts" },
+    { "net.", "network" },      { "kernel.hostname", "uts" },        { "kernel.domainname", "uts" },
   };
   for (size_t i = 0; i < ARRAY_SIZE (allowed); i++)
     {
@@ -185,7 +194,7 @@ mask_path (int rootfd, const char *path, struct cr_error *err)
   struct cr_error ignored;
   _cleanup_close_ int fd = open_in_root (rootfd, path, O_PATH | O_NOFOLLOW, &ignored);
   if (fd < 0)
-    return 0;  /* absent paths need no mask */
+    return 0; /* absent paths need no mask */
   struct stat st;
   if (fstat (fd, &st) < 0)
     return cr_fail (err, errno, "stat masked path %s", path);

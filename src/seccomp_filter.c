@@ -17,8 +17,7 @@
 #define SECCOMP_MAX_ARGS 6
 
 int
-seccomp_parse_action (const char *name, uint32_t errno_ret, bool has_errno, uint32_t *act,
-                      struct cr_error *err)
+seccomp_parse_action (const char *name, uint32_t errno_ret, bool has_errno, uint32_t *act, struct cr_error *err)
 {
   static const struct
   {
@@ -69,9 +68,12 @@ seccomp_parse_operator (const char *name, enum scmp_compare *op, struct cr_error
     const char *name;
     enum scmp_compare op;
   } ops[] = {
-    { "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT },
-    { "SCMP_CMP_LE", SCMP_CMP_LE }, { "SCMP_CMP_EQ", SCMP_CMP_EQ },
-    { "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+    { "SCMP_CMP_NE", SCMP_CMP_NE },
+    { "SCMP_CMP_LT", SCMP_CMP_LT },
+    { "SCMP_CMP_LE", SCMP_CMP_LE },
+    { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+    { "SCMP_CMP_GE", SCMP_CMP_GE },
+    { "SCMP_CMP_GT", SCMP_CMP_GT },
     { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
   };
 
@@ -169,8 +171,8 @@ args_repeat_an_index (const struct spec_seccomp_arg *args, size_t len)
 }
 
 static int
-seccomp_add_syscall_rules (scmp_filter_ctx ctx, const struct spec_seccomp_syscall *sc, size_t idx,
-                           uint32_t default_act, struct cr_error *err)
+seccomp_add_syscall_rules (scmp_filter_ctx ctx, const struct spec_seccomp_syscall *sc, size_t idx, uint32_t default_act,
+                           struct cr_error *err)
 {
   struct scmp_arg_cmp cmps[SECCOMP_MAX_ARGS];
   uint32_t act;
@@ -187,13 +189,15 @@ seccomp_add_syscall_rules (scmp_filter_ctx ctx, const struct spec_seccomp_syscal
       const struct spec_seccomp_arg *arg = &sc->args[a];
       enum scmp_compare op;
       if (arg->index >= SECCOMP_MAX_ARGS)
-        return cr_invalid (err, "linux.seccomp.syscalls[%zu].args[%zu].index: %u out of range 0-5",
-                             idx, a, arg->index);
+        return cr_invalid (err, "linux.seccomp.syscalls[%zu].args[%zu].index: %u out of range 0-5", idx, a, arg->index);
       if (seccomp_parse_operator (arg->op, &op, err) < 0)
         return cr_wrap (err, "linux.seccomp.syscalls[%zu].args[%zu].op", idx, a);
       if (a < SECCOMP_MAX_ARGS)
         cmps[a] = (struct scmp_arg_cmp){
-          .arg = arg->index, .op = op, .datum_a = arg->value, .datum_b = arg->value_two,
+          .arg = arg->index,
+          .op = op,
+          .datum_a = arg->value,
+          .datum_b = arg->value_two,
         };
     }
 
@@ -225,7 +229,9 @@ seccomp_add_syscall_rules (scmp_filter_ctx ctx, const struct spec_seccomp_syscal
           for (size_t a = 0; a < sc->args_len; a++)
             {
               struct scmp_arg_cmp one = {
-                .arg = sc->args[a].index, .datum_a = sc->args[a].value, .datum_b = sc->args[a].value_two,
+                .arg = sc->args[a].index,
+                .datum_a = sc->args[a].value,
+                .datum_b = sc->args[a].value_two,
               };
               seccomp_parse_operator (sc->args[a].op, &one.op, NULL);
               r = seccomp_rule_add_array (ctx, act, nr, 1, &one);
@@ -253,8 +259,7 @@ seccomp_filter_build (const struct spec_seccomp *s, scmp_filter_ctx *out, struct
     return cr_invalid (err, "linux.seccomp: missing");
   if (s->default_action == NULL)
     return cr_invalid (err, "linux.seccomp.defaultAction: missing");
-  r = seccomp_parse_action (s->default_action, s->default_errno_ret, s->has_default_errno_ret,
-                            &default_act, err);
+  r = seccomp_parse_action (s->default_action, s->default_errno_ret, s->has_default_errno_ret, &default_act, err);
   if (r < 0)
     return cr_wrap (err, "linux.seccomp.defaultAction");
 
@@ -269,7 +274,7 @@ seccomp_filter_build (const struct spec_seccomp *s, scmp_filter_ctx *out, struct
   ctx = seccomp_init (default_act);
   if (ctx == NULL)
     return cr_invalid (err, "linux.seccomp.defaultAction: %s is not supported by libseccomp or the kernel",
-                         s->default_action);
+                       s->default_action);
 
   /* The core sets no_new_privs itself when the config asks; root in the
      container may load filters without it. */
@@ -324,8 +329,7 @@ seccomp_uses_notify (const struct spec_seccomp *s)
 }
 
 int
-seccomp_filter_load (scmp_filter_ctx ctx, const struct spec_seccomp *s, int *notify_fd,
-                     struct cr_error *err)
+seccomp_filter_load (scmp_filter_ctx ctx, const struct spec_seccomp *s, int *notify_fd, struct cr_error *err)
 {
   int r;
 
@@ -418,8 +422,8 @@ json_append_string (char **buf, size_t *len, size_t *cap, const char *s)
 }
 
 int
-seccomp_notify_send (const struct spec_seccomp *s, int notify_fd, int container_pid,
-                     const char *state_json, struct cr_error *err)
+seccomp_notify_send (const struct spec_seccomp *s, int notify_fd, int container_pid, const char *state_json,
+                     struct cr_error *err)
 {
   _cleanup_free_ char *payload = NULL;
   _cleanup_free_ char *meta = NULL;
@@ -430,15 +434,14 @@ seccomp_notify_send (const struct spec_seccomp *s, int notify_fd, int container_
   if (s == NULL || s->listener_path == NULL)
     return cr_invalid (err, "linux.seccomp.listenerPath: missing");
   if (strlen (s->listener_path) >= sizeof addr.sun_path)
-    return cr_invalid (err, "linux.seccomp.listenerPath: %s is too long for a unix socket",
-                         s->listener_path);
+    return cr_invalid (err, "linux.seccomp.listenerPath: %s is too long for a unix socket", s->listener_path);
   strcpy (addr.sun_path, s->listener_path);
 
   if (s->listener_metadata)
     json_append_string (&meta, &meta_len, &meta_cap, s->listener_metadata);
-  xasprintf (&payload, "{\"ociVersion\":\"%s\",\"fds\":[\"seccompFd\"],\"pid\":%d%s%s%s,\"state\":%s}",
-             OCI_VERSION, container_pid, meta ? ",\"metadata\":\"" : "", meta ? meta : "",
-             meta ? "\"" : "", state_json ? state_json : "null");
+  xasprintf (&payload, "{\"ociVersion\":\"%s\",\"fds\":[\"seccompFd\"],\"pid\":%d%s%s%s,\"state\":%s}", OCI_VERSION,
+             container_pid, meta ? ",\"metadata\":\"" : "", meta ? meta : "", meta ? "\"" : "",
+             state_json ? state_json : "null");
 
   sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (sock < 0)
@@ -454,7 +457,10 @@ seccomp_notify_send (const struct spec_seccomp *s, int notify_fd, int container_
   memset (&control, 0, sizeof control);
   struct iovec iov = { .iov_base = payload, .iov_len = strlen (payload) };
   struct msghdr msg = {
-    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf,
+    .msg_iov = &iov,
+    .msg_iovlen = 1,
+    .msg_control = control.buf,
+    .msg_controllen = sizeof control.buf,
   };
   struct cmsghdr *cmsg = CMSG_FIRSTHDR (&msg);
   cmsg->cmsg_level = SOL_SOCKET;

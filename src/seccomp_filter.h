@@ -26,8 +26,7 @@ int seccomp_filter_build (const struct spec_seccomp *s, scmp_filter_ctx *out, st
    every case). *NOTIFY_FD gets the user-notification listener (O_CLOEXEC,
    owned by the caller) when a rule uses SCMP_ACT_NOTIFY, else -1.
    NOTIFY_FD may be NULL when the caller knows no rule uses it. */
-int seccomp_filter_load (scmp_filter_ctx ctx, const struct spec_seccomp *s, int *notify_fd,
-                         struct cr_error *err);
+int seccomp_filter_load (scmp_filter_ctx ctx, const struct spec_seccomp *s, int *notify_fd, struct cr_error *err);
 
 /* build + load in one call. */
 int seccomp_filter_build_and_load (const struct spec_seccomp *s, int *notify_fd, struct cr_error *err);
@@ -40,14 +39,13 @@ bool seccomp_uses_notify (const struct spec_seccomp *s);
    {"ociVersion":"1.2.0","fds":["seccompFd"],"pid":PID,"metadata":"...",
     "state":STATE_JSON}. metadata is omitted when listenerMetadata is
    absent; STATE_JSON must be a JSON object (NULL sends null). */
-int seccomp_notify_send (const struct spec_seccomp *s, int notify_fd, int container_pid,
-                         const char *state_json, struct cr_error *err);
+int seccomp_notify_send (const struct spec_seccomp *s, int notify_fd, int container_pid, const char *state_json,
+                         struct cr_error *err);
 
 /* "SCMP_ACT_ERRNO" etc. -> libseccomp action. ERRNO and TRACE take
    ERRNO_RET (EPERM when !HAS_ERRNO); any other action given an errno is
    an error, as the runtime-spec requires. Errors: "unknown action X". */
-int seccomp_parse_action (const char *name, uint32_t errno_ret, bool has_errno, uint32_t *act,
-                          struct cr_error *err);
+int seccomp_parse_action (const char *name, uint32_t errno_ret, bool has_errno, uint32_t *act, struct cr_error *err);
 
 /* "SCMP_CMP_EQ" etc. Errors: "unknown operator X". */
 int seccomp_parse_operator (const char *name, enum scmp_compare *op, struct cr_error *err);

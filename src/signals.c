@@ -20,29 +20,50 @@ struct signal_entry
 
 /* Canonical names come before aliases so signal_name finds them first. */
 static const struct signal_entry signal_table[] = {
-  { "SIGHUP", SIGHUP },       { "SIGINT", SIGINT },       { "SIGQUIT", SIGQUIT },
-  { "SIGILL", SIGILL },       { "SIGTRAP", SIGTRAP },     { "SIGABRT", SIGABRT },
-  { "SIGBUS", SIGBUS },       { "SIGFPE", SIGFPE },       { "SIGKILL", SIGKILL },
-  { "SIGUSR1", SIGUSR1 },     { "SIGSEGV", SIGSEGV },     { "SIGUSR2", SIGUSR2 },
-  { "SIGPIPE", SIGPIPE },     { "SIGALRM", SIGALRM },     { "SIGTERM", SIGTERM },
-  { "SIGSTKFLT", SIGSTKFLT }, { "SIGCHLD", SIGCHLD },     { "SIGCONT", SIGCONT },
-  { "SIGSTOP", SIGSTOP },     { "SIGTSTP", SIGTSTP },     { "SIGTTIN", SIGTTIN },
-  { "SIGTTOU", SIGTTOU },     { "SIGURG", SIGURG },       { "SIGXCPU", SIGXCPU },
-  { "SIGXFSZ", SIGXFSZ },     { "SIGVTALRM", SIGVTALRM }, { "SIGPROF", SIGPROF },
-  { "SIGWINCH", SIGWINCH },   { "SIGIO", SIGIO },         { "SIGPWR", SIGPWR },
+  { "SIGHUP", SIGHUP },
+  { "SIGINT", SIGINT },
+  { "SIGQUIT", SIGQUIT },
+  { "SIGILL", SIGILL },
+  { "SIGTRAP", SIGTRAP },
+  { "SIGABRT", SIGABRT },
+  { "SIGBUS", SIGBUS },
+  { "SIGFPE", SIGFPE },
+  { "SIGKILL", SIGKILL },
+  { "SIGUSR1", SIGUSR1 },
+  { "SIGSEGV", SIGSEGV },
+  { "SIGUSR2", SIGUSR2 },
+  { "SIGPIPE", SIGPIPE },
+  { "SIGALRM", SIGALRM },
+  { "SIGTERM", SIGTERM },
+  { "SIGSTKFLT", SIGSTKFLT },
+  { "SIGCHLD", SIGCHLD },
+  { "SIGCONT", SIGCONT },
+  { "SIGSTOP", SIGSTOP },
+  { "SIGTSTP", SIGTSTP },
+  { "SIGTTIN", SIGTTIN },
+  { "SIGTTOU", SIGTTOU },
+  { "SIGURG", SIGURG },
+  { "SIGXCPU", SIGXCPU },
+  { "SIGXFSZ", SIGXFSZ },
+  { "SIGVTALRM", SIGVTALRM },
+  { "SIGPROF", SIGPROF },
+  { "SIGWINCH", SIGWINCH },
+  { "SIGIO", SIGIO },
+  { "SIGPWR", SIGPWR },
   { "SIGSYS", SIGSYS },
   /* aliases */
-  { "SIGIOT", SIGABRT },      { "SIGPOLL", SIGIO },       { "SIGCLD", SIGCHLD },
+  { "SIGIOT", SIGABRT },
+  { "SIGPOLL", SIGIO },
+  { "SIGCLD", SIGCHLD },
 };
 
 /* Static strings so signal_name can hand them out without allocating.
    Indexed by the distance from SIGRTMIN (resp. SIGRTMAX); glibc reserves
    the first kernel real-time signals, so the range is at most 32 wide. */
-#define RT_OFFSETS(p)                                                        \
-  p "1", p "2", p "3", p "4", p "5", p "6", p "7", p "8", p "9", p "10",     \
-    p "11", p "12", p "13", p "14", p "15", p "16", p "17", p "18", p "19",  \
-    p "20", p "21", p "22", p "23", p "24", p "25", p "26", p "27", p "28",  \
-    p "29", p "30", p "31"
+#define RT_OFFSETS(p)                                                                                                 \
+  p "1", p "2", p "3", p "4", p "5", p "6", p "7", p "8", p "9", p "10", p "11", p "12", p "13", p "14", p "15",      \
+      p "16", p "17", p "18", p "19", p "20", p "21", p "22", p "23", p "24", p "25", p "26", p "27", p "28", p "29", \
+      p "30", p "31"
 static const char *const rtmin_names[] = { "SIGRTMIN", RT_OFFSETS ("SIGRTMIN+") };
 static const char *const rtmax_names[] = { "SIGRTMAX", RT_OFFSETS ("SIGRTMAX-") };
 

@@ -88,7 +88,7 @@ state_open_dir (const char *root, const char *id, bool exclusive, int *dirfd, st
   if (dfd < 0)
     {
       if (errno == ENOENT)
-        return cr_fail (err, ENOENT, "container %s does not exist", id) ;
+        return cr_fail (err, ENOENT, "container %s does not exist", id);
       return cr_fail (err, errno, "open %s", path);
     }
   r = lock_dir (dfd, exclusive, id, err);
@@ -116,14 +116,16 @@ state_remove_dir (const char *root, const char *id, struct cr_error *err)
 
 /* ---- JSON ---- */
 
-#define GEN_STR(g, k, v)                                                   \
-  do {                                                                     \
-    if ((v) != NULL)                                                       \
-      {                                                                    \
-        yajl_gen_string (g, (const unsigned char *) (k), strlen (k));     \
-        yajl_gen_string (g, (const unsigned char *) (v), strlen (v));     \
-      }                                                                    \
-  } while (0)
+#define GEN_STR(g, k, v)                                                \
+  do                                                                    \
+    {                                                                   \
+      if ((v) != NULL)                                                  \
+        {                                                               \
+          yajl_gen_string (g, (const unsigned char *) (k), strlen (k)); \
+          yajl_gen_string (g, (const unsigned char *) (v), strlen (v)); \
+        }                                                               \
+    }                                                                   \
+  while (0)
 
 static void
 gen_key (yajl_gen g, const char *k)

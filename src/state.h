@@ -20,21 +20,29 @@ struct container_state
   char *bundle;
   char *rootfs;
   pid_t pid;
-  unsigned long long pid_start_time;   /* /proc/<pid>/stat field 22: detects pid reuse */
-  char *created;                       /* RFC3339 */
+  unsigned long long pid_start_time; /* /proc/<pid>/stat field 22: detects pid reuse */
+  char *created;                     /* RFC3339 */
   char *owner;
-  char *cgroup_root;                   /* cgroup fs root used at create */
-  char *cgroup_path;                   /* resolved path inside each hierarchy */
-  char *systemd_unit;                  /* transient scope registered with systemd, or NULL */
-  char *profile;                       /* "strict", "balanced" or "none" */
-  char *env_policy;                    /* env pass-through policy for exec */
-  char *workspace_upper;               /* overlay upper dir or NULL */
-  char *workspace_lower;               /* overlay lower (host) dir or NULL */
-  bool workspace_tmpfs;                /* a size-capped tmpfs is mounted at <state>/workspace */
-  struct spec_kv *annotations; size_t annotations_len;
+  char *cgroup_root;     /* cgroup fs root used at create */
+  char *cgroup_path;     /* resolved path inside each hierarchy */
+  char *systemd_unit;    /* transient scope registered with systemd, or NULL */
+  char *profile;         /* "strict", "balanced" or "none" */
+  char *env_policy;      /* env pass-through policy for exec */
+  char *workspace_upper; /* overlay upper dir or NULL */
+  char *workspace_lower; /* overlay lower (host) dir or NULL */
+  bool workspace_tmpfs;  /* a size-capped tmpfs is mounted at <state>/workspace */
+  struct spec_kv *annotations;
+  size_t annotations_len;
 };
 
-enum container_status { STATUS_CREATING, STATUS_CREATED, STATUS_RUNNING, STATUS_PAUSED, STATUS_STOPPED };
+enum container_status
+{
+  STATUS_CREATING,
+  STATUS_CREATED,
+  STATUS_RUNNING,
+  STATUS_PAUSED,
+  STATUS_STOPPED
+};
 
 const char *container_status_name (enum container_status s);
 
@@ -49,8 +57,8 @@ int state_open_dir (const char *root, const char *id, bool exclusive, int *dirfd
 int state_remove_dir (const char *root, const char *id, struct cr_error *err);
 /* state_open_dir + state_load + state_status in one: what most verbs start with.
    On success *DIRFD holds the lock and *ST must be freed with state_free. */
-int state_open_status (const char *root, const char *id, bool exclusive, int *dirfd,
-                       struct container_state **st, enum container_status *status, struct cr_error *err);
+int state_open_status (const char *root, const char *id, bool exclusive, int *dirfd, struct container_state **st,
+                       enum container_status *status, struct cr_error *err);
 
 int state_save (int dirfd, const struct container_state *st, struct cr_error *err);
 int state_load (int dirfd, const char *id, struct container_state **out, struct cr_error *err);

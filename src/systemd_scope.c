@@ -51,22 +51,22 @@ systemd_scope_available (void)
 /* libsystemd is loaded with dlopen only when a scope is really needed:
    linking it would make every cellrun start pay for loading it and its
    compression and crypto libraries. */
-#define SD_FUNCS(X)                                                                                                    \
-  X (sd_bus_open_system)                                                                                               \
-  X (sd_bus_match_signal)                                                                                              \
-  X (sd_bus_call_method)                                                                                               \
-  X (sd_bus_call)                                                                                                      \
-  X (sd_bus_process)                                                                                                   \
-  X (sd_bus_wait)                                                                                                      \
-  X (sd_bus_flush_close_unref)                                                                                         \
-  X (sd_bus_slot_unref)                                                                                                \
-  X (sd_bus_error_free)                                                                                                \
-  X (sd_bus_error_has_name)                                                                                            \
-  X (sd_bus_message_new_method_call)                                                                                   \
-  X (sd_bus_message_append)                                                                                            \
-  X (sd_bus_message_open_container)                                                                                    \
-  X (sd_bus_message_close_container)                                                                                   \
-  X (sd_bus_message_read)                                                                                              \
+#define SD_FUNCS(X)                  \
+  X (sd_bus_open_system)             \
+  X (sd_bus_match_signal)            \
+  X (sd_bus_call_method)             \
+  X (sd_bus_call)                    \
+  X (sd_bus_process)                 \
+  X (sd_bus_wait)                    \
+  X (sd_bus_flush_close_unref)       \
+  X (sd_bus_slot_unref)              \
+  X (sd_bus_error_free)              \
+  X (sd_bus_error_has_name)          \
+  X (sd_bus_message_new_method_call) \
+  X (sd_bus_message_append)          \
+  X (sd_bus_message_open_container)  \
+  X (sd_bus_message_close_container) \
+  X (sd_bus_message_read)            \
   X (sd_bus_message_unref)
 
 static struct
@@ -85,11 +85,11 @@ load_libsystemd (const char *what, struct cr_error *err)
   void *h = dlopen ("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
   if (h == NULL)
     return cr_fail (err, ENOTSUP, "%s: load libsystemd: %s", what, dlerror ());
-#define SD_LOAD(f)                                                                                                     \
-  if ((sd.f = (__typeof__ (f) *) dlsym (h, #f)) == NULL)                                                               \
-    {                                                                                                                  \
-      dlclose (h);                                                                                                     \
-      return cr_fail (err, ENOTSUP, "%s: libsystemd lacks %s", what, #f);                                              \
+#define SD_LOAD(f)                                                        \
+  if ((sd.f = (__typeof__ (f) *) dlsym (h, #f)) == NULL)                  \
+    {                                                                     \
+      dlclose (h);                                                        \
+      return cr_fail (err, ENOTSUP, "%s: libsystemd lacks %s", what, #f); \
     }
   SD_FUNCS (SD_LOAD)
 #undef SD_LOAD
@@ -99,9 +99,9 @@ load_libsystemd (const char *what, struct cr_error *err)
 
 struct job_wait
 {
-  const char *job;   /* object path returned by the call */
+  const char *job; /* object path returned by the call */
   bool done;
-  char result[32];   /* "done", "failed", "canceled", ... */
+  char result[32]; /* "done", "failed", "canceled", ... */
 };
 
 static int
@@ -191,8 +191,7 @@ disconnect_bus (sd_bus *bus, sd_bus_slot *slot)
 }
 
 int
-systemd_scope_start (const char *unit, const char *slice, const char *description, pid_t pid,
-                     struct cr_error *err)
+systemd_scope_start (const char *unit, const char *slice, const char *description, pid_t pid, struct cr_error *err)
 {
   _cleanup_free_ char *what = NULL;
   xasprintf (&what, "systemd scope %s", unit);
@@ -216,8 +215,7 @@ systemd_scope_start (const char *unit, const char *slice, const char *descriptio
       /* No implicit ordering on shutdown.target etc.: a container is not a service. */
       || (r = sd.sd_bus_message_append (m, "(sv)", "DefaultDependencies", "b", 0)) < 0
       || (r = sd.sd_bus_message_append (m, "(sv)", "PIDs", "au", 1, (uint32_t) pid)) < 0
-      || (r = sd.sd_bus_message_close_container (m)) < 0
-      || (r = sd.sd_bus_message_append (m, "a(sa(sv))", 0)) < 0)
+      || (r = sd.sd_bus_message_close_container (m)) < 0 || (r = sd.sd_bus_message_append (m, "a(sa(sv))", 0)) < 0)
     {
       r = cr_fail (err, -r, "%s: build StartTransientUnit", what);
       goto out;
@@ -280,8 +278,7 @@ systemd_scope_available (void)
 }
 
 int
-systemd_scope_start (const char *unit, const char *slice, const char *description, pid_t pid,
-                     struct cr_error *err)
+systemd_scope_start (const char *unit, const char *slice, const char *description, pid_t pid, struct cr_error *err)
 {
   (void) slice, (void) description, (void) pid;
   return cr_fail (err, ENOTSUP, "systemd scope %s: cellrun was built without libsystemd", unit);

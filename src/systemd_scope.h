@@ -22,8 +22,7 @@ int systemd_scope_names (const char *cgroup_path, char **unit, char **slice, str
 
 /* StartTransientUnit UNIT in SLICE holding PID with Delegate=yes, and wait
    until systemd reports the job done. */
-int systemd_scope_start (const char *unit, const char *slice, const char *description, pid_t pid,
-                         struct cr_error *err);
+int systemd_scope_start (const char *unit, const char *slice, const char *description, pid_t pid, struct cr_error *err);
 
 /* StopUnit UNIT and wait for the job; a unit that is already gone is success. */
 int systemd_scope_stop (const char *unit, struct cr_error *err);

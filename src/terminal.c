@@ -130,8 +130,10 @@ terminal_relay (int master, pid_t pid, struct cr_error *err)
   /* A background child of the process may keep the pty open after the process
      exited: the pidfd tells us when to stop, not the hang-up alone. */
   int pidfd = pid > 0 ? (int) syscall (SYS_pidfd_open, pid, 0) : -1;
-  struct pollfd fds[4] = { { .fd = master, .events = POLLIN }, { .fd = STDIN_FILENO, .events = POLLIN },
-                           { .fd = sfd, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+  struct pollfd fds[4] = { { .fd = master, .events = POLLIN },
+                           { .fd = STDIN_FILENO, .events = POLLIN },
+                           { .fd = sfd, .events = POLLIN },
+                           { .fd = pidfd, .events = POLLIN } };
   char buf[8192];
   int timeout = -1;
   long long drain_until = 0;
@@ -145,7 +147,7 @@ terminal_relay (int master, pid_t pid, struct cr_error *err)
           break;
         }
       if (ready == 0 || (timeout >= 0 && monotonic_ms () > drain_until))
-        break;  /* the process is gone and its last output has been copied */
+        break; /* the process is gone and its last output has been copied */
       if (fds[3].revents & POLLIN)
         {
           /* Output written just before the exit may still be on its way
@@ -172,13 +174,13 @@ terminal_relay (int master, pid_t pid, struct cr_error *err)
           if (n > 0)
             write_all (master, buf, n);
           else
-            fds[1].fd = -1;  /* stdin closed: keep relaying output */
+            fds[1].fd = -1; /* stdin closed: keep relaying output */
         }
       if (fds[0].revents & (POLLIN | POLLHUP | POLLERR))
         {
           ssize_t n = read (master, buf, sizeof buf);
           if (n <= 0)
-            break;  /* EIO: every slave fd closed, the process is gone */
+            break; /* EIO: every slave fd closed, the process is gone */
           write_all (STDOUT_FILENO, buf, n);
         }
     }

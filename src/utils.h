@@ -12,10 +12,25 @@
 
 #include "error.h"
 
-static inline void cr_freep (void *p) { free (*(void **) p); }
-static inline void cr_closep (int *fd) { if (*fd >= 0) close (*fd); }
-static inline void cr_fclosep (FILE **f) { if (*f) fclose (*f); }
-static inline void cr_strvfreep (char ***v)
+static inline void
+cr_freep (void *p)
+{
+  free (*(void **) p);
+}
+static inline void
+cr_closep (int *fd)
+{
+  if (*fd >= 0)
+    close (*fd);
+}
+static inline void
+cr_fclosep (FILE **f)
+{
+  if (*f)
+    fclose (*f);
+}
+static inline void
+cr_strvfreep (char ***v)
 {
   if (*v)
     {
@@ -33,8 +48,18 @@ static inline void cr_strvfreep (char ***v)
 #define ARRAY_SIZE(a) (sizeof (a) / sizeof ((a)[0]))
 
 /* Transfer ownership out of a cleanup-scoped variable. */
-#define TAKE_FD(fd) ({ int _t = (fd); (fd) = -1; _t; })
-#define TAKE_PTR(p) ({ __typeof__ (p) _t = (p); (p) = NULL; _t; })
+#define TAKE_FD(fd) \
+  ({                \
+    int _t = (fd);  \
+    (fd) = -1;      \
+    _t;             \
+  })
+#define TAKE_PTR(p)          \
+  ({                         \
+    __typeof__ (p) _t = (p); \
+    (p) = NULL;              \
+    _t;                      \
+  })
 
 /* Allocation that aborts on OOM: a runtime cannot do anything sensible then. */
 void *xmalloc (size_t n);

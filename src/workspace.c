@@ -141,9 +141,12 @@ parse_byte_size (const char *s, unsigned long long *out)
     {
       switch (*end)
         {
-        case 'K': case 'k': shift = 10; break;
-        case 'M': case 'm': shift = 20; break;
-        case 'G': case 'g': shift = 30; break;
+        case 'K':
+        case 'k': shift = 10; break;
+        case 'M':
+        case 'm': shift = 20; break;
+        case 'G':
+        case 'g': shift = 30; break;
         default: return -EINVAL;
         }
       end++;
@@ -360,7 +363,7 @@ files_differ (int ufd, int lfd, const char *name, const struct stat *us, const s
 struct walk
 {
   struct change_list changes;
-  bool apply;     /* commit (not dry-run) */
+  bool apply; /* commit (not dry-run) */
 };
 
 /* Copy one non-directory entry from upper to lower, replacing whatever the
@@ -456,8 +459,8 @@ static int walk_dir (struct walk *w, int ufd, int lfd, const char *rel, bool all
 
 /* Handle one directory found in the upper dir. */
 static int
-walk_subdir (struct walk *w, int ufd, int lfd, const char *name, const struct stat *us, const char *rel,
-             bool all_new, struct cr_error *err)
+walk_subdir (struct walk *w, int ufd, int lfd, const char *name, const struct stat *us, const char *rel, bool all_new,
+             struct cr_error *err)
 {
   struct stat ls;
   bool lower_exists = !all_new && lfd >= 0 && fstatat (lfd, name, &ls, AT_SYMLINK_NOFOLLOW) == 0;
@@ -508,8 +511,7 @@ walk_subdir (struct walk *w, int ufd, int lfd, const char *name, const struct st
 }
 
 static int
-walk_entry (struct walk *w, int ufd, int lfd, const char *name, const char *rel, bool all_new,
-            struct cr_error *err)
+walk_entry (struct walk *w, int ufd, int lfd, const char *name, const char *rel, bool all_new, struct cr_error *err)
 {
   struct stat us, ls;
   if (fstatat (ufd, name, &us, AT_SYMLINK_NOFOLLOW) < 0)
@@ -632,8 +634,7 @@ workspace_walk (const char *upper, const char *lower, bool apply, struct workspa
 }
 
 int
-workspace_diff (const char *upper, const char *lower, struct workspace_change **out, size_t *n,
-                struct cr_error *err)
+workspace_diff (const char *upper, const char *lower, struct workspace_change **out, size_t *n, struct cr_error *err)
 {
   return workspace_walk (upper, lower, false, out, n, err);
 }

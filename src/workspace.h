@@ -18,14 +18,14 @@ struct workspace_request
   bool present;
   char *host_path;
   char *container_path;
-  char *mode;                  /* "overlay", "ro" or "rw" */
+  char *mode;                   /* "overlay", "ro" or "rw" */
   unsigned long long max_bytes; /* 0 = unlimited; overlay only */
 };
 
 struct workspace_change
 {
-  char op;                     /* 'A' added, 'M' modified, 'D' deleted */
-  char *path;                  /* relative, no leading "./" or "/" */
+  char op;    /* 'A' added, 'M' modified, 'D' deleted */
+  char *path; /* relative, no leading "./" or "/" */
 };
 
 /* Parse HOST:CONTAINER[:MODE]; both paths absolute, MODE defaults to
@@ -52,8 +52,8 @@ int workspace_diff (const char *upper, const char *lower, struct workspace_chang
 /* Apply the changes of UPPER to LOWER (create, overwrite, delete, modes) and
    return what was done (same format as workspace_diff).  With DRY_RUN
    nothing is written. */
-int workspace_commit (const char *upper, const char *lower, bool dry_run, struct workspace_change **out,
-                      size_t *n, struct cr_error *err);
+int workspace_commit (const char *upper, const char *lower, bool dry_run, struct workspace_change **out, size_t *n,
+                      struct cr_error *err);
 
 void workspace_changes_free (struct workspace_change *c, size_t n);
 

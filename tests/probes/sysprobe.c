@@ -85,19 +85,71 @@
 /* Each probe returns the syscall result; errno is read when it is < 0. */
 typedef long (*probe_fn) (void);
 
-static long p_mount (void) { return syscall (SYS_mount, NULL, NULL, NULL, 0UL, NULL); }
-static long p_umount2 (void) { return syscall (SYS_umount2, NOPATH, (int) BAD_FLAGS); }
-static long p_pivot_root (void) { return syscall (SYS_pivot_root, NULL, NULL); }
-static long p_move_mount (void) { return syscall (SYS_move_mount, -1, NULL, -1, NULL, BAD_FLAGS); }
-static long p_open_tree (void) { return syscall (SYS_open_tree, -1, NULL, BAD_FLAGS); }
-static long p_fsopen (void) { return syscall (SYS_fsopen, NULL, BAD_FLAGS); }
-static long p_fsmount (void) { return syscall (SYS_fsmount, -1, BAD_FLAGS, 0UL); }
-static long p_fsconfig (void) { return syscall (SYS_fsconfig, -1, 0U, NULL, NULL, 0); }
-static long p_mount_setattr (void) { return syscall (SYS_mount_setattr, -1, NULL, BAD_FLAGS, NULL, 0UL); }
-static long p_unshare (void) { return syscall (SYS_unshare, 0UL); }
-static long p_unshare_net (void) { return syscall (SYS_unshare, (unsigned long) CLONE_NEWNET); }
-static long p_unshare_user (void) { return syscall (SYS_unshare, (unsigned long) CLONE_NEWUSER); }
-static long p_setns (void) { return syscall (SYS_setns, -1, 0); }
+static long
+p_mount (void)
+{
+  return syscall (SYS_mount, NULL, NULL, NULL, 0UL, NULL);
+}
+static long
+p_umount2 (void)
+{
+  return syscall (SYS_umount2, NOPATH, (int) BAD_FLAGS);
+}
+static long
+p_pivot_root (void)
+{
+  return syscall (SYS_pivot_root, NULL, NULL);
+}
+static long
+p_move_mount (void)
+{
+  return syscall (SYS_move_mount, -1, NULL, -1, NULL, BAD_FLAGS);
+}
+static long
+p_open_tree (void)
+{
+  return syscall (SYS_open_tree, -1, NULL, BAD_FLAGS);
+}
+static long
+p_fsopen (void)
+{
+  return syscall (SYS_fsopen, NULL, BAD_FLAGS);
+}
+static long
+p_fsmount (void)
+{
+  return syscall (SYS_fsmount, -1, BAD_FLAGS, 0UL);
+}
+static long
+p_fsconfig (void)
+{
+  return syscall (SYS_fsconfig, -1, 0U, NULL, NULL, 0);
+}
+static long
+p_mount_setattr (void)
+{
+  return syscall (SYS_mount_setattr, -1, NULL, BAD_FLAGS, NULL, 0UL);
+}
+static long
+p_unshare (void)
+{
+  return syscall (SYS_unshare, 0UL);
+}
+static long
+p_unshare_net (void)
+{
+  return syscall (SYS_unshare, (unsigned long) CLONE_NEWNET);
+}
+static long
+p_unshare_user (void)
+{
+  return syscall (SYS_unshare, (unsigned long) CLONE_NEWUSER);
+}
+static long
+p_setns (void)
+{
+  return syscall (SYS_setns, -1, 0);
+}
 
 static long
 p_clone_ns (void)
@@ -114,40 +166,123 @@ p_clone_ns (void)
 }
 
 /* Smaller than the first struct clone_args: an allowed call gets EINVAL. */
-static long p_clone3 (void) { char buf[8] = { 0 }; return syscall (SYS_clone3, buf, (size_t) 1); }
+static long
+p_clone3 (void)
+{
+  char buf[8] = { 0 };
+  return syscall (SYS_clone3, buf, (size_t) 1);
+}
 
 /* The probe child asks to be traced by sysprobe itself, then exits. */
-static long p_ptrace (void) { return syscall (SYS_ptrace, 0L /* PTRACE_TRACEME */, 0L, NULL, NULL); }
+static long
+p_ptrace (void)
+{
+  return syscall (SYS_ptrace, 0L /* PTRACE_TRACEME */, 0L, NULL, NULL);
+}
 
-static long p_process_vm_readv (void)
+static long
+p_process_vm_readv (void)
 {
   return syscall (SYS_process_vm_readv, (long) getpid (), NULL, 0UL, NULL, 0UL, 1UL);
 }
-static long p_kexec_load (void) { return syscall (SYS_kexec_load, 0UL, 0UL, NULL, BAD_FLAGS); }
-static long p_kexec_file_load (void) { return syscall (SYS_kexec_file_load, -1, -1, 0UL, NULL, BAD_FLAGS); }
-static long p_init_module (void) { return syscall (SYS_init_module, NULL, 0UL, NULL); }
-static long p_finit_module (void) { return syscall (SYS_finit_module, -1, NULL, (int) BAD_FLAGS); }
-static long p_delete_module (void) { return syscall (SYS_delete_module, NULL, (unsigned) BAD_FLAGS); }
-static long p_bpf (void) { return syscall (SYS_bpf, 9999, NULL, 0U); }
-static long p_perf_event_open (void) { return syscall (SYS_perf_event_open, NULL, 0, -1, -1, 0UL); }
+static long
+p_kexec_load (void)
+{
+  return syscall (SYS_kexec_load, 0UL, 0UL, NULL, BAD_FLAGS);
+}
+static long
+p_kexec_file_load (void)
+{
+  return syscall (SYS_kexec_file_load, -1, -1, 0UL, NULL, BAD_FLAGS);
+}
+static long
+p_init_module (void)
+{
+  return syscall (SYS_init_module, NULL, 0UL, NULL);
+}
+static long
+p_finit_module (void)
+{
+  return syscall (SYS_finit_module, -1, NULL, (int) BAD_FLAGS);
+}
+static long
+p_delete_module (void)
+{
+  return syscall (SYS_delete_module, NULL, (unsigned) BAD_FLAGS);
+}
+static long
+p_bpf (void)
+{
+  return syscall (SYS_bpf, 9999, NULL, 0U);
+}
+static long
+p_perf_event_open (void)
+{
+  return syscall (SYS_perf_event_open, NULL, 0, -1, -1, 0UL);
+}
 /* All flag bits include UFFD_USER_MODE_ONLY (allowed unprivileged), so an
    allowed call reaches the flag check: EINVAL. */
-static long p_userfaultfd (void) { return syscall (SYS_userfaultfd, -1); }
-static long p_keyctl (void) { return syscall (SYS_keyctl, 9999, 0UL, 0UL, 0UL, 0UL); }
-static long p_add_key (void) { return syscall (SYS_add_key, NULL, NULL, NULL, 0UL, 0); }
-static long p_request_key (void) { return syscall (SYS_request_key, NULL, NULL, NULL, 0); }
-static long p_open_by_handle_at (void) { return syscall (SYS_open_by_handle_at, -1, NULL, 0); }
-static long p_name_to_handle_at (void)
+static long
+p_userfaultfd (void)
+{
+  return syscall (SYS_userfaultfd, -1);
+}
+static long
+p_keyctl (void)
+{
+  return syscall (SYS_keyctl, 9999, 0UL, 0UL, 0UL, 0UL);
+}
+static long
+p_add_key (void)
+{
+  return syscall (SYS_add_key, NULL, NULL, NULL, 0UL, 0);
+}
+static long
+p_request_key (void)
+{
+  return syscall (SYS_request_key, NULL, NULL, NULL, 0);
+}
+static long
+p_open_by_handle_at (void)
+{
+  return syscall (SYS_open_by_handle_at, -1, NULL, 0);
+}
+static long
+p_name_to_handle_at (void)
 {
   return syscall (SYS_name_to_handle_at, -1, NULL, NULL, NULL, (int) BAD_FLAGS);
 }
-static long p_swapon (void) { return syscall (SYS_swapon, NOPATH, (int) BAD_FLAGS); }
-static long p_swapoff (void) { return syscall (SYS_swapoff, NOPATH); }
+static long
+p_swapon (void)
+{
+  return syscall (SYS_swapon, NOPATH, (int) BAD_FLAGS);
+}
+static long
+p_swapoff (void)
+{
+  return syscall (SYS_swapoff, NOPATH);
+}
 /* Right magic1, wrong magic2: an allowed, privileged call gets EINVAL. */
-static long p_reboot (void) { return syscall (SYS_reboot, 0xfee1deadUL, 1UL, 0x01234567UL, NULL); }
-static long p_sethostname (void) { return syscall (SYS_sethostname, NULL, (size_t) -1); }
-static long p_setdomainname (void) { return syscall (SYS_setdomainname, NULL, (size_t) -1); }
-static long p_acct (void) { return syscall (SYS_acct, NOPATH); }
+static long
+p_reboot (void)
+{
+  return syscall (SYS_reboot, 0xfee1deadUL, 1UL, 0x01234567UL, NULL);
+}
+static long
+p_sethostname (void)
+{
+  return syscall (SYS_sethostname, NULL, (size_t) -1);
+}
+static long
+p_setdomainname (void)
+{
+  return syscall (SYS_setdomainname, NULL, (size_t) -1);
+}
+static long
+p_acct (void)
+{
+  return syscall (SYS_acct, NOPATH);
+}
 
 static long
 p_settimeofday (void)
@@ -179,17 +314,57 @@ p_adjtimex (void)
   return syscall (SYS_adjtimex, &tx);
 }
 
-static long p_iopl (void) { return syscall (SYS_iopl, 4); }
-static long p_ioperm (void) { return syscall (SYS_ioperm, 0x10000UL, 1UL, 0); }
+static long
+p_iopl (void)
+{
+  return syscall (SYS_iopl, 4);
+}
+static long
+p_ioperm (void)
+{
+  return syscall (SYS_ioperm, 0x10000UL, 1UL, 0);
+}
 /* Quota type 0xff does not exist: EINVAL before anything else. */
-static long p_quotactl (void) { return syscall (SYS_quotactl, 0xff, NULL, 0, NULL); }
-static long p_lookup_dcookie (void) { return syscall (SYS_lookup_dcookie, 0ULL, NULL, 0UL); }
-static long p_syslog (void) { return syscall (SYS_syslog, 10 /* SIZE_BUFFER */, NULL, 0); }
-static long p_io_uring_setup (void) { return syscall (SYS_io_uring_setup, 1U, NULL); }
-static long p_io_uring_enter (void) { return syscall (SYS_io_uring_enter, -1, 0U, 0U, 0U, NULL, 0UL); }
-static long p_io_uring_register (void) { return syscall (SYS_io_uring_register, -1, 0U, NULL, 0U); }
-static long p_personality (void) { return syscall (SYS_personality, 0xffffffffUL); }
-static long p_personality_linux32 (void) { return syscall (SYS_personality, (unsigned long) PER_LINUX32); }
+static long
+p_quotactl (void)
+{
+  return syscall (SYS_quotactl, 0xff, NULL, 0, NULL);
+}
+static long
+p_lookup_dcookie (void)
+{
+  return syscall (SYS_lookup_dcookie, 0ULL, NULL, 0UL);
+}
+static long
+p_syslog (void)
+{
+  return syscall (SYS_syslog, 10 /* SIZE_BUFFER */, NULL, 0);
+}
+static long
+p_io_uring_setup (void)
+{
+  return syscall (SYS_io_uring_setup, 1U, NULL);
+}
+static long
+p_io_uring_enter (void)
+{
+  return syscall (SYS_io_uring_enter, -1, 0U, 0U, 0U, NULL, 0UL);
+}
+static long
+p_io_uring_register (void)
+{
+  return syscall (SYS_io_uring_register, -1, 0U, NULL, 0U);
+}
+static long
+p_personality (void)
+{
+  return syscall (SYS_personality, 0xffffffffUL);
+}
+static long
+p_personality_linux32 (void)
+{
+  return syscall (SYS_personality, (unsigned long) PER_LINUX32);
+}
 
 static long
 p_tiocsti (void)
@@ -199,7 +374,11 @@ p_tiocsti (void)
   return syscall (SYS_ioctl, fd, (unsigned long) TIOCSTI, &c);
 }
 
-static long p_getpid (void) { return syscall (SYS_getpid); }
+static long
+p_getpid (void)
+{
+  return syscall (SYS_getpid);
+}
 
 static const struct
 {

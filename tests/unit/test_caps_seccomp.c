@@ -64,8 +64,7 @@ test_caps_validate (void)
       struct spec_capabilities b = { 0 };
       char want[128];
       char ***lists[] = { &b.bounding, &b.effective, &b.inheritable, &b.permitted, &b.ambient };
-      size_t *lens[] = { &b.bounding_len, &b.effective_len, &b.inheritable_len, &b.permitted_len,
-                         &b.ambient_len };
+      size_t *lens[] = { &b.bounding_len, &b.effective_len, &b.inheritable_len, &b.permitted_len, &b.ambient_len };
       *lists[i] = bad;
       *lens[i] = 2;
       snprintf (want, sizeof want, "process.capabilities.%s: unknown capability CAP_FOO", sets[i]);
@@ -100,11 +99,16 @@ child_caps_sequence (void)
   char *kill_only[] = { "CAP_KILL", NULL };
   char *chown_kill[] = { "CAP_CHOWN", "CAP_KILL", NULL };
   struct spec_capabilities c = {
-    .bounding = bounding, .bounding_len = 3,
-    .effective = kill_only, .effective_len = 1,
-    .permitted = chown_kill, .permitted_len = 2,
-    .inheritable = kill_only, .inheritable_len = 1,
-    .ambient = kill_only, .ambient_len = 1,
+    .bounding = bounding,
+    .bounding_len = 3,
+    .effective = kill_only,
+    .effective_len = 1,
+    .permitted = chown_kill,
+    .permitted_len = 2,
+    .inheritable = kill_only,
+    .inheritable_len = 1,
+    .ambient = kill_only,
+    .ambient_len = 1,
   };
 
   if (caps_drop_bounding (&c, &err) < 0)
@@ -161,22 +165,21 @@ child_ambient_not_inheritable (void)
 {
   struct cr_error err = { 0 };
   char *kill_only[] = { "CAP_KILL", NULL };
-  struct spec_capabilities c = { .permitted = kill_only, .permitted_len = 1,
-                                 .ambient = kill_only, .ambient_len = 1 };
+  struct spec_capabilities c = { .permitted = kill_only, .permitted_len = 1, .ambient = kill_only, .ambient_len = 1 };
   if (caps_apply_final (&c, &err) == 0)
     return 10;
   return strncmp (err.msg, "raise ambient capability CAP_KILL", 33) == 0 ? 0 : 11;
 }
 
 /* CHECK evaluates its condition twice; fork once. */
-#define CHECK_CHILD(fn, ...)                                                 \
-  do                                                                         \
-    {                                                                        \
-      int _rc = run_child (fn);                                              \
-      CHECK (_rc == 0, __VA_ARGS__);                                         \
-      if (_rc != 0)                                                          \
-        printf ("#   child exit code %d\n", _rc);                            \
-    }                                                                        \
+#define CHECK_CHILD(fn, ...)                      \
+  do                                              \
+    {                                             \
+      int _rc = run_child (fn);                   \
+      CHECK (_rc == 0, __VA_ARGS__);              \
+      if (_rc != 0)                               \
+        printf ("#   child exit code %d\n", _rc); \
+    }                                             \
   while (0)
 
 static void
@@ -205,14 +208,13 @@ test_seccomp_names (void)
   CHECK (seccomp_parse_action ("SCMP_ACT_ALLOW", 0, false, &act, &err) == 0 && act == SCMP_ACT_ALLOW, "ALLOW");
   CHECK (seccomp_parse_action ("SCMP_ACT_ERRNO", 0, false, &act, &err) == 0 && act == SCMP_ACT_ERRNO (EPERM),
          "ERRNO defaults to EPERM");
-  CHECK (seccomp_parse_action ("SCMP_ACT_ERRNO", 38, true, &act, &err) == 0 && act == SCMP_ACT_ERRNO (38),
-         "ERRNO 38");
+  CHECK (seccomp_parse_action ("SCMP_ACT_ERRNO", 38, true, &act, &err) == 0 && act == SCMP_ACT_ERRNO (38), "ERRNO 38");
   CHECK (seccomp_parse_action ("SCMP_ACT_TRACE", 7, true, &act, &err) == 0 && act == SCMP_ACT_TRACE (7), "TRACE 7");
   CHECK (seccomp_parse_action ("SCMP_ACT_KILL", 0, false, &act, &err) == 0 && act == SCMP_ACT_KILL, "KILL");
-  CHECK (seccomp_parse_action ("SCMP_ACT_KILL_PROCESS", 0, false, &act, &err) == 0
-           && act == SCMP_ACT_KILL_PROCESS, "KILL_PROCESS");
-  CHECK (seccomp_parse_action ("SCMP_ACT_KILL_THREAD", 0, false, &act, &err) == 0
-           && act == SCMP_ACT_KILL_THREAD, "KILL_THREAD");
+  CHECK (seccomp_parse_action ("SCMP_ACT_KILL_PROCESS", 0, false, &act, &err) == 0 && act == SCMP_ACT_KILL_PROCESS,
+         "KILL_PROCESS");
+  CHECK (seccomp_parse_action ("SCMP_ACT_KILL_THREAD", 0, false, &act, &err) == 0 && act == SCMP_ACT_KILL_THREAD,
+         "KILL_THREAD");
   CHECK (seccomp_parse_action ("SCMP_ACT_TRAP", 0, false, &act, &err) == 0 && act == SCMP_ACT_TRAP, "TRAP");
   CHECK (seccomp_parse_action ("SCMP_ACT_LOG", 0, false, &act, &err) == 0 && act == SCMP_ACT_LOG, "LOG");
   CHECK (seccomp_parse_action ("SCMP_ACT_NOTIFY", 0, false, &act, &err) == 0 && act == SCMP_ACT_NOTIFY, "NOTIFY");
@@ -232,13 +234,11 @@ test_seccomp_names (void)
   CHECK (seccomp_parse_operator ("SCMP_CMP_XX", &op, &err) == -EINVAL, "unknown op");
   CHECK_STR (err.msg, "unknown operator SCMP_CMP_XX", "unknown op message");
 
-  CHECK (seccomp_parse_flag ("SECCOMP_FILTER_FLAG_TSYNC", &attr, &err) == 0 && attr == SCMP_FLTATR_CTL_TSYNC,
-         "TSYNC");
+  CHECK (seccomp_parse_flag ("SECCOMP_FILTER_FLAG_TSYNC", &attr, &err) == 0 && attr == SCMP_FLTATR_CTL_TSYNC, "TSYNC");
   CHECK (seccomp_parse_flag ("SECCOMP_FILTER_FLAG_LOG", &attr, &err) == 0 && attr == SCMP_FLTATR_CTL_LOG, "LOG");
   CHECK (seccomp_parse_flag ("SECCOMP_FILTER_FLAG_SPEC_ALLOW", &attr, &err) == 0 && attr == SCMP_FLTATR_CTL_SSB,
          "SPEC_ALLOW");
-  CHECK (seccomp_parse_flag ("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", &attr, &err) == 0,
-         "WAIT_KILLABLE_RECV known");
+  CHECK (seccomp_parse_flag ("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", &attr, &err) == 0, "WAIT_KILLABLE_RECV known");
   CHECK (seccomp_parse_flag ("SECCOMP_FILTER_FLAG_BOGUS", &attr, &err) == -EINVAL, "unknown flag");
   CHECK_STR (err.msg, "unknown flag SECCOMP_FILTER_FLAG_BOGUS", "unknown flag message");
 
@@ -308,8 +308,9 @@ test_seccomp_build (void)
   filter_add (&f, "mount", "SCMP_ACT_ERRNO", true, EPERM);
   struct spec_seccomp_syscall *sc = filter_add (&f, "personality", "SCMP_ACT_ERRNO", false, 0);
   f.args[0] = (struct spec_seccomp_arg){ .index = 0, .value = 8, .op = "SCMP_CMP_NE" };
-  f.args[1] = (struct spec_seccomp_arg){ .index = 1, .value = 0xff, .has_value_two = true, .value_two = 1,
-                                         .op = "SCMP_CMP_MASKED_EQ" };
+  f.args[1] = (struct spec_seccomp_arg){
+    .index = 1, .value = 0xff, .has_value_two = true, .value_two = 1, .op = "SCMP_CMP_MASKED_EQ"
+  };
   sc->args = f.args, sc->args_len = 2;
   filter_add (&f, "getpid", "SCMP_ACT_ALLOW", false, 0); /* same as default: skipped */
   filter_add (&f, "no_such_syscall_xyz", "SCMP_ACT_KILL", false, 0);
@@ -327,8 +328,7 @@ test_seccomp_build (void)
 
   f.args[1].op = "SCMP_CMP_ABOUT";
   CHECK (build_ok (&f, &err) == -EINVAL, "bad operator fails");
-  CHECK_STR (err.msg, "linux.seccomp.syscalls[1].args[1].op: unknown operator SCMP_CMP_ABOUT",
-             "bad operator message");
+  CHECK_STR (err.msg, "linux.seccomp.syscalls[1].args[1].op: unknown operator SCMP_CMP_ABOUT", "bad operator message");
   f.args[1].op = "SCMP_CMP_MASKED_EQ";
 
   f.args[1].index = 6;
@@ -359,8 +359,8 @@ test_seccomp_build (void)
   CHECK (build_ok (&f, &err) == 0, "allowlist builds (%s)", err.msg);
 
   /* Every action name builds as a rule. */
-  const char *actions[] = { "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
-                            "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY" };
+  const char *actions[] = { "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
+                            "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE",        "SCMP_ACT_LOG",         "SCMP_ACT_NOTIFY" };
   for (size_t i = 0; i < ARRAY_SIZE (actions); i++)
     {
       filter_init (&f, "SCMP_ACT_ALLOW");
@@ -461,8 +461,9 @@ test_seccomp_notify_send (void)
     struct cmsghdr align;
   } control;
   struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf - 1 };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-                        .msg_controllen = sizeof control.buf };
+  struct msghdr msg = {
+    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf
+  };
   ssize_t n = recvmsg (conn, &msg, 0);
   buf[n > 0 ? n : 0] = '\0';
   CHECK_STR (buf,

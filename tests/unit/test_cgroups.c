@@ -66,8 +66,7 @@ mkdirs (const char *fmt, const char *a, const char *b)
 /* ---- BPF interpreter for the instructions cgroups_bpf.c emits ------------ */
 
 static int
-bpf_run (const struct bpf_insn *p, size_t len, uint32_t type, uint32_t access, uint32_t major,
-         uint32_t minor)
+bpf_run (const struct bpf_insn *p, size_t len, uint32_t type, uint32_t access, uint32_t major, uint32_t minor)
 {
   uint64_t r[11] = { 0 };
   uint32_t ctx[3] = { (access << 16) | type, major, minor };
@@ -82,8 +81,14 @@ bpf_run (const struct bpf_insn *p, size_t len, uint32_t type, uint32_t access, u
         case BPF_ALU64 | BPF_MOV | BPF_K: r[i->dst_reg] = imm; break;
         case BPF_ALU64 | BPF_AND | BPF_K: r[i->dst_reg] &= imm; break;
         case BPF_ALU64 | BPF_RSH | BPF_K: r[i->dst_reg] >>= i->imm; break;
-        case BPF_JMP | BPF_JNE | BPF_K: if (r[i->dst_reg] != imm) pc += i->off; break;
-        case BPF_JMP | BPF_JEQ | BPF_K: if (r[i->dst_reg] == imm) pc += i->off; break;
+        case BPF_JMP | BPF_JNE | BPF_K:
+          if (r[i->dst_reg] != imm)
+            pc += i->off;
+          break;
+        case BPF_JMP | BPF_JEQ | BPF_K:
+          if (r[i->dst_reg] == imm)
+            pc += i->off;
+          break;
         case BPF_JMP | BPF_EXIT: return (int) r[0];
         default: return -1;
         }
@@ -91,9 +96,11 @@ bpf_run (const struct bpf_insn *p, size_t len, uint32_t type, uint32_t access, u
   return -2; /* fell off the end: a verifier would reject this */
 }
 
-#define DEV(al, ty, ma, mi, ac) \
-  { .allow = (al), .type = (char *) (ty), .has_major = (ma) >= 0, .major = (ma), \
-    .has_minor = (mi) >= 0, .minor = (mi), .access = (char *) (ac) }
+#define DEV(al, ty, ma, mi, ac)                                                                          \
+  {                                                                                                      \
+    .allow = (al), .type = (char *) (ty), .has_major = (ma) >= 0, .major = (ma), .has_minor = (mi) >= 0, \
+    .minor = (mi), .access = (char *) (ac)                                                               \
+  }
 
 /* Every request on a grid of devices and access masks gives the same answer
    from the program and from applying the rules in order. */
@@ -112,8 +119,7 @@ bpf_matches_reference (const struct spec_device_cgroup *rules, size_t n)
         for (uint32_t acc = 1; acc < 8; acc++)
           {
             bool want = cgroup_devices_allowed (rules, n, types[t], ma, mi, acc);
-            int got = bpf_run (insns, len, types[t] == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK,
-                               acc, ma, mi);
+            int got = bpf_run (insns, len, types[t] == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK, acc, ma, mi);
             if (got != (int) want)
               ok = false;
           }
@@ -194,11 +200,13 @@ test_logic (void)
   /* BPF device filter against the in-order reference. */
   struct spec_device_cgroup runc_like[] = {
     DEV (false, "a", -1, -1, "rwm"), DEV (true, "c", 1, 3, "rwm"), DEV (true, "c", 1, 5, "rwm"),
-    DEV (true, "c", 136, -1, "rwm"), DEV (false, "c", 1, 5, "w"), DEV (true, "b", 2, -1, "r"),
+    DEV (true, "c", 136, -1, "rwm"), DEV (false, "c", 1, 5, "w"),  DEV (true, "b", 2, -1, "r"),
   };
   CHECK (bpf_matches_reference (runc_like, ARRAY_SIZE (runc_like)), "bpf: runc-like list equals in-order rules");
   struct spec_device_cgroup allow_then_deny[] = {
-    DEV (true, "a", -1, -1, "rwm"), DEV (false, "c", 1, 3, "r"), DEV (false, "b", -1, 4, "m"),
+    DEV (true, "a", -1, -1, "rwm"),
+    DEV (false, "c", 1, 3, "r"),
+    DEV (false, "b", -1, 4, "m"),
   };
   CHECK (bpf_matches_reference (allow_then_deny, ARRAY_SIZE (allow_then_deny)), "bpf: allow-all then denies");
   struct spec_device_cgroup interleaved[] = {
@@ -208,8 +216,8 @@ test_logic (void)
   CHECK (bpf_matches_reference (interleaved, ARRAY_SIZE (interleaved)), "bpf: interleaved partial rules");
   CHECK (bpf_matches_reference (NULL, 0), "bpf: no rules denies everything");
   CHECK (cgroup_devices_allowed (runc_like, 6, 'c', 1, 5, BPF_DEVCG_ACC_READ)
-           && !cgroup_devices_allowed (runc_like, 6, 'c', 1, 5, BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_READ)
-           && !cgroup_devices_allowed (runc_like, 6, 'c', 2, 0, BPF_DEVCG_ACC_READ),
+             && !cgroup_devices_allowed (runc_like, 6, 'c', 1, 5, BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_READ)
+             && !cgroup_devices_allowed (runc_like, 6, 'c', 2, 0, BPF_DEVCG_ACC_READ),
          "devices: last matching rule wins per access bit");
   struct bpf_insn *insns = NULL;
   size_t len = 0;
@@ -236,9 +244,9 @@ test_fake_v2 (void)
   put (root, "cgroup.subtree_control", "");
   mkdirs ("%s/test/c1", root, "");
   put (parent, "cgroup.subtree_control", "");
-  static const char *const files[] = { "memory.max", "memory.swap.max", "memory.low", "memory.high",
-                                       "cpu.weight", "cpu.max", "pids.max", "io.weight", "cgroup.procs",
-                                       "memory.current", "io.max" };
+  static const char *const files[] = { "memory.max",   "memory.swap.max", "memory.low", "memory.high",
+                                       "cpu.weight",   "cpu.max",         "pids.max",   "io.weight",
+                                       "cgroup.procs", "memory.current",  "io.max" };
   for (size_t i = 0; i < ARRAY_SIZE (files); i++)
     put (c, files[i], "");
   put (c, "memory.current", "4096\n");
@@ -247,17 +255,27 @@ test_fake_v2 (void)
   struct cr_error err = { 0 };
   CHECK (cgroup_detect_mode (root, &mode, &err) == 0 && mode == CGROUP_MODE_V2, "fake v2 tree detected as v2");
 
-  struct spec_memory mem = { .has_limit = true, .limit = 1 << 30, .has_swap = true, .swap = 2LL << 30,
-                             .has_reservation = true, .reservation = 1 << 29 };
-  struct spec_cpu cpu = { .has_shares = true, .shares = 1024, .has_quota = true, .quota = 50000,
-                          .has_period = true, .period = 100000 };
+  struct spec_memory mem = { .has_limit = true,
+                             .limit = 1 << 30,
+                             .has_swap = true,
+                             .swap = 2LL << 30,
+                             .has_reservation = true,
+                             .reservation = 1 << 29 };
+  struct spec_cpu cpu = {
+    .has_shares = true, .shares = 1024, .has_quota = true, .quota = 50000, .has_period = true, .period = 100000
+  };
   struct spec_blkio io = { .has_weight = true, .weight = 500 };
   struct spec_throttle_device thr = { 8, 0, 1048576 };
   io.throttle_read_bps_device = &thr;
   io.throttle_read_bps_device_len = 1;
   struct spec_kv kv = { (char *) "memory.high", (char *) "900M" };
-  struct spec_resources res = { .memory = &mem, .cpu = &cpu, .has_pids_limit = true, .pids_limit = 100,
-                                .block_io = &io, .unified = &kv, .unified_len = 1 };
+  struct spec_resources res = { .memory = &mem,
+                                .cpu = &cpu,
+                                .has_pids_limit = true,
+                                .pids_limit = 100,
+                                .block_io = &io,
+                                .unified = &kv,
+                                .unified_len = 1 };
   struct cgroup_manager *m = NULL;
   int r = cgroup_create (root, "/test/c1", &res, &m, &err);
   CHECK (r == 0, "v2 create with resources: %s", r ? err.msg : "ok");
@@ -292,8 +310,9 @@ test_fake_v2 (void)
       cgroup_update (m, &up3, &err);
       CHECK_STR (get (c, "cpu.max"), "30000 20000", "v2 period alone keeps the quota");
 
-      struct spec_memory mem4 = { .has_limit = true, .limit = 1024, .has_check_before_update = true,
-                                  .check_before_update = true };
+      struct spec_memory mem4 = {
+        .has_limit = true, .limit = 1024, .has_check_before_update = true, .check_before_update = true
+      };
       struct spec_resources up4 = { .memory = &mem4 };
       r = cgroup_update (m, &up4, &err);
       CHECK (r < 0 && strstr (err.msg, "below the current usage"), "v2 checkBeforeUpdate: %s", err.msg);
@@ -301,7 +320,8 @@ test_fake_v2 (void)
       struct spec_cpu rt = { .has_realtime_runtime = true, .realtime_runtime = 1000 };
       struct spec_resources up5 = { .cpu = &rt };
       r = cgroup_update (m, &up5, &err);
-      CHECK_STR (r < 0 ? err.msg : "", "linux.resources.cpu.realtimeRuntime: not supported on cgroup v2: Operation not supported",
+      CHECK_STR (r < 0 ? err.msg : "",
+                 "linux.resources.cpu.realtimeRuntime: not supported on cgroup v2: Operation not supported",
                  "v2 realtime refused");
       struct spec_hugepage_limit hp = { (char *) "2MB", 1 << 21 };
       struct spec_resources up6 = { .hugepage_limits = &hp, .hugepage_limits_len = 1 };
@@ -381,15 +401,22 @@ test_fake_v1 (void)
   enum cgroup_mode mode = CGROUP_MODE_V2;
   struct cr_error err = { 0 };
   CHECK (cgroup_detect_mode (root, &mode, &err) == 0 && mode == CGROUP_MODE_V1, "fake v1 tree detected as v1");
-  struct spec_memory m1 = { .has_limit = true, .limit = 1 << 30, .has_swap = true, .swap = 2LL << 30,
-                            .has_swappiness = true, .swappiness = 10 };
-  struct spec_cpu c1 = { .has_shares = true, .shares = 512, .has_quota = true, .quota = 50000,
-                         .has_period = true, .period = 100000 };
+  struct spec_memory m1 = {
+    .has_limit = true, .limit = 1 << 30, .has_swap = true, .swap = 2LL << 30, .has_swappiness = true, .swappiness = 10
+  };
+  struct spec_cpu c1 = {
+    .has_shares = true, .shares = 512, .has_quota = true, .quota = 50000, .has_period = true, .period = 100000
+  };
   struct spec_blkio io = { .has_weight = true, .weight = 300 };
   struct spec_device_cgroup devs[] = { DEV (false, "a", -1, -1, "rwm"), DEV (true, "c", 1, 3, "rwm"),
                                        DEV (true, "c", 1, 5, "r") };
-  struct spec_resources res = { .memory = &m1, .cpu = &c1, .has_pids_limit = true, .pids_limit = 0,
-                                .block_io = &io, .devices = devs, .devices_len = 3 };
+  struct spec_resources res = { .memory = &m1,
+                                .cpu = &c1,
+                                .has_pids_limit = true,
+                                .pids_limit = 0,
+                                .block_io = &io,
+                                .devices = devs,
+                                .devices_len = 3 };
   struct cgroup_manager *m = NULL;
   int r = cgroup_create (root, "c1", &res, &m, &err);
   CHECK (r == 0, "v1 create with resources: %s", r ? err.msg : "ok");
@@ -551,8 +578,9 @@ real_v1_resources (const char *root, const char *path)
   struct cgroup_manager *m = NULL;
   struct spec_memory mem = { .has_limit = true, .limit = 64 << 20 };
   struct spec_device_cgroup devs[] = { DEV (false, "a", -1, -1, "rwm"), DEV (true, "c", 1, 3, "rwm") };
-  struct spec_resources res = { .memory = &mem, .has_pids_limit = true, .pids_limit = 10, .devices = devs,
-                                .devices_len = 2 };
+  struct spec_resources res = {
+    .memory = &mem, .has_pids_limit = true, .pids_limit = 10, .devices = devs, .devices_len = 2
+  };
   int r = cgroup_create (root, path, &res, &m, &err);
   CHECK (r == 0, "real v1: create with memory/pids/devices: %s", r ? err.msg : "ok");
   char dir[4200];
@@ -580,7 +608,10 @@ real_v1_resources (const char *root, const char *path)
 static void
 real_timing (const char *root, const char *label, const char *path, const char *hold_path)
 {
-  enum { N = 50 };
+  enum
+  {
+    N = 50
+  };
   struct cr_error err = { 0 };
   long t_create = 0, t_enter = 0, t_destroy = 0;
   struct cgroup_manager *hold = NULL;
@@ -620,8 +651,8 @@ real_timing (const char *root, const char *label, const char *path, const char *
   cgroup_manager_free (hold);
   CHECK (done == N, "%s: timing loop completed (%d/%d): %s", label, done, N, done == N ? "ok" : err.msg);
   if (done)
-    printf ("# %s timing over %d runs: create %ld us, enter %ld us, destroy %ld us (per container)\n", label,
-            done, t_create / done, t_enter / done, t_destroy / done);
+    printf ("# %s timing over %d runs: create %ld us, enter %ld us, destroy %ld us (per container)\n", label, done,
+            t_create / done, t_enter / done, t_destroy / done);
 }
 
 static void
@@ -692,7 +723,9 @@ test_real (void)
   enum cgroup_mode mode;
   struct cr_error err = { 0 };
   CHECK (cgroup_detect_mode ("/sys/fs/cgroup", &mode, &err) == 0, "host mode detected: %s",
-         mode == CGROUP_MODE_V1 ? "v1" : mode == CGROUP_MODE_V2 ? "v2" : "hybrid");
+         mode == CGROUP_MODE_V1   ? "v1"
+         : mode == CGROUP_MODE_V2 ? "v2"
+                                  : "hybrid");
   real_lifecycle ("/sys/fs/cgroup", "host", path);
   if (mode != CGROUP_MODE_V2)
     real_v1_resources ("/sys/fs/cgroup", path2);

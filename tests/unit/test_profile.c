@@ -28,12 +28,15 @@
 #include "utils.h"
 #include "workspace.h"
 
-static const char *base_json
-  = "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},"
-    "\"process\":{\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0},\"args\":[\"sh\"],\"env\":[\"PATH=/bin\",\"HOME=/root\"],"
+static const char *base_json =
+    "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},"
+    "\"process\":{\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0},\"args\":[\"sh\"],\"env\":[\"PATH=/bin\",\"HOME=/"
+    "root\"],"
     "\"capabilities\":{\"bounding\":[\"CAP_CHOWN\",\"CAP_SYS_ADMIN\",\"CAP_KILL\"],\"effective\":[\"CAP_CHOWN\","
-    "\"CAP_SYS_ADMIN\"],\"permitted\":[\"CAP_CHOWN\",\"CAP_SYS_ADMIN\"],\"inheritable\":[],\"ambient\":[\"CAP_NET_ADMIN\"]},"
-    "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024},{\"type\":\"RLIMIT_CORE\",\"hard\":99,\"soft\":99}]},"
+    "\"CAP_SYS_ADMIN\"],\"permitted\":[\"CAP_CHOWN\",\"CAP_SYS_ADMIN\"],\"inheritable\":[],\"ambient\":[\"CAP_NET_"
+    "ADMIN\"]},"
+    "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024},{\"type\":\"RLIMIT_CORE\",\"hard\":99,"
+    "\"soft\":99}]},"
     "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
     "{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"mode=755\"]},"
     "{\"destination\":\"/dev/shm\",\"type\":\"tmpfs\",\"source\":\"shm\",\"options\":[\"size=65536k\"]},"
@@ -131,7 +134,8 @@ static void
 test_strict (void)
 {
   struct spec *in = make_spec (NULL, NULL);
-  struct profile_request req = { .operator_profile = "strict", .operator_source = "--profile",
+  struct profile_request req = { .operator_profile = "strict",
+                                 .operator_source = "--profile",
                                  .workspace = "/tmp:/tmp/ws:ro" };
   struct spec *out = NULL;
   struct profile_result res;
@@ -145,11 +149,11 @@ test_strict (void)
   for (size_t i = 0; i < ARRAY_SIZE (ns); i++)
     CHECK (find_ns (out, ns[i]) != NULL, "strict: %s namespace present", ns[i]);
   CHECK (find_ns (out, "network") && find_ns (out, "network")->path
-           && strcmp (find_ns (out, "network")->path, "/var/run/netns/pod") == 0,
+             && strcmp (find_ns (out, "network")->path, "/var/run/netns/pod") == 0,
          "strict: bundle's netns path (pod) kept");
   struct spec_capabilities *c = out->process->capabilities;
   CHECK (c->bounding && !c->bounding[0] && c->effective && !c->effective[0] && c->permitted && !c->permitted[0]
-           && c->inheritable && !c->inheritable[0] && c->ambient && !c->ambient[0],
+             && c->inheritable && !c->inheritable[0] && c->ambient && !c->ambient[0],
          "strict: all five capability sets empty (non-NULL)");
   CHECK (out->process->no_new_privileges, "strict: noNewPrivileges");
   CHECK (out->root->readonly, "strict: read-only root");
@@ -159,7 +163,7 @@ test_strict (void)
     {
       const struct spec_mount *m = find_mount (out, tmps[i], NULL);
       CHECK (m && strcmp (m->type, "tmpfs") == 0 && has_opt (m, "nosuid") && has_opt (m, "nodev")
-               && has_opt (m, "mode=1777"),
+                 && has_opt (m, "mode=1777"),
              "strict: private tmpfs at %s with nosuid,nodev", tmps[i]);
     }
   find_mount (out, "/tmp", &itmp);
@@ -181,8 +185,7 @@ test_strict (void)
   CHECK (has_opt (sys, "ro") && !has_opt (sys, "rw"), "strict: /sys read-only");
   CHECK (has_opt (cg, "ro") && !has_opt (cg, "rw"), "strict: cgroup mount read-only");
   for (size_t i = 0; profile_masked_paths[i]; i++)
-    CHECK (strv_has (out->linux->masked_paths, profile_masked_paths[i]), "strict: masked %s",
-           profile_masked_paths[i]);
+    CHECK (strv_has (out->linux->masked_paths, profile_masked_paths[i]), "strict: masked %s", profile_masked_paths[i]);
   CHECK (strv_has (out->linux->masked_paths, "/proc/custom"), "strict: bundle's masked path kept");
   for (size_t i = 0; profile_readonly_paths[i]; i++)
     CHECK (strv_has (out->linux->readonly_paths, profile_readonly_paths[i]), "strict: read-only %s",
@@ -202,22 +205,58 @@ test_strict (void)
   CHECK (core, "strict: RLIMIT_CORE 0/0");
   CHECK (nofile, "strict: other rlimits kept");
   CHECK (out->linux->resources && out->linux->resources->has_pids_limit
-           && out->linux->resources->pids_limit == PROFILE_STRICT_PIDS_LIMIT,
+             && out->linux->resources->pids_limit == PROFILE_STRICT_PIDS_LIMIT,
          "strict: pids limit 1024 by default");
   const struct spec_seccomp *f = out->linux->profile_seccomp;
   CHECK (f && strcmp (f->default_action, "SCMP_ACT_ALLOW") == 0, "strict: profile seccomp default allow");
-  const char *denied[] = { "mount", "umount2", "pivot_root", "move_mount", "open_tree", "fsopen", "fsmount",
-                           "fsconfig", "mount_setattr", "setns", "ptrace", "process_vm_readv",
-                           "process_vm_writev", "kexec_load", "kexec_file_load", "init_module", "finit_module",
-                           "delete_module", "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key",
-                           "request_key", "open_by_handle_at", "name_to_handle_at", "swapon", "swapoff", "reboot",
-                           "sethostname", "setdomainname", "acct", "settimeofday", "clock_settime",
-                           "clock_adjtime", "adjtimex", "iopl", "ioperm", "quotactl", "lookup_dcookie", "syslog",
-                           "io_uring_setup", "io_uring_enter", "io_uring_register" };
+  const char *denied[] = { "mount",
+                           "umount2",
+                           "pivot_root",
+                           "move_mount",
+                           "open_tree",
+                           "fsopen",
+                           "fsmount",
+                           "fsconfig",
+                           "mount_setattr",
+                           "setns",
+                           "ptrace",
+                           "process_vm_readv",
+                           "process_vm_writev",
+                           "kexec_load",
+                           "kexec_file_load",
+                           "init_module",
+                           "finit_module",
+                           "delete_module",
+                           "bpf",
+                           "perf_event_open",
+                           "userfaultfd",
+                           "keyctl",
+                           "add_key",
+                           "request_key",
+                           "open_by_handle_at",
+                           "name_to_handle_at",
+                           "swapon",
+                           "swapoff",
+                           "reboot",
+                           "sethostname",
+                           "setdomainname",
+                           "acct",
+                           "settimeofday",
+                           "clock_settime",
+                           "clock_adjtime",
+                           "adjtimex",
+                           "iopl",
+                           "ioperm",
+                           "quotactl",
+                           "lookup_dcookie",
+                           "syslog",
+                           "io_uring_setup",
+                           "io_uring_enter",
+                           "io_uring_register" };
   for (size_t i = 0; i < ARRAY_SIZE (denied); i++)
     CHECK (filter_denies_plain (f, denied[i]), "strict seccomp: %s -> EPERM", denied[i]);
   CHECK (filter_names (f, "personality") && filter_names (f, "unshare") && filter_names (f, "clone")
-           && filter_names (f, "ioctl") && filter_names (f, "clone3"),
+             && filter_names (f, "ioctl") && filter_names (f, "clone3"),
          "strict seccomp: conditional rules for personality, unshare, clone, ioctl, clone3");
   CHECK (in->linux->profile_seccomp == NULL, "strict: input spec has no profile seccomp");
   spec_free (out);
@@ -271,7 +310,7 @@ test_balanced (void)
   CHECK (out->linux->namespaces_len == 5, "balanced: network as the bundle says (kept, nothing else added)");
   struct spec_capabilities *c = out->process->capabilities;
   CHECK (strv_has (c->bounding, "CAP_CHOWN") && strv_has (c->bounding, "CAP_KILL")
-           && !strv_has (c->bounding, "CAP_SYS_ADMIN") && c->bounding_len == 2,
+             && !strv_has (c->bounding, "CAP_SYS_ADMIN") && c->bounding_len == 2,
          "balanced: bounding intersected with the default set");
   CHECK (c->effective_len == 1 && strv_has (c->effective, "CAP_CHOWN"), "balanced: effective intersected");
   CHECK (c->ambient_len == 0 && !strv_has (c->ambient, "CAP_NET_ADMIN"), "balanced: ambient intersected");
@@ -289,8 +328,8 @@ test_balanced (void)
   CHECK (out->linux->resources == NULL || !out->linux->resources->has_pids_limit, "balanced: no pids default");
   const struct spec_seccomp *f = out->linux->profile_seccomp;
   struct spec_seccomp *strict = profile_seccomp_build (PROFILE_STRICT);
-  const char *relaxed[] = { "ptrace", "process_vm_readv", "process_vm_writev", "personality", "io_uring_setup",
-                            "io_uring_enter", "io_uring_register" };
+  const char *relaxed[] = { "ptrace",         "process_vm_readv", "process_vm_writev", "personality",
+                            "io_uring_setup", "io_uring_enter",   "io_uring_register" };
   for (size_t i = 0; i < ARRAY_SIZE (relaxed); i++)
     CHECK (!filter_names (f, relaxed[i]), "balanced seccomp: %s not denied", relaxed[i]);
   /* Every other unconditional strict entry stays. */
@@ -348,7 +387,7 @@ test_selection (void)
   struct spec *plain = make_spec (NULL, NULL);
   int r = apply (plain, NULL, NULL, NULL, &out, &res, &err);
   CHECK (r == 0 && strcmp (res.profile, "none") == 0 && out->linux->profile_seccomp == NULL
-           && !out->process->no_new_privileges && out->mounts_len == plain->mounts_len,
+             && !out->process->no_new_privileges && out->mounts_len == plain->mounts_len,
          "no profile anywhere: plain OCI");
   if (r == 0)
     {
@@ -358,7 +397,7 @@ test_selection (void)
 
   struct cellrun_config cfg = { 0 };
   CHECK (config_file_parse ("# c\n\nprofile = balanced\nwritable_allowlist = /a, /b\n", "t.conf", &cfg, &err) == 0
-           && strcmp (cfg.profile, "balanced") == 0 && strv_len (cfg.writable_allowlist) == 2,
+             && strcmp (cfg.profile, "balanced") == 0 && strv_len (cfg.writable_allowlist) == 2,
          "config file parsed");
   r = apply (plain, NULL, &cfg, NULL, &out, &res, &err);
   CHECK (r == 0 && strcmp (res.profile, "balanced") == 0, "profile from the config file");
@@ -378,8 +417,9 @@ test_selection (void)
   struct spec *ask_bal = make_spec ("\"run.cellrun.profile\":\"balanced\"", NULL);
   struct profile_request req = { .operator_profile = "strict", .operator_source = "--profile" };
   r = apply (ask_bal, &req, NULL, NULL, &out, &res, &err);
-  CHECK (r < 0 && strstr (err.msg, "annotation run.cellrun.profile=balanced: weaker than the operator's profile "
-                                   "strict (set by --profile)"),
+  CHECK (r < 0
+             && strstr (err.msg, "annotation run.cellrun.profile=balanced: weaker than the operator's profile "
+                                 "strict (set by --profile)"),
          "weaker bundle profile refused: %s", err.msg);
   struct spec *ask_none = make_spec ("\"run.cellrun.profile\":\"none\"", NULL);
   r = apply (ask_none, NULL, &cfg, NULL, &out, &res, &err);
@@ -397,14 +437,14 @@ test_selection (void)
          "unknown annotation profile: %s", err.msg);
   struct profile_request bad = { .operator_profile = "lax", .operator_source = "--profile" };
   r = apply (plain, &bad, NULL, NULL, &out, &res, &err);
-  CHECK (r < 0 && strstr (err.msg, "unknown profile \"lax\" (known: strict, balanced)"),
-         "unknown flag profile: %s", err.msg);
+  CHECK (r < 0 && strstr (err.msg, "unknown profile \"lax\" (known: strict, balanced)"), "unknown flag profile: %s",
+         err.msg);
   config_file_clear (&cfg);
   CHECK (config_file_parse ("profil = strict\n", "t.conf", &cfg, &err) < 0 && strstr (err.msg, "t.conf:1")
-           && strstr (err.msg, "profil"),
+             && strstr (err.msg, "profil"),
          "config: unknown key names the line: %s", err.msg);
   CHECK (config_file_parse ("\nwritable_allowlist = rel/path\n", "t.conf", &cfg, &err) < 0
-           && strstr (err.msg, "t.conf:2"),
+             && strstr (err.msg, "t.conf:2"),
          "config: relative allowlist entry refused");
   CHECK (config_file_load ("/nonexistent/cellrun.conf", false, &cfg, &err) == 0 && cfg.profile == NULL,
          "config: missing default file is an empty config");
@@ -439,9 +479,11 @@ env_eq (char **v, const char *const *want)
 static void
 test_env (void)
 {
-  char *caller[] = { "LANG=C", "LC_ALL=C", "LC_TIME=x", "GITHUB_TOKEN=t", "API_KEY=k", "AWS_REGION=r",
-                     "DB_PASSWORD=p", "MYPASSWDX=p", "APP_SECRET_V=s", "SSH_AUTH_SOCK=/s", "HOME=/home/u",
-                     "KUBECONFIG=/k", "LC_TOKEN=t", NULL };
+  char *caller[] = {
+    "LANG=C",        "LC_ALL=C",    "LC_TIME=x",      "GITHUB_TOKEN=t",   "API_KEY=k",    "AWS_REGION=r",
+    "DB_PASSWORD=p", "MYPASSWDX=p", "APP_SECRET_V=s", "SSH_AUTH_SOCK=/s", "HOME=/home/u", "KUBECONFIG=/k",
+    "LC_TOKEN=t",    NULL
+  };
   char **out = NULL;
   struct cr_error err = { 0 };
   CHECK (envpass_compute (NULL, caller, NULL, &out, &err) == 0 && out[0] == NULL, "env: default none");
@@ -449,43 +491,44 @@ test_env (void)
   CHECK (envpass_compute ("none", caller, NULL, &out, &err) == 0 && out[0] == NULL, "env: none");
   cr_strvfreep (&out);
   CHECK (envpass_compute ("allow:LC_*,LANG", caller, NULL, &out, &err) == 0
-           && env_eq (out, (const char *[]) { "LANG=C", "LC_ALL=C", "LC_TIME=x", NULL }),
+             && env_eq (out, (const char *[]){ "LANG=C", "LC_ALL=C", "LC_TIME=x", NULL }),
          "env: allow glob filters secrets (LC_TOKEN dropped)");
   cr_strvfreep (&out);
   CHECK (envpass_compute ("allow:GITHUB_TOKEN", caller, NULL, &out, &err) == 0
-           && env_eq (out, (const char *[]) { "GITHUB_TOKEN=t", NULL }),
+             && env_eq (out, (const char *[]){ "GITHUB_TOKEN=t", NULL }),
          "env: a secret named exactly in allow passes");
   cr_strvfreep (&out);
   CHECK (envpass_compute ("allow:*", caller, NULL, &out, &err) == 0
-           && env_eq (out, (const char *[]) { "LANG=C", "LC_ALL=C", "LC_TIME=x", "HOME=/home/u", NULL }),
+             && env_eq (out, (const char *[]){ "LANG=C", "LC_ALL=C", "LC_TIME=x", "HOME=/home/u", NULL }),
          "env: allow:* still drops every secret");
   cr_strvfreep (&out);
   CHECK (envpass_compute ("deny:HOME", caller, NULL, &out, &err) == 0
-           && env_eq (out, (const char *[]) { "LANG=C", "LC_ALL=C", "LC_TIME=x", NULL }),
+             && env_eq (out, (const char *[]){ "LANG=C", "LC_ALL=C", "LC_TIME=x", NULL }),
          "env: deny mode drops listed names and all secrets");
   cr_strvfreep (&out);
-  CHECK (envpass_compute ("deny:LANG", (char *[]) { "GITHUB_TOKEN=t", "X=1", NULL }, NULL, &out, &err) == 0
-           && env_eq (out, (const char *[]) { "X=1", NULL }),
+  CHECK (envpass_compute ("deny:LANG", (char *[]){ "GITHUB_TOKEN=t", "X=1", NULL }, NULL, &out, &err) == 0
+             && env_eq (out, (const char *[]){ "X=1", NULL }),
          "env: secret denylist always applies in deny mode");
   cr_strvfreep (&out);
-  CHECK (envpass_compute ("allow:LC_*,LANG", caller, (char *[]) { "allow:LANG,HOME", NULL }, &out, &err) == 0
-           && env_eq (out, (const char *[]) { "LANG=C", NULL }),
+  CHECK (envpass_compute ("allow:LC_*,LANG", caller, (char *[]){ "allow:LANG,HOME", NULL }, &out, &err) == 0
+             && env_eq (out, (const char *[]){ "LANG=C", NULL }),
          "env: exec narrowing intersects (HOME not widened)");
   cr_strvfreep (&out);
-  CHECK (envpass_compute ("none", caller, (char *[]) { "allow:*", NULL }, &out, &err) == 0 && out[0] == NULL,
+  CHECK (envpass_compute ("none", caller, (char *[]){ "allow:*", NULL }, &out, &err) == 0 && out[0] == NULL,
          "env: narrowing cannot widen none");
   cr_strvfreep (&out);
   CHECK (envpass_compute ("everything", caller, NULL, &out, &err) < 0, "env: bad policy refused");
   CHECK (envpass_compute ("allow:", caller, NULL, &out, &err) < 0, "env: empty allow refused");
-  const char *secrets[] = { "X_TOKEN", "X_SECRET", "X_SECRET_Y", "X_KEY", "X_PASSWORD", "APASSWDB", "X_CREDENTIALS",
-                            "AWS_X", "AZURE_X", "GOOGLE_APPLICATION_CREDENTIALS", "SSH_AUTH_SOCK", "KUBECONFIG" };
+  const char *secrets[] = { "X_TOKEN",       "X_SECRET",      "X_SECRET_Y", "X_KEY",   "X_PASSWORD",
+                            "APASSWDB",      "X_CREDENTIALS", "AWS_X",      "AZURE_X", "GOOGLE_APPLICATION_CREDENTIALS",
+                            "SSH_AUTH_SOCK", "KUBECONFIG" };
   bool all = true;
   for (size_t i = 0; i < ARRAY_SIZE (secrets); i++)
     all &= envpass_is_secret (secrets[i]);
   CHECK (all && !envpass_is_secret ("KEYBOARD") && !envpass_is_secret ("PATH"), "env: secret denylist patterns");
   char **merged = NULL;
-  envpass_merge ((char *[]) { "PATH=/bin", "LANG=en", NULL }, (char *[]) { "LANG=C", "TZ=UTC", NULL }, &merged);
-  CHECK (env_eq (merged, (const char *[]) { "PATH=/bin", "LANG=en", "TZ=UTC", NULL }),
+  envpass_merge ((char *[]){ "PATH=/bin", "LANG=en", NULL }, (char *[]){ "LANG=C", "TZ=UTC", NULL }, &merged);
+  CHECK (env_eq (merged, (const char *[]){ "PATH=/bin", "LANG=en", "TZ=UTC", NULL }),
          "env: explicit process.env value wins");
   cr_strvfreep (&merged);
 
@@ -496,7 +539,7 @@ test_env (void)
   struct profile_request req = { .operator_profile = "strict", .operator_source = "--profile" };
   int r = apply (in, &req, NULL, caller, &o, &res, &err);
   CHECK (r == 0 && strv_has (o->process->env, "LANG=C") && strv_has (o->process->env, "HOME=/root")
-           && !strv_has (o->process->env, "HOME=/home/u") && strcmp (res.env_policy, "allow:LANG,HOME") == 0,
+             && !strv_has (o->process->env, "HOME=/home/u") && strcmp (res.env_policy, "allow:LANG,HOME") == 0,
          "env via annotation: passed, explicit HOME wins, policy reported");
   if (r == 0)
     {
@@ -519,8 +562,8 @@ test_workspace_parse (void)
 {
   struct workspace_request w;
   struct cr_error err = { 0 };
-  CHECK (workspace_parse ("/h:/c", &w, &err) == 0 && strcmp (w.mode, "overlay") == 0
-           && strcmp (w.host_path, "/h") == 0 && strcmp (w.container_path, "/c") == 0,
+  CHECK (workspace_parse ("/h:/c", &w, &err) == 0 && strcmp (w.mode, "overlay") == 0 && strcmp (w.host_path, "/h") == 0
+             && strcmp (w.container_path, "/c") == 0,
          "workspace: default mode overlay");
   workspace_request_clear (&w);
   CHECK (workspace_parse ("/h:/c:ro", &w, &err) == 0 && strcmp (w.mode, "ro") == 0, "workspace: ro");
@@ -539,10 +582,9 @@ test_workspace_parse (void)
   CHECK (parse_byte_size ("5M", &v) == 0 && v == 5ULL << 20, "bytes: M");
   CHECK (parse_byte_size ("1G", &v) == 0 && v == 1ULL << 30, "bytes: G");
   CHECK (parse_byte_size ("1T", &v) < 0 && parse_byte_size ("", &v) < 0 && parse_byte_size ("-1", &v) < 0
-           && parse_byte_size ("5MX", &v) < 0,
+             && parse_byte_size ("5MX", &v) < 0,
          "bytes: invalid sizes refused");
-  CHECK (parse_byte_size ("99999999999999999999", &v) == -ERANGE
-           && parse_byte_size ("17179869184G", &v) == -ERANGE,
+  CHECK (parse_byte_size ("99999999999999999999", &v) == -ERANGE && parse_byte_size ("17179869184G", &v) == -ERANGE,
          "bytes: overflow refused");
 }
 
@@ -730,8 +772,8 @@ test_overlay_workspace (void)
   CHECK (r == 0, "diff succeeds (%s)", err.msg);
   for (size_t i = 0; i < n; i++)
     printf ("#   %c %s\n", c[i].op, c[i].path);
-  const char *want[] = { "M a.txt", "D b.txt", "A c.txt", "M mode.sh", "A new.txt", "A newdir", "A newdir/f",
-                         "D old.txt", "D opq", "A opq/z", "D sub/x" };
+  const char *want[] = { "M a.txt",    "D b.txt",   "A c.txt", "M mode.sh", "A new.txt", "A newdir",
+                         "A newdir/f", "D old.txt", "D opq",   "A opq/z",   "D sub/x" };
   bool ok = n == ARRAY_SIZE (want);
   for (size_t i = 0; ok && i < n; i++)
     {
@@ -761,7 +803,7 @@ test_overlay_workspace (void)
   CHECK (stat (mp, &st) == 0 && (st.st_mode & 07777) == 0755, "commit: mode applied");
   CHECK (stat (cp, &st) == 0 && (st.st_mode & 07777) == 0600, "commit: create with mode");
   CHECK (!exists_rel ("lower/b.txt") && !exists_rel ("lower/old.txt") && exists_rel ("lower/new.txt")
-           && !exists_rel ("lower/sub/x") && exists_rel ("lower/sub"),
+             && !exists_rel ("lower/sub/x") && exists_rel ("lower/sub"),
          "commit: deletes and rename");
   CHECK (!exists_rel ("lower/opq/y") && exists_rel ("lower/opq/z") && exists_rel ("lower/newdir/f"),
          "commit: opaque dir replaced, new dir created");
@@ -877,16 +919,16 @@ test_input_unchanged (void)
   char *caller[] = { "LANG=C", NULL };
   int r = apply (in, &req, NULL, caller, &out, &res, &err);
   CHECK (r == 0 && in->mounts_len == mounts && in->linux->namespaces_len == nss && in->process->env_len == env
-           && in->process->capabilities->bounding_len == bounding && in->linux->masked_paths_len == masked
-           && !in->root->readonly && !in->process->no_new_privileges && in->linux->profile_seccomp == NULL
-           && in->linux->resources == NULL && has_opt (find_mount (in, "/sys", NULL), "rw")
-           && has_opt (find_mount (in, "/dev/shm", NULL), "size=65536k"),
+             && in->process->capabilities->bounding_len == bounding && in->linux->masked_paths_len == masked
+             && !in->root->readonly && !in->process->no_new_privileges && in->linux->profile_seccomp == NULL
+             && in->linux->resources == NULL && has_opt (find_mount (in, "/sys", NULL), "rw")
+             && has_opt (find_mount (in, "/dev/shm", NULL), "size=65536k"),
          "profile_apply never modifies its input");
   if (r == 0)
     {
       struct spec *copy = spec_dup (out);
       CHECK (copy && copy->linux->profile_seccomp && copy->linux->profile_seccomp != out->linux->profile_seccomp
-               && copy->mounts_len == out->mounts_len,
+                 && copy->mounts_len == out->mounts_len,
              "spec_dup copies profile_seccomp");
       spec_free (copy);
       spec_free (out);

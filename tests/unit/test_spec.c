@@ -39,64 +39,66 @@ parse (const char *json, struct cr_error *err)
   return spec_parse_data (json, strlen (json), err);
 }
 
-static const char *full_config
-    = "{'ociVersion':'1.1.0+dev',"
-      " 'root':{'path':'rootfs','readonly':true},"
-      " 'mounts':["
-      "   {'destination':'/proc','type':'proc','source':'proc'},"
-      "   {'destination':'/data','type':'none','source':'/srv/data','options':['rbind','ro'],"
-      "    'uidMappings':[{'containerID':0,'hostID':1000,'size':1}],"
-      "    'gidMappings':[{'containerID':0,'hostID':2000,'size':2}]}],"
-      " 'process':{'terminal':true,'consoleSize':{'height':25,'width':80},"
-      "   'user':{'uid':1,'gid':2,'umask':18,'additionalGids':[5,6,7],'username':'bob'},"
-      "   'args':['sh','-c','true'],'env':['PATH=/bin','TERM=xterm'],'cwd':'/work',"
-      "   'capabilities':{'bounding':['CAP_KILL','CAP_CHOWN'],'effective':['CAP_KILL'],"
-      "     'inheritable':[],'permitted':['CAP_KILL'],'ambient':['CAP_KILL']},"
-      "   'rlimits':[{'type':'RLIMIT_NOFILE','hard':18446744073709551615,'soft':1024},"
-      "              {'type':'RLIMIT_CORE','hard':0,'soft':0}],"
-      "   'noNewPrivileges':true,'oomScoreAdj':-500,'apparmorProfile':'aa','selinuxLabel':'se',"
-      "   'ioPriority':{'class':'IOPRIO_CLASS_BE','priority':4},"
-      "   'scheduler':{'policy':'SCHED_OTHER'},'unknownField':{'ignored':[1,2]}},"
-      " 'hostname':'box','domainname':'example.org',"
-      " 'hooks':{'prestart':[{'path':'/bin/p0'}],"
-      "   'createRuntime':[{'path':'/bin/cr','args':['cr','x'],'env':['A=1'],'timeout':5}],"
-      "   'createContainer':[{'path':'/bin/cc'}],'startContainer':[{'path':'/bin/sc'}],"
-      "   'poststart':[{'path':'/bin/ps1'},{'path':'/bin/ps2'}],'poststop':[{'path':'/bin/pst'}]},"
-      " 'annotations':{'run.cellrun.profile':'strict','org.example':'v'},"
-      " 'linux':{"
-      "   'namespaces':[{'type':'pid'},{'type':'network','path':'/proc/1/ns/net'},{'type':'mount'},"
-      "     {'type':'ipc'},{'type':'uts'},{'type':'user'},{'type':'cgroup'},{'type':'time'}],"
-      "   'uidMappings':[{'containerID':0,'hostID':100000,'size':65536}],"
-      "   'gidMappings':[{'containerID':0,'hostID':200000,'size':65536}],"
-      "   'timeOffsets':{'monotonic':{'secs':-7,'nanosecs':9},'boottime':{'secs':3600,'nanosecs':0}},"
-      "   'devices':[{'type':'c','path':'/dev/fuse','major':10,'minor':229,'fileMode':438,'uid':0,'gid':0},"
-      "     {'type':'p','path':'/dev/fifo'}],"
-      "   'cgroupsPath':'/cellrun/box',"
-      "   'resources':{'devices':[{'allow':false,'access':'rwm'},{'allow':true,'type':'c','major':10,'minor':229,'access':'rw'}],"
-      "     'memory':{'limit':536870912,'reservation':1,'swap':-1,'kernel':2,'kernelTCP':3,'swappiness':60,"
-      "       'disableOOMKiller':true,'useHierarchy':false,'checkBeforeUpdate':true},"
-      "     'cpu':{'shares':1024,'quota':50000,'burst':10,'period':100000,'realtimeRuntime':1,'realtimePeriod':2,"
-      "       'cpus':'0-1','mems':'0','idle':1},"
-      "     'pids':{'limit':-1},"
-      "     'blockIO':{'weight':500,'leafWeight':300,'weightDevice':[{'major':8,'minor':0,'weight':100}],"
-      "       'throttleReadBpsDevice':[{'major':8,'minor':0,'rate':1048576}],"
-      "       'throttleWriteBpsDevice':[{'major':8,'minor':1,'rate':2}],"
-      "       'throttleReadIOPSDevice':[{'major':8,'minor':2,'rate':3}],"
-      "       'throttleWriteIOPSDevice':[{'major':8,'minor':3,'rate':4}]},"
-      "     'hugepageLimits':[{'pageSize':'2MB','limit':209715200}],"
-      "     'network':{'classID':1048577,'priorities':[{'name':'eth0','priority':500}]},"
-      "     'rdma':{'mlx5_1':{'hcaHandles':3,'hcaObjects':10000}},"
-      "     'unified':{'memory.high':'1G','io.weight':'100'}},"
-      "   'rootfsPropagation':'rslave',"
-      "   'seccomp':{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':1,'architectures':['SCMP_ARCH_X86_64'],"
-      "     'flags':['SECCOMP_FILTER_FLAG_LOG'],'listenerPath':'/run/l.sock','listenerMetadata':'meta',"
-      "     'syscalls':[{'names':['read','write'],'action':'SCMP_ACT_ALLOW'},"
-      "       {'names':['personality'],'action':'SCMP_ACT_ERRNO','errnoRet':38,"
-      "        'args':[{'index':0,'value':18446744073709551615,'valueTwo':7,'op':'SCMP_CMP_MASKED_EQ'}]}]},"
-      "   'sysctl':{'net.ipv4.ip_forward':'1'},"
-      "   'maskedPaths':['/proc/kcore'],'readonlyPaths':['/proc/sys','/proc/bus'],"
-      "   'mountLabel':'ml','personality':{'domain':'LINUX32','flags':['f1']},"
-      "   'intelRdt':{'closID':'ignored'}}}";
+static const char *full_config =
+    "{'ociVersion':'1.1.0+dev',"
+    " 'root':{'path':'rootfs','readonly':true},"
+    " 'mounts':["
+    "   {'destination':'/proc','type':'proc','source':'proc'},"
+    "   {'destination':'/data','type':'none','source':'/srv/data','options':['rbind','ro'],"
+    "    'uidMappings':[{'containerID':0,'hostID':1000,'size':1}],"
+    "    'gidMappings':[{'containerID':0,'hostID':2000,'size':2}]}],"
+    " 'process':{'terminal':true,'consoleSize':{'height':25,'width':80},"
+    "   'user':{'uid':1,'gid':2,'umask':18,'additionalGids':[5,6,7],'username':'bob'},"
+    "   'args':['sh','-c','true'],'env':['PATH=/bin','TERM=xterm'],'cwd':'/work',"
+    "   'capabilities':{'bounding':['CAP_KILL','CAP_CHOWN'],'effective':['CAP_KILL'],"
+    "     'inheritable':[],'permitted':['CAP_KILL'],'ambient':['CAP_KILL']},"
+    "   'rlimits':[{'type':'RLIMIT_NOFILE','hard':18446744073709551615,'soft':1024},"
+    "              {'type':'RLIMIT_CORE','hard':0,'soft':0}],"
+    "   'noNewPrivileges':true,'oomScoreAdj':-500,'apparmorProfile':'aa','selinuxLabel':'se',"
+    "   'ioPriority':{'class':'IOPRIO_CLASS_BE','priority':4},"
+    "   'scheduler':{'policy':'SCHED_OTHER'},'unknownField':{'ignored':[1,2]}},"
+    " 'hostname':'box','domainname':'example.org',"
+    " 'hooks':{'prestart':[{'path':'/bin/p0'}],"
+    "   'createRuntime':[{'path':'/bin/cr','args':['cr','x'],'env':['A=1'],'timeout':5}],"
+    "   'createContainer':[{'path':'/bin/cc'}],'startContainer':[{'path':'/bin/sc'}],"
+    "   'poststart':[{'path':'/bin/ps1'},{'path':'/bin/ps2'}],'poststop':[{'path':'/bin/pst'}]},"
+    " 'annotations':{'run.cellrun.profile':'strict','org.example':'v'},"
+    " 'linux':{"
+    "   'namespaces':[{'type':'pid'},{'type':'network','path':'/proc/1/ns/net'},{'type':'mount'},"
+    "     {'type':'ipc'},{'type':'uts'},{'type':'user'},{'type':'cgroup'},{'type':'time'}],"
+    "   'uidMappings':[{'containerID':0,'hostID':100000,'size':65536}],"
+    "   'gidMappings':[{'containerID':0,'hostID':200000,'size':65536}],"
+    "   'timeOffsets':{'monotonic':{'secs':-7,'nanosecs':9},'boottime':{'secs':3600,'nanosecs':0}},"
+    "   'devices':[{'type':'c','path':'/dev/fuse','major':10,'minor':229,'fileMode':438,'uid':0,'gid':0},"
+    "     {'type':'p','path':'/dev/fifo'}],"
+    "   'cgroupsPath':'/cellrun/box',"
+    "   "
+    "'resources':{'devices':[{'allow':false,'access':'rwm'},{'allow':true,'type':'c','major':10,'minor':229,'access':'"
+    "rw'}],"
+    "     'memory':{'limit':536870912,'reservation':1,'swap':-1,'kernel':2,'kernelTCP':3,'swappiness':60,"
+    "       'disableOOMKiller':true,'useHierarchy':false,'checkBeforeUpdate':true},"
+    "     'cpu':{'shares':1024,'quota':50000,'burst':10,'period':100000,'realtimeRuntime':1,'realtimePeriod':2,"
+    "       'cpus':'0-1','mems':'0','idle':1},"
+    "     'pids':{'limit':-1},"
+    "     'blockIO':{'weight':500,'leafWeight':300,'weightDevice':[{'major':8,'minor':0,'weight':100}],"
+    "       'throttleReadBpsDevice':[{'major':8,'minor':0,'rate':1048576}],"
+    "       'throttleWriteBpsDevice':[{'major':8,'minor':1,'rate':2}],"
+    "       'throttleReadIOPSDevice':[{'major':8,'minor':2,'rate':3}],"
+    "       'throttleWriteIOPSDevice':[{'major':8,'minor':3,'rate':4}]},"
+    "     'hugepageLimits':[{'pageSize':'2MB','limit':209715200}],"
+    "     'network':{'classID':1048577,'priorities':[{'name':'eth0','priority':500}]},"
+    "     'rdma':{'mlx5_1':{'hcaHandles':3,'hcaObjects':10000}},"
+    "     'unified':{'memory.high':'1G','io.weight':'100'}},"
+    "   'rootfsPropagation':'rslave',"
+    "   'seccomp':{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':1,'architectures':['SCMP_ARCH_X86_64'],"
+    "     'flags':['SECCOMP_FILTER_FLAG_LOG'],'listenerPath':'/run/l.sock','listenerMetadata':'meta',"
+    "     'syscalls':[{'names':['read','write'],'action':'SCMP_ACT_ALLOW'},"
+    "       {'names':['personality'],'action':'SCMP_ACT_ERRNO','errnoRet':38,"
+    "        'args':[{'index':0,'value':18446744073709551615,'valueTwo':7,'op':'SCMP_CMP_MASKED_EQ'}]}]},"
+    "   'sysctl':{'net.ipv4.ip_forward':'1'},"
+    "   'maskedPaths':['/proc/kcore'],'readonlyPaths':['/proc/sys','/proc/bus'],"
+    "   'mountLabel':'ml','personality':{'domain':'LINUX32','flags':['f1']},"
+    "   'intelRdt':{'closID':'ignored'}}}";
 
 static void
 check_full (const struct spec *s, const char *what)
@@ -108,8 +110,7 @@ check_full (const struct spec *s, const char *what)
   CHECK (s->root && strcmp (s->root->path, "rootfs") == 0 && s->root->readonly, "%s: root", what);
   CHECK (s->mounts_len == 2, "%s: mounts count", what);
   const struct spec_mount *m = &s->mounts[1];
-  CHECK (strcmp (m->destination, "/data") == 0 && strcmp (m->type, "none") == 0
-             && strcmp (m->source, "/srv/data") == 0,
+  CHECK (strcmp (m->destination, "/data") == 0 && strcmp (m->type, "none") == 0 && strcmp (m->source, "/srv/data") == 0,
          "%s: mount fields", what);
   CHECK (m->options_len == 2 && strcmp (m->options[1], "ro") == 0 && m->options[2] == NULL,
          "%s: mount options NULL-terminated", what);
@@ -124,8 +125,8 @@ check_full (const struct spec *s, const char *what)
     return;
   CHECK (p->terminal && p->has_console_size && p->console_height == 25 && p->console_width == 80,
          "%s: terminal and consoleSize", what);
-  CHECK (p->user.uid == 1 && p->user.gid == 2 && p->user.has_umask && p->user.umask == 18,
-         "%s: user ids and umask", what);
+  CHECK (p->user.uid == 1 && p->user.gid == 2 && p->user.has_umask && p->user.umask == 18, "%s: user ids and umask",
+         what);
   CHECK (p->user.additional_gids_len == 3 && p->user.additional_gids[2] == 7, "%s: additionalGids", what);
   CHECK_STR (p->user.username, "bob", "%s: username", what);
   CHECK (p->args_len == 3 && strcmp (p->args[2], "true") == 0 && p->args[3] == NULL, "%s: args", what);
@@ -180,8 +181,7 @@ check_full (const struct spec *s, const char *what)
              && l->gid_mappings_len == 1 && l->gid_mappings[0].host_id == 200000,
          "%s: id mappings", what);
   CHECK (l->time_offsets_len == 2 && strcmp (l->time_offsets[0].clock, "monotonic") == 0
-             && l->time_offsets[0].secs == -7 && l->time_offsets[0].nanosecs == 9
-             && l->time_offsets[1].secs == 3600,
+             && l->time_offsets[0].secs == -7 && l->time_offsets[0].nanosecs == 9 && l->time_offsets[1].secs == 3600,
          "%s: timeOffsets", what);
   CHECK (l->devices_len == 2 && strcmp (l->devices[0].type, "c") == 0 && l->devices[0].major == 10
              && l->devices[0].minor == 229 && l->devices[0].has_file_mode && l->devices[0].file_mode == 0666
@@ -213,8 +213,8 @@ check_full (const struct spec *s, const char *what)
                  && r->block_io->throttle_read_bps_device[0].rate == 1048576
                  && r->block_io->throttle_write_iops_device[0].minor == 3,
              "%s: blockIO", what);
-      CHECK (r->hugepage_limits_len == 1 && strcmp (r->hugepage_limits[0].page_size, "2MB") == 0,
-             "%s: hugepageLimits", what);
+      CHECK (r->hugepage_limits_len == 1 && strcmp (r->hugepage_limits[0].page_size, "2MB") == 0, "%s: hugepageLimits",
+             what);
       CHECK (r->has_net_class_id && r->net_class_id == 1048577 && r->net_priorities_len == 1
                  && r->net_priorities[0].priority == 500,
              "%s: network", what);
@@ -388,7 +388,8 @@ static const struct
     "linux.sysctl.net.ipv4.ip_forward: expected a string" },
   { "{'ociVersion':'1.2.0','linux':{'seccomp':{'syscalls':[]}}}",
     "linux.seccomp.defaultAction: missing required field" },
-  { "{'ociVersion':'1.2.0','linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'action':'SCMP_ACT_ERRNO'}]}}}",
+  { "{'ociVersion':'1.2.0','linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'action':'SCMP_ACT_ERRNO'}"
+    "]}}}",
     "linux.seccomp.syscalls[0].names: missing required field" },
   { "{'ociVersion':'1.2.0','linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['read']}]}}}",
     "linux.seccomp.syscalls[0].action: missing required field" },
@@ -464,11 +465,12 @@ test_default (bool rootless)
   CHECK_STR (s->hostname, "cellrun", "%s: hostname", what);
   const struct spec_process *p = s->process;
   CHECK (p && p->terminal && p->args_len == 1 && strcmp (p->args[0], "sh") == 0, "%s: terminal sh", what);
-  CHECK (p && p->env_len == 2 && strcmp (p->env[1], "TERM=xterm") == 0 && has_prefix (p->env[0], "PATH="),
-         "%s: env", what);
+  CHECK (p && p->env_len == 2 && strcmp (p->env[1], "TERM=xterm") == 0 && has_prefix (p->env[0], "PATH="), "%s: env",
+         what);
   CHECK (p && strcmp (p->cwd, "/") == 0 && p->no_new_privileges, "%s: cwd, noNewPrivileges", what);
   CHECK (p && p->capabilities && p->capabilities->bounding_len == 3 && p->capabilities->effective_len == 3
-             && p->capabilities->permitted_len == 3 && strcmp (p->capabilities->bounding[2], "CAP_NET_BIND_SERVICE") == 0,
+             && p->capabilities->permitted_len == 3
+             && strcmp (p->capabilities->bounding[2], "CAP_NET_BIND_SERVICE") == 0,
          "%s: capabilities", what);
   CHECK (p && p->rlimits_len == 1 && strcmp (p->rlimits[0].type, "RLIMIT_NOFILE") == 0 && p->rlimits[0].hard == 1024
              && p->rlimits[0].soft == 1024,
@@ -489,8 +491,7 @@ test_default (bool rootless)
           if (strcmp (m->options[j], "gid=5") == 0)
             pts_gid5 = true;
     }
-  CHECK (s->mounts_len == (rootless ? 6u : 7u) && strcmp (s->mounts[0].destination, "/proc") == 0,
-         "%s: mounts", what);
+  CHECK (s->mounts_len == (rootless ? 6u : 7u) && strcmp (s->mounts[0].destination, "/proc") == 0, "%s: mounts", what);
   CHECK (has_cgroup_mount == !rootless, "%s: cgroup mount", what);
   CHECK (sys_is_bind == rootless, "%s: /sys bind", what);
   CHECK (pts_gid5 == !rootless, "%s: devpts gid=5", what);
@@ -517,8 +518,8 @@ test_default (bool rootless)
     CHECK (l->uid_mappings_len == 0, "%s: no id mappings", what);
   CHECK (l->cgroups_path == NULL, "%s: no cgroupsPath", what);
   CHECK (l->masked_paths_len == 10 && strcmp (l->masked_paths[9], "/proc/scsi") == 0, "%s: maskedPaths", what);
-  CHECK (l->readonly_paths_len == 5 && strcmp (l->readonly_paths[4], "/proc/sysrq-trigger") == 0,
-         "%s: readonlyPaths", what);
+  CHECK (l->readonly_paths_len == 5 && strcmp (l->readonly_paths[4], "/proc/sysrq-trigger") == 0, "%s: readonlyPaths",
+         what);
   spec_free (s);
 }
 
@@ -545,8 +546,7 @@ test_process_json (void)
   CHECK_STR (err.msg, "process.cwd: missing required field", "process.json missing cwd");
   spec_process_free (p);
   p = spec_parse_process_data ("[", 1, &err);
-  CHECK (p == NULL && has_prefix (err.msg, "process.json: invalid JSON: "), "process.json invalid JSON: %s",
-         err.msg);
+  CHECK (p == NULL && has_prefix (err.msg, "process.json: invalid JSON: "), "process.json invalid JSON: %s", err.msg);
   p = spec_parse_process_data ("[]", 2, &err);
   CHECK_STR (err.msg, "process: expected an object", "process.json not an object");
 }
@@ -559,8 +559,8 @@ test_resources_json (void)
                        "'pids':{'limit':64},'unified':{'pids.max':'64'}}");
   struct spec_resources *r = spec_parse_resources_data (doc, strlen (doc), &err);
   CHECK (r != NULL, "resources parse");
-  CHECK (r && r->memory && r->memory->limit == 1048576 && r->memory->has_swap && !r->memory->has_reservation
-             && r->cpu && r->cpu->shares == 512 && r->has_pids_limit && r->pids_limit == 64 && r->unified_len == 1
+  CHECK (r && r->memory && r->memory->limit == 1048576 && r->memory->has_swap && !r->memory->has_reservation && r->cpu
+             && r->cpu->shares == 512 && r->has_pids_limit && r->pids_limit == 64 && r->unified_len == 1
              && r->block_io == NULL,
          "resources fields");
   spec_resources_free (r);
@@ -574,8 +574,7 @@ test_resources_json (void)
   CHECK_STR (err.msg, "resources.cpu.shares: expected a non-negative integer", "resources cpu.shares");
   spec_resources_free (r);
   r = spec_parse_resources_data ("{", 1, &err);
-  CHECK (r == NULL && has_prefix (err.msg, "resources.json: invalid JSON: "), "resources invalid JSON: %s",
-         err.msg);
+  CHECK (r == NULL && has_prefix (err.msg, "resources.json: invalid JSON: "), "resources invalid JSON: %s", err.msg);
 }
 
 /* Look up a dotted path in a yajl tree, for checking generated documents. */
@@ -601,9 +600,16 @@ static void
 test_state_json (void)
 {
   struct spec_kv ann[] = { { (char *) "k", (char *) "v" } };
-  struct oci_state st = { .oci_version = "1.2.0", .id = "c1", .status = "running", .pid = 42,
-                          .bundle = "/b", .annotations = ann, .annotations_len = 1,
-                          .created = "2024-01-02T03:04:05.000000000Z", .owner = "root", .profile = "strict" };
+  struct oci_state st = { .oci_version = "1.2.0",
+                          .id = "c1",
+                          .status = "running",
+                          .pid = 42,
+                          .bundle = "/b",
+                          .annotations = ann,
+                          .annotations_len = 1,
+                          .created = "2024-01-02T03:04:05.000000000Z",
+                          .owner = "root",
+                          .profile = "strict" };
   char errbuf[256];
   char *json = oci_state_to_json (&st, true);
   yajl_val v = yajl_tree_parse (json, errbuf, sizeof errbuf);
@@ -686,6 +692,6 @@ main (void)
   test_state_json ();
   test_features_json ();
   for (int i = 0; i < 8; i++)
-    free (ring[i]);   /* keep leak checkers quiet */
+    free (ring[i]); /* keep leak checkers quiet */
   return UNIT_DONE ();
 }
