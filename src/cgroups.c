@@ -216,6 +216,14 @@ cgroup_remove_tree (int parentfd, const char *name, struct cr_error *err)
 }
 
 int
+cgroup_write_u64_at (int dirfd, const char *file, uint64_t value, struct cr_error *err)
+{
+  char buf[24];
+  snprintf (buf, sizeof buf, "%" PRIu64, value);
+  return cgroup_write_at (dirfd, file, buf, err);
+}
+
+int
 cgroup_write_cpuset (int dirfd, const struct spec_cpu *cpu, struct cr_error *err)
 {
   int r;

@@ -29,6 +29,7 @@ struct cgroup_manager
 
 /* cgroups.c helpers */
 int cgroup_write_at (int dirfd, const char *file, const char *value, struct cr_error *err);
+int cgroup_write_u64_at (int dirfd, const char *file, uint64_t value, struct cr_error *err);
 /* Read FILE in DIRFD, trailing newline stripped; 0 or negative errno. */
 int cgroup_read_at (int dirfd, const char *file, char **out, struct cr_error *err);
 int cgroup_read_u64_at (int dirfd, const char *file, uint64_t *out);

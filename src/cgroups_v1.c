@@ -33,14 +33,6 @@ write_i64 (int fd, const char *file, int64_t v, struct cr_error *err)
 }
 
 static int
-write_u64 (int fd, const char *file, uint64_t v, struct cr_error *err)
-{
-  char buf[32];
-  snprintf (buf, sizeof buf, "%" PRIu64, v);
-  return cgroup_write_at (fd, file, buf, err);
-}
-
-static int
 apply_memory (struct cgroup_manager *m, const struct spec_memory *mem, bool update, struct cr_error *err)
 {
   if (mem->has_kernel || mem->has_kernel_tcp)
@@ -103,7 +95,7 @@ apply_memory (struct cgroup_manager *m, const struct spec_memory *mem, bool upda
     {
       if (mem->swappiness > 100)
         return cr_fail (err, EINVAL, "linux.resources.memory.swappiness: %" PRIu64 " is above 100", mem->swappiness);
-      if ((r = write_u64 (fd, "memory.swappiness", mem->swappiness, err)) < 0)
+      if ((r = cgroup_write_u64_at (fd, "memory.swappiness", mem->swappiness, err)) < 0)
         return r;
     }
   if (mem->has_disable_oom_killer
@@ -123,17 +115,17 @@ apply_cpu (struct cgroup_manager *m, const struct spec_cpu *cpu, struct cr_error
       int fd = v1_fd (m, "cpu", "cpu", err);
       if (fd < 0)
         return fd;
-      if (cpu->has_shares && cpu->shares && (r = write_u64 (fd, "cpu.shares", cpu->shares, err)) < 0)
+      if (cpu->has_shares && cpu->shares && (r = cgroup_write_u64_at (fd, "cpu.shares", cpu->shares, err)) < 0)
         return r;
       /* Period first: a quota is validated against the current period. */
-      if (cpu->has_period && cpu->period && (r = write_u64 (fd, "cpu.cfs_period_us", cpu->period, err)) < 0)
+      if (cpu->has_period && cpu->period && (r = cgroup_write_u64_at (fd, "cpu.cfs_period_us", cpu->period, err)) < 0)
         return r;
       if (cpu->has_quota && cpu->quota && (r = write_i64 (fd, "cpu.cfs_quota_us", cpu->quota, err)) < 0)
         return r;
-      if (cpu->has_burst && (r = write_u64 (fd, "cpu.cfs_burst_us", cpu->burst, err)) < 0)
+      if (cpu->has_burst && (r = cgroup_write_u64_at (fd, "cpu.cfs_burst_us", cpu->burst, err)) < 0)
         return r;
       /* The runtime must fit in the period: period first as well. */
-      if (cpu->has_realtime_period && (r = write_u64 (fd, "cpu.rt_period_us", cpu->realtime_period, err)) < 0)
+      if (cpu->has_realtime_period && (r = cgroup_write_u64_at (fd, "cpu.rt_period_us", cpu->realtime_period, err)) < 0)
         return r;
       if (cpu->has_realtime_runtime && (r = write_i64 (fd, "cpu.rt_runtime_us", cpu->realtime_runtime, err)) < 0)
         return r;
@@ -170,9 +162,9 @@ apply_blkio (struct cgroup_manager *m, const struct spec_blkio *b, struct cr_err
   /* Without CFQ (removed in 5.0) only BFQ's files exist. */
   bool bfq = !cgroup_file_exists (fd, "blkio.weight") && cgroup_file_exists (fd, "blkio.bfq.weight");
   int r;
-  if (b->has_weight && (r = write_u64 (fd, bfq ? "blkio.bfq.weight" : "blkio.weight", b->weight, err)) < 0)
+  if (b->has_weight && (r = cgroup_write_u64_at (fd, bfq ? "blkio.bfq.weight" : "blkio.weight", b->weight, err)) < 0)
     return r;
-  if (b->has_leaf_weight && (r = write_u64 (fd, "blkio.leaf_weight", b->leaf_weight, err)) < 0)
+  if (b->has_leaf_weight && (r = cgroup_write_u64_at (fd, "blkio.leaf_weight", b->leaf_weight, err)) < 0)
     return r;
   for (size_t i = 0; i < b->weight_device_len; i++)
     {
@@ -321,14 +313,14 @@ cgroup_v1_apply (struct cgroup_manager *m, const struct spec_resources *res, boo
         return fd;
       char file[96];
       snprintf (file, sizeof file, "hugetlb.%s.limit_in_bytes", res->hugepage_limits[i].page_size);
-      if ((r = write_u64 (fd, file, res->hugepage_limits[i].limit, err)) < 0)
+      if ((r = cgroup_write_u64_at (fd, file, res->hugepage_limits[i].limit, err)) < 0)
         return r;
     }
   if (res->has_net_class_id)
     {
       if ((fd = v1_fd (m, "net_cls", "network.classID", err)) < 0)
         return fd;
-      if ((r = write_u64 (fd, "net_cls.classid", res->net_class_id, err)) < 0)
+      if ((r = cgroup_write_u64_at (fd, "net_cls.classid", res->net_class_id, err)) < 0)
         return r;
     }
   for (size_t i = 0; i < res->net_priorities_len; i++)

@@ -161,14 +161,6 @@ write_i64_or_max (int fd, const char *file, int64_t v, struct cr_error *err)
 }
 
 static int
-write_u64 (int fd, const char *file, uint64_t v, struct cr_error *err)
-{
-  char buf[32];
-  snprintf (buf, sizeof buf, "%" PRIu64, v);
-  return cgroup_write_at (fd, file, buf, err);
-}
-
-static int
 apply_memory (int fd, const struct spec_memory *mem, bool update, struct cr_error *err)
 {
   int r;
@@ -218,7 +210,7 @@ apply_cpu (int fd, const struct spec_cpu *cpu, struct cr_error *err)
     return cr_fail (err, EOPNOTSUPP, "linux.resources.cpu.%s: not supported on cgroup v2",
                     cpu->has_realtime_runtime && cpu->realtime_runtime ? "realtimeRuntime" : "realtimePeriod");
   if (cpu->has_shares && cpu->shares
-      && (r = write_u64 (fd, "cpu.weight", cgroup_shares_to_weight (cpu->shares), err)) < 0)
+      && (r = cgroup_write_u64_at (fd, "cpu.weight", cgroup_shares_to_weight (cpu->shares), err)) < 0)
     return r;
   bool quota = cpu->has_quota && cpu->quota, period = cpu->has_period && cpu->period;
   if (quota || period)
@@ -241,7 +233,7 @@ apply_cpu (int fd, const struct spec_cpu *cpu, struct cr_error *err)
       if ((r = cgroup_write_at (fd, "cpu.max", buf, err)) < 0)
         return r;
     }
-  if (cpu->has_burst && (r = write_u64 (fd, "cpu.max.burst", cpu->burst, err)) < 0)
+  if (cpu->has_burst && (r = cgroup_write_u64_at (fd, "cpu.max.burst", cpu->burst, err)) < 0)
     return r;
   if (cpu->has_idle)
     {
@@ -269,8 +261,8 @@ apply_io (int fd, const struct spec_blkio *b, struct cr_error *err)
   bool bfq = cgroup_file_exists (fd, "io.bfq.weight");
   if (b->has_weight && b->weight)
     {
-      r = bfq ? write_u64 (fd, "io.bfq.weight", b->weight, err)
-              : write_u64 (fd, "io.weight", cgroup_blkio_to_io_weight (b->weight), err);
+      r = bfq ? cgroup_write_u64_at (fd, "io.bfq.weight", b->weight, err)
+              : cgroup_write_u64_at (fd, "io.weight", cgroup_blkio_to_io_weight (b->weight), err);
       if (r < 0)
         return r;
     }
@@ -344,7 +336,7 @@ cgroup_v2_apply (struct cgroup_manager *m, const struct spec_resources *res, boo
     {
       char file[96];
       snprintf (file, sizeof file, "hugetlb.%s.max", res->hugepage_limits[i].page_size);
-      if ((r = write_u64 (fd, file, res->hugepage_limits[i].limit, err)) < 0)
+      if ((r = cgroup_write_u64_at (fd, file, res->hugepage_limits[i].limit, err)) < 0)
         return r;
     }
   for (size_t i = 0; i < res->rdma_len; i++)
