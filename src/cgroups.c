@@ -19,7 +19,6 @@
 #include <yajl/yajl_gen.h>
 
 #include "log.h"
-#include "systemd_scope.h"
 #include "utils.h"
 
 /* Waiting for a freeze: the v1 freezer reports FREEZING while tasks are
@@ -486,14 +485,9 @@ cgroup_resolve_path (const char *cgroups_path, const char *id, bool systemd, cha
   if (systemd)
     {
       /* The directories are made with cgroupfs either way (same paths);
-         on a systemd host the container then also becomes a transient
-         scope unit (systemd_scope.c, called by the create). */
-      int r = cgroup_systemd_expand (cgroups_path, id, out, err);
-      if (r == 0)
-        log_debug ("cgroup: %s %s", *out,
-                   systemd_scope_available () ? "is registered with systemd as a transient scope"
-                                              : "is managed with cgroupfs: systemd is not PID 1");
-      return r;
+         on a systemd host the create also registers a transient scope
+         unit (systemd_scope.c). */
+      return cgroup_systemd_expand (cgroups_path, id, out, err);
     }
   _cleanup_free_ char *content = NULL, *own = NULL;
   if (cgroups_path == NULL || cgroups_path[0] != '/')

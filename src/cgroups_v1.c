@@ -143,12 +143,6 @@ apply_cpu (struct cgroup_manager *m, const struct spec_cpu *cpu, struct cr_error
 }
 
 static int
-write_devices_list (int fd, const char *file, const struct spec_throttle_device *d, size_t n, struct cr_error *err)
-{
-  return cgroup_write_throttle (fd, file, NULL, d, n, err);
-}
-
-static int
 apply_blkio (struct cgroup_manager *m, const struct spec_blkio *b, struct cr_error *err)
 {
   bool any = b->has_weight || b->has_leaf_weight || b->weight_device_len || b->throttle_read_bps_device_len
@@ -183,17 +177,17 @@ apply_blkio (struct cgroup_manager *m, const struct spec_blkio *b, struct cr_err
             return r;
         }
     }
-  if ((r = write_devices_list (fd, "blkio.throttle.read_bps_device", b->throttle_read_bps_device,
-                               b->throttle_read_bps_device_len, err))
+  if ((r = cgroup_write_throttle (fd, "blkio.throttle.read_bps_device", NULL, b->throttle_read_bps_device,
+                                  b->throttle_read_bps_device_len, err))
           < 0
-      || (r = write_devices_list (fd, "blkio.throttle.write_bps_device", b->throttle_write_bps_device,
-                                  b->throttle_write_bps_device_len, err))
+      || (r = cgroup_write_throttle (fd, "blkio.throttle.write_bps_device", NULL, b->throttle_write_bps_device,
+                                     b->throttle_write_bps_device_len, err))
              < 0
-      || (r = write_devices_list (fd, "blkio.throttle.read_iops_device", b->throttle_read_iops_device,
-                                  b->throttle_read_iops_device_len, err))
+      || (r = cgroup_write_throttle (fd, "blkio.throttle.read_iops_device", NULL, b->throttle_read_iops_device,
+                                     b->throttle_read_iops_device_len, err))
              < 0
-      || (r = write_devices_list (fd, "blkio.throttle.write_iops_device", b->throttle_write_iops_device,
-                                  b->throttle_write_iops_device_len, err))
+      || (r = cgroup_write_throttle (fd, "blkio.throttle.write_iops_device", NULL, b->throttle_write_iops_device,
+                                     b->throttle_write_iops_device_len, err))
              < 0)
     return r;
   return 0;

@@ -246,12 +246,6 @@ apply_cpu (int fd, const struct spec_cpu *cpu, struct cr_error *err)
 }
 
 static int
-write_io_max (int fd, const char *key, const struct spec_throttle_device *d, size_t n, struct cr_error *err)
-{
-  return cgroup_write_throttle (fd, "io.max", key, d, n, err);
-}
-
-static int
 apply_io (int fd, const struct spec_blkio *b, struct cr_error *err)
 {
   int r;
@@ -277,10 +271,18 @@ apply_io (int fd, const struct spec_blkio *b, struct cr_error *err)
       if ((r = cgroup_write_at (fd, bfq ? "io.bfq.weight" : "io.weight", buf, err)) < 0)
         return r;
     }
-  if ((r = write_io_max (fd, "rbps", b->throttle_read_bps_device, b->throttle_read_bps_device_len, err)) < 0
-      || (r = write_io_max (fd, "wbps", b->throttle_write_bps_device, b->throttle_write_bps_device_len, err)) < 0
-      || (r = write_io_max (fd, "riops", b->throttle_read_iops_device, b->throttle_read_iops_device_len, err)) < 0
-      || (r = write_io_max (fd, "wiops", b->throttle_write_iops_device, b->throttle_write_iops_device_len, err)) < 0)
+  if ((r = cgroup_write_throttle (fd, "io.max", "rbps", b->throttle_read_bps_device, b->throttle_read_bps_device_len,
+                                  err))
+          < 0
+      || (r = cgroup_write_throttle (fd, "io.max", "wbps", b->throttle_write_bps_device,
+                                     b->throttle_write_bps_device_len, err))
+             < 0
+      || (r = cgroup_write_throttle (fd, "io.max", "riops", b->throttle_read_iops_device,
+                                     b->throttle_read_iops_device_len, err))
+             < 0
+      || (r = cgroup_write_throttle (fd, "io.max", "wiops", b->throttle_write_iops_device,
+                                     b->throttle_write_iops_device_len, err))
+             < 0)
     return r;
   return 0;
 }

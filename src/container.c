@@ -443,7 +443,10 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
           st.systemd_unit = sd_unit;
           undo->systemd_unit = sd_unit;
           undo->systemd_slice = sd_slice;
+          log_debug ("cgroup: %s is registered with systemd as a transient scope", cgroup_path);
         }
+      else if (o->systemd_cgroup)
+        log_debug ("cgroup: %s is managed with cgroupfs: systemd is not PID 1", cgroup_path);
       allow_default_devices (spec);
       r = cgroup_create (st.cgroup_root, cgroup_path, spec->linux ? spec->linux->resources : NULL, &undo->cgroup, err);
       if (r < 0)
