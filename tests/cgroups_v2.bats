@@ -93,7 +93,7 @@ wait_procs () {
   cat "$T/$ID.err"
   grep -q "init $PID1 cloned into its cgroup (CLONE_INTO_CGROUP)" "$T/$ID.err"
   # no cgroup.procs write moved it there
-  ! grep -q "cgroup.procs = $PID1" "$T/$ID.err"
+  run ! grep -q "cgroup.procs = $PID1" "$T/$ID.err"
   [ "$(awk -F: '$1 == "0" { print $3 }' "/proc/$PID1/cgroup")" = "$CGPATH" ]
 }
 

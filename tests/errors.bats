@@ -220,7 +220,7 @@ create_fails () {
   # the host directory still has exactly its marker, unchanged, and nothing is mounted on it
   [ "$(ls -A "$T/host-target")" = marker ]
   [ "$(cat "$T/host-target/marker")" = original ]
-  ! grep -F "$T/host-target" /proc/self/mountinfo
+  if grep -F "$T/host-target" /proc/self/mountinfo; then fail "host-target is a mount point"; fi
   # and the source was not written through a redirected mount either
   [ "$(ls -A "$T/src")" = payload ] || [ "$status" -eq 0 ]
   no_traces "$ID"

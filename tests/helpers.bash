@@ -4,6 +4,9 @@
 # Per test:  T (scratch dir), BUNDLE (fresh bundle from `cellrun spec`), ID / ID2 (unique ids).
 # Everything lives under /tmp/cellrun-test-<tag>.* so zz_leftovers.bats can find what leaked.
 
+# `run ! cmd` (used across the suite) needs bats >= 1.5.
+bats_require_minimum_version 1.5.0
+
 CELLRUN=${CELLRUN:-${BUILDDIR:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)}/cellrun}
 export CELLRUN
 TESTS_DIR=$(cd "$BATS_TEST_DIRNAME" && pwd)
@@ -296,3 +299,19 @@ assert_contains () {
   printf 'expected to find [%s] in:\n%s\n' "$2" "$1" >&2
   return 1
 }
+
+# refute_contains HAYSTACK NEEDLE: fails when NEEDLE occurs in HAYSTACK.
+refute_contains () {
+  case "$1" in *"$2"*) printf 'did not expect [%s] in:\n%s\n' "$2" "$1" >&2; return 1 ;; esac
+  return 0
+}
+
+# fail MESSAGE: fail the test with MESSAGE on stderr.  Use as `[ ... ] || fail "why"`.
+fail () {
+  echo "${1:-failed}" >&2
+  return 1
+}
+
+# A negated command (`! cmd`) only fails a bats test when it is the test's last command, so the
+# suite never uses one: write `run ! cmd`, `refute_contains`, or `[ ... ] || fail`.
+# tests/lint-bats.sh (part of `make check`) rejects a bare `! cmd` line.

@@ -121,7 +121,7 @@ waiter () {
   [ "$status" -eq 0 ]
   run cr list -q
   [ "$status" -eq 0 ]
-  ! grep -qx "$ID" <<< "$output"
+  if grep -qx "$ID" <<< "$output"; then fail "$ID still listed"; fi
   run cr state "$ID"
   [ "$status" -ne 0 ]
 }

@@ -197,7 +197,7 @@ MOUNT_LINE='awk -v p="$0" '"'"'$5 == p'"'"' /proc/self/mountinfo'
   in_ct 'mount -t tmpfs none /inner && echo mounted'
   [ "$status" -eq 0 ]
   [ "$output" = mounted ]
-  ! grep -F "$BUNDLE/rootfs/inner" /proc/self/mountinfo
+  if grep -F "$BUNDLE/rootfs/inner" /proc/self/mountinfo; then fail "the mount leaked to the host"; fi
 }
 
 @test "/dev has the standard nodes and links" {

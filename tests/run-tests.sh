@@ -12,17 +12,37 @@ filter=${1:-.}
 passed=0 failed=0 skipped=0
 failures=()
 
-count_tap () {   # $1 = label; reads TAP on stdin, echoes it, updates counters
-  local label=$1 line
+# count_tap LABEL: reads TAP on stdin, echoes it, updates the counters.  The producer appends a
+# line "# exit N" with its exit status.  Besides every "not ok", one more failure is counted for
+# LABEL when the producer exited non-zero although no test failed (a crash, an abort under a
+# sanitizer, `exit 1` after the last test), or when the lines seen do not match its "1..N" plan
+# (it died before the end) or it printed no plan at all.
+count_tap () {
+  local label=$1 line plan=-1 seen=0 rc=0 nok=0
   while IFS= read -r line; do
     printf '%s\n' "$line"
     case "$line" in
-      "ok "*"# skip"*|"ok "*"# SKIP"*) skipped=$((skipped + 1)) ;;
-      "ok "*) passed=$((passed + 1)) ;;
-      "not ok "*) failed=$((failed + 1)); failures+=("$label: ${line#not ok }") ;;
+      "ok "*"# skip"*|"ok "*"# SKIP"*) skipped=$((skipped + 1)) seen=$((seen + 1)) ;;
+      "ok "*) passed=$((passed + 1)) seen=$((seen + 1)) ;;
+      "not ok "*) failed=$((failed + 1)) seen=$((seen + 1)) nok=$((nok + 1)); failures+=("$label: ${line#not ok }") ;;
+      "# exit "*) rc=${line#\# exit } ;;
+      1..*) [ "$plan" -lt 0 ] && plan=${line#1..} ;;
     esac
   done
+  local why=
+  if [ "$plan" -lt 0 ]; then why="no TAP plan (exit status $rc)"
+  elif [ "$seen" -ne "$plan" ]; then why="planned $plan tests, saw $seen (exit status $rc)"
+  elif [ "$rc" -ne 0 ] && [ "$nok" -eq 0 ]; then why="exit status $rc with no failed test"
+  fi
+  if [ -n "$why" ]; then
+    echo "not ok - $label: $why"
+    failed=$((failed + 1))
+    failures+=("$label: $why")
+  fi
 }
+
+echo "# lint: tests/lint-bats.py"
+count_tap lint-bats < <(python3 "$here/lint-bats.py"; echo "# exit $?")
 
 for t in "$builddir"/tests/unit/test_*; do
   [ -x "$t" ] || continue
@@ -43,7 +63,7 @@ done
 if [ ${#bats_files[@]} -gt 0 ]; then
   for f in "${bats_files[@]}"; do
     echo "# bats: $(basename "$f")"
-    count_tap "$(basename "$f")" < <(bats --tap "$f" 2>&1)
+    count_tap "$(basename "$f")" < <(bats --tap "$f" 2>&1; echo "# exit $?")
   done
 fi
 

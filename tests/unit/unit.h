@@ -7,6 +7,14 @@
 
 static int unit_count, unit_failed;
 
+/* Line-buffered stdout: the lines printed before a crash still reach tests/run-tests.sh, which
+   fails the program anyway when it exits non-zero or its "1..N" plan is missing. */
+__attribute__ ((constructor)) static void
+unit_line_buffered (void)
+{
+  setvbuf (stdout, NULL, _IOLBF, 0);
+}
+
 #define CHECK(cond, ...)                                                 \
   do                                                                     \
     {                                                                    \
