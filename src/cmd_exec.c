@@ -193,7 +193,8 @@ cmd_exec (struct cli *g, int argc, char **argv)
   struct spec *spec = NULL;
   _cleanup_free_ char *profile = NULL;
   _cleanup_free_ char *policy = NULL;
-  if (exec_load_container (g->root, o.id, &spec, &profile, &policy, &err) < 0)
+  bool policy_operator = false;
+  if (exec_load_container (g->root, o.id, &spec, &profile, &policy, &policy_operator, &err) < 0)
     return cli_fail (&err);
   struct spec_process *container_proc = spec->process;
   struct spec_process *p = NULL;
@@ -296,7 +297,8 @@ cmd_exec (struct cli *g, int argc, char **argv)
       env_set (&env, &elen, envs[i]);
     char *narrow[] = { (char *) env_pass, NULL };
     _cleanup_strv_ char **passed = NULL;
-    if (envpass_compute (policy, g->environ, env_pass ? narrow : NULL, &passed, &err) < 0)
+    if (envpass_compute (policy, policy_operator ? ENVPASS_FROM_OPERATOR : ENVPASS_FROM_BUNDLE, g->environ,
+                         env_pass ? narrow : NULL, &passed, &err) < 0)
       {
         p->env = env;
         p->env_len = elen;

@@ -563,6 +563,7 @@ env_apply (struct spec *s, const struct profile_request *req, char *const *calle
 {
   const char *policy = req->env_pass;
   const char *what = "--env-pass";
+  res->env_from_operator = policy != NULL;
   if (policy == NULL)
     {
       policy = spec_annotation (s, PROFILE_ANNOTATION_ENV);
@@ -578,7 +579,8 @@ env_apply (struct spec *s, const struct profile_request *req, char *const *calle
     return 0;
   res->env_explicit_len = s->process->env ? strv_len (s->process->env) : 0;
   _cleanup_strv_ char **passed = NULL;
-  r = envpass_compute (policy, caller_env, NULL, &passed, err);
+  r = envpass_compute (policy, res->env_from_operator ? ENVPASS_FROM_OPERATOR : ENVPASS_FROM_BUNDLE, caller_env, NULL,
+                       &passed, err);
   if (r < 0)
     return r;
   if (passed[0] == NULL)
