@@ -4,6 +4,10 @@
 # annotation), and the isolation-lessons items that concern profiles and lifecycle.
 
 load helpers
+bats_require_minimum_version 1.5.0
+
+# fail MSG: fail the test with MSG on stderr (a real assertion anywhere in a test).
+fail () { echo "$*" >&2; return 1; }
 
 ALL_CAPS='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_KILL","CAP_SYS_ADMIN","CAP_NET_ADMIN","CAP_SYS_PTRACE","CAP_SETUID","CAP_AUDIT_WRITE"]'
 
@@ -546,4 +550,76 @@ assert any(u.startswith("run.cellrun.") for u in unsafe), unsafe
   echo "$output"
   grep -qx 1000 <<< "$output"
   assert_contains "$output" "0000000000000000"
+}
+
+# ------------------------------------------------------------------ strict: the bundle's bind mounts
+
+# Issue 9 finding 5: under an operator strict floor a bundle's rbind,rw of a host path wrote into
+# the host. The target here is a temp dir outside writable_allowlist (not the real /etc); the
+# effect is checked on the host.
+@test "strict: a bundle's rw bind of a host dir outside writable_allowlist is read-only, the host file unchanged" {
+  local host=$T/hostdir
+  mkdir -p "$host/sub"
+  echo original > "$host/f"
+  cfg_append .mounts "{\"destination\":\"/mnt\",\"type\":\"bind\",\"source\":\"$host\",\"options\":[\"rbind\",\"rw\"]}"
+  cfg_args sh -c 'echo pwned > /mnt/f; echo "rc=$?"; echo pwned > /mnt/new; touch /mnt/sub/x; cat /mnt/f'
+  # control: without a profile the same bundle writes to the host, so the probe can see a write
+  run prun none "$ID"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$host/f")" = pwned ] || fail "control: the rw bind did not write to the host: $output"
+  rm -f "$host/new" "$host/sub/x"
+  echo original > "$host/f"
+  for how in --profile --config; do
+    if [ "$how" = --profile ]; then
+      run prun strict "$ID2"
+    else
+      printf 'profile = strict\n' > "$T/c.conf"
+      run cr --config "$T/c.conf" run --bundle "$BUNDLE" "$ID-c" < /dev/null
+    fi
+    [ "$status" -eq 0 ] || fail "$how strict: the container did not run: $output"
+    assert_contains "$output" "Read-only file system"
+    grep -qx original <<< "$output" || fail "$how strict: the container saw a changed file: $output"
+    [ "$(cat "$host/f")" = original ] || fail "$how strict: host file changed to $(cat "$host/f")"
+    [ ! -e "$host/new" ] || fail "$how strict: a new file appeared on the host"
+    [ ! -e "$host/sub/x" ] || fail "$how strict: a file appeared in a host subdirectory"
+  done
+}
+
+@test "strict: a bundle bind inside writable_allowlist stays writable; strict_bundle_binds = refuse refuses others" {
+  local allowed=$T/allowed other=$T/other
+  mkdir -p "$allowed" "$other"
+  cfg_append .mounts "{\"destination\":\"/mnt\",\"type\":\"bind\",\"source\":\"$allowed\",\"options\":[\"rbind\",\"rw\"]}"
+  cfg_args sh -c 'echo written > /mnt/f'
+  printf 'profile = strict\nwritable_allowlist = %s\n' "$allowed" > "$T/c.conf"
+  run cr --config "$T/c.conf" run --bundle "$BUNDLE" "$ID" < /dev/null
+  [ "$status" -eq 0 ] || fail "allowlisted bind: $output"
+  [ "$(cat "$allowed/f")" = written ] || fail "allowlisted bind: the write did not reach the host"
+
+  cfg_append .mounts "{\"destination\":\"/home\",\"type\":\"bind\",\"source\":\"$other\",\"options\":[\"rbind\",\"rw\"]}"
+  cfg_args sh -c 'echo written > /home/f'
+  printf 'strict_bundle_binds = refuse\n' >> "$T/c.conf"
+  run cr --config "$T/c.conf" run --bundle "$BUNDLE" "$ID2" < /dev/null
+  [ "$status" -ne 0 ] || fail "strict_bundle_binds = refuse: the container ran"
+  assert_error_line
+  assert_contains "$output" "/home"
+  assert_contains "$output" "strict_bundle_binds = refuse"
+  [ ! -e "$other/f" ] || fail "refused container wrote to the host"
+  run ! cr state "$ID2"
+  [ ! -e "$ROOT/$ID2" ] || fail "refused container left $ROOT/$ID2"
+}
+
+@test "strict: an rw workspace chosen by the bundle's annotation is read-only outside writable_allowlist" {
+  local ws=$T/ws
+  mkdir -p "$ws"
+  echo original > "$ws/f"
+  annot run.cellrun.workspace "$ws:/mnt:rw"
+  cfg_args sh -c 'echo pwned > /mnt/f; cat /mnt/f'
+  run prun strict "$ID"
+  [ "$status" -eq 0 ]
+  assert_contains "$output" "Read-only file system"
+  [ "$(cat "$ws/f")" = original ] || fail "host workspace file changed"
+  # the operator's --workspace flag is the operator's choice: it stays writable
+  run prun strict "$ID2" --workspace "$ws:/mnt:rw"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$ws/f")" = pwned ] || fail "--workspace rw: the write did not reach the host: $output"
 }
