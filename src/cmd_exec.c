@@ -1,4 +1,5 @@
 #include "config.h"
+#include "capabilities.h"
 #include "cli.h"
 #include "envpass.h"
 #include "exec.h"
@@ -45,7 +46,7 @@ caps_intersect (char ***set, size_t *len, char **allowed)
     {
       bool ok = false;
       for (size_t k = 0; allowed && allowed[k]; k++)
-        ok |= strcasecmp ((*set)[i], allowed[k]) == 0;
+        ok |= caps_name_equal ((*set)[i], allowed[k]);
       if (ok)
         (*set)[out++] = (*set)[i];
       else

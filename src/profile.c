@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "capabilities.h"
 #include "envpass.h"
 #include "log.h"
 #include "profile.h"
@@ -305,6 +306,15 @@ namespaces_add_missing (struct spec *s, const char *const *types)
     }
 }
 
+static bool
+capset_contains (const char *const *set, const char *name)
+{
+  for (size_t i = 0; set && set[i]; i++)
+    if (caps_name_equal (set[i], name))
+      return true;
+  return false;
+}
+
 /* Keep only the entries of *SET that are in ALLOWED (never adds). */
 static void
 capset_intersect (char ***set, size_t *len, const char *const *allowed)
@@ -314,7 +324,7 @@ capset_intersect (char ***set, size_t *len, const char *const *allowed)
   size_t n = 0;
   for (size_t i = 0; (*set)[i]; i++)
     {
-      if (strv_contains ((char *const *) allowed, (*set)[i]))
+      if (capset_contains (allowed, (*set)[i]))
         (*set)[n++] = (*set)[i];
       else
         free ((*set)[i]);

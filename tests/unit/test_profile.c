@@ -21,6 +21,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "capabilities.h"
 #include "config_file.h"
 #include "envpass.h"
 #include "profile.h"
@@ -775,6 +776,35 @@ test_strict_binds (void)
          "config: a bad strict_bundle_binds value is an error naming the line");
 }
 
+/* Capability names compare case-insensitively in every layer (caps_name_equal):
+   the profile's sets agree with caps_from_name and with exec's ceiling. */
+static void
+test_cap_names (void)
+{
+  CHECK (caps_name_equal ("cap_chown", "CAP_CHOWN") && !caps_name_equal ("CAP_CHOWN", "CAP_KILL")
+             && !caps_name_equal (NULL, "CAP_KILL"),
+         "caps_name_equal: case-insensitive, NULL never equal");
+  const char *json = "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},\"process\":{\"cwd\":\"/\","
+                     "\"user\":{\"uid\":0,\"gid\":0},\"args\":[\"sh\"],\"capabilities\":{\"bounding\":[\"cap_chown\","
+                     "\"cap_sys_admin\",\"Cap_Kill\"]}}}";
+  struct cr_error err = { 0 };
+  struct spec *in = spec_parse_data (json, strlen (json), &err);
+  struct profile_request req = { .operator_profile = "balanced", .operator_source = "--profile" };
+  struct spec *out = NULL;
+  struct profile_result res;
+  int r = in ? apply (in, &req, NULL, NULL, &out, &res, &err) : -1;
+  CHECK (r == 0 && out->process->capabilities->bounding_len == 2
+             && strv_has (out->process->capabilities->bounding, "cap_chown")
+             && strv_has (out->process->capabilities->bounding, "Cap_Kill"),
+         "balanced: lower-case names of allowed capabilities are kept, cap_sys_admin dropped");
+  if (r == 0)
+    {
+      spec_free (out);
+      profile_result_clear (&res);
+    }
+  spec_free (in);
+}
+
 static bool
 has_change (struct workspace_change *c, size_t n, char op, const char *path)
 {
@@ -1047,6 +1077,7 @@ main (void)
   test_workspace_parse ();
   test_allowlist ();
   test_strict_binds ();
+  test_cap_names ();
   test_overlay_workspace ();
   test_seccomp_load ();
   test_input_unchanged ();
