@@ -299,7 +299,8 @@ cmd_exec (struct cli *g, int argc, char **argv)
     char *narrow[] = { (char *) env_pass, NULL };
     _cleanup_strv_ char **passed = NULL;
     if (envpass_compute (policy, policy_operator ? ENVPASS_FROM_OPERATOR : ENVPASS_FROM_BUNDLE, g->environ,
-                         env_pass ? narrow : NULL, &passed, &err) < 0)
+                         env_pass ? narrow : NULL, &passed, &err)
+        < 0)
       {
         p->env = env;
         p->env_len = elen;

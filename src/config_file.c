@@ -109,8 +109,9 @@ config_file_parse (const char *text, const char *name, struct cellrun_config *ou
         }
       else
         {
-          r = cr_fail (err, EINVAL, "%s:%d: unknown key \"%s\" (known: profile, writable_allowlist, strict_bundle_binds)",
-                       name, line, key);
+          r = cr_fail (err, EINVAL,
+                       "%s:%d: unknown key \"%s\" (known: profile, writable_allowlist, strict_bundle_binds)", name,
+                       line, key);
           break;
         }
     }

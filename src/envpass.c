@@ -16,10 +16,9 @@
    ("*_PWD" needs the underscore).  Values are checked too: see
    envpass_value_is_secret. */
 const char *const envpass_secret_patterns[] = {
-  "*PASSWORD*",    "*PASSWD*",   "*_PWD",     "*SECRET*", "*TOKEN*",
-  "*_KEY",         "*_API_KEY",  "*_PRIVATE_KEY",         "*CREDENTIAL*",
-  "AWS_*",         "AZURE_*",    "GOOGLE_APPLICATION_CREDENTIALS",
-  "SSH_AUTH_SOCK", "KUBECONFIG", NULL,
+  "*PASSWORD*",    "*PASSWD*",      "*_PWD",        "*SECRET*", "*TOKEN*", "*_KEY",
+  "*_API_KEY",     "*_PRIVATE_KEY", "*CREDENTIAL*", "AWS_*",    "AZURE_*", "GOOGLE_APPLICATION_CREDENTIALS",
+  "SSH_AUTH_SOCK", "KUBECONFIG",    NULL,
 };
 
 enum envpass_mode
@@ -118,8 +117,7 @@ envpass_is_secret (const char *name)
 static bool
 is_scheme_char (char c)
 {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-'
-         || c == '.';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
 }
 
 /* A URL with userinfo anywhere in VALUE: SCHEME://USERINFO@HOST, the scheme

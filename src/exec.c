@@ -27,8 +27,7 @@
 
 int
 exec_load_container (const char *root, const char *id, struct spec **spec, char **profile, char **env_policy,
-                     bool *env_policy_operator,
-                     struct cr_error *err)
+                     bool *env_policy_operator, struct cr_error *err)
 {
   _cleanup_close_ int dirfd = -1;
   struct container_state *st = NULL;

@@ -880,7 +880,8 @@ profile_describe (const char *name, char **text, struct cr_error *err)
   text_list (&t, "read-only paths added", profile_readonly_paths);
   text_seccomp (&t, level);
   text_add (&t, "environment pass-through default: none\n");
-  text_list (&t, "secret denylist (names, ignoring case; also any value with a URL userinfo@)", envpass_secret_patterns);
+  text_list (&t, "secret denylist (names, ignoring case; also any value with a URL userinfo@)",
+             envpass_secret_patterns);
   *text = t.buf;
   return 0;
 }

@@ -28,12 +28,13 @@ struct container_state
   char *systemd_unit;    /* transient scope registered with systemd, or NULL */
   char *profile;         /* "strict", "balanced" or "none" */
   char *env_policy;      /* env pass-through policy for exec */
-  bool env_policy_operator; /* set by the operator (--env-pass), not the bundle ("envPolicyFrom") */
   char *workspace_upper; /* overlay upper dir or NULL */
   char *workspace_lower; /* overlay lower (host) dir or NULL */
   bool workspace_tmpfs;  /* a size-capped tmpfs is mounted at <state>/workspace */
   struct spec_kv *annotations;
   size_t annotations_len;
+  /* env_policy was set by the operator (--env-pass), not the bundle ("envPolicyFrom") */
+  bool env_policy_operator;
 };
 
 enum container_status

@@ -23,11 +23,32 @@ static void
 test_names (void)
 {
   static const char *const secret[] = {
-    "PGPASSWORD",     "MYSQL_PWD",       "SECRET_KEY_BASE", "github_token",      "GITHUB_TOKEN",  "Gitlab_Token",
-    "DB_PASSWORD",    "password",        "MY_PASSWORD_FILE", "APASSWDB",          "AWS_SECRET_ACCESS_KEY",
-    "client_secret",  "TOKEN",           "ACCESS_TOKEN_V2", "OPENAI_API_KEY",    "openai_api_key", "SSH_PRIVATE_KEY",
-    "GPG_KEY",        "X_CREDENTIALS",   "GOOGLE_APPLICATION_CREDENTIALS",       "aws_region",    "AZURE_X",
-    "SSH_AUTH_SOCK",  "kubeconfig",      "REDIS_PWD",       NULL,
+    "PGPASSWORD",
+    "MYSQL_PWD",
+    "SECRET_KEY_BASE",
+    "github_token",
+    "GITHUB_TOKEN",
+    "Gitlab_Token",
+    "DB_PASSWORD",
+    "password",
+    "MY_PASSWORD_FILE",
+    "APASSWDB",
+    "AWS_SECRET_ACCESS_KEY",
+    "client_secret",
+    "TOKEN",
+    "ACCESS_TOKEN_V2",
+    "OPENAI_API_KEY",
+    "openai_api_key",
+    "SSH_PRIVATE_KEY",
+    "GPG_KEY",
+    "X_CREDENTIALS",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "aws_region",
+    "AZURE_X",
+    "SSH_AUTH_SOCK",
+    "kubeconfig",
+    "REDIS_PWD",
+    NULL,
   };
   for (size_t i = 0; secret[i]; i++)
     CHECK (envpass_is_secret (secret[i]), "secret name: %s", secret[i]);
@@ -74,9 +95,18 @@ test_values (void)
 }
 
 static char *const caller[] = {
-  "PGPASSWORD=p",  "MYSQL_PWD=p", "SECRET_KEY_BASE=s", "github_token=g", "DATABASE_URL=postgres://u:pw@db/app",
-  "PWD=/work",     "OLDPWD=/",    "LANG=C",            "HOME=/home/u",   "PLAIN_URL=https://example.com/x",
-  "AWS_SECRET_ACCESS_KEY=a",      NULL,
+  "PGPASSWORD=p",
+  "MYSQL_PWD=p",
+  "SECRET_KEY_BASE=s",
+  "github_token=g",
+  "DATABASE_URL=postgres://u:pw@db/app",
+  "PWD=/work",
+  "OLDPWD=/",
+  "LANG=C",
+  "HOME=/home/u",
+  "PLAIN_URL=https://example.com/x",
+  "AWS_SECRET_ACCESS_KEY=a",
+  NULL,
 };
 
 static void
@@ -108,8 +138,7 @@ test_policies (void)
              && has (out, "DATABASE_URL=postgres://u:pw@db/app"),
          "operator policy: exact secret names pass");
   cr_strvfreep (&out);
-  CHECK (envpass_compute ("allow:GITHUB_TOKEN", ENVPASS_FROM_OPERATOR, caller, NULL, &out, &err) == 0
-             && out[0] == NULL,
+  CHECK (envpass_compute ("allow:GITHUB_TOKEN", ENVPASS_FROM_OPERATOR, caller, NULL, &out, &err) == 0 && out[0] == NULL,
          "operator exact names are case-sensitive (GITHUB_TOKEN does not name github_token)");
   cr_strvfreep (&out);
   CHECK (envpass_compute ("allow:*_URL", ENVPASS_FROM_OPERATOR, caller, NULL, &out, &err) == 0 && strv_len (out) == 1

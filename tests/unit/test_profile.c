@@ -487,7 +487,8 @@ test_env (void)
   };
   char **out = NULL;
   struct cr_error err = { 0 };
-  CHECK (envpass_compute (NULL, ENVPASS_FROM_OPERATOR, caller, NULL, &out, &err) == 0 && out[0] == NULL, "env: default none");
+  CHECK (envpass_compute (NULL, ENVPASS_FROM_OPERATOR, caller, NULL, &out, &err) == 0 && out[0] == NULL,
+         "env: default none");
   cr_strvfreep (&out);
   CHECK (envpass_compute ("none", ENVPASS_FROM_OPERATOR, caller, NULL, &out, &err) == 0 && out[0] == NULL, "env: none");
   cr_strvfreep (&out);
@@ -507,18 +508,24 @@ test_env (void)
              && env_eq (out, (const char *[]){ "LANG=C", "LC_ALL=C", "LC_TIME=x", NULL }),
          "env: deny mode drops listed names and all secrets");
   cr_strvfreep (&out);
-  CHECK (envpass_compute ("deny:LANG", ENVPASS_FROM_OPERATOR, (char *[]){ "GITHUB_TOKEN=t", "X=1", NULL }, NULL, &out, &err) == 0
+  CHECK (envpass_compute ("deny:LANG", ENVPASS_FROM_OPERATOR, (char *[]){ "GITHUB_TOKEN=t", "X=1", NULL }, NULL, &out,
+                          &err)
+                 == 0
              && env_eq (out, (const char *[]){ "X=1", NULL }),
          "env: secret denylist always applies in deny mode");
   cr_strvfreep (&out);
-  CHECK (envpass_compute ("allow:LC_*,LANG", ENVPASS_FROM_OPERATOR, caller, (char *[]){ "allow:LANG,HOME", NULL }, &out, &err) == 0
+  CHECK (envpass_compute ("allow:LC_*,LANG", ENVPASS_FROM_OPERATOR, caller, (char *[]){ "allow:LANG,HOME", NULL }, &out,
+                          &err)
+                 == 0
              && env_eq (out, (const char *[]){ "LANG=C", NULL }),
          "env: exec narrowing intersects (HOME not widened)");
   cr_strvfreep (&out);
-  CHECK (envpass_compute ("none", ENVPASS_FROM_OPERATOR, caller, (char *[]){ "allow:*", NULL }, &out, &err) == 0 && out[0] == NULL,
+  CHECK (envpass_compute ("none", ENVPASS_FROM_OPERATOR, caller, (char *[]){ "allow:*", NULL }, &out, &err) == 0
+             && out[0] == NULL,
          "env: narrowing cannot widen none");
   cr_strvfreep (&out);
-  CHECK (envpass_compute ("everything", ENVPASS_FROM_OPERATOR, caller, NULL, &out, &err) < 0, "env: bad policy refused");
+  CHECK (envpass_compute ("everything", ENVPASS_FROM_OPERATOR, caller, NULL, &out, &err) < 0,
+         "env: bad policy refused");
   CHECK (envpass_compute ("allow:", ENVPASS_FROM_OPERATOR, caller, NULL, &out, &err) < 0, "env: empty allow refused");
   const char *secrets[] = { "X_TOKEN",       "X_SECRET",      "X_SECRET_Y", "X_KEY",   "X_PASSWORD",
                             "APASSWDB",      "X_CREDENTIALS", "AWS_X",      "AZURE_X", "GOOGLE_APPLICATION_CREDENTIALS",
@@ -693,11 +700,12 @@ test_strict_binds (void)
   xasprintf (&link, "%s/binds/link-to-allowed", tmpdir);
   symlink (allowed, link);
   xasprintf (&ann, "\"run.cellrun.workspace\":\"%s:/ws:rw\"", other);
-  xasprintf (&extra,
-             ",\"mounts\":[{\"destination\":\"/hostetc\",\"type\":\"bind\",\"source\":\"%s\",\"options\":[\"rbind\",\"rw\"]},"
-             "{\"destination\":\"/ok\",\"type\":\"none\",\"source\":\"%s\",\"options\":[\"bind\"]},"
-             "{\"destination\":\"/ro\",\"type\":\"bind\",\"source\":\"%s\",\"options\":[\"rw\",\"ro\"]}]",
-             other, link, other);
+  xasprintf (
+      &extra,
+      ",\"mounts\":[{\"destination\":\"/hostetc\",\"type\":\"bind\",\"source\":\"%s\",\"options\":[\"rbind\",\"rw\"]},"
+      "{\"destination\":\"/ok\",\"type\":\"none\",\"source\":\"%s\",\"options\":[\"bind\"]},"
+      "{\"destination\":\"/ro\",\"type\":\"bind\",\"source\":\"%s\",\"options\":[\"rw\",\"ro\"]}]",
+      other, link, other);
   /* A small document of its own: base_json's mounts would get in the way. */
   _cleanup_free_ char *json = NULL;
   xasprintf (&json,
@@ -769,7 +777,8 @@ test_strict_binds (void)
              && c.strict_bundle_binds == CONFIG_STRICT_BINDS_REFUSE,
          "config: strict_bundle_binds = refuse");
   config_file_clear (&c);
-  CHECK (config_file_parse ("profile = strict\n", "t", &c, &err) == 0 && c.strict_bundle_binds == CONFIG_STRICT_BINDS_RO,
+  CHECK (config_file_parse ("profile = strict\n", "t", &c, &err) == 0
+             && c.strict_bundle_binds == CONFIG_STRICT_BINDS_RO,
          "config: strict_bundle_binds defaults to ro");
   config_file_clear (&c);
   CHECK (config_file_parse ("strict_bundle_binds = rw\n", "t", &c, &err) < 0 && strstr (err.msg, "t:1:"),
