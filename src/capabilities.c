@@ -105,6 +105,12 @@ caps_last_cap (void)
   return cached;
 }
 
+bool
+caps_name_equal (const char *a, const char *b)
+{
+  return a && b && strcasecmp (a, b) == 0;
+}
+
 int
 caps_from_name_limit (const char *name, int last_cap, int *cap, struct cr_error *err)
 {

@@ -7,6 +7,8 @@
 #ifndef CELLRUN_CAPABILITIES_H
 #define CELLRUN_CAPABILITIES_H
 
+#include <stdbool.h>
+
 #include "error.h"
 #include "spec.h"
 
@@ -18,6 +20,13 @@ int caps_from_name (const char *name, int *cap, struct cr_error *err);
 /* Same, against an explicit last capability number instead of the running
    kernel's (tests; callers that already read it). */
 int caps_from_name_limit (const char *name, int last_cap, int *cap, struct cr_error *err);
+
+/* Whether names A and B denote the same capability.  Names are
+   case-insensitive, as caps_from_name reads them: every comparison of
+   capability names (the profile's sets, exec's ceiling) uses this, so a
+   name spelled "cap_chown" is neither kept nor dropped differently from
+   "CAP_CHOWN" by one layer than by another. */
+bool caps_name_equal (const char *a, const char *b);
 
 /* Canonical upper-case name ("CAP_CHOWN"), NULL for unknown numbers. */
 const char *caps_name (int cap);

@@ -1,4 +1,5 @@
 #include "config.h"
+#include "capabilities.h"
 #include "cli.h"
 #include "envpass.h"
 #include "exec.h"
@@ -45,7 +46,7 @@ caps_intersect (char ***set, size_t *len, char **allowed)
     {
       bool ok = false;
       for (size_t k = 0; allowed && allowed[k]; k++)
-        ok |= strcasecmp ((*set)[i], allowed[k]) == 0;
+        ok |= caps_name_equal ((*set)[i], allowed[k]);
       if (ok)
         (*set)[out++] = (*set)[i];
       else
@@ -193,7 +194,8 @@ cmd_exec (struct cli *g, int argc, char **argv)
   struct spec *spec = NULL;
   _cleanup_free_ char *profile = NULL;
   _cleanup_free_ char *policy = NULL;
-  if (exec_load_container (g->root, o.id, &spec, &profile, &policy, &err) < 0)
+  bool policy_operator = false;
+  if (exec_load_container (g->root, o.id, &spec, &profile, &policy, &policy_operator, &err) < 0)
     return cli_fail (&err);
   struct spec_process *container_proc = spec->process;
   struct spec_process *p = NULL;
@@ -296,7 +298,9 @@ cmd_exec (struct cli *g, int argc, char **argv)
       env_set (&env, &elen, envs[i]);
     char *narrow[] = { (char *) env_pass, NULL };
     _cleanup_strv_ char **passed = NULL;
-    if (envpass_compute (policy, g->environ, env_pass ? narrow : NULL, &passed, &err) < 0)
+    if (envpass_compute (policy, policy_operator ? ENVPASS_FROM_OPERATOR : ENVPASS_FROM_BUNDLE, g->environ,
+                         env_pass ? narrow : NULL, &passed, &err)
+        < 0)
       {
         p->env = env;
         p->env_len = elen;

@@ -95,9 +95,23 @@ config_file_parse (const char *text, const char *name, struct cellrun_config *ou
           if (r < 0)
             break;
         }
+      else if (strcmp (key, "strict_bundle_binds") == 0)
+        {
+          if (strcmp (value, "ro") == 0)
+            out->strict_bundle_binds = CONFIG_STRICT_BINDS_RO;
+          else if (strcmp (value, "refuse") == 0)
+            out->strict_bundle_binds = CONFIG_STRICT_BINDS_REFUSE;
+          else
+            {
+              r = cr_fail (err, EINVAL, "%s:%d: strict_bundle_binds \"%s\": expected ro or refuse", name, line, value);
+              break;
+            }
+        }
       else
         {
-          r = cr_fail (err, EINVAL, "%s:%d: unknown key \"%s\" (known: profile, writable_allowlist)", name, line, key);
+          r = cr_fail (err, EINVAL,
+                       "%s:%d: unknown key \"%s\" (known: profile, writable_allowlist, strict_bundle_binds)", name,
+                       line, key);
           break;
         }
     }

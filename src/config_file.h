@@ -5,6 +5,7 @@
        # comment
        profile = strict
        writable_allowlist = /srv/scratch, /var/cache/build
+       strict_bundle_binds = ro
 
    Unknown keys and malformed lines are errors naming the line, so a typo
    never silently weakens the operator's intent. */
@@ -17,10 +18,19 @@
 
 #define CELLRUN_DEFAULT_CONFIG "/etc/cellrun/cellrun.conf"
 
+/* What strict does with a bundle's writable bind mount whose source is
+   outside writable_allowlist (docs/profiles.md, "Bundle bind mounts"). */
+enum config_strict_binds
+{
+  CONFIG_STRICT_BINDS_RO = 0, /* forced read-only (the default) */
+  CONFIG_STRICT_BINDS_REFUSE, /* the container is refused */
+};
+
 struct cellrun_config
 {
   char *profile;             /* NULL when the file sets none */
   char **writable_allowlist; /* NULL terminated, never NULL after a successful load */
+  enum config_strict_binds strict_bundle_binds;
 };
 
 /* Load PATH (NULL = CELLRUN_DEFAULT_CONFIG) into OUT.  A missing default file

@@ -368,6 +368,7 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
                                 .cgroup_root = (char *) container_cgroup_root (),
                                 .profile = pr.profile ? pr.profile : (char *) "none",
                                 .env_policy = pr.env_policy,
+                                .env_policy_operator = pr.env_from_operator,
                                 .workspace_upper = pr.upper_dir,
                                 .workspace_lower = pr.upper_dir ? pr.workspace.host_path : NULL,
                                 .workspace_tmpfs = pr.workspace.max_bytes > 0 && pr.upper_dir,

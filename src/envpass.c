@@ -1,6 +1,6 @@
 /* Environment pass-through policies (see envpass.h).  Defaults are safe:
-   no policy means nothing passes, and the secret denylist applies whenever
-   a variable could pass without being named exactly. */
+   no policy means nothing passes, and the secret denylist applies unless
+   the operator named the variable exactly. */
 #include "config.h"
 
 #include <errno.h>
@@ -11,11 +11,13 @@
 #include "utils.h"
 
 /* Names commonly carrying credentials.  Globs are matched against the whole
-   variable name, case-sensitively (environment names are case-sensitive and
-   secrets conventionally upper case). */
+   variable name, ignoring case: a lowercase github_token is as secret as
+   GITHUB_TOKEN, and tools read either.  PWD and OLDPWD are not matched
+   ("*_PWD" needs the underscore).  Values are checked too: see
+   envpass_value_is_secret. */
 const char *const envpass_secret_patterns[] = {
-  "*_TOKEN",       "*_SECRET",      "*_SECRET_*", "*_KEY",   "*_PASSWORD",
-  "*PASSWD*",      "*_CREDENTIALS", "AWS_*",      "AZURE_*", "GOOGLE_APPLICATION_CREDENTIALS",
+  "*PASSWORD*",    "*PASSWD*",      "*_PWD",        "*SECRET*", "*TOKEN*", "*_KEY",
+  "*_API_KEY",     "*_PRIVATE_KEY", "*CREDENTIAL*", "AWS_*",    "AZURE_*", "GOOGLE_APPLICATION_CREDENTIALS",
   "SSH_AUTH_SOCK", "KUBECONFIG",    NULL,
 };
 
@@ -107,19 +109,64 @@ bool
 envpass_is_secret (const char *name)
 {
   for (size_t i = 0; envpass_secret_patterns[i]; i++)
-    if (fnmatch (envpass_secret_patterns[i], name, 0) == 0)
+    if (fnmatch (envpass_secret_patterns[i], name, FNM_CASEFOLD) == 0)
       return true;
   return false;
 }
 
 static bool
-policy_passes (const struct envpass_policy *p, const char *name)
+is_scheme_char (char c)
 {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+}
+
+/* A URL with userinfo anywhere in VALUE: SCHEME://USERINFO@HOST, the scheme
+   starting with a letter (RFC 3986), the '@' before the authority ends at
+   '/', '?', '#' or a space.  A user name alone counts too: tokens travel as
+   https://TOKEN@host. */
+bool
+envpass_value_is_secret (const char *value)
+{
+  for (const char *p = strstr (value, "://"); p; p = strstr (p + 1, "://"))
+    {
+      const char *s = p;
+      while (s > value && is_scheme_char (s[-1]))
+        s--;
+      while (s < p && !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+        s++; /* a scheme starts with a letter: skip leading digits, '+', '-', '.' */
+      if (s == p)
+        continue;
+      size_t auth = strcspn (p + 3, "/?# \t\n");
+      if (memchr (p + 3, '@', auth) != NULL)
+        return true;
+    }
+  return false;
+}
+
+bool
+envpass_entry_is_secret (const char *entry)
+{
+  const char *eq = strchr (entry, '=');
+  if (eq == NULL)
+    return envpass_is_secret (entry);
+  _cleanup_free_ char *name = strndup (entry, eq - entry);
+  if (name == NULL)
+    abort ();
+  return envpass_is_secret (name) || envpass_value_is_secret (eq + 1);
+}
+
+/* Whether variable NAME=VALUE passes P.  Only a policy the operator set
+   (ORIGIN) may pass a denylisted variable, and only by naming it exactly;
+   for a bundle's policy the denylist always applies. */
+static bool
+policy_passes (const struct envpass_policy *p, enum envpass_origin origin, const char *name, const char *value)
+{
+  bool secret = envpass_is_secret (name) || envpass_value_is_secret (value);
   switch (p->mode)
     {
     case ENVPASS_NONE: return false;
     case ENVPASS_DENY:
-      if (envpass_is_secret (name))
+      if (secret)
         return false;
       for (size_t i = 0; p->patterns[i]; i++)
         if (fnmatch (p->patterns[i], name, 0) == 0)
@@ -127,19 +174,22 @@ policy_passes (const struct envpass_policy *p, const char *name)
       return true;
     case ENVPASS_ALLOW:
       {
-        bool glob_match = false;
+        bool match = false;
         for (size_t i = 0; p->patterns[i]; i++)
           {
             if (!is_glob (p->patterns[i]))
               {
-                /* Named exactly: the caller asked for this very variable. */
-                if (strcmp (p->patterns[i], name) == 0)
+                if (strcmp (p->patterns[i], name) != 0)
+                  continue;
+                /* Named exactly by the operator: they asked for this very variable. */
+                if (origin == ENVPASS_FROM_OPERATOR)
                   return true;
+                match = true;
               }
             else if (fnmatch (p->patterns[i], name, 0) == 0)
-              glob_match = true;
+              match = true;
           }
-        return glob_match && !envpass_is_secret (name);
+        return match && !secret;
       }
     }
   return false;
@@ -157,8 +207,8 @@ envpass_validate (const char *policy, struct cr_error *err)
 }
 
 int
-envpass_compute (const char *policy, char *const *caller_env, char *const *exec_narrowing, char ***out,
-                 struct cr_error *err)
+envpass_compute (const char *policy, enum envpass_origin origin, char *const *caller_env, char *const *exec_narrowing,
+                 char ***out, struct cr_error *err)
 {
   struct envpass_policy main_policy;
   int r = policy_parse (policy, &main_policy, err);
@@ -184,9 +234,10 @@ envpass_compute (const char *policy, char *const *caller_env, char *const *exec_
       _cleanup_free_ char *name = strndup (caller_env[i], eq - caller_env[i]);
       if (name == NULL)
         abort ();
-      bool pass = policy_passes (&main_policy, name);
+      bool pass = policy_passes (&main_policy, origin, name, eq + 1);
+      /* exec --env-pass comes from the operator too; it can only narrow. */
       for (size_t j = 0; pass && j < nnarrow; j++)
-        pass = policy_passes (&narrow[j], name);
+        pass = policy_passes (&narrow[j], ENVPASS_FROM_OPERATOR, name, eq + 1);
       if (!pass)
         continue;
       result = xrealloc (result, (n + 2) * sizeof (char *));

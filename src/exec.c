@@ -27,7 +27,7 @@
 
 int
 exec_load_container (const char *root, const char *id, struct spec **spec, char **profile, char **env_policy,
-                     struct cr_error *err)
+                     bool *env_policy_operator, struct cr_error *err)
 {
   _cleanup_close_ int dirfd = -1;
   struct container_state *st = NULL;
@@ -41,6 +41,8 @@ exec_load_container (const char *root, const char *id, struct spec **spec, char 
     {
       *profile = xstrdup (st->profile);
       *env_policy = xstrdup (st->env_policy);
+      if (env_policy_operator)
+        *env_policy_operator = st->env_policy_operator;
     }
   state_free (st);
   return r;
@@ -156,7 +158,7 @@ exec_start (const struct exec_options *o, pid_t *pid, struct cr_error *err)
   struct spec *spec = NULL;
   _cleanup_free_ char *profile = NULL;
   _cleanup_free_ char *env_policy = NULL;
-  int r = exec_load_container (o->root, o->id, &spec, &profile, &env_policy, err);
+  int r = exec_load_container (o->root, o->id, &spec, &profile, &env_policy, NULL, err);
   if (r < 0)
     return r;
   struct container_state *st = NULL;

@@ -25,6 +25,6 @@ int exec_start (const struct exec_options *o, pid_t *pid, struct cr_error *err);
 /* The container's saved process merged with the exec request: what
    exec_start will run. Fails for stopped, paused or unknown containers. */
 int exec_load_container (const char *root, const char *id, struct spec **spec, char **profile, char **env_policy,
-                         struct cr_error *err);
+                         bool *env_policy_operator, struct cr_error *err);
 
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "capabilities.h"
 #include "envpass.h"
 #include "log.h"
 #include "profile.h"
@@ -305,6 +306,15 @@ namespaces_add_missing (struct spec *s, const char *const *types)
     }
 }
 
+static bool
+capset_contains (const char *const *set, const char *name)
+{
+  for (size_t i = 0; set && set[i]; i++)
+    if (caps_name_equal (set[i], name))
+      return true;
+  return false;
+}
+
 /* Keep only the entries of *SET that are in ALLOWED (never adds). */
 static void
 capset_intersect (char ***set, size_t *len, const char *const *allowed)
@@ -314,7 +324,7 @@ capset_intersect (char ***set, size_t *len, const char *const *allowed)
   size_t n = 0;
   for (size_t i = 0; (*set)[i]; i++)
     {
-      if (strv_contains ((char *const *) allowed, (*set)[i]))
+      if (capset_contains (allowed, (*set)[i]))
         (*set)[n++] = (*set)[i];
       else
         free ((*set)[i]);
@@ -414,6 +424,71 @@ apply_strict (struct spec *s)
   apply_common (s, PROFILE_STRICT);
 }
 
+/* ---- strict: writable host binds ---------------------------------------- */
+
+static bool
+mount_is_bind (const struct spec_mount *m)
+{
+  if (m->type && strcmp (m->type, "bind") == 0)
+    return true;
+  return strv_contains (m->options, "bind") || strv_contains (m->options, "rbind");
+}
+
+/* The last of "ro" and "rw" wins (as in mount_options_parse); rw by default. */
+static bool
+mount_is_writable (const struct spec_mount *m)
+{
+  bool rw = true;
+  for (size_t i = 0; m->options && m->options[i]; i++)
+    if (strcmp (m->options[i], "ro") == 0)
+      rw = false;
+    else if (strcmp (m->options[i], "rw") == 0)
+      rw = true;
+  return rw;
+}
+
+/* Strict's floor: whatever the bundle asks, only paths in the operator's
+   writable_allowlist are writable from the host.  A writable bind whose
+   source resolves inside the allowlist is kept and mounted from the resolved
+   path (what was checked is what gets mounted); any other is forced
+   read-only (recursively for rbind), or refused when the operator set
+   strict_bundle_binds = refuse.  WHAT names the mount's origin in errors. */
+static int
+strict_restrict_bind (struct spec_mount *m, const char *what, const struct cellrun_config *cfg, struct cr_error *err)
+{
+  if (!mount_is_bind (m) || !mount_is_writable (m))
+    return 0;
+  struct cr_error ignored = { 0 };
+  char *resolved = NULL;
+  if (m->source && m->source[0] == '/'
+      && path_within_allowlist (m->source, cfg ? cfg->writable_allowlist : NULL, &resolved, &ignored) == 0)
+    {
+      free (m->source);
+      m->source = resolved;
+      return 0;
+    }
+  if (cfg && cfg->strict_bundle_binds == CONFIG_STRICT_BINDS_REFUSE)
+    return cr_fail (err, 0,
+                    "%s %s: writable bind of host path %s is outside writable_allowlist (strict_bundle_binds = refuse)",
+                    what, m->destination ? m->destination : "(no destination)", m->source ? m->source : "(none)");
+  log_debug ("strict: %s %s (source %s) forced read-only: outside writable_allowlist", what, m->destination,
+             m->source ? m->source : "(none)");
+  mount_force_ro (m);
+  return 0;
+}
+
+static int
+strict_restrict_bundle_binds (struct spec *s, const struct cellrun_config *cfg, struct cr_error *err)
+{
+  for (size_t i = 0; i < s->mounts_len; i++)
+    {
+      int r = strict_restrict_bind (&s->mounts[i], "mount", cfg, err);
+      if (r < 0)
+        return r;
+    }
+  return 0;
+}
+
 /* ---- workspace, extra-writable, env --------------------------------------- */
 
 static size_t
@@ -428,8 +503,9 @@ path_depth (const char *p)
 
 /* Mounts the profile layer appends go last, parents before children, so a
    workspace at /tmp/ws lands inside strict's private /tmp and an
-   extra-writable path below the workspace stays visible. */
-static void
+   extra-writable path below the workspace stays visible.  Returns the new
+   mount (valid until the next insertion). */
+static struct spec_mount *
 mount_append_sorted (struct spec *s, size_t first_appended, const char *dest, const char *type, const char *source,
                      const char *const *options)
 {
@@ -440,7 +516,9 @@ mount_append_sorted (struct spec *s, size_t first_appended, const char *dest, co
         pos = i;
         break;
       }
-  mount_set (mounts_insert (s, pos), dest, type, source, options);
+  struct spec_mount *m = mounts_insert (s, pos);
+  mount_set (m, dest, type, source, options);
+  return m;
 }
 
 static int
@@ -498,7 +576,8 @@ workspace_resolve (const struct spec *in, const struct profile_request *req, str
   return 0;
 }
 
-static void
+/* Returns the workspace's mount (valid until the next insertion). */
+static struct spec_mount *
 workspace_add_mount (struct spec *s, size_t first_appended, const struct profile_result *res)
 {
   const struct workspace_request *w = &res->workspace;
@@ -512,18 +591,15 @@ workspace_add_mount (struct spec *s, size_t first_appended, const struct profile
          rename shows as D+A) and copied-up files hold their full data, which
          is what workspace_diff/commit read. */
       const char *const opts[] = { lower, upper, work, "redirect_dir=off", "metacopy=off", NULL };
-      mount_append_sorted (s, first_appended, w->container_path, "overlay", "overlay", opts);
+      return mount_append_sorted (s, first_appended, w->container_path, "overlay", "overlay", opts);
     }
-  else if (strcmp (w->mode, "ro") == 0)
+  if (strcmp (w->mode, "ro") == 0)
     {
       static const char *const opts[] = { "rbind", "ro", "nosuid", "nodev", NULL };
-      mount_append_sorted (s, first_appended, w->container_path, "bind", w->host_path, opts);
+      return mount_append_sorted (s, first_appended, w->container_path, "bind", w->host_path, opts);
     }
-  else
-    {
-      static const char *const opts[] = { "rbind", "rw", NULL };
-      mount_append_sorted (s, first_appended, w->container_path, "bind", w->host_path, opts);
-    }
+  static const char *const opts[] = { "rbind", "rw", NULL };
+  return mount_append_sorted (s, first_appended, w->container_path, "bind", w->host_path, opts);
 }
 
 static int
@@ -563,6 +639,7 @@ env_apply (struct spec *s, const struct profile_request *req, char *const *calle
 {
   const char *policy = req->env_pass;
   const char *what = "--env-pass";
+  res->env_from_operator = policy != NULL;
   if (policy == NULL)
     {
       policy = spec_annotation (s, PROFILE_ANNOTATION_ENV);
@@ -578,7 +655,8 @@ env_apply (struct spec *s, const struct profile_request *req, char *const *calle
     return 0;
   res->env_explicit_len = s->process->env ? strv_len (s->process->env) : 0;
   _cleanup_strv_ char **passed = NULL;
-  r = envpass_compute (policy, caller_env, NULL, &passed, err);
+  r = envpass_compute (policy, res->env_from_operator ? ENVPASS_FROM_OPERATOR : ENVPASS_FROM_BUNDLE, caller_env, NULL,
+                       &passed, err);
   if (r < 0)
     return r;
   if (passed[0] == NULL)
@@ -645,14 +723,29 @@ profile_apply (const struct spec *in, const struct profile_request *req, const s
   if (r < 0)
     goto fail;
   if (level == PROFILE_STRICT)
-    apply_strict (s);
+    {
+      apply_strict (s);
+      /* Only the bundle's mounts and strict's tmpfs exist yet: the
+         operator's workspace and the allowlisted extra-writable paths below
+         are not subject to it. */
+      r = strict_restrict_bundle_binds (s, cfg, err);
+      if (r < 0)
+        goto fail;
+    }
   else if (level == PROFILE_BALANCED)
     apply_balanced (s);
 
   /* Appended after the profile's own mounts: see mount_append_sorted. */
   size_t first_appended = s->mounts_len;
   if (res->workspace.present)
-    workspace_add_mount (s, first_appended, res);
+    {
+      struct spec_mount *wm = workspace_add_mount (s, first_appended, res);
+      /* A workspace the bundle chose (annotation, not --workspace) is a
+         bundle bind like any other (an overlay never writes to the host). */
+      if (level == PROFILE_STRICT && req->workspace == NULL
+          && (r = strict_restrict_bind (wm, "annotation " PROFILE_ANNOTATION_WORKSPACE, cfg, err)) < 0)
+        goto fail;
+    }
   const char *extra = spec_annotation (in, PROFILE_ANNOTATION_EXTRA_WRITABLE);
   if (extra)
     {
@@ -787,7 +880,8 @@ profile_describe (const char *name, char **text, struct cr_error *err)
   text_list (&t, "read-only paths added", profile_readonly_paths);
   text_seccomp (&t, level);
   text_add (&t, "environment pass-through default: none\n");
-  text_list (&t, "secret denylist", envpass_secret_patterns);
+  text_list (&t, "secret denylist (names, ignoring case; also any value with a URL userinfo@)",
+             envpass_secret_patterns);
   *text = t.buf;
   return 0;
 }

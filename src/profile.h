@@ -54,6 +54,8 @@ struct profile_result
   char *work_dir;          /* overlay: <state>/workspace/work, else NULL */
   char *workspace_dir;     /* overlay: <state>/workspace (the tmpfs for max-bytes), else NULL */
   char *env_policy;        /* effective policy string, stored in state for exec */
+  bool env_from_operator;  /* the policy came from --env-pass, not the annotation: only then do
+                              exact names override the secret denylist (envpass.h) */
   size_t env_explicit_len; /* the first N entries of the new process.env are the bundle's own;
                                    the rest were passed through from the caller and must not be
                                    saved for exec (exec re-applies the policy to its own caller) */

@@ -152,6 +152,7 @@ state_save (int dirfd, const struct container_state *st, struct cr_error *err)
   GEN_STR (g, "systemdUnit", st->systemd_unit);
   GEN_STR (g, "profile", st->profile);
   GEN_STR (g, "envPolicy", st->env_policy);
+  GEN_STR (g, "envPolicyFrom", st->env_policy_operator ? "operator" : "bundle");
   GEN_STR (g, "workspaceUpper", st->workspace_upper);
   GEN_STR (g, "workspaceLower", st->workspace_lower);
   gen_key (g, "workspaceTmpfs");
@@ -219,6 +220,9 @@ state_load (int dirfd, const char *id, struct container_state **out, struct cr_e
   st->systemd_unit = json_str (root, "systemdUnit");
   st->profile = json_str (root, "profile");
   st->env_policy = json_str (root, "envPolicy");
+  /* Absent (older state): the bundle's, so the secret denylist applies. */
+  _cleanup_free_ char *env_from = json_str (root, "envPolicyFrom");
+  st->env_policy_operator = env_from && strcmp (env_from, "operator") == 0;
   st->workspace_upper = json_str (root, "workspaceUpper");
   st->workspace_lower = json_str (root, "workspaceLower");
   const char *tpath[] = { "workspaceTmpfs", NULL };

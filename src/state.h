@@ -33,6 +33,8 @@ struct container_state
   bool workspace_tmpfs;  /* a size-capped tmpfs is mounted at <state>/workspace */
   struct spec_kv *annotations;
   size_t annotations_len;
+  /* env_policy was set by the operator (--env-pass), not the bundle ("envPolicyFrom") */
+  bool env_policy_operator;
 };
 
 enum container_status

@@ -4,6 +4,7 @@
 # narrow it, explicit values win.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 # The caller's environment for every run: ordinary names and secrets.
 CALLER_ENV=(FOO_BAR=foobar FOO_TOKEN=tok FOO_KEY=key PLAIN=plain BAR=bar MY_SECRET=s1 DB_PASSWORD=pw
@@ -15,6 +16,17 @@ erun () {
   local g=()
   [ "$profile" = none ] || g=(--profile "$profile")
   env "${CALLER_ENV[@]}" timeout -k 2 30 "$CELLRUN" --root "$ROOT" "${g[@]}" run --bundle "$BUNDLE" "$@" "$id" < /dev/null
+}
+
+# fail MSG: fail the test with MSG on stderr (a real assertion anywhere in a test).
+fail () { echo "$*" >&2; return 1; }
+
+# absent NAME...: none of the NAMEs is set in $output (`env` output); fails naming the first one found.
+absent () {
+  local n
+  for n in "$@"; do
+    if grep -q "^$n=" <<< "$output"; then fail "$n reached the container: $(grep "^$n=" <<< "$output")"; return 1; fi
+  done
 }
 
 # passed: the CALLER_ENV names visible in the container ($output holds `env` output).
@@ -99,7 +111,7 @@ passed () {
     run erun strict "$ID" --env-pass "$p"
     [ "$status" -ne 0 ] || { echo "accepted $p"; false; }
     assert_contains "$output" "env pass-through policy"
-    ! cr state "$ID" >/dev/null 2>&1
+    run ! cr state "$ID"
   done
   annot run.cellrun.env bogus
   run erun none "$ID2"
@@ -133,10 +145,9 @@ eexec () {
   grep -qx FOO_NEW=n <<< "$output"
   grep -qx FOO_BAR=exec-value <<< "$output"
   grep -qx PLAIN=p2 <<< "$output"
-  ! grep -q '^FOO_TOKEN=' <<< "$output"
-  ! grep -q '^BAR=' <<< "$output"
+  absent FOO_TOKEN BAR
   # create-time values did not stick to the container for exec
-  ! grep -qx FOO_BAR=foobar <<< "$output"
+  run ! grep -qx FOO_BAR=foobar <<< "$output"
 }
 
 @test "exec --env-pass only narrows the container's policy, never widens it" {
@@ -144,25 +155,22 @@ eexec () {
   run eexec "$ID" FOO_A=a FOO_B=b PLAIN=p BAR=b GITHUB_TOKEN=g -- --env-pass allow:FOO_A
   [ "$status" -eq 0 ]
   grep -qx FOO_A=a <<< "$output"
-  ! grep -q '^FOO_B=' <<< "$output"
-  ! grep -q '^PLAIN=' <<< "$output"
+  absent FOO_B PLAIN
   run eexec "$ID" FOO_A=a BAR=b GITHUB_TOKEN=g -- --env-pass 'allow:BAR,GITHUB_TOKEN'
   [ "$status" -eq 0 ]
-  ! grep -q '^BAR=' <<< "$output"
-  ! grep -q '^GITHUB_TOKEN=' <<< "$output"
-  ! grep -q '^FOO_A=' <<< "$output"
+  absent BAR GITHUB_TOKEN FOO_A
   run eexec "$ID" FOO_A=a BAR=b -- --env-pass 'deny:NOTHING'
   [ "$status" -eq 0 ]
   grep -qx FOO_A=a <<< "$output"
-  ! grep -q '^BAR=' <<< "$output"
+  absent BAR
 }
 
 @test "exec under a container with the default policy passes nothing, even with exec --env-pass" {
   ecreate "$ID"
   run eexec "$ID" PLAIN=p FOO_BAR=f -- --env-pass 'allow:*'
   [ "$status" -eq 0 ]
-  ! grep -q '^PLAIN=' <<< "$output"
-  ! grep -q '^FOO_BAR=' <<< "$output"
+  grep -q '^PATH=' <<< "$output" || fail "exec printed no environment: $output"
+  absent PLAIN FOO_BAR
 }
 
 @test "exec -e wins over a passed-through value" {
@@ -180,6 +188,59 @@ eexec () {
   grep -qx ONCE=1 <<< "$output"
   run eexec "$ID"
   [ "$status" -eq 0 ]
-  ! grep -q '^ONCE=' <<< "$output"
-  ! grep -q '^PLAIN=' <<< "$output"
+  grep -q '^PATH=' <<< "$output" || fail "exec printed no environment: $output"
+  absent ONCE PLAIN
+}
+
+# Issue 9 finding 5: an exact name in the bundle's annotation skipped the secret denylist, at
+# create and at every exec. Only the operator may pass a denylisted name, by naming it exactly.
+@test "a bundle's run.cellrun.env cannot pass secrets by exact name (create and exec); the operator's --env-pass can" {
+  annot run.cellrun.env 'allow:AWS_SECRET_ACCESS_KEY,GITHUB_TOKEN,PLAIN'
+  cfg_args env
+  run env AWS_SECRET_ACCESS_KEY=aws-create "${CALLER_ENV[@]}" \
+    timeout -k 2 30 "$CELLRUN" --root "$ROOT" --profile strict run --bundle "$BUNDLE" "$ID" < /dev/null
+  [ "$status" -eq 0 ]
+  grep -qx PLAIN=plain <<< "$output" || fail "the annotation's plain name did not pass: $output"
+  absent AWS_SECRET_ACCESS_KEY GITHUB_TOKEN
+
+  # exec into a container created under that annotation, with the secrets in the exec caller's env
+  CALLER_ENV+=(AWS_SECRET_ACCESS_KEY=aws-create)
+  ecreate "$ID2"
+  run eexec "$ID2" AWS_SECRET_ACCESS_KEY=aws-exec GITHUB_TOKEN=gh-exec PLAIN=p-exec
+  [ "$status" -eq 0 ]
+  grep -qx PLAIN=p-exec <<< "$output" || fail "exec: the annotation's plain name did not pass: $output"
+  absent AWS_SECRET_ACCESS_KEY GITHUB_TOKEN
+  run eexec "$ID2" AWS_SECRET_ACCESS_KEY=aws-exec GITHUB_TOKEN=gh-exec -- --env-pass 'allow:AWS_SECRET_ACCESS_KEY,GITHUB_TOKEN'
+  [ "$status" -eq 0 ]
+  absent AWS_SECRET_ACCESS_KEY GITHUB_TOKEN
+
+  # the operator's flag naming them exactly passes them, at create and at exec
+  cr delete -f "$ID2"
+  ecreate "$ID2" --env-pass 'allow:AWS_SECRET_ACCESS_KEY,GITHUB_TOKEN'
+  run eexec "$ID2" AWS_SECRET_ACCESS_KEY=aws-exec GITHUB_TOKEN=gh-exec
+  [ "$status" -eq 0 ]
+  grep -qx AWS_SECRET_ACCESS_KEY=aws-exec <<< "$output" || fail "operator exact name did not pass at exec: $output"
+  grep -qx GITHUB_TOKEN=gh-exec <<< "$output" || fail "operator exact name did not pass at exec: $output"
+  cfg_args env
+  run env AWS_SECRET_ACCESS_KEY=aws-create "${CALLER_ENV[@]}" timeout -k 2 30 "$CELLRUN" --root "$ROOT" \
+    --profile strict run --bundle "$BUNDLE" --env-pass 'allow:AWS_SECRET_ACCESS_KEY,GITHUB_TOKEN' "$ID-c" < /dev/null
+  [ "$status" -eq 0 ]
+  grep -qx AWS_SECRET_ACCESS_KEY=aws-create <<< "$output" || fail "operator exact name did not pass at create: $output"
+  grep -qx GITHUB_TOKEN=gh <<< "$output" || fail "operator exact name did not pass at create: $output"
+}
+
+# Issue 9 finding 8: with allow:* these passed. The denylist ignores case and looks at URL values.
+@test "allow:* keeps common credentials out (PGPASSWORD, MYSQL_PWD, SECRET_KEY_BASE, github_token, URL userinfo)" {
+  cfg_args env
+  run env -i PATH="$PATH" PGPASSWORD=pg MYSQL_PWD=my SECRET_KEY_BASE=skb github_token=gh \
+    DATABASE_URL=postgres://u:pw@db:5432/app OPENAI_API_KEY=sk DEPLOY_PRIVATE_KEY=pk Db_Password=x \
+    GIT_REMOTE=https://ghp_x@github.com/o/r PLAIN_URL=https://example.com/a@b PWD=/from-caller \
+    OLDPWD=/old-caller KEEP=kept timeout -k 2 30 "$CELLRUN" --root "$ROOT" --profile strict run \
+    --bundle "$BUNDLE" --env-pass 'allow:*' "$ID" < /dev/null
+  [ "$status" -eq 0 ]
+  absent PGPASSWORD MYSQL_PWD SECRET_KEY_BASE github_token DATABASE_URL OPENAI_API_KEY DEPLOY_PRIVATE_KEY \
+    Db_Password GIT_REMOTE
+  for kv in KEEP=kept PWD=/from-caller OLDPWD=/old-caller PLAIN_URL=https://example.com/a@b; do
+    grep -qx "$kv" <<< "$output" || fail "$kv should pass under allow:*: $output"
+  done
 }

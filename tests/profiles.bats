@@ -4,6 +4,17 @@
 # annotation), and the isolation-lessons items that concern profiles and lifecycle.
 
 load helpers
+bats_require_minimum_version 1.5.0
+
+# fail MSG: fail the test with MSG on stderr (a real assertion anywhere in a test).
+fail () { echo "$*" >&2; return 1; }
+
+# refute_re ERE [MSG]: no line of $output matches ERE; fails with MSG and the matching lines.
+refute_re () {
+  local hit
+  hit=$(grep -E -m 3 -- "$1" <<< "$output") || return 0
+  fail "${2:-unexpected output matching /$1/}: $hit"
+}
 
 ALL_CAPS='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_KILL","CAP_SYS_ADMIN","CAP_NET_ADMIN","CAP_SYS_PTRACE","CAP_SETUID","CAP_AUDIT_WRITE"]'
 
@@ -134,7 +145,7 @@ STRICT_ONLY="ptrace process_vm_readv io_uring_setup io_uring_enter io_uring_regi
   echo "control (no profile, all caps): $output"
   local p
   for p in $NOCAP_PROBES; do
-    ! grep -qx "$p EPERM" <<< "$output" || { echo "control already EPERM for $p: the probe proves nothing"; false; }
+    refute_re "^$p EPERM\$" "control already EPERM for $p: the probe proves nothing"
   done
   cr delete -f "$ID" >/dev/null 2>&1 || true
   cfg_args sysprobe $BOTH_DENIED $STRICT_ONLY clone3 getpid personality
@@ -158,8 +169,8 @@ STRICT_ONLY="ptrace process_vm_readv io_uring_setup io_uring_enter io_uring_regi
   echo "$output"
   local p
   for p in ptrace process_vm_readv personality-linux32 io_uring_setup unshare-user; do
-    ! grep -qx "$p EPERM" <<< "$output" || { echo "balanced: $p denied"; false; }
-    ! grep -q "^$p SIG" <<< "$output"
+    refute_re "^$p EPERM\$" "balanced: $p denied"
+    refute_re "^$p SIG" "balanced: $p killed by a signal"
   done
   grep -qx "personality-linux32 OK" <<< "$output"
   grep -qx "unshare-user OK" <<< "$output"
@@ -190,7 +201,7 @@ STRICT_ONLY="ptrace process_vm_readv io_uring_setup io_uring_enter io_uring_regi
   run prun strict "$ID"
   [ "$status" -eq 0 ]
   assert_contains "$output" "Read-only file system"
-  ! grep -qx rc=0 <<< "$output"
+  refute_re '^rc=0$' "strict: a write to the read-only root succeeded"
   [ ! -e "$ROOTFS/x" ]
   [ ! -e "$ROOTFS/etc/x" ]
 }
@@ -207,7 +218,7 @@ STRICT_ONLY="ptrace process_vm_readv io_uring_setup io_uring_enter io_uring_regi
     grep -E "^$d [^ ]*nosuid[^ ]* tmpfs$" <<< "$output" | grep -q nodev
     grep -qx "$d 1777" <<< "$output"
   done
-  ! assert_contains "$output" from-host 2>/dev/null
+  refute_re from-host "strict: the host's /tmp content is visible"
   assert_contains "$output" WROTE
   [ ! -e "$T/hosttmp/w" ]
 }
@@ -224,8 +235,8 @@ STRICT_ONLY="ptrace process_vm_readv io_uring_setup io_uring_enter io_uring_regi
   run prun strict "$ID2" --workspace "$T/ws:/tmp/ws:rw"
   [ "$status" -eq 0 ]
   echo "$output"
-  ! grep -q only-in-a <<< "$output"
-  ! grep -q ready <<< "$output"
+  refute_re only-in-a "strict: the other container's /tmp is visible"
+  refute_re ready "strict: the other container's /tmp is visible"
   grep -qx from-a <<< "$output"          # the workspace itself is shared (rw)
   grep -qx "/tmp tmpfs" <<< "$output"     # the private /tmp still exists under the workspace
   grep -q "^/tmp/ws " <<< "$output"
@@ -233,7 +244,7 @@ STRICT_ONLY="ptrace process_vm_readv io_uring_setup io_uring_enter io_uring_regi
   cr delete -f "$ID2"
   run prun strict "$ID2" --workspace "$T/ws:/tmp/ws"
   [ "$status" -eq 0 ]
-  ! grep -q only-in-a <<< "$output"
+  refute_re only-in-a "strict (overlay workspace): the other container's /tmp is visible"
   grep -qx "/tmp tmpfs" <<< "$output"
   grep -qx "/tmp/ws overlay" <<< "$output"
 }
@@ -244,7 +255,7 @@ STRICT_ONLY="ptrace process_vm_readv io_uring_setup io_uring_enter io_uring_regi
   [ "$status" -eq 0 ]
   echo "$output"
   grep -q '^/sys ' <<< "$output"
-  ! grep -E '^/sys[^ ]* rw' <<< "$output"
+  refute_re '^/sys[^ ]* rw' "strict: a sysfs or cgroup mount is read-write"
   assert_contains "$output" "Read-only file system"
 }
 
@@ -255,7 +266,7 @@ STRICT_ONLY="ptrace process_vm_readv io_uring_setup io_uring_enter io_uring_regi
   echo "$output"
   grep -qx "/proc/keys 0" <<< "$output"
   grep -qx "/proc/interrupts 0" <<< "$output"
-  ! grep -E '^/proc/[a-z_]+ [1-9]' <<< "$output"
+  refute_re '^/proc/[a-z_]+ [1-9]' "strict: a masked /proc file has content"
   grep -qx "acpi 0" <<< "$output"
   grep -qx "firmware 0" <<< "$output"
   grep -qx SYSWRITE-FAIL <<< "$output"
@@ -364,7 +375,7 @@ pids_max_of () {
   [ "$status" -ne 0 ]
   assert_contains "$output" "run.cellrun.profile=balanced: weaker than the operator's profile strict"
   assert_contains "$output" "--profile"
-  ! cr state "$ID" >/dev/null 2>&1
+  run ! cr state "$ID"
   annot run.cellrun.profile none
   run prun balanced "$ID2"
   [ "$status" -ne 0 ]
@@ -429,7 +440,7 @@ pids_max_of () {
   run prun none "$ID"
   [ "$status" -ne 0 ]
   assert_contains "$output" 'unknown profile "Strict" (known: strict, balanced)'
-  ! cr state "$ID" >/dev/null 2>&1
+  run ! cr state "$ID"
   run cr profile show paranoid
   [ "$status" -ne 0 ]
   assert_contains "$output" 'unknown profile "paranoid" (known: strict, balanced)'
@@ -448,14 +459,17 @@ pids_max_of () {
 @test "profile show strict prints the rules; profile show balanced lists its capabilities" {
   run cr profile show strict
   [ "$status" -eq 0 ]
-  for w in "capabilities: all five sets empty" "root: read-only" /tmp /dev/shm RLIMIT_CORE 1024 mount bpf userfaultfd clone3 ENOSYS personality TIOCSTI /proc/kcore /proc/sysrq-trigger "*_TOKEN" noNewPrivileges; do
+  for w in "capabilities: all five sets empty" "root: read-only" /tmp /dev/shm RLIMIT_CORE 1024 mount bpf userfaultfd clone3 ENOSYS personality TIOCSTI /proc/kcore /proc/sysrq-trigger "*TOKEN*" "ignoring case" noNewPrivileges; do
     assert_contains "$output" "$w"
   done
   run cr profile show balanced
   [ "$status" -eq 0 ]
   assert_contains "$output" CAP_NET_BIND_SERVICE
   assert_contains "$output" "CLONE_NEWUSER alone allowed"
-  ! assert_contains "$(grep EPERM: <<< "$output" | head -n 1)" ptrace 2>/dev/null
+  local first
+  first=$(grep EPERM: <<< "$output" | head -n 1)
+  [ -n "$first" ] || fail "profile show balanced: no EPERM line"
+  [[ "$first" != *ptrace* ]] || fail "profile show balanced: ptrace is on the EPERM list: $first"
 }
 
 @test "features lists the run.cellrun. annotations and potentiallyUnsafeConfigAnnotations" {
@@ -546,4 +560,76 @@ assert any(u.startswith("run.cellrun.") for u in unsafe), unsafe
   echo "$output"
   grep -qx 1000 <<< "$output"
   assert_contains "$output" "0000000000000000"
+}
+
+# ------------------------------------------------------------------ strict: the bundle's bind mounts
+
+# Issue 9 finding 5: under an operator strict floor a bundle's rbind,rw of a host path wrote into
+# the host. The target here is a temp dir outside writable_allowlist (not the real /etc); the
+# effect is checked on the host.
+@test "strict: a bundle's rw bind of a host dir outside writable_allowlist is read-only, the host file unchanged" {
+  local host=$T/hostdir
+  mkdir -p "$host/sub"
+  echo original > "$host/f"
+  cfg_append .mounts "{\"destination\":\"/mnt\",\"type\":\"bind\",\"source\":\"$host\",\"options\":[\"rbind\",\"rw\"]}"
+  cfg_args sh -c 'echo pwned > /mnt/f; echo "rc=$?"; echo pwned > /mnt/new; touch /mnt/sub/x; cat /mnt/f'
+  # control: without a profile the same bundle writes to the host, so the probe can see a write
+  run prun none "$ID"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$host/f")" = pwned ] || fail "control: the rw bind did not write to the host: $output"
+  rm -f "$host/new" "$host/sub/x"
+  echo original > "$host/f"
+  for how in --profile --config; do
+    if [ "$how" = --profile ]; then
+      run prun strict "$ID2"
+    else
+      printf 'profile = strict\n' > "$T/c.conf"
+      run cr --config "$T/c.conf" run --bundle "$BUNDLE" "$ID-c" < /dev/null
+    fi
+    [ "$status" -eq 0 ] || fail "$how strict: the container did not run: $output"
+    assert_contains "$output" "Read-only file system"
+    grep -qx original <<< "$output" || fail "$how strict: the container saw a changed file: $output"
+    [ "$(cat "$host/f")" = original ] || fail "$how strict: host file changed to $(cat "$host/f")"
+    [ ! -e "$host/new" ] || fail "$how strict: a new file appeared on the host"
+    [ ! -e "$host/sub/x" ] || fail "$how strict: a file appeared in a host subdirectory"
+  done
+}
+
+@test "strict: a bundle bind inside writable_allowlist stays writable; strict_bundle_binds = refuse refuses others" {
+  local allowed=$T/allowed other=$T/other
+  mkdir -p "$allowed" "$other"
+  cfg_append .mounts "{\"destination\":\"/mnt\",\"type\":\"bind\",\"source\":\"$allowed\",\"options\":[\"rbind\",\"rw\"]}"
+  cfg_args sh -c 'echo written > /mnt/f'
+  printf 'profile = strict\nwritable_allowlist = %s\n' "$allowed" > "$T/c.conf"
+  run cr --config "$T/c.conf" run --bundle "$BUNDLE" "$ID" < /dev/null
+  [ "$status" -eq 0 ] || fail "allowlisted bind: $output"
+  [ "$(cat "$allowed/f")" = written ] || fail "allowlisted bind: the write did not reach the host"
+
+  cfg_append .mounts "{\"destination\":\"/home\",\"type\":\"bind\",\"source\":\"$other\",\"options\":[\"rbind\",\"rw\"]}"
+  cfg_args sh -c 'echo written > /home/f'
+  printf 'strict_bundle_binds = refuse\n' >> "$T/c.conf"
+  run cr --config "$T/c.conf" run --bundle "$BUNDLE" "$ID2" < /dev/null
+  [ "$status" -ne 0 ] || fail "strict_bundle_binds = refuse: the container ran"
+  assert_error_line
+  assert_contains "$output" "/home"
+  assert_contains "$output" "strict_bundle_binds = refuse"
+  [ ! -e "$other/f" ] || fail "refused container wrote to the host"
+  run ! cr state "$ID2"
+  [ ! -e "$ROOT/$ID2" ] || fail "refused container left $ROOT/$ID2"
+}
+
+@test "strict: an rw workspace chosen by the bundle's annotation is read-only outside writable_allowlist" {
+  local ws=$T/ws
+  mkdir -p "$ws"
+  echo original > "$ws/f"
+  annot run.cellrun.workspace "$ws:/mnt:rw"
+  cfg_args sh -c 'echo pwned > /mnt/f; cat /mnt/f'
+  run prun strict "$ID"
+  [ "$status" -eq 0 ]
+  assert_contains "$output" "Read-only file system"
+  [ "$(cat "$ws/f")" = original ] || fail "host workspace file changed"
+  # the operator's --workspace flag is the operator's choice: it stays writable
+  run prun strict "$ID2" --workspace "$ws:/mnt:rw"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$ws/f")" = pwned ] || fail "--workspace rw: the write did not reach the host: $output"
 }

@@ -486,39 +486,46 @@ test_env (void)
   };
   char **out = NULL;
   struct cr_error err = { 0 };
-  CHECK (envpass_compute (NULL, caller, NULL, &out, &err) == 0 && out[0] == NULL, "env: default none");
+  CHECK (envpass_compute (NULL, ENVPASS_FROM_OPERATOR, caller, NULL, &out, &err) == 0 && out[0] == NULL,
+         "env: default none");
   cr_strvfreep (&out);
-  CHECK (envpass_compute ("none", caller, NULL, &out, &err) == 0 && out[0] == NULL, "env: none");
+  CHECK (envpass_compute ("none", ENVPASS_FROM_OPERATOR, caller, NULL, &out, &err) == 0 && out[0] == NULL, "env: none");
   cr_strvfreep (&out);
-  CHECK (envpass_compute ("allow:LC_*,LANG", caller, NULL, &out, &err) == 0
+  CHECK (envpass_compute ("allow:LC_*,LANG", ENVPASS_FROM_OPERATOR, caller, NULL, &out, &err) == 0
              && env_eq (out, (const char *[]){ "LANG=C", "LC_ALL=C", "LC_TIME=x", NULL }),
          "env: allow glob filters secrets (LC_TOKEN dropped)");
   cr_strvfreep (&out);
-  CHECK (envpass_compute ("allow:GITHUB_TOKEN", caller, NULL, &out, &err) == 0
+  CHECK (envpass_compute ("allow:GITHUB_TOKEN", ENVPASS_FROM_OPERATOR, caller, NULL, &out, &err) == 0
              && env_eq (out, (const char *[]){ "GITHUB_TOKEN=t", NULL }),
          "env: a secret named exactly in allow passes");
   cr_strvfreep (&out);
-  CHECK (envpass_compute ("allow:*", caller, NULL, &out, &err) == 0
+  CHECK (envpass_compute ("allow:*", ENVPASS_FROM_OPERATOR, caller, NULL, &out, &err) == 0
              && env_eq (out, (const char *[]){ "LANG=C", "LC_ALL=C", "LC_TIME=x", "HOME=/home/u", NULL }),
          "env: allow:* still drops every secret");
   cr_strvfreep (&out);
-  CHECK (envpass_compute ("deny:HOME", caller, NULL, &out, &err) == 0
+  CHECK (envpass_compute ("deny:HOME", ENVPASS_FROM_OPERATOR, caller, NULL, &out, &err) == 0
              && env_eq (out, (const char *[]){ "LANG=C", "LC_ALL=C", "LC_TIME=x", NULL }),
          "env: deny mode drops listed names and all secrets");
   cr_strvfreep (&out);
-  CHECK (envpass_compute ("deny:LANG", (char *[]){ "GITHUB_TOKEN=t", "X=1", NULL }, NULL, &out, &err) == 0
+  CHECK (envpass_compute ("deny:LANG", ENVPASS_FROM_OPERATOR, (char *[]){ "GITHUB_TOKEN=t", "X=1", NULL }, NULL, &out,
+                          &err)
+                 == 0
              && env_eq (out, (const char *[]){ "X=1", NULL }),
          "env: secret denylist always applies in deny mode");
   cr_strvfreep (&out);
-  CHECK (envpass_compute ("allow:LC_*,LANG", caller, (char *[]){ "allow:LANG,HOME", NULL }, &out, &err) == 0
+  CHECK (envpass_compute ("allow:LC_*,LANG", ENVPASS_FROM_OPERATOR, caller, (char *[]){ "allow:LANG,HOME", NULL }, &out,
+                          &err)
+                 == 0
              && env_eq (out, (const char *[]){ "LANG=C", NULL }),
          "env: exec narrowing intersects (HOME not widened)");
   cr_strvfreep (&out);
-  CHECK (envpass_compute ("none", caller, (char *[]){ "allow:*", NULL }, &out, &err) == 0 && out[0] == NULL,
+  CHECK (envpass_compute ("none", ENVPASS_FROM_OPERATOR, caller, (char *[]){ "allow:*", NULL }, &out, &err) == 0
+             && out[0] == NULL,
          "env: narrowing cannot widen none");
   cr_strvfreep (&out);
-  CHECK (envpass_compute ("everything", caller, NULL, &out, &err) < 0, "env: bad policy refused");
-  CHECK (envpass_compute ("allow:", caller, NULL, &out, &err) < 0, "env: empty allow refused");
+  CHECK (envpass_compute ("everything", ENVPASS_FROM_OPERATOR, caller, NULL, &out, &err) < 0,
+         "env: bad policy refused");
+  CHECK (envpass_compute ("allow:", ENVPASS_FROM_OPERATOR, caller, NULL, &out, &err) < 0, "env: empty allow refused");
   const char *secrets[] = { "X_TOKEN",       "X_SECRET",      "X_SECRET_Y", "X_KEY",   "X_PASSWORD",
                             "APASSWDB",      "X_CREDENTIALS", "AWS_X",      "AZURE_X", "GOOGLE_APPLICATION_CREDENTIALS",
                             "SSH_AUTH_SOCK", "KUBECONFIG" };
