@@ -19,7 +19,6 @@ erun () {
 }
 
 # fail MSG: fail the test with MSG on stderr (a real assertion anywhere in a test).
-fail () { echo "$*" >&2; return 1; }
 
 # absent NAME...: none of the NAMEs is set in $output (`env` output); fails naming the first one found.
 absent () {
