@@ -18,8 +18,6 @@ erun () {
   env "${CALLER_ENV[@]}" timeout -k 2 30 "$CELLRUN" --root "$ROOT" "${g[@]}" run --bundle "$BUNDLE" "$@" "$id" < /dev/null
 }
 
-# fail MSG: fail the test with MSG on stderr (a real assertion anywhere in a test).
-
 # absent NAME...: none of the NAMEs is set in $output (`env` output); fails naming the first one found.
 absent () {
   local n

@@ -6,8 +6,6 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-# fail MSG: fail the test with MSG on stderr (a real assertion anywhere in a test).
-
 # refute_re ERE [MSG]: no line of $output matches ERE; fails with MSG and the matching lines.
 refute_re () {
   local hit
