@@ -502,7 +502,8 @@ A innocent" "/ws/$(printf "\377\376")" "/ws/caf$(printf "\303\251")" "/ws/q\"b\\
   echo "diff: $output"
   [ "$status" -eq 0 ]
   local want
-  want=$(printf '%s\n' 'A "\377\376"' 'A "caf\303\251"' 'A "evil\nD sub\nA innocent"' 'A plain' 'A "q\"b\\s\tt"')
+  # sorted by raw bytes, so 0xff comes last
+  want=$(printf '%s\n' 'A "caf\303\251"' 'A "evil\nD sub\nA innocent"' 'A plain' 'A "q\"b\\s\tt"' 'A "\377\376"')
   diff <(printf '%s\n' "$output") <(printf '%s\n' "$want")
   # C-style quoting is reversible
   "$PY" -c '
