@@ -469,7 +469,11 @@ wait_ready () {
 @test "issue 9: a fake user.overlay.opaque marker on a mount without userxattr is ignored by diff and commit" {
   have_sysprobe || skip "sysprobe not built"
   make_lower "$T/ws"
-  cfg_args sh -c 'sysprobe setxattr /ws/dir user.overlay.opaque y && echo set-ok; ls /ws/dir'
+  # CAP_SYS_ADMIN so it can also try the real namespace through the mount (refused, or stored
+  # escaped as trusted.overlay.overlay.opaque by kernels >= 6.7; either way not a marker)
+  local caps='["CAP_SYS_ADMIN"]'
+  cfg_set .process.capabilities "{\"bounding\": $caps, \"effective\": $caps, \"permitted\": $caps}"
+  cfg_args sh -c 'sysprobe setxattr /ws/dir user.overlay.opaque y && echo set-ok; sysprobe setxattr /ws/keepdir trusted.overlay.opaque y; ls /ws/dir /ws/keepdir'
   run wdone "$ID" --workspace "$T/ws:/ws"
   echo "$output"
   [ "$status" -eq 0 ]
@@ -477,6 +481,7 @@ wait_ready () {
   # the kernel ignores the marker: the container still sees the lower files
   grep -qx x <<< "$output"
   grep -qx y <<< "$output"
+  grep -qx k <<< "$output"
   local upper=$ROOT/$ID/workspace/upper
   # ... and it did land on the upper dir, where the old diff read it
   [ "$("$PY" -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.overlay.opaque").decode())' "$upper/dir")" = y ]
@@ -488,7 +493,7 @@ wait_ready () {
   run cr commit "$ID"
   echo "commit: $output"
   [ "$status" -eq 0 ]
-  [ "$(cat "$T/ws/dir/x")" = x ] && [ "$(cat "$T/ws/dir/y")" = y ]
+  [ "$(cat "$T/ws/dir/x")" = x ] && [ "$(cat "$T/ws/dir/y")" = y ] && [ "$(cat "$T/ws/keepdir/k")" = k ]
 }
 
 @test "issue 9: hostile file names are quoted in diff/commit text and stay valid, reversible JSON" {
