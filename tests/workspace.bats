@@ -340,10 +340,10 @@ assert all(set(c) == {"op", "path"} for c in got)
 
 # A loop device of ours for one test: detached by teardown (its name is kept in $T/loopdev).
 teardown () {
-  cellrun_teardown_loop
+  ws_teardown_loop
   cellrun_teardown
 }
-cellrun_teardown_loop () {
+ws_teardown_loop () {
   [ -n "${T:-}" ] && [ -s "$T/loopdev" ] || return 0
   losetup -d "$(cat "$T/loopdev")" 2>/dev/null || true
 }
