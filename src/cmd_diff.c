@@ -23,31 +23,35 @@ load_layers (struct cli *g, const char *verb, const char *id, struct container_s
   return 0;
 }
 
+/* Names come from the container: quoted in text so one name is always one
+   line, and always valid JSON (workspace_names.c). */
 static void
 print_changes (const struct workspace_change *c, size_t n, bool json, const char *prefix)
 {
   if (!json)
     {
       for (size_t i = 0; i < n; i++)
-        printf ("%s%c %s\n", prefix, c[i].op, c[i].path);
+        {
+          _cleanup_free_ char *q = workspace_quote_path (c[i].path);
+          printf ("%s%c %s\n", prefix, c[i].op, q);
+        }
       return;
     }
   printf ("[");
   for (size_t i = 0; i < n; i++)
     {
-      printf ("%s{\"op\":\"%c\",\"path\":\"", i ? "," : "", c[i].op);
-      for (const char *p = c[i].path; *p; p++)
-        {
-          if (*p == '"' || *p == '\\')
-            putchar ('\\');
-          if ((unsigned char) *p < 0x20)
-            printf ("\\u%04x", *p);
-          else
-            putchar (*p);
-        }
-      printf ("\"}");
+      _cleanup_free_ char *j = workspace_change_json (&c[i]);
+      printf ("%s%s", i ? "," : "", j);
     }
   printf ("]\n");
+}
+
+static struct workspace_layers
+layers_of (const struct container_state *st)
+{
+  return (struct workspace_layers){ .upper = st->workspace_upper,
+                                    .lower = st->workspace_lower,
+                                    .userxattr = st->workspace_userxattr };
 }
 
 int
@@ -69,7 +73,8 @@ cmd_diff (struct cli *g, int argc, char **argv)
     return cli_fail (&err);
   struct workspace_change *changes = NULL;
   size_t n = 0;
-  int r = workspace_diff (st->workspace_upper, st->workspace_lower, &changes, &n, &err);
+  struct workspace_layers layers = layers_of (st);
+  int r = workspace_diff (&layers, &changes, &n, &err);
   state_free (st);
   if (r < 0)
     return cli_fail (&err);
@@ -101,7 +106,8 @@ cmd_commit (struct cli *g, int argc, char **argv)
     return cli_fail (&err);
   struct workspace_change *changes = NULL;
   size_t n = 0;
-  int r = workspace_commit (st->workspace_upper, st->workspace_lower, dry, &changes, &n, &err);
+  struct workspace_layers layers = layers_of (st);
+  int r = workspace_commit (&layers, dry, &changes, &n, &err);
   state_free (st);
   if (r < 0)
     return cli_fail (&err);

@@ -372,6 +372,7 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
                                 .workspace_upper = pr.upper_dir,
                                 .workspace_lower = pr.upper_dir ? pr.workspace.host_path : NULL,
                                 .workspace_tmpfs = pr.workspace.max_bytes > 0 && pr.upper_dir,
+                                .workspace_userxattr = pr.upper_dir && pr.workspace.userxattr,
                                 .annotations = spec->annotations,
                                 .annotations_len = spec->annotations_len };
   _cleanup_free_ char *rootfs = NULL;

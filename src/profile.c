@@ -590,7 +590,10 @@ workspace_add_mount (struct spec *s, size_t first_appended, const struct profile
       /* redirect_dir and metacopy off: renamed directories are copied (a
          rename shows as D+A) and copied-up files hold their full data, which
          is what workspace_diff/commit read. */
-      const char *const opts[] = { lower, upper, work, "redirect_dir=off", "metacopy=off", NULL };
+      /* userxattr: the namespace of the overlay's markers, which diff must
+         read (the state records it). */
+      const char *xattr_opt = w->userxattr ? "userxattr" : NULL;
+      const char *const opts[] = { lower, upper, work, "redirect_dir=off", "metacopy=off", xattr_opt, NULL };
       return mount_append_sorted (s, first_appended, w->container_path, "overlay", "overlay", opts);
     }
   if (strcmp (w->mode, "ro") == 0)

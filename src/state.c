@@ -157,6 +157,8 @@ state_save (int dirfd, const struct container_state *st, struct cr_error *err)
   GEN_STR (g, "workspaceLower", st->workspace_lower);
   gen_key (g, "workspaceTmpfs");
   yajl_gen_bool (g, st->workspace_tmpfs);
+  gen_key (g, "workspaceUserxattr");
+  yajl_gen_bool (g, st->workspace_userxattr);
   gen_key (g, "annotations");
   yajl_gen_map_open (g);
   for (size_t i = 0; i < st->annotations_len; i++)
@@ -227,6 +229,9 @@ state_load (int dirfd, const char *id, struct container_state **out, struct cr_e
   st->workspace_lower = json_str (root, "workspaceLower");
   const char *tpath[] = { "workspaceTmpfs", NULL };
   st->workspace_tmpfs = YAJL_IS_TRUE (yajl_tree_get (root, tpath, yajl_t_any));
+  /* Absent in older state files, whose overlays never used userxattr. */
+  const char *xpath[] = { "workspaceUserxattr", NULL };
+  st->workspace_userxattr = YAJL_IS_TRUE (yajl_tree_get (root, xpath, yajl_t_any));
   const char *apath[] = { "annotations", NULL };
   yajl_val ann = yajl_tree_get (root, apath, yajl_t_object);
   if (ann && YAJL_GET_OBJECT (ann)->len)

@@ -31,6 +31,8 @@ struct container_state
   char *workspace_upper; /* overlay upper dir or NULL */
   char *workspace_lower; /* overlay lower (host) dir or NULL */
   bool workspace_tmpfs;  /* a size-capped tmpfs is mounted at <state>/workspace */
+  /* the overlay was mounted with userxattr: its markers are user.overlay.* */
+  bool workspace_userxattr;
   struct spec_kv *annotations;
   size_t annotations_len;
   /* env_policy was set by the operator (--env-pass), not the bundle ("envPolicyFrom") */

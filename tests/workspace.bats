@@ -44,6 +44,16 @@ wdone () {
   cat "$T/$id.out"
 }
 
+# no_line LINE TEXT: TEXT has no line that is exactly LINE.
+no_line () {
+  if grep -qxF -- "$1" <<< "$2"; then echo "unexpected line [$1] in:" >&2; printf '%s\n' "$2" >&2; return 1; fi
+}
+
+# no_match REGEX TEXT: no line of TEXT matches REGEX (grep basic regex).
+no_match () {
+  if grep -q -- "$1" <<< "$2"; then echo "unexpected match [$1] in:" >&2; printf '%s\n' "$2" >&2; return 1; fi
+}
+
 upper_of () {  # upper_of PID: the upperdir of the container's overlay, from its mountinfo
   grep -o 'upperdir=[^,]*' "/proc/$1/mountinfo" | head -n 1 | cut -d= -f2
 }
@@ -61,12 +71,12 @@ upper_of () {  # upper_of PID: the upperdir of the container's overlay, from its
   [ -e "$T/ws/sub/b.txt" ] && [ -e "$T/ws/old-name" ] && [ ! -e "$T/ws/new-name" ]
   [ "$(stat -c %a "$T/ws/m.txt")" = 644 ]
   # inside: the deleted file stays gone, the rename left no old name, chmod applied
-  ! grep -qx two <<< "$output"
-  ! grep -qx old-name <<< "$output"
+  no_line two "$output"
+  no_line old-name "$output"
   grep -qx new-name <<< "$output"
   grep -qx 600 <<< "$output"
   # the opaque dir hides the lower entries
-  ! grep -qx x <<< "$output"
+  no_line x "$output"
 }
 
 @test "lesson: a deleted lower file is not resurrected by later reads (whiteouts and opaque dirs honoured)" {
@@ -74,7 +84,7 @@ upper_of () {  # upper_of PID: the upperdir of the container's overlay, from its
   cfg_args sh -c 'rm /ws/sub/b.txt; rm -rf /ws/dir; mkdir /ws/dir; sync; cat /ws/sub/b.txt 2>&1; test -e /ws/sub/b.txt && echo B-BACK; ls -A /ws/dir | wc -l; test -e /ws/dir/x && echo X-BACK; cat /ws/dir/x 2>&1; echo done'
   run wdone "$ID" --workspace "$T/ws:/ws"
   [ "$status" -eq 0 ]
-  ! assert_contains "$output" BACK 2>/dev/null
+  no_match BACK "$output"
   grep -qx 0 <<< "$output"
   # a second process (exec-free: a new container would not share the upper) - the diff agrees
   run cr diff "$ID"
@@ -166,7 +176,7 @@ assert all(set(c) == {"op", "path"} for c in got)
   cfg_args sh -c 'ls /ws; echo from-b > /ws/only-b'
   run wdone "$ID2" --workspace "$T/ws:/ws"
   [ "$status" -eq 0 ]
-  ! grep -qx only-a <<< "$output"
+  no_line only-a "$output"
   grep -qx a.txt <<< "$output"
   [ ! -e "/proc/$pid/root/ws/only-b" ]
   [ -e "/proc/$pid/root/ws/only-a" ]
@@ -194,10 +204,10 @@ assert all(set(c) == {"op", "path"} for c in got)
   run timeout 30 "$CELLRUN" --root "$ROOT" --profile strict run --bundle "$BUNDLE" --workspace "$T/ws2:/ws" "$ID2" < /dev/null
   [ "$status" -eq 0 ]
   echo "$output"
-  ! grep -q marker-xyzzy <<< "$output"
-  ! grep -q "/upper$" <<< "$output"
-  ! grep -q "/$ID\$" <<< "$output"
-  ! grep -q "^$upper" <<< "$output"
+  no_match marker-xyzzy "$output"
+  no_match "/upper$" "$output"
+  no_match "/$ID\$" "$output"
+  no_match "^$upper" "$output"
   assert_contains "$output" "No such file or directory"
   # and the container with the workspace cannot reach its own upper dir by path either
   run ls "/proc/$pid/root$upper"
@@ -211,7 +221,7 @@ assert all(set(c) == {"op", "path"} for c in got)
   run wrun "$ID" --workspace "$T/ws:/ws"
   echo "$output"
   assert_contains "$output" "No space left on device"
-  ! grep -qx rc=0 <<< "$output"
+  no_line rc=0 "$output"
   [ ! -e "$T/ws/big" ]
   cr delete -f "$ID"
   # bad values and non-overlay modes are refused
@@ -304,7 +314,8 @@ assert all(set(c) == {"op", "path"} for c in got)
   [ "$status" -ne 0 ]
   assert_contains "$output" "missing-ro"
   [ ! -e "$T/missing-ro" ]
-  ! cr state "$ID-c" >/dev/null 2>&1
+  run cr state "$ID-c"
+  [ "$status" -ne 0 ]
 }
 
 @test "workspace syntax errors: relative paths, .., unknown mode, and the annotation form" {
@@ -323,6 +334,225 @@ assert all(set(c) == {"op", "path"} for c in got)
   rm -f "$T/ws/a"
   run wrun "$ID-c" --workspace "$T/ws:/from-flag:rw"
   [ -e "$T/ws/f" ] && [ ! -e "$T/ws/a" ]
+}
+
+# ------------------------------------------------------------------ hostile containers vs diff/commit
+
+# A loop device of ours for one test: detached by teardown (its name is kept in $T/loopdev).
+teardown () {
+  ws_teardown_loop
+  cellrun_teardown
+}
+ws_teardown_loop () {
+  [ -n "${T:-}" ] && [ -s "$T/loopdev" ] || return 0
+  losetup -d "$(cat "$T/loopdev")" 2>/dev/null || true
+}
+
+# wait_ready ID: the container's pid (its init), once /ws/ready exists inside it.
+wait_ready () {
+  local pid i
+  pid=$(cat "$T/$1.pid") || return 1
+  for i in $(seq 100); do [ -e "/proc/$pid/root/ws/ready" ] && break; sleep 0.1; done
+  [ -e "/proc/$pid/root/ws/ready" ] || { echo "container $1 never got ready" >&2; return 1; }
+  echo "$pid"
+}
+
+@test "issue 9: commit never creates setuid/setgid files or dirs, strips o+w, keeps sticky only on dirs" {
+  have_sysprobe || skip "sysprobe not built"
+  # u/ belongs to uid 1000 (the top of an overlay workspace is the upper dir, owned by root)
+  mkdir -p "$T/ws/u/hostdir"
+  echo one > "$T/ws/u/a.txt"
+  chown -R 1000:1000 "$T/ws/u"
+  annot run.cellrun.profile strict
+  cfg_set .process.user '{"uid": 1000, "gid": 1000}'
+  cfg_args sh -c 'cd /ws/u && id -u && cp /bin/sysprobe t && chmod 6755 t && mkdir sg && chmod 2775 sg &&
+    chmod 4755 hostdir && echo w > ww && chmod 666 ww && echo s > st && chmod 1644 st &&
+    mkdir shared && chmod 1777 shared && mkdir open && chmod 777 open &&
+    chmod 2755 a.txt && stat -c "%n %a" t sg hostdir a.txt'
+  run wdone "$ID" --workspace "$T/ws:/ws"
+  echo "$output"
+  cat "$T/$ID.err"
+  [ "$status" -eq 0 ]
+  # the attack is real: uid 1000 made a setuid+setgid binary and set-id dirs in its upper layer
+  grep -qx 1000 <<< "$output"
+  grep -qx "t 6755" <<< "$output"
+  grep -qx "sg 2775" <<< "$output"
+  grep -qx "hostdir 4755" <<< "$output"
+  grep -qx "a.txt 2755" <<< "$output"
+  run cr commit "$ID"
+  echo "commit: $output"
+  [ "$status" -eq 0 ]
+  # on the host: root-owned, and no set-id bit anywhere
+  local u=$T/ws/u
+  [ "$(stat -c '%a %U' "$u/t")" = "755 root" ]
+  [ "$(stat -c %a "$u/sg")" = 775 ]
+  [ "$(stat -c %a "$u/hostdir")" = 755 ]
+  [ "$(stat -c %a "$u/a.txt")" = 755 ]
+  [ -z "$(find "$T/ws" -perm /6000)" ] || { find "$T/ws" -perm /6000 -ls; false; }
+  # world-writable: o+w stripped from files and dirs; sticky kept on dirs, dropped on files
+  [ "$(stat -c %a "$u/ww")" = 664 ]
+  [ "$(stat -c %a "$u/st")" = 644 ]
+  [ "$(stat -c %a "$u/shared")" = 1775 ]
+  [ "$(stat -c %a "$u/open")" = 775 ]
+  [ -z "$(find "$T/ws" -perm -o+w)" ] || { find "$T/ws" -perm -o+w -ls; false; }
+  cmp "$ROOTFS/bin/sysprobe" "$u/t"
+  # diff compares the mode commit would apply, so nothing is left to report
+  run cr diff "$ID"
+  echo "diff: $output"
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+}
+
+@test "issue 9: a container swapping a regular file with a FIFO cannot make diff or commit hang" {
+  have_sysprobe || skip "sysprobe not built"
+  mkdir "$T/ws"
+  echo aaaa > "$T/ws/f"
+  cfg_args sh -c 'echo bbbb > /ws/f && mkfifo /ws/p && touch /ws/ready && exec sysprobe exchange-loop /ws/f /ws/p 60'
+  create_ct "$ID" --workspace "$T/ws:/ws"
+  cr start "$ID"
+  local pid i
+  pid=$(wait_ready "$ID")
+  for i in $(seq 15); do
+    run timeout 5 "$CELLRUN" --root "$ROOT" diff "$ID"
+    [ "$status" -ne 124 ] || { echo "diff hung (round $i)"; false; }
+    [ "$status" -eq 0 ] || assert_error_line
+    run timeout 5 "$CELLRUN" --root "$ROOT" commit "$ID"
+    [ "$status" -ne 124 ] || { echo "commit hung (round $i)"; false; }
+    [ "$status" -eq 0 ] || assert_error_line
+  done
+  # the swapping loop ran the whole time
+  [ "$(cat "/proc/$pid/comm")" = sysprobe ]
+  # what landed on the host is a FIFO or the regular file, never anything else
+  for i in f p; do
+    [ ! -e "$T/ws/$i" ] || [ -p "$T/ws/$i" ] || [ "$(cat "$T/ws/$i")" = bbbb ]
+  done
+}
+
+@test "issue 9: a container swapping a regular file with a block device node never gets the device's data onto the host" {
+  have_sysprobe || skip "sysprobe not built"
+  # a host block device with a known secret on it
+  truncate -s 1M "$T/disk.img"
+  printf 'HOST-DEVICE-SECRET' | dd of="$T/disk.img" conv=notrunc status=none
+  local dev major minor
+  dev=$(losetup -f --show "$T/disk.img") || skip "no loop device"
+  echo "$dev" > "$T/loopdev"
+  major=$(( 0x$(stat -c %t "$dev") ))
+  minor=$(( 0x$(stat -c %T "$dev") ))
+  mkdir "$T/ws"
+  annot run.cellrun.profile balanced
+  local caps='["CAP_MKNOD","CAP_KILL","CAP_AUDIT_WRITE","CAP_NET_BIND_SERVICE"]'
+  cfg_set .process.capabilities "{\"bounding\": $caps, \"effective\": $caps, \"permitted\": $caps}"
+  cfg_append .linux.resources.devices "{\"allow\": true, \"type\": \"b\", \"major\": $major, \"minor\": $minor, \"access\": \"m\"}"
+  cfg_args sh -c "echo regular-content > /ws/f && mknod /ws/z b $major $minor && ls -l /ws/z && touch /ws/ready && exec sysprobe exchange-loop /ws/f /ws/z 60"
+  create_ct "$ID" --workspace "$T/ws:/ws"
+  cr start "$ID"
+  local pid i n
+  pid=$(wait_ready "$ID")
+  cat "$T/$ID.out"
+  for i in $(seq 30); do
+    run timeout 10 "$CELLRUN" --root "$ROOT" commit "$ID"
+    [ "$status" -ne 124 ] || { echo "commit hung (round $i)"; false; }
+    [ "$status" -eq 0 ] || assert_error_line
+    run timeout 10 "$CELLRUN" --root "$ROOT" diff "$ID"
+    [ "$status" -ne 124 ] || { echo "diff hung (round $i)"; false; }
+    for n in f z; do
+      [ ! -e "$T/ws/$n" ] && continue
+      [ -f "$T/ws/$n" ] && [ ! -L "$T/ws/$n" ] || { ls -l "$T/ws/$n"; echo "round $i: $n is not a regular file"; false; }
+      [ "$(cat "$T/ws/$n")" = regular-content ] || { echo "round $i: $n holds $(head -c 40 "$T/ws/$n" | od -c | head -n 2)"; false; }
+    done
+  done
+  [ "$(cat "/proc/$pid/comm")" = sysprobe ]
+  run grep -rl HOST-DEVICE-SECRET "$T/ws"
+  [ "$status" -ne 0 ]
+}
+
+@test "issue 9: a fake user.overlay.opaque marker on a mount without userxattr is ignored by diff and commit" {
+  have_sysprobe || skip "sysprobe not built"
+  make_lower "$T/ws"
+  # CAP_SYS_ADMIN so it can also try the real namespace through the mount (refused, or stored
+  # escaped as trusted.overlay.overlay.opaque by kernels >= 6.7; either way not a marker)
+  local caps='["CAP_SYS_ADMIN"]'
+  cfg_set .process.capabilities "{\"bounding\": $caps, \"effective\": $caps, \"permitted\": $caps}"
+  cfg_args sh -c 'sysprobe setxattr /ws/dir user.overlay.opaque y && echo set-ok; sysprobe setxattr /ws/keepdir trusted.overlay.opaque y; ls /ws/dir /ws/keepdir'
+  run wdone "$ID" --workspace "$T/ws:/ws"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  grep -qx set-ok <<< "$output"
+  # the kernel ignores the marker: the container still sees the lower files
+  grep -qx x <<< "$output"
+  grep -qx y <<< "$output"
+  grep -qx k <<< "$output"
+  local upper=$ROOT/$ID/workspace/upper
+  # ... and it did land on the upper dir, where the old diff read it
+  [ "$("$PY" -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.overlay.opaque").decode())' "$upper/dir")" = y ]
+  run cr diff "$ID"
+  echo "diff: $output"
+  [ "$status" -eq 0 ]
+  no_line "D dir" "$output"
+  [ -z "$output" ]
+  run cr commit "$ID"
+  echo "commit: $output"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$T/ws/dir/x")" = x ] && [ "$(cat "$T/ws/dir/y")" = y ] && [ "$(cat "$T/ws/keepdir/k")" = k ]
+}
+
+@test "issue 9: hostile file names are quoted in diff/commit text and stay valid, reversible JSON" {
+  make_lower "$T/ws"
+  cfg_args sh -c 'touch "/ws/evil
+D sub
+A innocent" "/ws/$(printf "\377\376")" "/ws/caf$(printf "\303\251")" "/ws/q\"b\\s	t" /ws/plain'
+  run wdone "$ID" --workspace "$T/ws:/ws"
+  [ "$status" -eq 0 ]
+  run cr diff "$ID"
+  echo "diff: $output"
+  [ "$status" -eq 0 ]
+  local want
+  # sorted by raw bytes, so 0xff comes last
+  want=$(printf '%s\n' 'A "caf\303\251"' 'A "evil\nD sub\nA innocent"' 'A plain' 'A "q\"b\\s\tt"' 'A "\377\376"')
+  diff <(printf '%s\n' "$output") <(printf '%s\n' "$want")
+  # C-style quoting is reversible
+  "$PY" -c '
+import codecs, sys
+names = set()
+for line in sys.argv[1].splitlines():
+    op, name = line.split(" ", 1)
+    if name.startswith("\""):
+        name = codecs.escape_decode(name[1:-1].encode())[0]
+    else:
+        name = name.encode()
+    names.add(name)
+want = {b"evil\nD sub\nA innocent", b"\xff\xfe", "café".encode(), b"q\"b\\s\tt", b"plain"}
+assert names == want, names
+' "$output"
+  run cr diff --format json "$ID"
+  echo "json: $output"
+  [ "$status" -eq 0 ]
+  "$PY" -c '
+import base64, json, sys
+raw = sys.stdin.buffer.read()
+raw.decode("utf-8")          # the document itself is valid UTF-8
+got = json.loads(raw)
+names = {}
+for c in got:
+    b = base64.b64decode(c["path_b64"], validate=True) if "path_b64" in c else c["path"].encode("utf-8")
+    names[b] = c
+want = {b"evil\nD sub\nA innocent", b"\xff\xfe", "café".encode(), b"q\"b\\s\tt", b"plain"}
+assert set(names) == want, names
+assert all(c["op"] == "A" for c in got)
+assert names[b"\xff\xfe"]["path"] == "\ufffd\ufffd", names[b"\xff\xfe"]
+assert set(names["café".encode()]) == {"op", "path"}
+assert set(names[b"evil\nD sub\nA innocent"]) == {"op", "path"}
+' <<< "$output"
+  run cr commit --dry-run "$ID"
+  echo "commit: $output"
+  [ "$status" -eq 0 ]
+  [ "$(printf '%s\n' "$output" | wc -l)" -eq 5 ]
+  grep -qxF 'would apply: A "evil\nD sub\nA innocent"' <<< "$output"
+  no_line "would apply: D sub" "$output"
+  run cr commit "$ID"
+  [ "$status" -eq 0 ]
+  grep -qxF 'applied: A "\377\376"' <<< "$output"
+  [ -e "$T/ws/$(printf '\377\376')" ] && [ -d "$T/ws/sub/deep" ] && [ -e "$T/ws/sub/b.txt" ]
 }
 
 # ------------------------------------------------------------------ extra writable paths
@@ -355,7 +585,8 @@ xrun_conf () {  # xrun_conf ID: run with --config $T/c.conf
   run xrun_conf "$ID-c"
   [ "$status" -ne 0 ]
   assert_contains "$output" "not inside any writable_allowlist entry"
-  ! cr state "$ID-c" >/dev/null 2>&1
+  run cr state "$ID-c"
+  [ "$status" -ne 0 ]
 }
 
 @test "lesson: extra-writable refuses .. escapes and symlinks pointing outside the allowlist" {

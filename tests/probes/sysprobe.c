@@ -13,19 +13,27 @@
 
    Every probe runs in its own forked child so namespace changes,
    personality changes and seccomp kills cannot affect the next probe.
-   Built -static and libc-only: it runs in busybox images. */
+   Built -static and libc-only: it runs in busybox images.
+
+   Tools (first argument, then their own arguments; exit 0 on success,
+   1 with a message on stderr otherwise):
+     sysprobe exchange-loop A B SECONDS   renameat2(A, B, RENAME_EXCHANGE) in a
+                                          tight loop for SECONDS
+     sysprobe setxattr PATH NAME VALUE    setxattr(2), which busybox lacks */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/personality.h>
 #include <sys/syscall.h>
 #include <sys/timex.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -485,9 +493,66 @@ run_probe (const char *name, probe_fn fn)
     }
 }
 
+/* ---- tools: helpers for attack tests, not probes --------------------- */
+
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+static int
+tool_exchange_loop (int argc, char **argv)
+{
+  if (argc != 4)
+    {
+      fprintf (stderr, "usage: sysprobe exchange-loop A B SECONDS\n");
+      return 1;
+    }
+  time_t end = time (NULL) + atoi (argv[3]);
+  unsigned long n = 0;
+  while (time (NULL) < end)
+    for (int i = 0; i < 4096; i++, n++)
+      if (syscall (SYS_renameat2, AT_FDCWD, argv[1], AT_FDCWD, argv[2], RENAME_EXCHANGE) < 0)
+        {
+          fprintf (stderr, "sysprobe: renameat2 %s %s: %s\n", argv[1], argv[2], strerror (errno));
+          return 1;
+        }
+  printf ("exchanged %lu times\n", n);
+  return 0;
+}
+
+static int
+tool_setxattr (int argc, char **argv)
+{
+  if (argc != 4)
+    {
+      fprintf (stderr, "usage: sysprobe setxattr PATH NAME VALUE\n");
+      return 1;
+    }
+  if (setxattr (argv[1], argv[2], argv[3], strlen (argv[3]), 0) < 0)
+    {
+      fprintf (stderr, "sysprobe: setxattr %s %s: %s\n", argv[1], argv[2], strerror (errno));
+      return 1;
+    }
+  return 0;
+}
+
+/* Returns -1 when ARGV[0] names no tool. */
+static int
+run_tool (int argc, char **argv)
+{
+  if (strcmp (argv[0], "exchange-loop") == 0)
+    return tool_exchange_loop (argc, argv);
+  if (strcmp (argv[0], "setxattr") == 0)
+    return tool_setxattr (argc, argv);
+  return -1;
+}
+
 int
 main (int argc, char **argv)
 {
+  int tool = argc > 1 ? run_tool (argc - 1, argv + 1) : -1;
+  if (tool >= 0)
+    return tool;
   for (int i = 1; i < argc; i++)
     {
       size_t j;

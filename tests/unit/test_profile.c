@@ -775,7 +775,8 @@ test_overlay_workspace (void)
   CHECK (made == 0, "opaque xattr set");
   struct workspace_change *c = NULL;
   size_t n = 0;
-  r = workspace_diff (upper, lower, &c, &n, &err);
+  struct workspace_layers layers = { .upper = upper, .lower = lower };
+  r = workspace_diff (&layers, &c, &n, &err);
   CHECK (r == 0, "diff succeeds (%s)", err.msg);
   for (size_t i = 0; i < n; i++)
     printf ("#   %c %s\n", c[i].op, c[i].path);
@@ -793,11 +794,11 @@ test_overlay_workspace (void)
          "diff: parent dir of a change not listed");
   workspace_changes_free (c, n);
 
-  r = workspace_commit (upper, lower, true, &c, &n, &err);
+  r = workspace_commit (&layers, true, &c, &n, &err);
   CHECK (r == 0 && n == ARRAY_SIZE (want) && exists_rel ("lower/b.txt") && !exists_rel ("lower/c.txt"),
          "commit --dry-run reports and changes nothing");
   workspace_changes_free (c, n);
-  r = workspace_commit (upper, lower, false, &c, &n, &err);
+  r = workspace_commit (&layers, false, &c, &n, &err);
   CHECK (r == 0 && n == ARRAY_SIZE (want), "commit succeeds (%s)", err.msg);
   workspace_changes_free (c, n);
   struct stat st;
@@ -816,7 +817,7 @@ test_overlay_workspace (void)
          "commit: opaque dir replaced, new dir created");
   /* Whiteouts of deleted files and unchanged copies no longer count; an
      opaque dir still does (clarification 2 reports it as D + A). */
-  r = workspace_diff (upper, lower, &c, &n, &err);
+  r = workspace_diff (&layers, &c, &n, &err);
   CHECK (r == 0 && n == 2 && has_change (c, n, 'D', "opq") && has_change (c, n, 'A', "opq/z"),
          "diff after commit: only the opaque dir remains");
   workspace_changes_free (c, n);
