@@ -143,6 +143,16 @@ container_init (struct init_args *a)
     close_fds_except (3, keep, n);
   }
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  /* A session of its own: the caller's controlling terminal (when it is our
+     stdin) is then no container process's controlling terminal, so none can
+     type into it (TIOCSTI) or take its foreground (tcsetpgrp); as plain
+     stdio it keeps working. Signals reach the container through `run`'s
+     forwarding, not from the caller's terminal. */
+  if (setsid () < 0)
+    {
+      cr_fail (&err, errno, "setsid");
+      init_fail (fd, &err);
+    }
   if (expect (fd, SYNC_GO, &m, &err) < 0)
     init_fail (fd, &err);
   pid_t host_pid = m.pid;
