@@ -120,11 +120,8 @@ ns_plan_build (const struct spec *spec, struct ns_plan *plan, struct cr_error *e
      (the namespace root is the cgroup at unshare time); time namespaces are
      created by the runtime so the offsets can be written first. */
   plan->new_flags &= ~(CLONE_NEWCGROUP | CLONE_NEWTIME);
-  if ((seen & CLONE_NEWNS) == 0)
-    {
-      ns_plan_close (plan);
-      return cr_fail (err, 0, "linux.namespaces: a mount namespace is required");
-    }
+  /* Unlisted, the mount namespace is inherited (runtime spec): see rootfs_check_shared. */
+  plan->mount_ns = seen & CLONE_NEWNS;
   if (lx && (lx->uid_mappings_len || lx->gid_mappings_len) && !(seen & CLONE_NEWUSER))
     {
       ns_plan_close (plan);
