@@ -84,9 +84,10 @@ expect (int sync_fd, int type, struct sync_msg *m, struct cr_error *err)
 static int
 set_names (const struct spec *spec, struct cr_error *err)
 {
-  if (spec->hostname && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
+  /* An empty name keeps the one the namespace started with, as in runc. */
+  if (spec->hostname && *spec->hostname && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
     return cr_fail (err, errno, "set hostname %s", spec->hostname);
-  if (spec->domainname && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
+  if (spec->domainname && *spec->domainname && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
     return cr_fail (err, errno, "set domainname %s", spec->domainname);
   return 0;
 }

@@ -168,3 +168,37 @@ refused () {
   assert_contains "$output" on-a-pty
   no_traces "$ID"
 }
+
+# ------------------------------------------------------------------ other inherited namespaces
+
+# in_own_uts CMD...: run CMD in a throw-away UTS namespace, then print that namespace's
+# hostname, so a runtime that renamed "the host" can only rename the throw-away one.
+in_own_uts () { unshare -u sh -c '"$@"; echo "rc=$?"; hostname' sh "$@"; }
+
+@test "runc spec without a UTS namespace but with a hostname is refused; the hostname stays" {
+  cfg_ns_set mount
+  cfg_ns_del uts
+  [ "$(cfg_get .hostname)" = runc ]
+  cfg_args true
+  local before
+  before=$(hostname)
+  run in_own_uts timeout -k 2 30 "$CELLRUN" --root "$ROOT" run --bundle "$BUNDLE" "$ID"
+  echo "$output"
+  [ "${lines[0]}" = "cellrun: hostname: set without a UTS namespace (it would change the host's hostname)" ]
+  [ "${lines[1]}" = rc=1 ]
+  [ "${lines[2]}" = "$before" ] || fail "the runtime's hostname was changed"
+  [ ! -e "$ROOT/$ID" ] || fail "state dir left behind"
+  mountinfo_unchanged
+}
+
+@test "runc spec without a UTS namespace and without a hostname runs in the host's UTS namespace" {
+  cfg_ns_set mount
+  cfg_ns_del uts
+  cfg_del .hostname
+  cfg_args cat /proc/sys/kernel/hostname
+  run in_own_uts timeout -k 2 30 "$CELLRUN" --root "$ROOT" run --bundle "$BUNDLE" "$ID"
+  echo "$output"
+  [ "${lines[0]}" = "${lines[2]}" ] || fail "the container's hostname is not the runtime's"
+  [ "${lines[1]}" = rc=0 ]
+  no_traces "$ID"
+}
