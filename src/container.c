@@ -11,6 +11,7 @@
 #include "namespaces.h"
 #include "process.h"
 #include "profile.h"
+#include "rootfs.h"
 #include "seccomp_filter.h"
 #include "state_json.h"
 #include "systemd_scope.h"
@@ -399,6 +400,11 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
   st.rootfs = rootfs;
   if ((r = ns_plan_build (spec, &ns, err)) < 0)
     goto out;
+  if (!ns.mount_ns && (r = rootfs_check_shared (spec, rootfs, err)) < 0)
+    {
+      r = cr_wrap (err, "create %s", o->id);
+      goto out;
+    }
   if ((r = prepare_workspace (&pr, undo, err)) < 0)
     goto out;
   if (mkfifoat (dirfd, STATE_FIFO, 0600) < 0)

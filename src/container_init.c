@@ -84,9 +84,10 @@ expect (int sync_fd, int type, struct sync_msg *m, struct cr_error *err)
 static int
 set_names (const struct spec *spec, struct cr_error *err)
 {
-  if (spec->hostname && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
+  /* An empty name keeps the one the namespace started with, as in runc. */
+  if (spec->hostname && *spec->hostname && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
     return cr_fail (err, errno, "set hostname %s", spec->hostname);
-  if (spec->domainname && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
+  if (spec->domainname && *spec->domainname && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
     return cr_fail (err, errno, "set domainname %s", spec->domainname);
   return 0;
 }
@@ -143,6 +144,16 @@ container_init (struct init_args *a)
     close_fds_except (3, keep, n);
   }
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  /* A session of its own: the caller's controlling terminal (when it is our
+     stdin) is then no container process's controlling terminal, so none can
+     type into it (TIOCSTI) or take its foreground (tcsetpgrp); as plain
+     stdio it keeps working. Signals reach the container through `run`'s
+     forwarding, not from the caller's terminal. */
+  if (setsid () < 0)
+    {
+      cr_fail (&err, errno, "setsid");
+      init_fail (fd, &err);
+    }
   if (expect (fd, SYNC_GO, &m, &err) < 0)
     init_fail (fd, &err);
   pid_t host_pid = m.pid;
@@ -170,20 +181,33 @@ container_init (struct init_args *a)
       cr_fail (&err, errno, "open /proc/self/fd");
       init_fail (fd, &err);
     }
-  if (rootfs_prepare (spec, a->rootfs, &rootfd, &err) < 0)
-    init_fail (fd, &err);
   struct cgroup_wait cw = { .a = a };
-  struct mount_context mctx = { .rootfd = rootfd,
-                                .rootfs = a->rootfs,
-                                .cgroup_root = container_cgroup_root (),
-                                .cgroup_path = a->cgroup_path,
-                                .new_cgroupns = a->ns->new_cgroup,
-                                .new_netns = a->ns->new_net,
-                                .in_userns = a->ns->new_user,
-                                .cgroup_ready = wait_for_cgroup,
-                                .cgroup_ready_arg = &cw };
-  if (rootfs_mount_all (spec, &mctx, &err) < 0 || wait_for_cgroup (&cw, &err) < 0)
-    init_fail (fd, &err);
+  if (a->ns->mount_ns)
+    {
+      if (rootfs_prepare (spec, a->rootfs, &rootfd, &err) < 0)
+        init_fail (fd, &err);
+      struct mount_context mctx = { .rootfd = rootfd,
+                                    .rootfs = a->rootfs,
+                                    .cgroup_root = container_cgroup_root (),
+                                    .cgroup_path = a->cgroup_path,
+                                    .new_cgroupns = a->ns->new_cgroup,
+                                    .new_netns = a->ns->new_net,
+                                    .in_userns = a->ns->new_user,
+                                    .cgroup_ready = wait_for_cgroup,
+                                    .cgroup_ready_arg = &cw };
+      if (rootfs_mount_all (spec, &mctx, &err) < 0 || wait_for_cgroup (&cw, &err) < 0)
+        init_fail (fd, &err);
+    }
+  else
+    {
+      /* The runtime's mount namespace is shared: nothing is mounted
+         (rootfs_check_shared refused what would need it). */
+      rootfd = open (a->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (rootfd < 0)
+        cr_fail (&err, errno, "open rootfs %s", a->rootfs);
+      if (rootfd < 0 || wait_for_cgroup (&cw, &err) < 0)
+        init_fail (fd, &err);
+    }
 
   /* prestart/createRuntime hooks run in the runtime's namespaces, now. */
   sync_send (fd, SYNC_HOOKS_REQUEST, 0, NULL);
@@ -195,10 +219,12 @@ container_init (struct init_args *a)
              < 0)
     init_fail (fd, &err);
 
-  if (rootfs_apply_sysctl (spec, rootfd, &err) < 0 || rootfs_finalize (spec, rootfd, &err) < 0)
+  if (rootfs_apply_sysctl (spec, rootfd, &err) < 0 || (a->ns->mount_ns && rootfs_finalize (spec, rootfd, &err) < 0))
     init_fail (fd, &err);
   close (rootfd);
-  if (rootfs_switch (spec, a->rootfs, a->opts->no_pivot, &err) < 0)
+  if ((a->ns->mount_ns ? rootfs_switch (spec, a->rootfs, a->opts->no_pivot, &err)
+                       : rootfs_enter_shared (a->rootfs, &err))
+      < 0)
     init_fail (fd, &err);
 
   const struct spec_process *p = spec->process;

@@ -120,10 +120,17 @@ ns_plan_build (const struct spec *spec, struct ns_plan *plan, struct cr_error *e
      (the namespace root is the cgroup at unshare time); time namespaces are
      created by the runtime so the offsets can be written first. */
   plan->new_flags &= ~(CLONE_NEWCGROUP | CLONE_NEWTIME);
-  if ((seen & CLONE_NEWNS) == 0)
+  /* Unlisted, the mount namespace is inherited (runtime spec): see rootfs_check_shared. */
+  plan->mount_ns = seen & CLONE_NEWNS;
+  /* Without a UTS namespace of its own the container's is the runtime's:
+     setting a name there would rename the host (runc refuses it too). */
+  const char *name = spec->hostname && *spec->hostname ? "hostname" : NULL;
+  if (spec->domainname && *spec->domainname && !name)
+    name = "domainname";
+  if (name && !(seen & CLONE_NEWUTS))
     {
       ns_plan_close (plan);
-      return cr_fail (err, 0, "linux.namespaces: a mount namespace is required");
+      return cr_fail (err, 0, "%s: set without a UTS namespace (it would change the host's %s)", name, name);
     }
   if (lx && (lx->uid_mappings_len || lx->gid_mappings_len) && !(seen & CLONE_NEWUSER))
     {

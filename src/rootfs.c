@@ -295,3 +295,65 @@ rootfs_switch (const struct spec *spec, const char *rootfs, bool no_pivot, struc
       return cr_fail (err, errno, "set rootfs propagation %s", spec->linux->rootfs_propagation);
   return 0;
 }
+
+/* A path of maskedPaths/readonlyPaths that exists in the image needs a mount
+   to hide or protect it; an absent one (or, for a mask, a symlink, which
+   mask_path leaves alone) needs nothing. */
+static bool
+path_needs_mount (int rootfd, const char *path, bool symlink_is_inert)
+{
+  struct cr_error ignored;
+  _cleanup_close_ int fd = open_in_root (rootfd, path, O_PATH | O_NOFOLLOW, &ignored);
+  if (fd == -ENOENT || fd == -ENOTDIR)
+    return false;
+  if (fd < 0)
+    return true;
+  struct stat st;
+  return fstat (fd, &st) < 0 || !(symlink_is_inert && S_ISLNK (st.st_mode));
+}
+
+#define NO_MOUNTNS \
+  ": needs a mount, and linux.namespaces has no mount namespace (it would change the host's mount table)"
+
+int
+rootfs_check_shared (const struct spec *spec, const char *rootfs, struct cr_error *err)
+{
+  const struct spec_linux *lx = spec->linux;
+  if (spec->mounts_len)
+    return cr_fail (err, 0, "mounts[0] (%s)" NO_MOUNTNS, spec->mounts[0].destination);
+  if (spec->root && spec->root->readonly)
+    return cr_fail (err, 0, "root.readonly" NO_MOUNTNS);
+  if (lx && lx->rootfs_propagation)
+    return cr_fail (err, 0, "linux.rootfsPropagation" NO_MOUNTNS);
+  if (lx && lx->devices_len)
+    return cr_fail (err, 0,
+                    "linux.devices[0] (%s): needs the container's own /dev, and linux.namespaces has no mount "
+                    "namespace (the image's /dev is the host directory)",
+                    lx->devices[0].path);
+  _cleanup_close_ int rootfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return cr_fail (err, errno, "open rootfs %s", rootfs);
+  for (size_t i = 0; lx && i < lx->masked_paths_len; i++)
+    if (path_needs_mount (rootfd, lx->masked_paths[i], true))
+      return cr_fail (err, 0, "linux.maskedPaths[%zu] (%s) exists in the rootfs, masking it" NO_MOUNTNS, i,
+                      lx->masked_paths[i]);
+  for (size_t i = 0; lx && i < lx->readonly_paths_len; i++)
+    if (path_needs_mount (rootfd, lx->readonly_paths[i], false))
+      return cr_fail (err, 0, "linux.readonlyPaths[%zu] (%s) exists in the rootfs, protecting it" NO_MOUNTNS, i,
+                      lx->readonly_paths[i]);
+  return 0;
+}
+
+int
+rootfs_enter_shared (const char *rootfs, struct cr_error *err)
+{
+  /* The mount namespace is the runtime's: no bind, pivot_root or propagation
+     change, which would all land in the host's mount table. */
+  if (chdir (rootfs) < 0)
+    return cr_fail (err, errno, "chdir %s", rootfs);
+  if (chroot (".") < 0)
+    return cr_fail (err, errno, "chroot %s", rootfs);
+  if (chdir ("/") < 0)
+    return cr_fail (err, errno, "chdir /");
+  return 0;
+}

@@ -20,5 +20,12 @@ int rootfs_apply_sysctl (const struct spec *spec, int rootfd, struct cr_error *e
 int rootfs_finalize (const struct spec *spec, int rootfd, struct cr_error *err);
 /* pivot_root into ROOTFS (or MS_MOVE + chroot when NO_PIVOT), then rootfsPropagation. */
 int rootfs_switch (const struct spec *spec, const char *rootfs, bool no_pivot, struct cr_error *err);
+/* Without a mount namespace of its own the container shares the runtime's
+   mount table, which cellrun never changes: refuse what would need a mount
+   (mounts, root.readonly, rootfsPropagation, linux.devices, masks and
+   read-only paths that exist in ROOTFS). */
+int rootfs_check_shared (const struct spec *spec, const char *rootfs, struct cr_error *err);
+/* chroot into ROOTFS, with no mount at all. */
+int rootfs_enter_shared (const char *rootfs, struct cr_error *err);
 
 #endif

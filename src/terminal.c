@@ -11,6 +11,8 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <termios.h>
@@ -57,6 +59,8 @@ terminal_connect (const char *path, int *out, struct cr_error *err)
 int
 terminal_setup_init (const struct spec_process *p, int console_fd, int sync_fd, struct cr_error *err)
 {
+  /* The container's init leads its session already (EPERM); an exec'd
+     process becomes a session leader here, so the pty can be its ctty. */
   if (setsid () < 0 && errno != EPERM)
     return cr_fail (err, errno, "setsid");
   _cleanup_close_ int master = open ("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -64,6 +68,11 @@ terminal_setup_init (const struct spec_process *p, int console_fd, int sync_fd, 
     master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0)
     return cr_fail (err, errno, "open /dev/ptmx");
+  /* Without a mount namespace /dev is the image's own directory: whatever
+     it calls ptmx must really be the pty multiplexer (5:2). */
+  struct stat st;
+  if (fstat (master, &st) < 0 || !S_ISCHR (st.st_mode) || major (st.st_rdev) != 5 || minor (st.st_rdev) != 2)
+    return cr_fail (err, 0, "open /dev/ptmx: not the pty multiplexer (character device 5:2)");
   int unlock = 0;
   if (ioctl (master, TIOCSPTLCK, &unlock) < 0)
     return cr_fail (err, errno, "unlock pty");

@@ -187,6 +187,32 @@ term_signal_check () {
   [ "$rc" -eq 9 ]
 }
 
+# With process.terminal false the init leads a session of its own (tests/tty_hijack.bats), so
+# the caller's terminal no longer signals it directly: Ctrl-C and a kill of `run` reach it
+# because `run` forwards them.
+@test "Ctrl-C typed at the caller's terminal reaches a terminal=false process through run" {
+  cfg_args sh -c 'trap "echo got-int; exit 7" INT; echo ready; while :; do sleep 0.1; done'
+  run run_on_pty "$ID" --input $'\x03'
+  echo "$output"
+  [ "$status" -eq 7 ]
+  assert_contains "$output" got-int
+  no_traces "$ID"
+}
+
+@test "a signal to run on a pty with terminal=false reaches the process" {
+  cfg_args sh -c 'trap "echo got-term; exit 9" TERM; echo ready; while :; do sleep 0.1; done'
+  term_signal_check run --bundle "$BUNDLE" "$ID"
+}
+
+@test "Ctrl-C typed at the caller's terminal reaches a terminal=true process through its pty" {
+  cfg_set .process.terminal true
+  cfg_args sh -c 'trap "echo got-int; exit 7" INT; echo ready; while :; do sleep 0.1; done'
+  run run_on_pty "$ID" --input $'\x03'
+  echo "$output"
+  [ "$status" -eq 7 ]
+  assert_contains "$output" got-int
+}
+
 @test "exec -t returns when its process exits, even if a background child keeps the pty open" {
   start_ct
   local t0 t1

@@ -4,6 +4,12 @@
    Prints "NAME OK", "NAME <ERRNO>" (e.g. "mount EPERM"), "NAME SIG<X>" when
    the probe was killed (seccomp KILL/TRAP), or "NAME UNKNOWN". Exit 0.
 
+   Terminal attacks on fd 0 (the caller's terminal when stdin is a tty),
+   each one line in the same format, run in sysprobe itself:
+     sysprobe tty-inject TEXT   ioctl(0, TIOCSTI) for each byte of TEXT
+     sysprobe tty-foreground    setpgid(0, 0), then tcsetpgrp(0, getpgrp())
+     sysprobe tty-ctty          open /dev/tty (ENXIO: no controlling tty)
+
    Each call gets arguments the kernel rejects early (bad flags, NULL
    pointers, fd -1) or that do nothing, so an allowed call fails with
    EINVAL/EFAULT/EBADF/ENOENT or succeeds harmlessly, while a seccomp
@@ -388,6 +394,58 @@ p_getpid (void)
   return syscall (SYS_getpid);
 }
 
+static void
+print_result (const char *name, long r, int e)
+{
+  const char *n = strerrorname_np (e);
+  if (r >= 0)
+    printf ("%s OK\n", name);
+  else if (n)
+    printf ("%s %s\n", name, n);
+  else
+    printf ("%s ERRNO-%d\n", name, e);
+}
+
+/* Types TEXT into the input queue of the terminal on fd 0, as a keyboard
+   would: that needs fd 0 to be our controlling tty (or CAP_SYS_ADMIN). */
+static int
+tty_inject (const char *text)
+{
+  long r = 0;
+  int e = 0;
+  for (const char *c = text; *c && r >= 0; c++)
+    {
+      r = ioctl (0, TIOCSTI, c);
+      e = errno;
+    }
+  print_result ("tty-inject", r, e);
+  return 0;
+}
+
+/* Takes the terminal's foreground, as a shell does for a job: the next
+   line typed at it would be ours. SIGTTOU is ignored as shells do, so a
+   member of the tty's session is not merely stopped. setpgid fails (EPERM,
+   reported on its own line) for a session or group leader, which already
+   leads its group: tcsetpgrp is tried either way. */
+static int
+tty_foreground (void)
+{
+  signal (SIGTTOU, SIG_IGN);
+  if (setpgid (0, 0) < 0)
+    print_result ("setpgid", -1, errno);
+  long r = tcsetpgrp (0, getpgrp ());
+  print_result ("tcsetpgrp", r, errno);
+  return 0;
+}
+
+static int
+tty_ctty (void)
+{
+  int fd = open ("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  print_result ("tty-ctty", fd, errno);
+  return 0;
+}
+
 static const struct
 {
   const char *name;
@@ -544,6 +602,12 @@ run_tool (int argc, char **argv)
     return tool_exchange_loop (argc, argv);
   if (strcmp (argv[0], "setxattr") == 0)
     return tool_setxattr (argc, argv);
+  if (argc == 2 && strcmp (argv[0], "tty-inject") == 0)
+    return tty_inject (argv[1]);
+  if (argc == 1 && strcmp (argv[0], "tty-foreground") == 0)
+    return tty_foreground ();
+  if (argc == 1 && strcmp (argv[0], "tty-ctty") == 0)
+    return tty_ctty ();
   return -1;
 }
 
