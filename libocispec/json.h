@@ -38,8 +38,15 @@ int json_fail (struct json_ctx *c, const char *fmt, ...) __attribute__ ((format 
 /* Fail with "<current path>.<key>: <message>". */
 int json_fail_key (struct json_ctx *c, const char *key, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
 
-/* Parse a whole document; WHAT names it in the error
-   ("config.json: invalid JSON: ..."). Free with json_tree_free. */
+/* Deepest nesting of arrays and objects a document may have. No OCI
+   document comes near it; the limit keeps every walk of a tree (and its
+   free) within a small, fixed stack. */
+#define JSON_MAX_DEPTH 256
+
+/* Parse a whole document as strict JSON (RFC 8259: no comments, valid
+   UTF-8, one value, at most JSON_MAX_DEPTH levels, enforced by the parser
+   as it builds); WHAT names it in the error ("config.json: invalid JSON:
+   ..."). Free with json_tree_free. */
 json_val json_tree_parse (const char *data, size_t len, const char *what, struct cr_error *err);
 void json_tree_free (json_val v);
 

@@ -333,36 +333,75 @@ build_seccomp (const struct spec *spec, scmp_filter_ctx *bundle, scmp_filter_ctx
   return 0;
 }
 
-static int
-create_in_state_dir (const struct create_options *o, int dirfd, struct create_undo *undo, pid_t *pid_out,
-                     struct cr_error *err)
+/* What create decides before it takes the id: the bundle's config parsed,
+   run through the profile layer and checked. Nothing here touches the state
+   root, so a bundle that fails to parse or validate never leaves <root>/<id>. */
+struct create_plan
 {
-  int r;
-  _cleanup_free_ char *bundle = realpath (o->bundle ? o->bundle : ".", NULL);
-  if (bundle == NULL)
+  char *bundle;
+  char *state_dir;
+  char *rootfs;
+  struct spec *spec;
+  struct profile_result pr;
+};
+
+static void
+create_plan_clear (struct create_plan *p)
+{
+  free (p->bundle);
+  free (p->state_dir);
+  free (p->rootfs);
+  profile_result_clear (&p->pr);
+  spec_free (p->spec);
+  memset (p, 0, sizeof *p);
+}
+
+static int
+create_plan_build (const struct create_options *o, struct create_plan *p, struct cr_error *err)
+{
+  p->bundle = realpath (o->bundle ? o->bundle : ".", NULL);
+  if (p->bundle == NULL)
     return cr_fail (err, errno, "bundle %s", o->bundle ? o->bundle : ".");
   _cleanup_free_ char *config_path = NULL;
-  xasprintf (&config_path, "%s/config.json", bundle);
+  xasprintf (&config_path, "%s/config.json", p->bundle);
   struct spec *loaded = spec_parse_file (config_path, err);
   if (loaded == NULL)
     return -1;
-  _cleanup_free_ char *state_dir = NULL;
-  xasprintf (&state_dir, "%s/%s", o->root, o->id);
-
+  xasprintf (&p->state_dir, "%s/%s", o->root, o->id);
   /* The profile layer turns the bundle into the spec that actually runs. */
-  struct spec *spec = loaded;
-  struct profile_result pr = { 0 };
+  p->spec = loaded;
   if (o->profile)
     {
       struct profile_request req = *o->profile;
-      req.state_dir = state_dir;
-      r = profile_apply (loaded, &req, o->config, o->caller_env, &spec, &pr, err);
+      req.state_dir = p->state_dir;
+      p->spec = NULL;
+      int r = profile_apply (loaded, &req, o->config, o->caller_env, &p->spec, &p->pr, err);
       spec_free (loaded);
       if (r < 0)
         return r;
     }
+  struct spec *spec = p->spec;
+  if (spec->process == NULL)
+    return cr_fail (err, 0, "process: missing required field");
+  int r = process_validate (spec->process, err);
+  if (r < 0)
+    return r;
+  if (spec->process->terminal && o->console_socket == NULL && o->terminal_master == NULL)
+    return cr_fail (err, 0,
+                    "process.terminal is true: a --console-socket is required when cellrun does not stay attached");
+  return resolve_rootfs (spec, p->bundle, &p->rootfs, err);
+}
+
+static int
+create_in_state_dir (const struct create_options *o, int dirfd, struct create_undo *undo, struct create_plan *plan,
+                     pid_t *pid_out, struct cr_error *err)
+{
+  int r;
+  struct spec *spec = plan->spec;
+  struct profile_result pr = plan->pr;
   struct container_state st = { .id = (char *) o->id,
-                                .bundle = bundle,
+                                .bundle = plan->bundle,
+                                .rootfs = plan->rootfs,
                                 .created = state_now_rfc3339 (),
                                 .owner = owner_name (),
                                 .cgroup_root = (char *) container_cgroup_root (),
@@ -373,7 +412,8 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
                                 .workspace_tmpfs = pr.workspace.max_bytes > 0 && pr.upper_dir,
                                 .annotations = spec->annotations,
                                 .annotations_len = spec->annotations_len };
-  _cleanup_free_ char *rootfs = NULL;
+  const char *bundle = plan->bundle;
+  const char *rootfs = plan->rootfs;
   _cleanup_free_ char *cgroup_path = NULL, *sd_unit = NULL, *sd_slice = NULL;
   _cleanup_free_ char *state_json = NULL;
   struct ns_plan ns = { 0 };
@@ -383,18 +423,6 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
   _cleanup_close_ int state_path_fd = -1;
   pid_t child = -1;
 
-  if (spec->process == NULL)
-    r = cr_fail (err, 0, "process: missing required field");
-  else if ((r = process_validate (spec->process, err)) < 0)
-    ;
-  else if (spec->process->terminal && o->console_socket == NULL && o->terminal_master == NULL)
-    r = cr_fail (err, 0,
-                 "process.terminal is true: a --console-socket is required when cellrun does not stay attached");
-  if (r < 0)
-    goto out;
-  if ((r = resolve_rootfs (spec, bundle, &rootfs, err)) < 0)
-    goto out;
-  st.rootfs = rootfs;
   if ((r = ns_plan_build (spec, &ns, err)) < 0)
     goto out;
   if ((r = prepare_workspace (&pr, undo, err)) < 0)
@@ -545,25 +573,37 @@ out:
   ns_plan_close (&ns);
   free (st.created);
   free (st.owner);
-  profile_result_clear (&pr);
-  spec_free (spec);
   return r;
 }
 
 int
 container_create (const struct create_options *o, pid_t *pid, struct cr_error *err)
 {
-  int dirfd = -1;
-  int r = state_create_dir (o->root, o->id, &dirfd, err);
+  int r = state_validate_id (o->id, err);
   if (r < 0)
     return r;
+  /* Parse and check everything first: the state dir is made only for a
+     bundle that can be run, and removed again on any later failure. */
+  struct create_plan plan = { 0 };
+  if ((r = create_plan_build (o, &plan, err)) < 0)
+    {
+      create_plan_clear (&plan);
+      return r;
+    }
+  int dirfd = -1;
+  if ((r = state_create_dir (o->root, o->id, &dirfd, err)) < 0)
+    {
+      create_plan_clear (&plan);
+      return r;
+    }
   struct create_undo undo = { .root = o->root, .id = o->id, .child = -1, .state_dir = true };
-  r = create_in_state_dir (o, dirfd, &undo, pid, err);
+  r = create_in_state_dir (o, dirfd, &undo, &plan, pid, err);
   if (r < 0)
     create_undo_run (&undo);
   else if (undo.cgroup)
     cgroup_manager_free (undo.cgroup);
   close (dirfd);
+  create_plan_clear (&plan);
   return r;
 }
 
