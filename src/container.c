@@ -9,6 +9,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "namespaces.h"
+#include "notify.h"
 #include "process.h"
 #include "profile.h"
 #include "seccomp_filter.h"
@@ -68,6 +69,19 @@ struct create_undo
   bool systemd_started;
   char *workspace_tmpfs;
   bool state_dir;
+};
+
+/* What create decides before it takes the id: the bundle's config parsed,
+   run through the profile layer and checked. Nothing here touches the state
+   root, so a bundle that fails to parse or validate never leaves <root>/<id>. */
+struct create_plan
+{
+  char *bundle;
+  char *state_dir;
+  char *rootfs;
+  struct spec *spec;
+  struct profile_result pr;
+  struct notify_plan notify;
 };
 
 static void
@@ -242,9 +256,10 @@ clone_init (int flags, int into, bool *placed)
 
 /* The runtime's half of the init handshake, up to SYNC_CREATED. */
 static int
-drive_init (const struct create_options *o, const struct spec *spec, struct ns_plan *ns, int sync_fd, pid_t child,
+drive_init (const struct create_options *o, struct create_plan *plan, struct ns_plan *ns, int sync_fd, pid_t child,
             struct create_undo *undo, const char *state_json, struct cr_error *err)
 {
+  const struct spec *spec = plan->spec;
   struct cgroup_manager *cg = undo->cgroup;
   int r;
   if (ns->new_user && (r = ns_write_id_maps (child, spec, err)) < 0)
@@ -279,6 +294,10 @@ drive_init (const struct create_options *o, const struct spec *spec, struct ns_p
           memcpy (err->msg, m.msg, sizeof err->msg);
           return -1;
         case SYNC_HOOKS_REQUEST:
+          /* The init's mounts are done and it waits: the runtime's own
+             mounts go in now, before any hook looks at the root. */
+          if (notify_mount (&plan->notify, child, plan->rootfs, err) < 0)
+            return -1;
           if (spec->hooks)
             {
               if (hooks_run (spec->hooks->prestart, spec->hooks->prestart_len, "prestart", state_json, err) < 0
@@ -333,18 +352,6 @@ build_seccomp (const struct spec *spec, scmp_filter_ctx *bundle, scmp_filter_ctx
   return 0;
 }
 
-/* What create decides before it takes the id: the bundle's config parsed,
-   run through the profile layer and checked. Nothing here touches the state
-   root, so a bundle that fails to parse or validate never leaves <root>/<id>. */
-struct create_plan
-{
-  char *bundle;
-  char *state_dir;
-  char *rootfs;
-  struct spec *spec;
-  struct profile_result pr;
-};
-
 static void
 create_plan_clear (struct create_plan *p)
 {
@@ -353,6 +360,7 @@ create_plan_clear (struct create_plan *p)
   free (p->rootfs);
   profile_result_clear (&p->pr);
   spec_free (p->spec);
+  notify_plan_clear (&p->notify);
   memset (p, 0, sizeof *p);
 }
 
@@ -389,6 +397,11 @@ create_plan_build (const struct create_options *o, struct create_plan *p, struct
   if (spec->process->terminal && o->console_socket == NULL && o->terminal_master == NULL)
     return cr_fail (err, 0,
                     "process.terminal is true: a --console-socket is required when cellrun does not stay attached");
+  extern char **environ;
+  r = notify_plan_init (&p->notify, o->caller_env ? o->caller_env : environ, spec->process, &p->pr.env_explicit_len,
+                        err);
+  if (r < 0)
+    return r;
   return resolve_rootfs (spec, p->bundle, &p->rootfs, err);
 }
 
@@ -432,6 +445,8 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
       r = cr_fail (err, errno, "create %s", STATE_FIFO);
       goto out;
     }
+  if ((r = notify_bind (&plan->notify, dirfd, err)) < 0)
+    goto out;
   /* The effective spec is what exec and delete read later. */
   {
     /* Saved without the caller's passed-through variables: exec computes its
@@ -548,7 +563,7 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
     goto out;
   close (sync[1]);
   sync[1] = -1;
-  r = drive_init (o, spec, &ns, sync[0], child, undo, state_json, err);
+  r = drive_init (o, plan, &ns, sync[0], child, undo, state_json, err);
   if (r < 0)
     goto out;
   st.pid = child;
@@ -556,6 +571,8 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
   if ((r = state_save (dirfd, &st, err)) < 0)
     goto out;
   if (o->pid_file && (r = write_pid_file (o->pid_file, child, err)) < 0)
+    goto out;
+  if ((r = notify_relay_start (&plan->notify, child, err)) < 0)
     goto out;
   *pid_out = child;
   undo->child = -1;
