@@ -881,6 +881,7 @@ container_delete (const char *root, const char *id, bool force, bool keep_worksp
           /* The upper layer stays where it was; everything else goes, so the
              id no longer names a container (state/list skip it). */
           rm_rf_at (dirfd, "workspace/work", err);
+          rm_rf_at (dirfd, NOTIFY_STATE_DIR, err);
           unlinkat (dirfd, STATE_CONFIG_FILE, 0);
           unlinkat (dirfd, STATE_FIFO, 0);
           if (unlinkat (dirfd, STATE_FILE, 0) < 0)

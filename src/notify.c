@@ -255,17 +255,21 @@ notify_filter (const char *msg, size_t len, pid_t init, char *out, size_t out_si
 }
 
 /* One datagram from the container: received with any fds it carries
-   closed at once, filtered, forwarded. Returns true after READY=1. */
-static bool
+   closed at once, filtered, forwarded. Returns 1 after READY=1, 0 after
+   any other datagram, -1 when none is queued. */
+static int
 relay_one (int sock, int out, const struct notify_plan *n, pid_t init)
 {
   char buf[NOTIFY_MSG_MAX];
   char cbuf[CMSG_SPACE (sizeof (int) * 253) + CMSG_SPACE (sizeof (struct ucred))];
   struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
   struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-  ssize_t k = recvmsg (sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
+  ssize_t k;
+  do
+    k = recvmsg (sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
+  while (k < 0 && errno == EINTR);
   if (k < 0)
-    return false;
+    return -1;
   for (struct cmsghdr *c = CMSG_FIRSTHDR (&mh); c; c = CMSG_NXTHDR (&mh, c))
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
       {
@@ -279,13 +283,13 @@ relay_one (int sock, int out, const struct notify_plan *n, pid_t init)
       }
   /* A message systemd would not read whole is not forwarded in part. */
   if ((size_t) k > sizeof buf || (mh.msg_flags & MSG_TRUNC))
-    return false;
+    return 0;
   char fwd[NOTIFY_MSG_OUT];
   bool ready;
   size_t len = notify_filter (buf, (size_t) k, init, fwd, sizeof fwd, &ready);
   if (len > 0)
     sendto (out, fwd, len, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *) &n->host, n->host_len);
-  return ready;
+  return ready ? 1 : 0;
 }
 
 static __attribute__ ((noreturn)) void
@@ -319,8 +323,14 @@ relay_main (const struct notify_plan *n, int pidfd, pid_t init)
           _exit (1);
         }
       if (p[1].revents)
-        _exit (0); /* the container's init is gone */
-      if (p[0].revents & POLLIN && relay_one (n->sock_fd, out, n, init))
+        {
+          /* The init is gone: what it sent before exiting still goes out. */
+          int r;
+          while ((r = relay_one (n->sock_fd, out, n, init)) == 0)
+            ;
+          _exit (0);
+        }
+      if (p[0].revents & POLLIN && relay_one (n->sock_fd, out, n, init) == 1)
         _exit (0);
       if (p[0].revents & (POLLERR | POLLHUP | POLLNVAL))
         _exit (1);
