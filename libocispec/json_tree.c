@@ -25,15 +25,17 @@
 struct tree_frame
 {
   json_val v;
-  char *key; /* object member waiting for its value */
+  char *key;  /* object member waiting for its value */
+  size_t cap; /* allocated slots of v's keys/values */
 };
 
 struct tree_builder
 {
   struct tree_frame stack[JSON_MAX_DEPTH];
   size_t depth;
+  size_t values; /* built so far */
   json_val root;
-  bool too_deep;
+  bool too_deep, too_many;
   const char *fail; /* why a callback stopped the parse */
 };
 
@@ -47,9 +49,36 @@ new_value (yajl_type t)
 
 /* Attach V to the open container (or make it the root). On failure V is
    freed and the parse is cancelled. */
+/* Room for one more member of the open container F (doubling: a long
+   array costs amortised O(1) per element). */
+static void
+frame_reserve (struct tree_frame *f)
+{
+  bool object = f->v->type == yajl_t_object;
+  size_t len = object ? f->v->u.object.len : f->v->u.array.len;
+  if (len < f->cap)
+    return;
+  f->cap = f->cap ? f->cap * 2 : 4;
+  if (object)
+    {
+      f->v->u.object.keys = xrealloc ((void *) f->v->u.object.keys, f->cap * sizeof (char *));
+      f->v->u.object.values = xrealloc (f->v->u.object.values, f->cap * sizeof (json_val));
+    }
+  else
+    f->v->u.array.values = xrealloc (f->v->u.array.values, f->cap * sizeof (json_val));
+}
+
+/* Attach V to the open container (or make it the root). On failure V is
+   freed and the parse is cancelled. */
 static int
 attach (struct tree_builder *b, json_val v)
 {
+  if (++b->values > JSON_MAX_VALUES)
+    {
+      json_tree_free (v);
+      b->too_many = true;
+      return 0;
+    }
   if (b->depth == 0)
     {
       if (b->root != NULL)
@@ -63,27 +92,21 @@ attach (struct tree_builder *b, json_val v)
       return 1;
     }
   struct tree_frame *f = &b->stack[b->depth - 1];
-  if (f->v->type == yajl_t_array)
-    {
-      size_t n = f->v->u.array.len;
-      f->v->u.array.values = xrealloc (f->v->u.array.values, (n + 1) * sizeof (json_val));
-      f->v->u.array.values[n] = v;
-      f->v->u.array.len = n + 1;
-      return 1;
-    }
-  if (f->key == NULL)
+  if (f->v->type == yajl_t_object && f->key == NULL)
     {
       json_tree_free (v);
       b->fail = "object value without a key";
       return 0;
     }
-  size_t n = f->v->u.object.len;
-  f->v->u.object.keys = xrealloc ((void *) f->v->u.object.keys, (n + 1) * sizeof (char *));
-  f->v->u.object.values = xrealloc (f->v->u.object.values, (n + 1) * sizeof (json_val));
-  f->v->u.object.keys[n] = f->key;
-  f->v->u.object.values[n] = v;
-  f->v->u.object.len = n + 1;
-  f->key = NULL;
+  frame_reserve (f);
+  if (f->v->type == yajl_t_array)
+    f->v->u.array.values[f->v->u.array.len++] = v;
+  else
+    {
+      f->v->u.object.keys[f->v->u.object.len] = f->key;
+      f->v->u.object.values[f->v->u.object.len++] = v;
+      f->key = NULL;
+    }
   return 1;
 }
 
@@ -99,8 +122,7 @@ open_container (void *ctx, yajl_type t)
   json_val v = new_value (t);
   if (!attach (b, v))
     return 0;
-  b->stack[b->depth].v = v;
-  b->stack[b->depth].key = NULL;
+  b->stack[b->depth] = (struct tree_frame){ .v = v };
   b->depth++;
   return 1;
 }
@@ -258,6 +280,8 @@ json_tree_parse (const char *data, size_t len, const char *what, struct cr_error
     }
   else if (s == yajl_status_client_canceled && b->too_deep)
     cr_fail (err, 0, "%s: invalid JSON: nesting deeper than %d levels", what, JSON_MAX_DEPTH);
+  else if (s == yajl_status_client_canceled && b->too_many)
+    cr_fail (err, 0, "%s: invalid JSON: more than %u values", what, JSON_MAX_VALUES);
   else if (s == yajl_status_client_canceled)
     cr_fail (err, 0, "%s: invalid JSON: %s", what, b->fail ? b->fail : "parse error");
   else if (s == yajl_status_ok)

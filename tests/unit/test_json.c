@@ -126,6 +126,16 @@ test_depth (void)
   CHECK (v && YAJL_IS_ARRAY (v) && v->u.array.len == 10001, "10001 siblings parsed");
   json_tree_free (v);
   free (wide);
+
+  /* The value budget: the array itself plus its elements. */
+  char *at_limit = nested ("[", "0,", JSON_MAX_VALUES - 2, "0", "", "]");
+  CHECK (!refused_str (at_limit, &err), "%u values accepted: %s", JSON_MAX_VALUES, err.msg);
+  free (at_limit);
+  char *many = nested ("[", "0,", JSON_MAX_VALUES - 1, "0", "", "]");
+  CHECK (refused_str (many, &err), "%u values refused", JSON_MAX_VALUES + 1);
+  snprintf (buf, sizeof buf, "doc.json: invalid JSON: more than %u values", JSON_MAX_VALUES);
+  CHECK_STR (err.msg, buf, "value budget message");
+  free (many);
 }
 
 /* Every entry point cellrun reads a document through uses the same parser. */
