@@ -147,6 +147,20 @@ runc_bundle () {
   no_relay "$ID"
 }
 
+@test "NOTIFY_SOCKET as an @abstract name is relayed from the host's network namespace" {
+  have_sysprobe || skip "no sysprobe"
+  # the container has its own network namespace: only the relay can reach this name
+  HOST_SOCK=@cellrun-test-notify-$ID
+  cfg_args sh -c 'sysprobe notify READY=1; exec sleep 60'
+  start_listener
+  NOTIFY_SOCKET=$HOST_SOCK run_d "$ID"
+  wait_listener || fail "no READY=1 on $HOST_SOCK"
+  grep -Fx "MAINPID=$(cat "$T/$ID.pid")" "$T/notify.out"
+  cr delete --force "$ID"
+  no_traces "$ID"
+  no_relay "$ID"
+}
+
 @test "NOTIFY_SOCKET: a container that exits without READY=1 leaves no relay; what it sent still arrives" {
   have_sysprobe || skip "no sysprobe"
   cfg_args sh -c 'sysprobe notify "STATUS=giving up"'
