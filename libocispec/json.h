@@ -38,8 +38,22 @@ int json_fail (struct json_ctx *c, const char *fmt, ...) __attribute__ ((format 
 /* Fail with "<current path>.<key>: <message>". */
 int json_fail_key (struct json_ctx *c, const char *key, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
 
-/* Parse a whole document; WHAT names it in the error
-   ("config.json: invalid JSON: ..."). Free with json_tree_free. */
+/* Deepest nesting of arrays and objects a document may have. No OCI
+   document comes near it; the limit keeps every walk of a tree (and its
+   free) within a small, fixed stack. */
+#define JSON_MAX_DEPTH 256
+/* Most values (of any type, containers included) in one document: a
+   tree node costs ~50 bytes, so this bounds what a hostile document of
+   short values ("[0,0,0,...") can make the parser allocate (~64 MiB).
+   A large real config (podman's, a full seccomp profile) has a few
+   thousand. */
+#define JSON_MAX_VALUES (1u << 20)
+
+/* Parse a whole document as strict JSON (RFC 8259: no comments, valid
+   UTF-8, one value, at most JSON_MAX_DEPTH levels and JSON_MAX_VALUES
+   values, enforced by the parser
+   as it builds); WHAT names it in the error ("config.json: invalid JSON:
+   ..."). Free with json_tree_free. */
 json_val json_tree_parse (const char *data, size_t len, const char *what, struct cr_error *err);
 void json_tree_free (json_val v);
 

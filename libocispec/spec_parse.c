@@ -4,7 +4,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "utils.h"
@@ -664,12 +667,39 @@ spec_parse_data (const char *data, size_t len, struct cr_error *err)
   return s;
 }
 
+/* A bundle's config.json is read only if it is a regular file of a sane
+   size: a FIFO there must not block create, nor a link to /dev/zero make it
+   read until memory runs out. */
+#define SPEC_FILE_MAX (16u << 20)
+
 struct spec *
 spec_parse_file (const char *path, struct cr_error *err)
 {
+  _cleanup_close_ int fd = open (path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      cr_fail (err, errno, "open %s", path);
+      return NULL;
+    }
+  struct stat st;
+  if (fstat (fd, &st) < 0)
+    {
+      cr_fail (err, errno, "stat %s", path);
+      return NULL;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      cr_fail (err, 0, "%s: not a regular file", path);
+      return NULL;
+    }
+  if (st.st_size > SPEC_FILE_MAX)
+    {
+      cr_fail (err, 0, "%s: larger than %u MiB", path, SPEC_FILE_MAX >> 20);
+      return NULL;
+    }
   _cleanup_free_ char *data = NULL;
   size_t len = 0;
-  if (read_file (path, &data, &len, err) < 0)
+  if (read_all_fd (fd, path, &data, &len, err) < 0)
     return NULL;
   return spec_parse_data (data, len, err);
 }

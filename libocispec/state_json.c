@@ -24,3 +24,15 @@ oci_state_to_json (const struct oci_state *st, bool pretty)
   json_gen_map_close (g);
   return json_gen_finish (g);
 }
+
+struct yajl_val_s *
+state_json_tree_parse (const char *data, size_t len, const char *what, struct cr_error *err)
+{
+  return json_tree_parse (data, len, what, err);
+}
+
+void
+state_json_tree_free (struct yajl_val_s *v)
+{
+  json_tree_free (v);
+}

@@ -25,4 +25,12 @@ struct oci_state
 /* malloc'd JSON text; never NULL (aborts on OOM). */
 char *oci_state_to_json (const struct oci_state *st, bool pretty);
 
+/* cellrun's private state file is read with the same strict parser as
+   config.json (no comments, depth limit): a yajl tree for yajl_tree_get,
+   NULL with ERR set ("WHAT: invalid JSON: ..."). Free with
+   state_json_tree_free, never yajl_tree_free. */
+struct yajl_val_s;
+struct yajl_val_s *state_json_tree_parse (const char *data, size_t len, const char *what, struct cr_error *err);
+void state_json_tree_free (struct yajl_val_s *v);
+
 #endif

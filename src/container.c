@@ -9,6 +9,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "namespaces.h"
+#include "notify.h"
 #include "process.h"
 #include "profile.h"
 #include "rootfs.h"
@@ -69,6 +70,19 @@ struct create_undo
   bool systemd_started;
   char *workspace_tmpfs;
   bool state_dir;
+};
+
+/* What create decides before it takes the id: the bundle's config parsed,
+   run through the profile layer and checked. Nothing here touches the state
+   root, so a bundle that fails to parse or validate never leaves <root>/<id>. */
+struct create_plan
+{
+  char *bundle;
+  char *state_dir;
+  char *rootfs;
+  struct spec *spec;
+  struct profile_result pr;
+  struct notify_plan notify;
 };
 
 static void
@@ -243,9 +257,10 @@ clone_init (int flags, int into, bool *placed)
 
 /* The runtime's half of the init handshake, up to SYNC_CREATED. */
 static int
-drive_init (const struct create_options *o, const struct spec *spec, struct ns_plan *ns, int sync_fd, pid_t child,
+drive_init (const struct create_options *o, struct create_plan *plan, struct ns_plan *ns, int sync_fd, pid_t child,
             struct create_undo *undo, const char *state_json, struct cr_error *err)
 {
+  const struct spec *spec = plan->spec;
   struct cgroup_manager *cg = undo->cgroup;
   int r;
   if (ns->new_user && (r = ns_write_id_maps (child, spec, err)) < 0)
@@ -280,6 +295,10 @@ drive_init (const struct create_options *o, const struct spec *spec, struct ns_p
           memcpy (err->msg, m.msg, sizeof err->msg);
           return -1;
         case SYNC_HOOKS_REQUEST:
+          /* The init's mounts are done and it waits: the runtime's own
+             mounts go in now, before any hook looks at the root. */
+          if (notify_mount (&plan->notify, child, plan->rootfs, err) < 0)
+            return -1;
           if (spec->hooks)
             {
               if (hooks_run (spec->hooks->prestart, spec->hooks->prestart_len, "prestart", state_json, err) < 0
@@ -334,36 +353,69 @@ build_seccomp (const struct spec *spec, scmp_filter_ctx *bundle, scmp_filter_ctx
   return 0;
 }
 
-static int
-create_in_state_dir (const struct create_options *o, int dirfd, struct create_undo *undo, pid_t *pid_out,
-                     struct cr_error *err)
+static void
+create_plan_clear (struct create_plan *p)
 {
-  int r;
-  _cleanup_free_ char *bundle = realpath (o->bundle ? o->bundle : ".", NULL);
-  if (bundle == NULL)
+  free (p->bundle);
+  free (p->state_dir);
+  free (p->rootfs);
+  profile_result_clear (&p->pr);
+  spec_free (p->spec);
+  notify_plan_clear (&p->notify);
+  memset (p, 0, sizeof *p);
+}
+
+static int
+create_plan_build (const struct create_options *o, struct create_plan *p, struct cr_error *err)
+{
+  p->bundle = realpath (o->bundle ? o->bundle : ".", NULL);
+  if (p->bundle == NULL)
     return cr_fail (err, errno, "bundle %s", o->bundle ? o->bundle : ".");
   _cleanup_free_ char *config_path = NULL;
-  xasprintf (&config_path, "%s/config.json", bundle);
+  xasprintf (&config_path, "%s/config.json", p->bundle);
   struct spec *loaded = spec_parse_file (config_path, err);
   if (loaded == NULL)
     return -1;
-  _cleanup_free_ char *state_dir = NULL;
-  xasprintf (&state_dir, "%s/%s", o->root, o->id);
-
+  xasprintf (&p->state_dir, "%s/%s", o->root, o->id);
   /* The profile layer turns the bundle into the spec that actually runs. */
-  struct spec *spec = loaded;
-  struct profile_result pr = { 0 };
+  p->spec = loaded;
   if (o->profile)
     {
       struct profile_request req = *o->profile;
-      req.state_dir = state_dir;
-      r = profile_apply (loaded, &req, o->config, o->caller_env, &spec, &pr, err);
+      req.state_dir = p->state_dir;
+      p->spec = NULL;
+      int r = profile_apply (loaded, &req, o->config, o->caller_env, &p->spec, &p->pr, err);
       spec_free (loaded);
       if (r < 0)
         return r;
     }
+  struct spec *spec = p->spec;
+  if (spec->process == NULL)
+    return cr_fail (err, 0, "process: missing required field");
+  int r = process_validate (spec->process, err);
+  if (r < 0)
+    return r;
+  if (spec->process->terminal && o->console_socket == NULL && o->terminal_master == NULL)
+    return cr_fail (err, 0,
+                    "process.terminal is true: a --console-socket is required when cellrun does not stay attached");
+  extern char **environ;
+  r = notify_plan_init (&p->notify, o->caller_env ? o->caller_env : environ, spec->process, &p->pr.env_explicit_len,
+                        err);
+  if (r < 0)
+    return r;
+  return resolve_rootfs (spec, p->bundle, &p->rootfs, err);
+}
+
+static int
+create_in_state_dir (const struct create_options *o, int dirfd, struct create_undo *undo, struct create_plan *plan,
+                     pid_t *pid_out, struct cr_error *err)
+{
+  int r;
+  struct spec *spec = plan->spec;
+  struct profile_result pr = plan->pr;
   struct container_state st = { .id = (char *) o->id,
-                                .bundle = bundle,
+                                .bundle = plan->bundle,
+                                .rootfs = plan->rootfs,
                                 .created = state_now_rfc3339 (),
                                 .owner = owner_name (),
                                 .cgroup_root = (char *) container_cgroup_root (),
@@ -376,7 +428,8 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
                                 .workspace_userxattr = pr.upper_dir && pr.workspace.userxattr,
                                 .annotations = spec->annotations,
                                 .annotations_len = spec->annotations_len };
-  _cleanup_free_ char *rootfs = NULL;
+  const char *bundle = plan->bundle;
+  const char *rootfs = plan->rootfs;
   _cleanup_free_ char *cgroup_path = NULL, *sd_unit = NULL, *sd_slice = NULL;
   _cleanup_free_ char *state_json = NULL;
   struct ns_plan ns = { 0 };
@@ -386,18 +439,6 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
   _cleanup_close_ int state_path_fd = -1;
   pid_t child = -1;
 
-  if (spec->process == NULL)
-    r = cr_fail (err, 0, "process: missing required field");
-  else if ((r = process_validate (spec->process, err)) < 0)
-    ;
-  else if (spec->process->terminal && o->console_socket == NULL && o->terminal_master == NULL)
-    r = cr_fail (err, 0,
-                 "process.terminal is true: a --console-socket is required when cellrun does not stay attached");
-  if (r < 0)
-    goto out;
-  if ((r = resolve_rootfs (spec, bundle, &rootfs, err)) < 0)
-    goto out;
-  st.rootfs = rootfs;
   if ((r = ns_plan_build (spec, &ns, err)) < 0)
     goto out;
   if (!ns.mount_ns && (r = rootfs_check_shared (spec, rootfs, err)) < 0)
@@ -412,6 +453,8 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
       r = cr_fail (err, errno, "create %s", STATE_FIFO);
       goto out;
     }
+  if ((r = notify_bind (&plan->notify, dirfd, err)) < 0)
+    goto out;
   /* The effective spec is what exec and delete read later. */
   {
     /* Saved without the caller's passed-through variables: exec computes its
@@ -528,7 +571,7 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
     goto out;
   close (sync[1]);
   sync[1] = -1;
-  r = drive_init (o, spec, &ns, sync[0], child, undo, state_json, err);
+  r = drive_init (o, plan, &ns, sync[0], child, undo, state_json, err);
   if (r < 0)
     goto out;
   st.pid = child;
@@ -536,6 +579,8 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
   if ((r = state_save (dirfd, &st, err)) < 0)
     goto out;
   if (o->pid_file && (r = write_pid_file (o->pid_file, child, err)) < 0)
+    goto out;
+  if ((r = notify_relay_start (&plan->notify, child, err)) < 0)
     goto out;
   *pid_out = child;
   undo->child = -1;
@@ -553,25 +598,37 @@ out:
   ns_plan_close (&ns);
   free (st.created);
   free (st.owner);
-  profile_result_clear (&pr);
-  spec_free (spec);
   return r;
 }
 
 int
 container_create (const struct create_options *o, pid_t *pid, struct cr_error *err)
 {
-  int dirfd = -1;
-  int r = state_create_dir (o->root, o->id, &dirfd, err);
+  int r = state_validate_id (o->id, err);
   if (r < 0)
     return r;
+  /* Parse and check everything first: the state dir is made only for a
+     bundle that can be run, and removed again on any later failure. */
+  struct create_plan plan = { 0 };
+  if ((r = create_plan_build (o, &plan, err)) < 0)
+    {
+      create_plan_clear (&plan);
+      return r;
+    }
+  int dirfd = -1;
+  if ((r = state_create_dir (o->root, o->id, &dirfd, err)) < 0)
+    {
+      create_plan_clear (&plan);
+      return r;
+    }
   struct create_undo undo = { .root = o->root, .id = o->id, .child = -1, .state_dir = true };
-  r = create_in_state_dir (o, dirfd, &undo, pid, err);
+  r = create_in_state_dir (o, dirfd, &undo, &plan, pid, err);
   if (r < 0)
     create_undo_run (&undo);
   else if (undo.cgroup)
     cgroup_manager_free (undo.cgroup);
   close (dirfd);
+  create_plan_clear (&plan);
   return r;
 }
 
@@ -832,6 +889,7 @@ container_delete (const char *root, const char *id, bool force, bool keep_worksp
           /* The upper layer stays where it was; everything else goes, so the
              id no longer names a container (state/list skip it). */
           rm_rf_at (dirfd, "workspace/work", err);
+          rm_rf_at (dirfd, NOTIFY_STATE_DIR, err);
           unlinkat (dirfd, STATE_CONFIG_FILE, 0);
           unlinkat (dirfd, STATE_FIFO, 0);
           if (unlinkat (dirfd, STATE_FILE, 0) < 0)

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "state.h"
 #include "cgroups.h"
+#include "state_json.h"
 #include "utils.h"
 
 #include <ctype.h>
@@ -199,16 +200,17 @@ int
 state_load (int dirfd, const char *id, struct container_state **out, struct cr_error *err)
 {
   _cleanup_free_ char *data = NULL;
-  if (read_file_at (dirfd, STATE_FILE, &data, NULL, err) < 0)
+  size_t len = 0;
+  if (read_file_at (dirfd, STATE_FILE, &data, &len, err) < 0)
     {
       if (err && err->code == ENOENT)
         return cr_fail (err, ENOENT, "container %s does not exist", id);
       return -1;
     }
-  char ebuf[256];
-  yajl_val root = yajl_tree_parse (data, ebuf, sizeof ebuf);
+  struct cr_error perr = { 0 };
+  yajl_val root = state_json_tree_parse (data, len, STATE_FILE, &perr);
   if (root == NULL)
-    return cr_fail (err, 0, "state of container %s is corrupt", id);
+    return cr_fail (err, 0, "state of container %s is corrupt (%s)", id, perr.msg);
   struct container_state *st = xcalloc (1, sizeof *st);
   st->id = json_str (root, "id");
   st->bundle = json_str (root, "bundle");
@@ -245,7 +247,7 @@ state_load (int dirfd, const char *id, struct container_state **out, struct cr_e
           st->annotations[st->annotations_len++].value = xstrdup (YAJL_IS_STRING (v) ? YAJL_GET_STRING (v) : "");
         }
     }
-  yajl_tree_free (root);
+  state_json_tree_free (root);
   if (st->id == NULL)
     st->id = xstrdup (id);
   *out = st;

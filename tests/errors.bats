@@ -231,3 +231,129 @@ create_fails () {
   create_fails "$ID"
   create_fails "$ID"   # and the id can be retried: no stale lock or state
 }
+
+# ---------------------------------------------------------------- hostile JSON (issue 9 finding 4)
+
+# hostile_json FILE KIND: rewrite FILE (a JSON object) with a member "x" nested 300000
+# levels deep. KIND comment: the issue's attack, `"x": /*"*/ [[[...]]] /*"*/`, whose quote
+# inside a comment fooled a bracket pre-scan; KIND plain: the same nesting, no comments.
+hostile_json () {
+  "$PY" - "$1" "$2" <<'PYEOF'
+import sys
+path, kind = sys.argv[1], sys.argv[2]
+text = open(path).read()
+at = text.index('{') + 1
+deep = '[' * 300000 + ']' * 300000
+member = ('"x": /*"*/ ' + deep + ' /*"*/,') if kind == 'comment' else ('"x": ' + deep + ',')
+open(path, 'w').write(text[:at] + member + text[at:])
+PYEOF
+}
+
+# refused_cleanly: the last `run` failed without a crash (no signal, no timeout) and printed
+# exactly one `cellrun: <what>: <why>` line.
+refused_cleanly () {
+  echo "status $status: $output" | cut -c1-300 >&2
+  [ "$status" -ne 0 ] || fail "accepted"
+  [ "$status" -lt 124 ] || fail "crashed or hung: status $status"
+  [ "${#lines[@]}" -eq 1 ] || fail "expected one line, got ${#lines[@]}"
+  assert_error_line
+}
+
+
+# no_state_dir ID: nothing named ID under the state root.
+no_state_dir () {
+  [ -z "$(ls -A "$ROOT" | grep -Fx "$1")" ] || fail "state dir $ROOT/$1 left behind: $(ls -A "$ROOT")"
+}
+
+@test "hostile JSON: the comment attack in config.json is refused, leaves no state dir, id reusable" {
+  cp "$BUNDLE/config.json" "$T/good.json"
+  hostile_json "$BUNDLE/config.json" comment
+  run run_fg "$ID"
+  refused_cleanly
+  assert_contains "$output" "config.json: invalid JSON"
+  assert_contains "$output" "comment"
+  no_state_dir "$ID"
+  run create_ct "$ID"
+  refused_cleanly
+  no_state_dir "$ID"
+  # the id was never taken
+  cp "$T/good.json" "$BUNDLE/config.json"
+  run run_fg "$ID"
+  [ "$status" -eq 0 ] || fail "run with the id afterwards: $output"
+  no_traces "$ID"
+}
+
+@test "hostile JSON: a comment anywhere in config.json is refused (config.json is JSON)" {
+  "$PY" - "$BUNDLE/config.json" <<'PYEOF'
+import sys
+p = sys.argv[1]
+t = open(p).read()
+open(p, 'w').write(t.replace('{', '{ /* harmless? */', 1))
+PYEOF
+  run run_fg "$ID"
+  refused_cleanly
+  assert_contains "$output" "comment"
+  no_state_dir "$ID"
+}
+
+@test "hostile JSON: 300000 levels of nesting in config.json are refused by the parser, no state dir" {
+  cp "$BUNDLE/config.json" "$T/good.json"
+  hostile_json "$BUNDLE/config.json" plain
+  run run_fg "$ID"
+  refused_cleanly
+  assert_contains "$output" "config.json: invalid JSON: nesting deeper than"
+  no_state_dir "$ID"
+  cp "$T/good.json" "$BUNDLE/config.json"
+  run run_fg "$ID"
+  [ "$status" -eq 0 ] || fail "run with the id afterwards: $output"
+  no_traces "$ID"
+}
+
+@test "hostile JSON: deep nesting in exec --process is refused; the container and root are untouched" {
+  cfg_args sleep 60
+  create_ct "$ID"
+  cr start "$ID"
+  local before
+  before=$(ls -A "$ROOT" | sort)
+  cat > "$T/process.json" <<'PJ'
+{"cwd": "/", "args": ["true"], "env": ["PATH=/bin"], "user": {"uid": 0, "gid": 0}}
+PJ
+  for kind in comment plain; do
+    cp "$T/process.json" "$T/hostile-$kind.json"
+    hostile_json "$T/hostile-$kind.json" "$kind"
+    run timeout -k 2 20 "$CELLRUN" --root "$ROOT" exec --process "$T/hostile-$kind.json" "$ID"
+    refused_cleanly
+    assert_contains "$output" "process.json: invalid JSON"
+  done
+  [ "$(ls -A "$ROOT" | sort)" = "$before" ] || fail "state root changed: $(ls -A "$ROOT")"
+  [ "$(state_field "$ID" status)" = running ] || fail "container not running after the refused exec"
+  # the same process without the attack runs
+  run timeout -k 2 20 "$CELLRUN" --root "$ROOT" exec --process "$T/process.json" "$ID"
+  [ "$status" -eq 0 ] || fail "exec --process afterwards: $output"
+  cr delete --force "$ID"
+  no_traces "$ID"
+}
+
+@test "hostile JSON: a deeply nested state.json makes state fail cleanly, not crash" {
+  cfg_args sleep 60
+  create_ct "$ID"
+  cp "$ROOT/$ID/state.json" "$T/state.json.good"
+  printf '{"id": "%s", "x": ' "$ID" > "$ROOT/$ID/state.json"
+  "$PY" -c 'import sys; sys.stdout.write("[" * 300000 + "]" * 300000 + "}")' >> "$ROOT/$ID/state.json"
+  run cr state "$ID"
+  # restored before judging, so a failure here still lets teardown delete the container
+  cp "$T/state.json.good" "$ROOT/$ID/state.json"
+  refused_cleanly
+  assert_contains "$output" "nesting deeper than"
+  cr delete --force "$ID"
+  no_traces "$ID"
+}
+
+@test "hostile JSON: a FIFO as config.json is refused at once, not read" {
+  rm "$BUNDLE/config.json"
+  mkfifo "$BUNDLE/config.json"
+  run create_ct "$ID"
+  refused_cleanly
+  assert_contains "$output" "not a regular file"
+  no_state_dir "$ID"
+}
