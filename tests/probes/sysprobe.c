@@ -615,49 +615,53 @@ run_tool (int argc, char **argv)
   if (argc == 1 && strcmp (argv[0], "tty-ctty") == 0)
     return tty_ctty ();
   return -1;
-  /* sysprobe notify MESSAGE: what systemd-notify would send (busybox has none). */
-  static int notify_main (const char *msg)
-  {
-    const char *path = getenv ("NOTIFY_SOCKET");
-    struct sockaddr_un a = { .sun_family = AF_UNIX };
-    int e = EINVAL;
-    if (path && (path[0] == '/' || path[0] == '@') && strlen (path) < sizeof a.sun_path)
-      {
-        size_t len = strlen (path);
-        memcpy (a.sun_path, path, len);
-        if (path[0] == '@')
-          a.sun_path[0] = '\0';
-        socklen_t alen = (socklen_t) (offsetof (struct sockaddr_un, sun_path) + len + (path[0] == '/'));
-        int fd = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (fd >= 0 && sendto (fd, msg, strlen (msg), MSG_NOSIGNAL, (struct sockaddr *) &a, alen) >= 0)
-          {
-            printf ("notify OK\n");
-            return 0;
-          }
-        e = errno;
-      }
-    printf ("notify %s\n", strerrorname_np (e) ? strerrorname_np (e) : "ERROR");
-    return 1;
-  }
+}
 
-  int main (int argc, char **argv)
-  {
-    int tool = argc > 1 ? run_tool (argc - 1, argv + 1) : -1;
-    if (tool >= 0)
-      return tool;
-    if (argc == 3 && strcmp (argv[1], "notify") == 0)
-      return notify_main (argv[2]);
-    for (int i = 1; i < argc; i++)
-      {
-        size_t j;
-        for (j = 0; j < sizeof probes / sizeof probes[0]; j++)
-          if (strcmp (argv[i], probes[j].name) == 0)
-            break;
-        if (j == sizeof probes / sizeof probes[0])
-          printf ("%s UNKNOWN\n", argv[i]);
-        else
-          run_probe (argv[i], probes[j].fn);
-      }
-    fflush (stdout);
-    return 0;
-  }
+/* sysprobe notify MESSAGE: what systemd-notify would send (busybox has none). */
+static int
+notify_main (const char *msg)
+{
+  const char *path = getenv ("NOTIFY_SOCKET");
+  struct sockaddr_un a = { .sun_family = AF_UNIX };
+  int e = EINVAL;
+  if (path && (path[0] == '/' || path[0] == '@') && strlen (path) < sizeof a.sun_path)
+    {
+      size_t len = strlen (path);
+      memcpy (a.sun_path, path, len);
+      if (path[0] == '@')
+        a.sun_path[0] = '\0';
+      socklen_t alen = (socklen_t) (offsetof (struct sockaddr_un, sun_path) + len + (path[0] == '/'));
+      int fd = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      if (fd >= 0 && sendto (fd, msg, strlen (msg), MSG_NOSIGNAL, (struct sockaddr *) &a, alen) >= 0)
+        {
+          printf ("notify OK\n");
+          return 0;
+        }
+      e = errno;
+    }
+  printf ("notify %s\n", strerrorname_np (e) ? strerrorname_np (e) : "ERROR");
+  return 1;
+}
+
+int
+main (int argc, char **argv)
+{
+  int tool = argc > 1 ? run_tool (argc - 1, argv + 1) : -1;
+  if (tool >= 0)
+    return tool;
+  if (argc == 3 && strcmp (argv[1], "notify") == 0)
+    return notify_main (argv[2]);
+  for (int i = 1; i < argc; i++)
+    {
+      size_t j;
+      for (j = 0; j < sizeof probes / sizeof probes[0]; j++)
+        if (strcmp (argv[i], probes[j].name) == 0)
+          break;
+      if (j == sizeof probes / sizeof probes[0])
+        printf ("%s UNKNOWN\n", argv[i]);
+      else
+        run_probe (argv[i], probes[j].fn);
+    }
+  fflush (stdout);
+  return 0;
+}
