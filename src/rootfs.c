@@ -108,9 +108,10 @@ rootfs_mount_all (const struct spec *spec, const struct mount_context *ctx, stru
     }
   if (!spec_has_mount (spec, "/dev/pts"))
     {
-      r = mount_builtin (
-          ctx, "/dev/pts", "devpts", "nosuid", "noexec",
-          ctx->in_userns ? "newinstance,ptmxmode=0666,mode=0620" : "newinstance,ptmxmode=0666,mode=0620,gid=5", NULL, err);
+      r = mount_builtin (ctx, "/dev/pts", "devpts", "nosuid", "noexec",
+                         ctx->in_userns ? "newinstance,ptmxmode=0666,mode=0620"
+                                        : "newinstance,ptmxmode=0666,mode=0620,gid=5",
+                         NULL, err);
       if (r < 0)
         return r;
     }
