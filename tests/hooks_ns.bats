@@ -4,7 +4,7 @@
 # prestart, createRuntime, poststart, poststop in the runtime's; createContainer and
 # startContainer in the container's (mount namespace included).
 # The hook is a static program (no shell that would add PWD or SHLVL) that writes its own
-# /proc/self/environ and /proc/self/ns/{mnt,pid,net,uts,ipc} to a file.
+# /proc/self/environ, /proc/self/ns/{mnt,pid,net,uts,ipc} and its signal masks to a file.
 
 load helpers
 
@@ -15,9 +15,10 @@ hookdump_src () {
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 /* hookdump FILE: "ENV name=value" per variable of our own environment, "NS type link" per
-   namespace, then "END". */
+   namespace, "SIG SigBlk:/SigIgn: mask" lines, then "END". */
 int main (int argc, char **argv)
 {
   if (argc < 2)
@@ -48,6 +49,13 @@ int main (int argc, char **argv)
       link[k] = 0;
       fprintf (out, "NS %s %s\n", types[t], link);
     }
+  FILE *st = fopen ("/proc/self/status", "r");
+  char line[512];
+  while (st && fgets (line, sizeof line, st))
+    if (strncmp (line, "SigBlk:", 7) == 0 || strncmp (line, "SigIgn:", 7) == 0)
+      fprintf (out, "SIG %s", line);
+  if (st)
+    fclose (st);
   fprintf (out, "END\n");
   return fclose (out) == 0 ? 0 : 6;
 }
@@ -147,4 +155,32 @@ ct_ns () { awk -v t="$1" '$1 == "CT" && $2 == t { print $3 }' <<< "$output"; }
   assert_contains "$output" startContainer
   [ ! -e "$BUNDLE/rootfs/hookout/x" ] || fail "the hook ran anyway"
   no_traces "$ID"
+}
+
+sig_of () { awk -v k="$1:" '$1 == "SIG" && $2 == k { print $3 }' "$2"; }
+
+@test "hooks: no hook and not the container's process inherits the runtime's blocked signals or its SIGPIPE SIG_IGN" {
+  cfg_args cat /proc/self/status
+  run run_fg "$ID-base"
+  [ "$status" -eq 0 ]
+  local base_ign base_blk
+  base_ign=$(awk '$1 == "SigIgn:" { print $2 }' <<< "$output")
+  base_blk=$(awk '$1 == "SigBlk:" { print $2 }' <<< "$output")
+  add_hook createRuntime "$T/hookdump" "$T/out/cr1" '["A=1"]'
+  add_hook createRuntime "$T/hookdump" "$T/out/cr2" '["A=1"]'
+  add_hook createContainer "$T/hookdump" "$T/out/cc" '["A=1"]'
+  add_hook startContainer /hookdump /hookout/sc '["A=1"]'
+  add_hook startContainer /hookdump /hookout/sc2 '["A=1"]'
+  run run_fg "$ID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  cp "$BUNDLE/rootfs/hookout/sc" "$T/out/sc"
+  cp "$BUNDLE/rootfs/hookout/sc2" "$T/out/sc2"
+  local f
+  for f in cr1 cr2 cc sc sc2; do
+    [ "$(sig_of SigBlk "$T/out/$f")" = 0000000000000000 ] || fail "hook $f starts with blocked signals $(sig_of SigBlk "$T/out/$f")"
+    [ "$(sig_of SigIgn "$T/out/$f")" = 0000000000000000 ] || fail "hook $f starts with ignored signals $(sig_of SigIgn "$T/out/$f")"
+  done
+  [ "$(awk '$1 == "SigIgn:" { print $2 }' <<< "$output")" = "$base_ign" ] || fail "hooks changed the container's ignored signals"
+  [ "$(awk '$1 == "SigBlk:" { print $2 }' <<< "$output")" = "$base_blk" ] || fail "hooks changed the container's blocked signals"
 }
