@@ -288,10 +288,12 @@ check_masked () {
     case "$w" in 0|absent) ;; *) fail "$profile: $p shows $w bytes/entries" ;; esac
     case "$wo" in ''|0|absent) ;; *) shown=$((shown + 1)) ;; esac
   done
-  # the unprofiled container must actually see content behind the paths this host has
+  # the unprofiled container must actually see content behind the paths that have some here
+  local host
+  host=$(sh -c "$MASK_PROBE")
   for p in /proc/interrupts /proc/kcore /proc/timer_list /sys/firmware; do
     wo=$(awk -v p="$p" '$1 == p { print $2 }' <<< "$WITHOUT")
-    [ -e "$p" ] || continue
+    case "$(awk -v p="$p" '$1 == p { print $2 }' <<< "$host")" in ''|0|absent) continue ;; esac
     case "$wo" in ''|0|absent) fail "no profile: $p shows nothing ($wo): the test cannot fail" ;; esac
   done
   [ "$shown" -ge 3 ] || fail "no profile: only $shown masked paths have content"
@@ -556,8 +558,10 @@ int main (int argc, char **argv)
           ssize_t n = readlink (path, link, sizeof link - 1);
           if (n < 0)
             {
-              if (errno == EACCES || errno == EPERM)
-                denied++;
+              /* Without CAP_SYS_PTRACE the runtime's (non-dumpable) process is refused:
+                 after a few refusals there is nothing more to try. */
+              if ((errno == EACCES || errno == EPERM) && ++denied >= 5)
+                end = 0;
               continue;
             }
           link[n] = 0;
@@ -616,7 +620,7 @@ attack_binary () {
   cp "$BUILDDIR/cellrun" "$T/cellrun-copy" 2>/dev/null || cp "$CELLRUN" "$T/cellrun-copy"
   local before after
   before=$(sha256sum < "$T/cellrun-copy")
-  cfg_args /attacker 8
+  cfg_args /attacker 20
   local orig=$CELLRUN
   CELLRUN=$T/cellrun-copy
   timeout -k 2 30 "$CELLRUN" --root "$ROOT" "${g[@]}" create --bundle "$BUNDLE" --pid-file "$T/$id.pid" "$id" \
@@ -624,11 +628,11 @@ attack_binary () {
   cr start "$id"
   for i in $(seq 50); do grep -qx READY "$T/$id.out" && break; sleep 0.1; done
   grep -qx READY "$T/$id.out" || { echo "attacker not ready"; return 1; }
-  for i in $(seq 80); do
+  for i in $(seq 100); do
     grep -q '^GRABBED\|^ATTACK-DONE' "$T/$id.out" && break
     cr exec "$id" true || true
   done
-  wait_status "$id" stopped 200 || true
+  wait_status "$id" stopped 250 || true
   echo "execs: $i"
   cat "$T/$id.out"
   after=$(sha256sum < "$T/cellrun-copy")
