@@ -57,6 +57,34 @@ caps_intersect (char ***set, size_t *len, char **allowed)
     (*set)[out] = NULL;
 }
 
+/* No rlimit of P may be above the container's process's of the same type (strict's
+   RLIMIT_CORE 0): clamp those above, add those P lacks, which would otherwise be
+   inherited from the exec caller. Only lowering, so no capability is needed. */
+static void
+rlimits_ceiling (struct spec_process *p, const struct spec_process *container)
+{
+  for (size_t i = 0; container && i < container->rlimits_len; i++)
+    {
+      const struct spec_rlimit *c = &container->rlimits[i];
+      struct spec_rlimit *mine = NULL;
+      for (size_t k = 0; k < p->rlimits_len && mine == NULL; k++)
+        if (strcmp (p->rlimits[k].type, c->type) == 0)
+          mine = &p->rlimits[k];
+      if (mine == NULL)
+        {
+          p->rlimits = xrealloc (p->rlimits, (p->rlimits_len + 1) * sizeof *p->rlimits);
+          mine = &p->rlimits[p->rlimits_len++];
+          mine->type = xstrdup (c->type);
+          mine->soft = c->soft;
+          mine->hard = c->hard;
+        }
+      if (mine->hard > c->hard)
+        mine->hard = c->hard;
+      if (mine->soft > mine->hard)
+        mine->soft = mine->hard;
+    }
+}
+
 static int
 parse_user (const char *s, struct spec_user *u)
 {
@@ -287,6 +315,7 @@ cmd_exec (struct cli *g, int argc, char **argv)
           caps_intersect (&pc->ambient, &pc->ambient_len, cl->ambient);
         }
       p->no_new_privileges = true;
+      rlimits_ceiling (p, container_proc);
     }
 
   /* Environment: the process env, -e on top, then the caller's variables the

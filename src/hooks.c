@@ -25,6 +25,14 @@ hook_run_one (const struct spec_hook *h, const char *kind, size_t idx, const cha
     }
   if (pid == 0)
     {
+      /* The hook starts with default signal handling: the runtime (and the init, for
+         createContainer/startContainer) blocks signals to forward them and ignores SIGPIPE
+         around its write below, and both would survive execve. */
+      sigset_t none;
+      sigemptyset (&none);
+      sigprocmask (SIG_SETMASK, &none, NULL);
+      for (int sig = 1; sig < NSIG; sig++)
+        signal (sig, SIG_DFL);
       dup2 (pipefd[0], 0);
       cloexec_fds_from (3);
       char *default_args[] = { h->path, NULL };
@@ -33,10 +41,15 @@ hook_run_one (const struct spec_hook *h, const char *kind, size_t idx, const cha
       _exit (127);
     }
   close (pipefd[0]);
-  /* A hook that does not read stdin must not block us: ignore EPIPE. */
-  signal (SIGPIPE, SIG_IGN);
+  /* A hook that does not read stdin must not kill us: ignore SIGPIPE for this write only,
+     so neither the next hook nor the container's process (after createContainer and
+     startContainer hooks, which run in the init) inherits SIG_IGN. */
+  struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+  sigemptyset (&ign.sa_mask);
+  sigaction (SIGPIPE, &ign, &old);
   write_all (pipefd[1], state_json, strlen (state_json));
   close (pipefd[1]);
+  sigaction (SIGPIPE, &old, NULL);
 
   /* Wait with a timeout via pidfd: no polling loop, no SIGALRM games. */
   int pidfd = syscall (SYS_pidfd_open, pid, 0);

@@ -75,11 +75,16 @@ spec_has_mount (const struct spec *spec, const char *dest)
 
 static int
 mount_builtin (const struct mount_context *ctx, const char *dest, const char *type, char *opt1, char *opt2, char *opt3,
-               struct cr_error *err)
+               char *opt4, struct cr_error *err)
 {
-  char *opts[] = { opt1, opt2, opt3, NULL };
+  /* One option per entry: a flag such as noexec inside a data string would reach the
+     filesystem as data and fail (EINVAL). */
+  char *opts[] = { opt1, opt2, opt3, opt4, NULL };
+  size_t n = 0;
+  while (opts[n])
+    n++;
   struct spec_mount m = {
-    .destination = (char *) dest, .type = (char *) type, .source = (char *) type, .options = opts, .options_len = 3
+    .destination = (char *) dest, .type = (char *) type, .source = (char *) type, .options = opts, .options_len = n
   };
   return mounts_apply_entry (ctx, &m, err);
 }
@@ -91,7 +96,7 @@ rootfs_mount_all (const struct spec *spec, const struct mount_context *ctx, stru
   /* A fresh /dev is always there: the image's own /dev never reaches the container. */
   if (!spec_has_mount (spec, "/dev"))
     {
-      r = mount_builtin (ctx, "/dev", "tmpfs", "nosuid", "strictatime", "mode=755,size=65536k", err);
+      r = mount_builtin (ctx, "/dev", "tmpfs", "nosuid", "strictatime", "mode=755,size=65536k", NULL, err);
       if (r < 0)
         return r;
     }
@@ -103,15 +108,16 @@ rootfs_mount_all (const struct spec *spec, const struct mount_context *ctx, stru
     }
   if (!spec_has_mount (spec, "/dev/pts"))
     {
-      r = mount_builtin (
-          ctx, "/dev/pts", "devpts", "nosuid", "noexec",
-          ctx->in_userns ? "newinstance,ptmxmode=0666,mode=0620" : "newinstance,ptmxmode=0666,mode=0620,gid=5", err);
+      r = mount_builtin (ctx, "/dev/pts", "devpts", "nosuid", "noexec",
+                         ctx->in_userns ? "newinstance,ptmxmode=0666,mode=0620"
+                                        : "newinstance,ptmxmode=0666,mode=0620,gid=5",
+                         NULL, err);
       if (r < 0)
         return r;
     }
   if (!spec_has_mount (spec, "/dev/shm"))
     {
-      r = mount_builtin (ctx, "/dev/shm", "tmpfs", "nosuid", "nodev", "noexec,mode=1777,size=65536k", err);
+      r = mount_builtin (ctx, "/dev/shm", "tmpfs", "nosuid", "nodev", "noexec", "mode=1777,size=65536k", err);
       if (r < 0)
         return r;
     }

@@ -7,8 +7,6 @@
 
 load helpers
 
-fail () { echo "$*" >&2; return 1; }
-
 setup () {
   cellrun_setup
   command -v runc > /dev/null || skip "runc is not installed"

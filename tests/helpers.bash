@@ -314,4 +314,67 @@ fail () {
 
 # A negated command (`! cmd`) only fails a bats test when it is the test's last command, so the
 # suite never uses one: write `run ! cmd`, `refute_contains`, or `[ ... ] || fail`.
-# tests/lint-bats.sh (part of `make check`) rejects a bare `! cmd` line.
+# tests/lint-bats.py (part of `make check`) rejects a bare `! cmd` line.
+# ---------------------------------------------------------------- permissive bundle
+
+# all_cap_names: every capability the running kernel knows and our own bounding set holds
+# (a caller without one, e.g. CAP_SYS_RESOURCE, cannot give it), as a JSON list.
+all_cap_names () {
+  local names=(CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP
+    LINUX_IMMUTABLE NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE
+    SYS_RAWIO SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME
+    SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG
+    WAKE_ALARM BLOCK_SUSPEND AUDIT_READ PERFMON BPF CHECKPOINT_RESTORE)
+  local last i bnd out=
+  last=$(cat /proc/sys/kernel/cap_last_cap 2>/dev/null) || last=40
+  [ "$last" -lt ${#names[@]} ] || last=$((${#names[@]} - 1))
+  bnd=$((16#$(awk '$1 == "CapBnd:" { print $2 }' /proc/self/status)))
+  for ((i = 0; i <= last; i++)); do
+    (((bnd >> i) & 1)) && out="$out${out:+,}\"CAP_${names[i]}\""
+  done
+  printf '[%s]\n' "$out"
+}
+
+# permissive_bundle [DIR]: a bundle that restricts as little as an OCI bundle can, so that a
+# profile's effect measured in it is the profile's own: every capability in all five sets,
+# no maskedPaths/readonlyPaths, rw root, rw sysfs and cgroupfs, no linux.seccomp, no /dev/shm
+# mount, noNewPrivileges false. Written by `runc spec` when runc is installed (a config shape
+# another tool writes), else by `cellrun spec`. Points at $ROOTFS, no terminal, runs `true`.
+permissive_bundle () {
+  local dir=${1:-$BUNDLE} caps
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  if command -v runc >/dev/null 2>&1; then
+    (cd "$dir" && runc spec) || return 1
+  else
+    (cd "$dir" && "$CELLRUN" spec) || return 1
+  fi
+  caps=$(all_cap_names)
+  "$PY" - "$dir/config.json" "$ROOTFS" "$caps" <<'PYEOF' || return 1
+import json, sys
+path, rootfs, caps = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+with open(path) as f:
+    doc = json.load(f)
+proc = doc.setdefault("process", {})
+proc["terminal"] = False
+proc["args"] = ["true"]
+proc["noNewPrivileges"] = False
+proc["capabilities"] = {k: list(caps) for k in ("bounding", "effective", "permitted", "inheritable", "ambient")}
+proc.pop("apparmorProfile", None)
+proc.pop("selinuxLabel", None)
+doc["root"] = {"path": rootfs, "readonly": False}
+mounts = []
+for m in doc.get("mounts", []):
+    if m.get("destination") == "/dev/shm":
+        continue
+    if m.get("type") in ("sysfs", "cgroup", "cgroup2") or m.get("destination", "").startswith("/sys"):
+        m["options"] = [o for o in m.get("options", []) if o not in ("ro", "rw")] + ["rw"]
+    mounts.append(m)
+doc["mounts"] = mounts
+linux = doc.setdefault("linux", {})
+for key in ("seccomp", "maskedPaths", "readonlyPaths", "sysctl"):
+    linux.pop(key, None)
+with open(path, "w") as f:
+    json.dump(doc, f, indent=2)
+PYEOF
+}

@@ -18,7 +18,6 @@ on_tty () {
   [ "$status" -eq 0 ] || fail "ttyshell failed ($status)"
 }
 
-fail () { echo "$*" >&2; return 1; }
 report () { json_get ".$1" <<< "$output"; }
 
 setup () {
