@@ -201,7 +201,7 @@ def make_ambient_legal(cfg):
 
 class Case:
     def __init__(self, name, group, base="runc", mutate=None, rootfs=None, join=(), timeout=20, args=None,
-                 needs=None, raw_rlimits=False, legal_ambient=None, host_paths=()):
+                 needs=None, raw_rlimits=False, legal_ambient=None, host_paths=(), sandbox=()):
         self.name, self.group, self.base, self.mutate = name, group, base, mutate
         self.rootfs, self.join, self.timeout, self.args = rootfs, tuple(join), timeout, args
         self.needs, self.raw_rlimits = needs, raw_rlimits
@@ -210,6 +210,8 @@ class Case:
         self.legal_ambient = legal_ambient
         # host paths that must not exist after the run (a runtime that followed a symlink out)
         self.host_paths = tuple(host_paths)
+        # namespaces ("uts", "mount") both runtimes run in a throwaway copy of (see difftest.py)
+        self.sandbox = tuple(sandbox)
 
     def skip_reason(self):
         return self.needs() if self.needs else None
@@ -427,7 +429,15 @@ def mkfifo(path):
 
 def g_namespaces():
     N = "namespaces"
-    out = [Case("runc/no-%s-ns" % t, N, "runc", drop_ns(t)) for t in ("pid", "network", "ipc", "uts", "mount")]
+    # Without a UTS namespace the config's hostname would be the runtime's own: the runtimes run
+    # in a throwaway UTS namespace (and mount namespace for the mount cases) so the host's
+    # hostname and mount table stay as they are whatever a runtime does.
+    out = [Case("runc/no-%s-ns" % t, N, "runc", drop_ns(t), sandbox=("uts", "mount") if t in ("uts", "mount") else ())
+           for t in ("pid", "network", "ipc", "uts", "mount")]
+    out.append(Case("runc/no-mount-ns-only-proc-no-masks", N, "runc",
+                    seq(drop_ns("mount"), setp("mounts", [{"destination": "/proc", "type": "proc", "source": "proc"}]),
+                        setp("linux.maskedPaths", []),
+                        setp("linux.readonlyPaths", []), setp("root.readonly", False)), sandbox=("uts", "mount")))
     out += [Case("runc/join-%s-ns" % t, N, "runc", join=(t,), needs=need_cmd("unshare"))
             for t in ("pid", "network", "ipc", "uts", "mount", "cgroup")]
     out += [

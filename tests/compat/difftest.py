@@ -2,10 +2,11 @@
 """Differential runner: each case of cases.py runs under runc (the oracle) and under cellrun
 with the same bundle; what the container's process and the host can observe is compared.
 
-usage: difftest.py run --work DIR --rootfs DIR --id-prefix P [--group G] [--case GLOB]
+usage: difftest.py run --work DIR --rootfs DIR --id-prefix P [--group G] [--case GLOB] [--known FILE]
        difftest.py stale --work DIR     (after `run` of every group: known differences that no
                                          longer diverge, or that name no case)
        difftest.py list                 (case names with their group)
+       difftest.py groups               (the group names, in order)
 Env: CELLRUN (binary under test), RUNC (oracle, default runc), COMPAT_VERBOSE=1.
 
 A case's observables are keys (exit, status:CapEff, env:HOME, mount:/dev/shm, limit:Max open
@@ -35,7 +36,7 @@ NS_TYPES = ("cgroup", "ipc", "mnt", "net", "pid", "pid_for_children", "time", "t
 
 
 def load_known(path=KNOWN):
-    """Lines "CASE-GLOB KEY-GLOB reason..."; '#' starts a comment."""
+    """Lines "CASE-GLOBS KEY-GLOBS reason..." (globs separated by '|'); '#' starts a comment line."""
     out = []
     with open(path) as f:
         for n, line in enumerate(f, 1):
@@ -50,13 +51,13 @@ def load_known(path=KNOWN):
 
 
 def key_matches(key, pattern):
-    """PATTERN: shell-style globs separated by '|' (any one matches)."""
+    """PATTERN: shell-style globs separated by '|' (any one matches); for case names too."""
     return any(fnmatch.fnmatchcase(key, p) for p in pattern.split("|"))
 
 
 def known_reason(known, case, key):
     for k in known:
-        if fnmatch.fnmatchcase(case, k["case"]) and key_matches(key, k["key"]):
+        if key_matches(case, k["case"]) and key_matches(key, k["key"]):
             return k
     return None
 
@@ -286,6 +287,11 @@ def run_runtime(rt, case, ctx, work):
     holders = ctx.start_holders()
     before = listing(ctx.rootfs)
     cmd = [rt.binary, "--root", root, "run", "--bundle", ctx.bundle, ctx.id]
+    if case.sandbox:
+        # The case would change the runtime's own namespaces (a hostname without a UTS
+        # namespace, mounts without a mount namespace): give both runtimes throwaway ones.
+        cmd = ["unshare"] + ["--" + t for t in case.sandbox] + \
+            (["--propagation", "private"] if "mount" in case.sandbox else []) + ["--"] + cmd
     out_path = os.path.join(ctx.dir, rt.name + ".out")
     err_path = os.path.join(ctx.dir, rt.name + ".err")
     obs = {}
@@ -391,7 +397,7 @@ def show(v):
 
 
 def run_cases(args):
-    known = load_known()
+    known = load_known(args.get("--known") or KNOWN)
     runc = Run("runc", os.environ.get("RUNC", "runc"))
     cellrun = Run("cellrun", os.environ["CELLRUN"])
     work = os.path.abspath(args["--work"])
@@ -447,7 +453,7 @@ def run_cases(args):
 
 def stale(args):
     """Every known difference must still diverge in some case it names."""
-    known = load_known()
+    known = load_known(args.get("--known") or KNOWN)
     rdir = os.path.join(os.path.abspath(args["--work"]), "results")
     results = {}
     for n in os.listdir(rdir):
@@ -456,7 +462,7 @@ def stale(args):
     names = {c.name for c in C.all_cases()}
     bad = 0
     for k in known:
-        matching = [c for c in names if fnmatch.fnmatchcase(c, k["case"])]
+        matching = [c for c in names if key_matches(c, k["case"])]
         ran = [c for c in matching if results.get(c, {}).get("ran")]
         if not matching:
             print("known-differences:%d: %s names no case" % (k["line"], k["case"]))
@@ -485,6 +491,13 @@ def main(argv):
         return run_cases(args)
     if argv[1] == "stale":
         return stale(args)
+    if argv[1] == "groups":
+        seen = []
+        for c in C.all_cases():
+            if c.group not in seen:
+                seen.append(c.group)
+        print("\n".join(seen))
+        return 0
     if argv[1] == "list":
         for c in C.all_cases():
             print("%-12s %s" % (c.group, c.name))
