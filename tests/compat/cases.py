@@ -439,8 +439,13 @@ def g_namespaces():
                         setp("linux.maskedPaths", []),
                         setp("linux.readonlyPaths", []), setp("root.readonly", False)), sandbox=("uts", "mount")))
     out += [Case("runc/join-%s-ns" % t, N, "runc", join=(t,), needs=need_cmd("unshare"))
-            for t in ("pid", "network", "ipc", "uts", "mount", "cgroup")]
+            for t in ("pid", "network", "ipc", "uts", "mount", "cgroup", "user")]
+    # the holder maps uid/gid 0 to the caller's 0 (unshare --map-root-user): say so in the config
+    root_map = [{"containerID": 0, "hostID": 0, "size": 1}]
     out += [
+        Case("runc-rootless/join-user-ns", N, "runc-rootless",
+             seq(setp("linux.uidMappings", root_map), setp("linux.gidMappings", root_map)), join=("user",),
+             needs=need_cmd("unshare")),
         Case("runc/no-uts-ns-no-hostname", N, "runc", seq(drop_ns("uts"), setp("hostname", DELETE))),
         Case("runc/add-cgroup-ns", N, "runc", add_ns("cgroup")),
         Case("runc/add-user-ns-mapped", N, "runc",

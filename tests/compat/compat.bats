@@ -92,6 +92,21 @@ EOF
   [ "$(echo $output)" = "bases mounts namespaces devices caps users process rlimits hooks" ]
 }
 
+@test "compat: docs/compat.md's Known differences section is generated from known-differences" {
+  local doc=$COMPAT/../../docs/compat.md
+  [ -f "$doc" ] || skip "no docs/compat.md next to the tests"
+  run difftest known-md
+  [ "$status" -eq 0 ]
+  printf '%s\n' "$output" > "$T/want"
+  # the section's body without the blank lines around it
+  awk '/^## Known differences$/ { on = 1; next } on && /^## / { exit } on { l[++n] = $0 }
+       END { s = 1; while (s <= n && l[s] == "") s++; while (n >= s && l[n] == "") n--; for (i = s; i <= n; i++) print l[i] }' \
+    "$doc" > "$T/have"
+  run diff -u "$T/want" "$T/have"
+  echo "$output"
+  [ "$status" -eq 0 ] || { echo "regenerate it: tests/compat/difftest.py known-md" >&2; return 1; }
+}
+
 @test "compat: an unlisted divergence fails and a stale known difference is reported" {
   need_oracle
   # runc/env-duplicate diverges (env:A); with an empty list it must fail ...

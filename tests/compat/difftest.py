@@ -7,6 +7,8 @@ usage: difftest.py run --work DIR --rootfs DIR --id-prefix P [--group G] [--case
                                          longer diverge, or that name no case)
        difftest.py list                 (case names with their group)
        difftest.py groups               (the group names, in order)
+       difftest.py known-md             (known-differences as the body of docs/compat.md's
+                                         "Known differences" section)
 Env: CELLRUN (binary under test), RUNC (oracle, default runc), COMPAT_VERBOSE=1.
 
 A case's observables are keys (exit, status:CapEff, env:HOME, mount:/dev/shm, limit:Max open
@@ -419,6 +421,9 @@ def run_cases(args):
         a = run_runtime(runc, case, ctx, work)
         b = run_runtime(cellrun, case, ctx, work)
         diffs = compare(a, b) + cellrun_only_checks(b)
+        for k in ("leftover:state", "leftover:cgroup", "leftover:mounts", "leftover:processes"):
+            if a.get(k):
+                print("  note: runc left %s: %s" % (k, show(a[k])))
         diverged, unlisted = [], []
         for key, va, vb in diffs:
             k = known_reason(known, case.name, key)
@@ -479,6 +484,35 @@ def stale(args):
     return 1 if bad else 0
 
 
+CATEGORIES = [("fixed by issue 10 item", "Fixed on other branches (issue 10); delete the line after the merge"),
+              ("deliberate", "Deliberate (see Deliberate differences)"),
+              ("runc deviates", "runc deviates from the runtime spec; cellrun follows the spec"),
+              ("open", "Open")]
+
+
+def known_md(args):
+    """The Known differences section of docs/compat.md, generated from known-differences."""
+    known = load_known(args.get("--known") or KNOWN)
+    out = ["Generated from `tests/compat/known-differences` by `tests/compat/difftest.py known-md`",
+           "(compat.bats fails when this section and the file disagree). Each entry: the cases",
+           "(globs, `|` = or), the observable keys that differ, and why.", ""]
+    for prefix, title in CATEGORIES:
+        items = [k for k in known if k["reason"].startswith(prefix)]
+        if not items:
+            continue
+        out.append("### " + title)
+        out.append("")
+        for k in items:
+            out.append("- `%s` `%s`: %s" % (k["case"], k["key"], k["reason"]))
+        out.append("")
+    other = [k for k in known if not any(k["reason"].startswith(p) for p, _ in CATEGORIES)]
+    if other:
+        raise SystemExit("known-differences:%d: the reason must start with one of: %s" %
+                         (other[0]["line"], ", ".join(p for p, _ in CATEGORIES)))
+    print("\n".join(out).rstrip())
+    return 0
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__)
@@ -491,6 +525,8 @@ def main(argv):
         return run_cases(args)
     if argv[1] == "stale":
         return stale(args)
+    if argv[1] == "known-md":
+        return known_md(args)
     if argv[1] == "groups":
         seen = []
         for c in C.all_cases():
