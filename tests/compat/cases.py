@@ -5,9 +5,10 @@ mutations of them.  difftest.py runs each case under runc and under cellrun.
 A case is Case(name, group, base, mutate): `base` names a file in configs/, `mutate(cfg, ctx)`
 edits the loaded config in place (ctx: the case's Context, for paths and ids).  Every case gets
 process.terminal=false and process.args=["/bin/sh", "/compat-probe"] (the probe, probe.sh)
-unless it sets `args`.  Optional: rootfs=fn(ctx) changes the case's private rootfs copy,
-join=("net", ...) starts a namespace holder per run and points the config at it, timeout=N,
-needs=fn() -> skip reason or None.
+unless it sets `args`.  Optional: rootfs=fn(ctx) changes the case's private rootfs copy;
+join=("network", ...) starts a namespace holder per run and points the config at it;
+sandbox=("uts", "mount") runs both runtimes in throwaway namespaces; host_paths=[...] must not
+exist on the host afterwards; timeout=N; needs=fn() -> skip reason or None.
 
 Adding a case: append to the list its group's function returns (or write a new group function
 and add it to GROUPS); run `tests/compat/difftest.py list`, then

@@ -19,7 +19,6 @@ import fnmatch
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -234,16 +233,6 @@ def listing(top):
             except OSError:
                 continue
             out[os.path.relpath(p, top)] = "%o" % st.st_mode
-    return out
-
-
-def ns_of(pid="self"):
-    out = {}
-    for n in NS_TYPES:
-        try:
-            out[n] = os.readlink("/proc/%s/ns/%s" % (pid, n))
-        except OSError:
-            pass
     return out
 
 
