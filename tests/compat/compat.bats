@@ -149,7 +149,10 @@ EOF
 }
 
 @test "compat: the host's hostname and mount table are as before the suite" {
-  [ "$(cat /proc/sys/kernel/hostname) $(cat /proc/sys/kernel/domainname)" = "$HOST_NAMES_BEFORE" ]
+  local now
+  now="$(cat /proc/sys/kernel/hostname) $(cat /proc/sys/kernel/domainname)"
+  [ "$now" = "$HOST_NAMES_BEFORE" ] ||
+    { echo "host hostname/domainname changed during the suite (by it or by anything else running): '$HOST_NAMES_BEFORE' -> '$now'" >&2; return 1; }
   run grep -F "$CT_TMP" /proc/self/mountinfo
   echo "$output"
   [ -z "$output" ]
