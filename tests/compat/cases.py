@@ -209,7 +209,8 @@ class Case:
         if legal_ambient is None:
             legal_ambient = group != "caps" and not name.endswith("/as-written")
         self.legal_ambient = legal_ambient
-        # host paths that must not exist after the run (a runtime that followed a symlink out)
+        # host paths (or fn(ctx) -> path) that must not exist after the run (a runtime that
+        # followed a symlink out of the root would have made them)
         self.host_paths = tuple(host_paths)
         # namespaces ("uts", "mount") both runtimes run in a throwaway copy of (see difftest.py)
         self.sandbox = tuple(sandbox)
@@ -406,9 +407,8 @@ def g_mounts():
              rootfs=in_rootfs(lambda r: os.symlink("/made/by/runtime", os.path.join(r, "linkdir")))),
         Case("runc/dest-symlink-escaping", M, "runc",
              add_mount(destination="/esc", type="tmpfs", source="tmpfs", options=["size=1m"]),
-             rootfs=in_rootfs(lambda r: os.symlink("../../../../../../../../tmp/compat-escape-target",
-                                                    os.path.join(r, "esc"))),
-             host_paths=["/tmp/compat-escape-target"]),
+             rootfs=lambda ctx: os.symlink("../../../../../../../.." + escape_target(ctx), os.path.join(ctx.rootfs, "esc")),
+             host_paths=[escape_target]),
         Case("runc/bind-fifo-source", M, "runc",
              add_mount(destination="/fifo", type="bind", options=["bind"],
                        source=lambda ctx: mkfifo(os.path.join(ctx.dir, "fifo"))), timeout=8),
@@ -420,6 +420,11 @@ def g_mounts():
         Case("runc/mount-propagation-rslave", M, "runc", setp("linux.rootfsPropagation", "rslave")),
     ]
     return out
+
+
+def escape_target(ctx):
+    """A host path no one else uses: where a runtime that followed the symlink out would write."""
+    return "/tmp/%s-compat-escape-target" % ctx.env.id_prefix
 
 
 def mkfifo(path):

@@ -287,6 +287,8 @@ def run_runtime(rt, case, ctx, work):
     ctx.reset_hooklog()
     holders = ctx.start_holders()
     before = listing(ctx.rootfs)
+    hps = [hp(ctx) if callable(hp) else hp for hp in case.host_paths]
+    ctx.preexisting = {hp for hp in hps if os.path.lexists(hp)}
     cmd = [rt.binary, "--root", root, "run", "--bundle", ctx.bundle, ctx.id]
     if case.sandbox:
         # The case would change the runtime's own namespaces (a hostname without a UTS
@@ -325,8 +327,10 @@ def run_runtime(rt, case, ctx, work):
     created = sorted(p for p in after if p not in before)
     changed = sorted("%s %s->%s" % (p, before[p], after[p]) for p in after if p in before and after[p] != before[p])
     for hp in case.host_paths:
-        obs["host-path:" + hp] = ["exists" if os.path.lexists(hp) else "absent"]
-        if os.path.lexists(hp):
+        hp = hp(ctx) if callable(hp) else hp
+        obs["host-path:" + hp] = ["was there before" if hp in ctx.preexisting else
+                                  "exists" if os.path.lexists(hp) else "absent"]
+        if os.path.lexists(hp) and hp not in ctx.preexisting:
             subprocess.run(["rm", "-rf", "--one-file-system", hp])
     obs["rootfs-created"] = created
     obs["rootfs-changed"] = changed
