@@ -53,8 +53,8 @@ for t in "$builddir"/tests/unit/test_*; do
 done
 
 bats_files=()
-# zz_* files check what the others left behind: they run after the integration suites.
-for f in $(ls "$here"/*.bats | grep -v '/zz_') "$here"/integration/*.bats $(ls "$here"/zz_*.bats 2>/dev/null); do
+# zz_* files check what the others left behind: they run after the integration and compat suites.
+for f in $(ls "$here"/*.bats | grep -v '/zz_') "$here"/integration/*.bats "$here"/compat/*.bats $(ls "$here"/zz_*.bats 2>/dev/null); do
   [ -e "$f" ] || continue
   [[ "$(basename "$f")" =~ $filter ]] || continue
   case "$f" in */integration/*) [ "${CELLRUN_SKIP_INTEGRATION:-0}" = 1 ] && continue ;; esac
