@@ -6,6 +6,7 @@
 #include "capabilities.h"
 #include "cgroups.h"
 #include "config_file.h"
+#include "devices.h"
 #include "hooks.h"
 #include "log.h"
 #include "namespaces.h"
@@ -175,10 +176,16 @@ allow_default_devices (struct spec *spec)
   bool leading_deny_all = !first->allow && (first->type == NULL || strcmp (first->type, "a") == 0) && !first->has_major
                           && !first->has_minor;
   size_t at = leading_deny_all ? 1 : 0;
-  size_t extra = ARRAY_SIZE (defaults) + spec->linux->devices_len;
+  /* The device cgroup knows only a, b and c: a FIFO ("p") is no device and
+     needs no rule, an unbuffered character device ("u") is a "c". */
+  size_t nodes = 0;
+  for (size_t k = 0; k < spec->linux->devices_len; k++)
+    nodes += spec->linux->devices[k].type[0] != 'p';
+  size_t extra = ARRAY_SIZE (defaults) + nodes;
   r->devices = xrealloc (r->devices, (r->devices_len + extra) * sizeof *r->devices);
   memmove (&r->devices[at + extra], &r->devices[at], (r->devices_len - at) * sizeof *r->devices);
   r->devices_len += extra;
+  size_t next_dev = 0;
   for (size_t i = 0; i < extra; i++)
     {
       struct spec_device_cgroup *d = &r->devices[at + i];
@@ -196,8 +203,10 @@ allow_default_devices (struct spec *spec)
         }
       else
         {
-          const struct spec_device *dev = &spec->linux->devices[i - ARRAY_SIZE (defaults)];
-          d->type = xstrdup (dev->type);
+          while (spec->linux->devices[next_dev].type[0] == 'p')
+            next_dev++;
+          const struct spec_device *dev = &spec->linux->devices[next_dev++];
+          d->type = xstrdup (dev->type[0] == 'b' ? "b" : "c");
           d->has_major = dev->has_major;
           d->major = dev->major;
           d->has_minor = dev->has_minor;
@@ -385,13 +394,14 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
 
   if (spec->process == NULL)
     r = cr_fail (err, 0, "process: missing required field");
-  else if ((r = process_validate (spec->process, err)) < 0)
+  else if ((r = process_validate (spec->process, err)) < 0 || (r = devices_validate (spec, err)) < 0)
     ;
   else if (spec->process->terminal && o->console_socket == NULL && o->terminal_master == NULL)
     r = cr_fail (err, 0,
                  "process.terminal is true: a --console-socket is required when cellrun does not stay attached");
   if (r < 0)
     goto out;
+  caps_warn_unraisable_ambient (spec->process->capabilities);
   if ((r = resolve_rootfs (spec, bundle, &rootfs, err)) < 0)
     goto out;
   st.rootfs = rootfs;
