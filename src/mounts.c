@@ -425,6 +425,22 @@ copy_tree (int from, int to, const char *what, int depth, struct cr_error *err)
   return r;
 }
 
+/* The source is opened once with O_PATH, which never blocks (a FIFO or a
+   device would on a real open), and the bind is made from that fd: what was
+   checked is what gets mounted. */
+static int
+open_bind_source (const struct spec_mount *m, bool *is_file, struct cr_error *err)
+{
+  if (m->source == NULL)
+    return cr_fail (err, 0, "mount %s: bind mount without a source", m->destination);
+  _cleanup_close_ int fd = open (m->source, O_PATH | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return cr_fail (err, errno, "mount %s on %s: source", m->source, m->destination);
+  *is_file = !S_ISDIR (st.st_mode);
+  return TAKE_FD (fd);
+}
+
 int
 mounts_apply_entry (const struct mount_context *ctx, const struct spec_mount *m, struct cr_error *err)
 {
@@ -435,28 +451,15 @@ mounts_apply_entry (const struct mount_context *ctx, const struct spec_mount *m,
   const char *type = m->type ? m->type : "";
   bool bind = o.bind || strcmp (type, "bind") == 0;
   bool source_is_file = false;
-  /* The source is opened once with O_PATH, which never blocks (a FIFO or a
-     device would on a real open), and the bind is made from that fd: what was
-     checked is what gets mounted. */
   _cleanup_close_ int source_fd = -1;
   char spath[64];
-  if (bind)
+  if (bind && (source_fd = open_bind_source (m, &source_is_file, err)) < 0)
     {
-      if (m->source == NULL)
-        {
-          mount_options_clear (&o);
-          return cr_fail (err, 0, "mount %s: bind mount without a source", m->destination);
-        }
-      struct stat st;
-      source_fd = open (m->source, O_PATH | O_CLOEXEC);
-      if (source_fd < 0 || fstat (source_fd, &st) < 0)
-        {
-          mount_options_clear (&o);
-          return cr_fail (err, errno, "mount %s on %s: source", m->source, m->destination);
-        }
-      source_is_file = !S_ISDIR (st.st_mode);
-      fd_path (source_fd, spath);
+      mount_options_clear (&o);
+      return source_fd;
     }
+  if (bind)
+    fd_path (source_fd, spath);
   _cleanup_close_ int target = mkdir_in_root (ctx->rootfd, m->destination, source_is_file, err);
   if (target < 0)
     {
