@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "json.h"
@@ -669,7 +671,21 @@ spec_parse_file (const char *path, struct cr_error *err)
 {
   _cleanup_free_ char *data = NULL;
   size_t len = 0;
-  if (read_file (path, &data, &len, err) < 0)
+  /* A bundle's config.json that is a FIFO (or a device) must not hang create:
+     opened without blocking, read only if it is a regular file. */
+  _cleanup_close_ int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat (fd, &st) < 0)
+    {
+      cr_fail (err, errno, "open %s", path);
+      return NULL;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      cr_fail (err, EINVAL, "open %s: not a regular file", path);
+      return NULL;
+    }
+  if (read_all_fd (fd, path, &data, &len, err) < 0)
     return NULL;
   return spec_parse_data (data, len, err);
 }

@@ -397,6 +397,18 @@ EOF
   no_traces "$ID"
 }
 
+@test "a bundle whose config.json is a FIFO is refused at once, not waited on" {
+  tool_bundle runc
+  rm "$BUNDLE/config.json"
+  mkfifo "$BUNDLE/config.json"
+  run timeout -k 2 15 "$CELLRUN" --root "$ROOT" create --bundle "$BUNDLE" "$ID" < /dev/null
+  [ "$status" -ne 124 ] && [ "$status" -ne 137 ] || fail "it hung"
+  [ "$status" -ne 0 ]
+  assert_contains "$output" "config.json: not a regular file"
+  assert_error_line
+  no_traces "$ID"
+}
+
 # ---------------------------------------------------------------- 13. deliberate differences
 
 @test "deliberate: delete of a created container without --force is refused (runc deletes it)" {
