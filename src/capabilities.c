@@ -184,6 +184,36 @@ caps_mask_from_list (char *const *names, size_t len, const char *set_name, uint6
   return 0;
 }
 
+void
+caps_warn_unraisable_ambient (const struct spec_capabilities *c)
+{
+  uint64_t ambient, permitted, inheritable;
+  struct cr_error ignored;
+  if (c == NULL || c->ambient_len == 0
+      || caps_mask_from_list (c->ambient, c->ambient_len, "ambient", &ambient, &ignored) < 0
+      || caps_mask_from_list (c->permitted, c->permitted_len, "permitted", &permitted, &ignored) < 0
+      || caps_mask_from_list (c->inheritable, c->inheritable_len, "inheritable", &inheritable, &ignored) < 0)
+    return;
+  uint64_t skipped = ambient & ~(permitted & inheritable);
+  if (skipped == 0)
+    return;
+  char names[1024] = "";
+  int count = 0;
+  for (int cap = 0; cap < 64; cap++)
+    if (skipped & (UINT64_C (1) << cap))
+      {
+        const char *n = caps_name (cap);
+        if (names[0])
+          strncat (names, " ", sizeof names - strlen (names) - 1);
+        strncat (names, n ? n : "?", sizeof names - strlen (names) - 1);
+        count++;
+      }
+  log_warning ("process.capabilities.ambient: %d capabilit%s not in both the permitted and inheritable sets, "
+               "not raised%s",
+               count, count == 1 ? "y" : "ies", log_debug_enabled () ? "" : " (--debug names them)");
+  log_debug ("process.capabilities.ambient: not raised: %s", names);
+}
+
 int
 caps_drop_bounding (const struct spec_capabilities *c, struct cr_error *err)
 {
@@ -282,12 +312,13 @@ caps_apply_final (const struct spec_capabilities *c, struct cr_error *err)
       if (errno != EINVAL || ambient != 0)
         return cr_fail (err, errno, "clear the ambient capability set");
     }
+  /* The kernel requires the capability in both permitted and inheritable:
+     the others were reported by caps_warn_unraisable_ambient and are skipped. */
+  ambient &= permitted & inheritable;
   for (int cap = 0; cap <= last && cap < 64; cap++)
     {
       if (!(ambient & (UINT64_C (1) << cap)))
         continue;
-      /* The kernel requires the capability in both permitted and
-         inheritable; EPERM here means the config did not list it there. */
       if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
         return cr_fail (err, errno, "raise ambient capability %s", caps_name (cap));
     }

@@ -39,6 +39,13 @@ int caps_last_cap (void);
    "process.capabilities.bounding: unknown capability CAP_FOO". C may be NULL. */
 int caps_validate (const struct spec_capabilities *c, struct cr_error *err);
 
+/* The kernel raises an ambient capability only if it is in both the permitted
+   and the inheritable set; `runc spec` lists ambient capabilities and no
+   inheritable ones. Like runc, such a bundle runs without them: one warning
+   line here (the runtime's, not the container's stderr), the names with
+   --debug; caps_apply_final then skips them. C may be NULL. */
+void caps_warn_unraisable_ambient (const struct spec_capabilities *c);
+
 /* Must run while still uid 0 with CAP_SETPCAP: drop from the bounding set
    every capability not listed in c->bounding (C NULL drops all). */
 int caps_drop_bounding (const struct spec_capabilities *c, struct cr_error *err);
@@ -48,7 +55,8 @@ int caps_set_keep (struct cr_error *err);
 
 /* After setresuid/setresgid: set effective/permitted/inheritable to exactly
    the listed sets, clear the ambient set and raise each listed ambient
-   capability, and reset PR_SET_KEEPCAPS to 0. C NULL = all sets empty. */
+   capability that is also permitted and inheritable, and reset
+   PR_SET_KEEPCAPS to 0. C NULL = all sets empty. */
 int caps_apply_final (const struct spec_capabilities *c, struct cr_error *err);
 
 #endif

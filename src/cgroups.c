@@ -312,43 +312,6 @@ cgroup_device_rule_string (const struct spec_device_cgroup *d, char *buf, size_t
 
 /* ---- paths --------------------------------------------------------------- */
 
-/* Lexically clean an absolute path: no "//", ".", and ".." never climbs
-   above "/" (so a cgroupsPath cannot escape the hierarchy). */
-static char *
-clean_path (const char *in)
-{
-  size_t len = strlen (in);
-  char *out = xmalloc (len + 2);
-  size_t o = 0;
-  const char *p = in;
-  while (*p)
-    {
-      while (*p == '/')
-        p++;
-      const char *s = p;
-      while (*p && *p != '/')
-        p++;
-      size_t n = p - s;
-      if (n == 0 || (n == 1 && s[0] == '.'))
-        continue;
-      if (n == 2 && s[0] == '.' && s[1] == '.')
-        {
-          while (o > 0 && out[o - 1] != '/')
-            o--;
-          if (o > 0)
-            o--;
-          continue;
-        }
-      out[o++] = '/';
-      memcpy (out + o, s, n);
-      o += n;
-    }
-  if (o == 0)
-    out[o++] = '/';
-  out[o] = '\0';
-  return out;
-}
-
 int
 cgroup_own_from_proc (const char *content, char **out, struct cr_error *err)
 {
@@ -475,7 +438,7 @@ cgroup_resolve_path_own (const char *cgroups_path, const char *id, bool systemd,
         return cr_fail (err, EINVAL, "cgroup path: invalid container id");
       xasprintf (&joined, "%s/%s", own ? own : "/", id);
     }
-  *out = clean_path (joined);
+  *out = path_clean (joined);
   return 0;
 }
 
@@ -626,7 +589,7 @@ manager_new (const char *root, const char *path, struct cgroup_manager **out, st
   m->unified = (struct cgroup_hierarchy){ NULL, -1, -1, -1 };
   if (root == NULL || *root == '\0')
     root = "/sys/fs/cgroup";
-  _cleanup_free_ char *clean = clean_path (path ? path : "");
+  _cleanup_free_ char *clean = path_clean (path ? path : "");
   if (strcmp (clean, "/") == 0)
     return cr_fail (err, EINVAL, "cgroup path \"%s\": refusing to use the root cgroup", path ? path : "");
   m->path = xstrdup (clean + 1);

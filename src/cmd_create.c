@@ -20,7 +20,8 @@ cli_parse_create_flags (struct cli *g, const char *verb, int argc, char **argv, 
     O_PRESERVE,
     O_WORKSPACE,
     O_ENVPASS,
-    O_NOSUBREAPER
+    O_NOSUBREAPER,
+    O_KEEP
   };
   static const struct option opts[] = {
     { "bundle", required_argument, 0, 'b' },
@@ -33,6 +34,7 @@ cli_parse_create_flags (struct cli *g, const char *verb, int argc, char **argv, 
     { "env-pass", required_argument, 0, O_ENVPASS },
     { "detach", no_argument, 0, 'd' },
     { "no-subreaper", no_argument, 0, O_NOSUBREAPER },
+    { "keep", no_argument, 0, O_KEEP },
     { 0, 0, 0, 0 },
   };
   memset (o, 0, sizeof *o);
@@ -62,6 +64,11 @@ cli_parse_create_flags (struct cli *g, const char *verb, int argc, char **argv, 
       case O_NOPIVOT: o->no_pivot = true; break;
       case O_NOKEYRING: o->no_new_keyring = true; break;
       case O_NOSUBREAPER: break;
+      case O_KEEP:
+        if (!allow_detach)
+          return cli_usage (verb, "unknown flag --keep");
+        o->keep = true;
+        break;
       case O_PRESERVE:
         if (parse_uint64 (optarg, &n) < 0 || n > 1024)
           return cli_usage (verb, "--preserve-fds: invalid number %s", optarg);

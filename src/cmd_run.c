@@ -87,8 +87,9 @@ cmd_run (struct cli *g, int argc, char **argv)
   else
     status = wait_forwarding (pid, sfd);
   close (sfd);
+  /* --keep (as runc): the container stays, stopped, for `state` and `delete`. */
   struct cr_error derr = { 0 };
-  if (container_delete (g->root, o.id, true, false, &derr) < 0)
+  if (!o.keep && container_delete (g->root, o.id, true, false, &derr) < 0)
     log_warning ("%s", derr.msg);
   return status;
 }

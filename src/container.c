@@ -6,6 +6,7 @@
 #include "capabilities.h"
 #include "cgroups.h"
 #include "config_file.h"
+#include "devices.h"
 #include "hooks.h"
 #include "log.h"
 #include "namespaces.h"
@@ -190,10 +191,16 @@ allow_default_devices (struct spec *spec)
   bool leading_deny_all = !first->allow && (first->type == NULL || strcmp (first->type, "a") == 0) && !first->has_major
                           && !first->has_minor;
   size_t at = leading_deny_all ? 1 : 0;
-  size_t extra = ARRAY_SIZE (defaults) + spec->linux->devices_len;
+  /* The device cgroup knows only a, b and c: a FIFO ("p") is no device and
+     needs no rule, an unbuffered character device ("u") is a "c". */
+  size_t nodes = 0;
+  for (size_t k = 0; k < spec->linux->devices_len; k++)
+    nodes += spec->linux->devices[k].type[0] != 'p';
+  size_t extra = ARRAY_SIZE (defaults) + nodes;
   r->devices = xrealloc (r->devices, (r->devices_len + extra) * sizeof *r->devices);
   memmove (&r->devices[at + extra], &r->devices[at], (r->devices_len - at) * sizeof *r->devices);
   r->devices_len += extra;
+  size_t next_dev = 0;
   for (size_t i = 0; i < extra; i++)
     {
       struct spec_device_cgroup *d = &r->devices[at + i];
@@ -211,8 +218,10 @@ allow_default_devices (struct spec *spec)
         }
       else
         {
-          const struct spec_device *dev = &spec->linux->devices[i - ARRAY_SIZE (defaults)];
-          d->type = xstrdup (dev->type);
+          while (spec->linux->devices[next_dev].type[0] == 'p')
+            next_dev++;
+          const struct spec_device *dev = &spec->linux->devices[next_dev++];
+          d->type = xstrdup (dev->type[0] == 'b' ? "b" : "c");
           d->has_major = dev->has_major;
           d->major = dev->major;
           d->has_minor = dev->has_minor;
@@ -393,7 +402,7 @@ create_plan_build (const struct create_options *o, struct create_plan *p, struct
   if (spec->process == NULL)
     return cr_fail (err, 0, "process: missing required field");
   int r = process_validate (spec->process, err);
-  if (r < 0)
+  if (r < 0 || (r = devices_validate (spec, err)) < 0)
     return r;
   if (spec->process->terminal && o->console_socket == NULL && o->terminal_master == NULL)
     return cr_fail (err, 0,
@@ -403,6 +412,7 @@ create_plan_build (const struct create_options *o, struct create_plan *p, struct
                         err);
   if (r < 0)
     return r;
+  caps_warn_unraisable_ambient (spec->process->capabilities);
   return resolve_rootfs (spec, p->bundle, &p->rootfs, err);
 }
 

@@ -24,6 +24,7 @@ struct create_options
   bool systemd_cgroup;
   bool no_cgroups;
   int preserve_fds;
+  bool keep; /* run --keep: the stopped container stays until `delete` */
   /* profile layer inputs; NULL = no profile processing */
   const struct profile_request *profile;
   const struct cellrun_config *config;

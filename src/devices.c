@@ -30,11 +30,15 @@ static int
 make_node (int rootfd, const char *path, mode_t type, dev_t dev, mode_t perm, uid_t uid, gid_t gid, bool bind_host,
            struct cr_error *err)
 {
-  _cleanup_free_ char *dir = xstrdup (path);
+  /* "/dev/foo/" names the node /dev/foo, as for any other path. */
+  _cleanup_free_ char *clean = path_clean (path);
+  _cleanup_free_ char *dir = xstrdup (clean);
   char *slash = strrchr (dir, '/');
   const char *base = slash ? slash + 1 : dir;
   if (slash)
     *slash = '\0';
+  if (*base == '\0')
+    return cr_fail (err, EINVAL, "device %s: not a path to a node", path);
   _cleanup_close_ int dfd = mkdir_in_root (rootfd, *dir ? dir : "/", false, err);
   if (dfd < 0)
     return dfd;
@@ -47,14 +51,15 @@ make_node (int rootfd, const char *path, mode_t type, dev_t dev, mode_t perm, ui
   unlinkat (dir_fd, base, 0);
   if (bind_host)
     {
-      _cleanup_close_ int f = openat (dir_fd, base, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
-      if (f < 0)
+      /* An empty file to bind over, made without opening anything. */
+      if (mknodat (dir_fd, base, S_IFREG | 0600, 0) < 0)
         return cr_fail (err, errno, "create %s", path);
-      char fpath[64];
-      snprintf (fpath, sizeof fpath, "/proc/self/fd/%d", f);
       _cleanup_close_ int target = openat (dir_fd, base, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+      if (target < 0)
+        return cr_fail (err, errno, "open %s", path);
+      char fpath[64];
       snprintf (fpath, sizeof fpath, "/proc/self/fd/%d", target);
-      if (mount (path, fpath, NULL, MS_BIND, NULL) < 0)
+      if (mount (clean, fpath, NULL, MS_BIND, NULL) < 0)
         return cr_fail (err, errno, "bind %s", path);
       return 0;
     }
@@ -69,17 +74,45 @@ make_node (int rootfd, const char *path, mode_t type, dev_t dev, mode_t perm, ui
 }
 
 int
+devices_validate (const struct spec *spec, struct cr_error *err)
+{
+  const struct spec_linux *lx = spec->linux;
+  for (size_t k = 0; lx && k < lx->devices_len; k++)
+    {
+      const struct spec_device *d = &lx->devices[k];
+      if (d->path == NULL || d->path[0] != '/')
+        return cr_fail (err, 0, "linux.devices[%zu].path: must be an absolute path", k);
+      if (d->type == NULL || strlen (d->type) != 1 || strchr ("bcup", d->type[0]) == NULL)
+        return cr_fail (err, 0, "linux.devices[%zu].type: \"%s\" is not b, c, u or p", k, d->type ? d->type : "");
+      if (d->type[0] != 'p' && (!d->has_major || !d->has_minor))
+        return cr_fail (err, 0, "linux.devices[%zu]: major and minor are required for %s", k, d->path);
+    }
+  return 0;
+}
+
+static bool
+device_overridden (const struct spec_linux *lx, const char *path)
+{
+  for (size_t k = 0; lx && k < lx->devices_len; k++)
+    {
+      _cleanup_free_ char *clean = path_clean (lx->devices[k].path);
+      if (strcmp (clean, path) == 0)
+        return true;
+    }
+  return false;
+}
+
+int
 devices_setup (int rootfd, const struct spec *spec, bool in_userns, struct cr_error *err)
 {
   int r;
   const struct spec_linux *lx = spec->linux;
+  if ((r = devices_validate (spec, err)) < 0)
+    return r;
   for (size_t i = 0; i < ARRAY_SIZE (default_devices); i++)
     {
       const struct default_device *d = &default_devices[i];
-      bool overridden = false;
-      for (size_t k = 0; lx && k < lx->devices_len; k++)
-        overridden |= strcmp (lx->devices[k].path, d->path) == 0;
-      if (overridden)
+      if (device_overridden (lx, d->path))
         continue;
       r = make_node (rootfd, d->path, S_IFCHR, makedev (d->maj, d->min), 0666, 0, 0, in_userns, err);
       if (r < 0)
@@ -95,11 +128,10 @@ devices_setup (int rootfd, const struct spec *spec, bool in_userns, struct cr_er
         case 'p': type = S_IFIFO; break;
         default: type = S_IFCHR; break;
         }
-      if (type != S_IFIFO && (!d->has_major || !d->has_minor))
-        return cr_fail (err, 0, "linux.devices[%zu]: major and minor are required for %s", k, d->path);
       dev_t dev = type == S_IFIFO ? 0 : makedev (d->major, d->minor);
+      /* A FIFO is no device: mknod makes one in a user namespace too. */
       r = make_node (rootfd, d->path, type, dev, d->has_file_mode ? (d->file_mode & 07777) : 0666,
-                     d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, in_userns, err);
+                     d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, in_userns && type != S_IFIFO, err);
       if (r < 0)
         return r;
     }

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "exec.h"
+#include "capabilities.h"
 #include "cgroups.h"
 #include "container.h"
 #include "log.h"
@@ -170,6 +171,7 @@ exec_start (const struct exec_options *o, pid_t *pid, struct cr_error *err)
     goto out;
   if ((r = process_validate (o->process, err)) < 0)
     goto out;
+  caps_warn_unraisable_ambient (o->process->capabilities);
   c.pidfd = syscall (SYS_pidfd_open, st->pid, 0);
   if (c.pidfd < 0 || !state_pid_alive (st->pid, st->pid_start_time))
     {

@@ -29,7 +29,7 @@ static const struct verb verbs[] = {
   { "state", cmd_state, "state ID", "print the state of a container as JSON" },
   { "kill", cmd_kill, "kill [-a|--all] ID [SIGNAL]", "send a signal (default SIGTERM) to a container" },
   { "delete", cmd_delete, "delete [-f|--force] [--keep-workspace] ID", "delete a stopped container" },
-  { "run", cmd_run, "run [-d|--detach] [create flags] ID", "create and start a container" },
+  { "run", cmd_run, "run [-d|--detach] [--keep] [create flags] ID", "create and start a container" },
   { "exec", cmd_exec,
     "exec [-p FILE] [-t] [--console-socket S] [-d] [--pid-file F] [-e K=V]... [--cwd DIR] [-u UID[:GID]] [-g GID]... "
     "[-c CAP]... [--no-new-privs] [--preserve-fds N] [--env-pass POLICY] ID [CMD [ARG...]]",

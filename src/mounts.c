@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <string.h>
@@ -144,46 +145,95 @@ open_in_root (int rootfd, const char *path, int flags, struct cr_error *err)
   return fd;
 }
 
-int
-mkdir_in_root (int rootfd, const char *path, bool as_file, struct cr_error *err)
+/* Symlinks followed while creating one path, as in path resolution (ELOOP). */
+#define MKDIR_MAX_SYMLINKS 40
+
+/* One pass of mkdir_in_root over PATH.  A component that exists as a symlink
+   whose target is missing cannot be opened: then *REWRITTEN is set to PATH
+   with that component replaced by the link's target (relative targets are
+   taken from the link's directory) and 1 is returned, to walk again from the
+   root; otherwise 0 with *OUT the O_PATH fd of PATH.  Every open is
+   RESOLVE_IN_ROOT, so neither an absolute target nor any number of ".." can
+   lead outside ROOTFD. */
+static int
+mkdir_walk (int rootfd, const char *path, bool as_file, int *out, char **rewritten, struct cr_error *err)
 {
-  /* Walk component by component. Each prefix is resolved from ROOTFD with
-     RESOLVE_IN_ROOT, so a symlink to /etc lands on <rootfs>/etc, never on the
-     host's, and ".." cannot climb out. */
-  _cleanup_free_ char *copy = xstrdup (path);
   _cleanup_free_ char *prefix = xcalloc (1, strlen (path) + 2);
   _cleanup_close_ int cur = open_in_root (rootfd, "/", O_PATH | O_DIRECTORY, err);
   if (cur < 0)
     return cur;
-  char *save = NULL;
-  char *comp = strtok_r (copy, "/", &save);
-  while (comp)
+  const char *p = path;
+  for (;;)
     {
-      char *next = strtok_r (NULL, "/", &save);
-      if (strcmp (comp, ".") != 0)
+      while (*p == '/')
+        p++;
+      if (*p == '\0')
+        break;
+      const char *end = strchrnul (p, '/');
+      const char *rest = end;
+      while (*rest == '/')
+        rest++;
+      _cleanup_free_ char *comp = strndup (p, end - p);
+      if (comp == NULL)
+        abort ();
+      p = end;
+      if (strcmp (comp, ".") == 0)
+        continue;
+      size_t parent_len = strlen (prefix);
+      if (strcmp (comp, "..") != 0)
         {
-          if (strcmp (comp, "..") != 0)
-            {
-              if (next == NULL && as_file)
-                {
-                  int fd = openat (cur, comp, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-                  if (fd >= 0)
-                    close (fd);
-                }
-              else if (mkdirat (cur, comp, 0755) < 0 && errno != EEXIST)
-                return cr_fail (err, errno, "mkdir %s inside the container root", path);
-            }
-          strcat (prefix, "/");
-          strcat (prefix, comp);
-          int nfd = open_in_root (rootfd, prefix, O_PATH, err);
-          if (nfd < 0)
-            return nfd;
-          close (cur);
-          cur = nfd;
+          /* mknodat creates a regular file without opening anything: an
+             existing FIFO or device at the path is never opened. */
+          int mk = *rest == '\0' && as_file ? mknodat (cur, comp, S_IFREG | 0644, 0) : mkdirat (cur, comp, 0755);
+          if (mk < 0 && errno != EEXIST)
+            return cr_fail (err, errno, "mkdir %s inside the container root", path);
         }
-      comp = next;
+      strcat (prefix, "/");
+      strcat (prefix, comp);
+      struct cr_error open_err = { 0 };
+      int nfd = open_in_root (rootfd, prefix, O_PATH, &open_err);
+      if (nfd < 0 && open_err.code == ENOENT)
+        {
+          char target[PATH_MAX];
+          ssize_t n = readlinkat (cur, comp, target, sizeof target - 1);
+          if (n > 0)
+            {
+              target[n] = '\0';
+              prefix[parent_len] = '\0';
+              xasprintf (rewritten, "%s/%s/%s", target[0] == '/' ? "" : prefix, target, rest);
+              return 1;
+            }
+        }
+      if (nfd < 0)
+        {
+          *err = open_err;
+          return nfd;
+        }
+      close (cur);
+      cur = nfd;
     }
-  return TAKE_FD (cur);
+  *out = TAKE_FD (cur);
+  return 0;
+}
+
+int
+mkdir_in_root (int rootfd, const char *path, bool as_file, struct cr_error *err)
+{
+  _cleanup_free_ char *walk = xstrdup (path);
+  for (int links = 0; links <= MKDIR_MAX_SYMLINKS; links++)
+    {
+      char *next = NULL;
+      int fd = -1;
+      int r = mkdir_walk (rootfd, walk, as_file, &fd, &next, err);
+      if (r < 0)
+        return r;
+      if (r == 0)
+        return fd;
+      log_debug ("mkdir %s inside the container root: following a symlink to the missing %s", path, next);
+      free (walk);
+      walk = next;
+    }
+  return cr_fail (err, ELOOP, "mkdir %s inside the container root", path);
 }
 
 int
@@ -356,7 +406,7 @@ copy_tree (int from, int to, const char *what, int depth, struct cr_error *err)
         }
       else if (S_ISREG (st.st_mode))
         {
-          _cleanup_close_ int in = openat (from, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+          _cleanup_close_ int in = openat (from, de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
           _cleanup_close_ int out = openat (to, de->d_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
           if (in < 0 || out < 0)
             r = cr_fail (err, errno, "tmpcopyup %s/%s: open", what, de->d_name);
@@ -375,6 +425,22 @@ copy_tree (int from, int to, const char *what, int depth, struct cr_error *err)
   return r;
 }
 
+/* The source is opened once with O_PATH, which never blocks (a FIFO or a
+   device would on a real open), and the bind is made from that fd: what was
+   checked is what gets mounted. */
+static int
+open_bind_source (const struct spec_mount *m, bool *is_file, struct cr_error *err)
+{
+  if (m->source == NULL)
+    return cr_fail (err, 0, "mount %s: bind mount without a source", m->destination);
+  _cleanup_close_ int fd = open (m->source, O_PATH | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return cr_fail (err, errno, "mount %s on %s: source", m->source, m->destination);
+  *is_file = !S_ISDIR (st.st_mode);
+  return TAKE_FD (fd);
+}
+
 int
 mounts_apply_entry (const struct mount_context *ctx, const struct spec_mount *m, struct cr_error *err)
 {
@@ -385,21 +451,15 @@ mounts_apply_entry (const struct mount_context *ctx, const struct spec_mount *m,
   const char *type = m->type ? m->type : "";
   bool bind = o.bind || strcmp (type, "bind") == 0;
   bool source_is_file = false;
-  if (bind)
+  _cleanup_close_ int source_fd = -1;
+  char spath[64];
+  if (bind && (source_fd = open_bind_source (m, &source_is_file, err)) < 0)
     {
-      if (m->source == NULL)
-        {
-          mount_options_clear (&o);
-          return cr_fail (err, 0, "mount %s: bind mount without a source", m->destination);
-        }
-      struct stat st;
-      if (stat (m->source, &st) < 0)
-        {
-          mount_options_clear (&o);
-          return cr_fail (err, errno, "mount %s on %s: source", m->source, m->destination);
-        }
-      source_is_file = !S_ISDIR (st.st_mode);
+      mount_options_clear (&o);
+      return source_fd;
     }
+  if (bind)
+    fd_path (source_fd, spath);
   _cleanup_close_ int target = mkdir_in_root (ctx->rootfd, m->destination, source_is_file, err);
   if (target < 0)
     {
@@ -421,7 +481,7 @@ mounts_apply_entry (const struct mount_context *ctx, const struct spec_mount *m,
     r = mount_cgroup (ctx, m, target, &o, err);
   else if (bind)
     {
-      if (mount (m->source, tpath, NULL, MS_BIND | (o.recursive ? MS_REC : 0), NULL) < 0)
+      if (mount (spath, tpath, NULL, MS_BIND | (o.recursive ? MS_REC : 0), NULL) < 0)
         r = cr_fail (err, errno, "bind mount %s on %s", m->source, m->destination);
       else
         {

@@ -57,7 +57,8 @@ process_rlimit_from_name (const char *name, int *out)
 static int
 write_proc_self (const char *path, const char *value, struct cr_error *err)
 {
-  _cleanup_close_ int fd = open (path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  /* O_NONBLOCK: without a proc mount this is an image path, possibly a FIFO. */
+  _cleanup_close_ int fd = open (path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0)
     return cr_fail (err, errno, "open %s", path);
   struct statfs sfs;
@@ -244,12 +245,74 @@ load_filters (struct process_plan *plan, struct cr_error *err)
   return 0;
 }
 
+/* The home directory of UID in the passwd file F ("name:pw:uid:gid:gecos:home:shell"),
+   or NULL. The file belongs to the image: it is parsed here, never handed to
+   NSS (which would load libraries named by the container). */
+static char *
+passwd_home (FILE *f, uid_t uid)
+{
+  _cleanup_free_ char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  while ((n = getline (&line, &cap, f)) > 0)
+    {
+      if (line[n - 1] == '\n')
+        line[n - 1] = '\0';
+      char *field[7];
+      char *save = line;
+      size_t k = 0;
+      for (; k < 7 && save; k++)
+        field[k] = strsep (&save, ":");
+      unsigned long long id;
+      if (k < 6 || parse_uint64 (field[2], &id) < 0 || id != uid)
+        continue;
+      return xstrdup (field[5][0] ? field[5] : "/");
+    }
+  return NULL;
+}
+
+/* Like runc and crun: without HOME in process.env, HOME is the home of
+   process.user.uid in the container's /etc/passwd, or "/" when it has no
+   entry. Returns ENV itself, or a new vector (*OWNED) with HOME added. */
+static char *const *
+env_with_home (const struct spec_process *p, char ***owned)
+{
+  *owned = NULL;
+  for (size_t i = 0; i < p->env_len; i++)
+    if (has_prefix (p->env[i], "HOME="))
+      return p->env;
+  _cleanup_free_ char *home = NULL;
+  _cleanup_close_ int rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct cr_error ignored;
+  /* O_NONBLOCK: a FIFO at /etc/passwd must not hang the runtime. */
+  _cleanup_close_ int fd = rootfd < 0 ? -1 : open_in_root (rootfd, "/etc/passwd", O_RDONLY | O_NONBLOCK, &ignored);
+  struct stat st;
+  if (fd >= 0 && fstat (fd, &st) == 0 && S_ISREG (st.st_mode))
+    {
+      _cleanup_fclose_ FILE *f = fdopen (fd, "re");
+      if (f)
+        {
+          fd = -1;
+          home = passwd_home (f, p->user.uid);
+        }
+    }
+  char **env = xcalloc (p->env_len + 2, sizeof *env);
+  for (size_t i = 0; i < p->env_len; i++)
+    env[i] = p->env[i];
+  xasprintf (&env[p->env_len], "HOME=%s", home ? home : "/");
+  *owned = env;
+  return env;
+}
+
 int
 process_exec (struct process_plan *plan, struct cr_error *err)
 {
   const struct spec_process *p = plan->proc;
   const struct spec_user *u = &p->user;
   int r;
+  /* Read while still privileged, before any filter could refuse the open. */
+  _cleanup_free_ char **env_owned = NULL;
+  char *const *env = env_with_home (p, &env_owned);
 
   /* `run` and `exec` block every signal to forward them, and a mask survives
      execve: unblock before a seccomp filter could refuse rt_sigprocmask. */
@@ -293,6 +356,6 @@ process_exec (struct process_plan *plan, struct cr_error *err)
   cloexec_fds_from (3 + plan->preserve_fds);
   for (int fd = 3; fd < 3 + plan->preserve_fds; fd++)
     fcntl (fd, F_SETFD, 0);
-  execve (plan->exe, p->args, p->env ? p->env : (char *[]){ NULL });
+  execve (plan->exe, p->args, env);
   return cr_fail (err, errno, "exec %s", plan->exe);
 }

@@ -56,33 +56,38 @@ rootfs_prepare (const struct spec *spec, const char *rootfs, int *rootfd, struct
   return 0;
 }
 
+/* Compared after cleaning both paths: a bundle that spells its destination
+   "/dev//shm/" or "/dev/./shm" still owns it, and no built-in mount goes on top
+   of its options. */
 static bool
 spec_has_mount (const struct spec *spec, const char *dest)
 {
   for (size_t i = 0; i < spec->mounts_len; i++)
     {
-      const char *d = spec->mounts[i].destination;
-      while (d[0] == '/' && d[1] == '/')
-        d++;
-      size_t n = strlen (d);
-      while (n > 1 && d[n - 1] == '/')
-        n--;
-      if (strlen (dest) == n && strncmp (d, dest, n) == 0)
+      if (spec->mounts[i].destination == NULL)
+        continue;
+      _cleanup_free_ char *d = path_clean (spec->mounts[i].destination);
+      if (strcmp (d, dest) == 0)
         return true;
     }
   return false;
 }
 
+/* OPTIONS is one comma-separated list, split into single options exactly as a
+   bundle's list would be: flags (nosuid, noexec...) become mount flags and only
+   the rest (mode=, size=...) filesystem data. Passing "noexec" as tmpfs data
+   made the kernel refuse the mount with EINVAL. */
 static int
-mount_builtin (const struct mount_context *ctx, const char *dest, const char *type, char *opt1, char *opt2, char *opt3,
-               char *opt4, struct cr_error *err)
+mount_builtin (const struct mount_context *ctx, const char *dest, const char *type, const char *options,
+               struct cr_error *err)
 {
-  /* One option per entry: a flag such as noexec inside a data string would reach the
-     filesystem as data and fail (EINVAL). */
-  char *opts[] = { opt1, opt2, opt3, opt4, NULL };
+  _cleanup_free_ char *copy = xstrdup (options);
+  char *opts[16];
   size_t n = 0;
-  while (opts[n])
-    n++;
+  char *save = NULL;
+  for (char *o = strtok_r (copy, ",", &save); o && n < ARRAY_SIZE (opts) - 1; o = strtok_r (NULL, ",", &save))
+    opts[n++] = o;
+  opts[n] = NULL;
   struct spec_mount m = {
     .destination = (char *) dest, .type = (char *) type, .source = (char *) type, .options = opts, .options_len = n
   };
@@ -96,7 +101,7 @@ rootfs_mount_all (const struct spec *spec, const struct mount_context *ctx, stru
   /* A fresh /dev is always there: the image's own /dev never reaches the container. */
   if (!spec_has_mount (spec, "/dev"))
     {
-      r = mount_builtin (ctx, "/dev", "tmpfs", "nosuid", "strictatime", "mode=755,size=65536k", NULL, err);
+      r = mount_builtin (ctx, "/dev", "tmpfs", "nosuid,strictatime,mode=755,size=65536k", err);
       if (r < 0)
         return r;
     }
@@ -108,16 +113,16 @@ rootfs_mount_all (const struct spec *spec, const struct mount_context *ctx, stru
     }
   if (!spec_has_mount (spec, "/dev/pts"))
     {
-      r = mount_builtin (ctx, "/dev/pts", "devpts", "nosuid", "noexec",
-                         ctx->in_userns ? "newinstance,ptmxmode=0666,mode=0620"
-                                        : "newinstance,ptmxmode=0666,mode=0620,gid=5",
-                         NULL, err);
+      r = mount_builtin (ctx, "/dev/pts", "devpts",
+                         ctx->in_userns ? "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620"
+                                        : "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5",
+                         err);
       if (r < 0)
         return r;
     }
   if (!spec_has_mount (spec, "/dev/shm"))
     {
-      r = mount_builtin (ctx, "/dev/shm", "tmpfs", "nosuid", "nodev", "noexec", "mode=1777,size=65536k", err);
+      r = mount_builtin (ctx, "/dev/shm", "tmpfs", "nosuid,nodev,noexec,mode=1777,size=65536k", err);
       if (r < 0)
         return r;
     }
@@ -130,7 +135,8 @@ rootfs_mount_all (const struct spec *spec, const struct mount_context *ctx, stru
 static int
 open_proc_file (int rootfd, const char *path, int flags, struct cr_error *err)
 {
-  int fd = open_in_root (rootfd, path, flags | O_NOFOLLOW, err);
+  /* O_NONBLOCK: until it is checked, this is an image path, possibly a FIFO. */
+  int fd = open_in_root (rootfd, path, flags | O_NOFOLLOW | O_NONBLOCK, err);
   if (fd < 0)
     return fd;
   struct statfs sfs;
@@ -244,11 +250,33 @@ readonly_path (int rootfd, const char *path, struct cr_error *err)
   return 0;
 }
 
+/* Like runc, a missing process.cwd is created (it may be the mount point of a
+   volume still to come, or just absent from the image), and it must happen
+   here: once the root is read-only, mkdir fails with EROFS. mkdir_in_root
+   resolves every component inside the root, symlinks included. */
+static int
+create_cwd (const struct spec *spec, int rootfd, struct cr_error *err)
+{
+  const char *cwd = spec->process ? spec->process->cwd : NULL;
+  if (cwd == NULL)
+    return 0;
+  struct cr_error ignored;
+  _cleanup_close_ int fd = open_in_root (rootfd, cwd, O_PATH | O_DIRECTORY, &ignored);
+  if (fd >= 0 || ignored.code != ENOENT)
+    return 0; /* present, or a problem process_enter_cwd reports with its own words */
+  fd = mkdir_in_root (rootfd, cwd, false, err);
+  if (fd < 0)
+    return cr_wrap (err, "process.cwd");
+  return 0;
+}
+
 int
 rootfs_finalize (const struct spec *spec, int rootfd, struct cr_error *err)
 {
   int r;
   const struct spec_linux *lx = spec->linux;
+  if ((r = create_cwd (spec, rootfd, err)) < 0)
+    return r;
   for (size_t i = 0; lx && i < lx->masked_paths_len; i++)
     if ((r = mask_path (rootfd, lx->masked_paths[i], err)) < 0)
       return r;

@@ -346,3 +346,40 @@ str_trim_spaces (char *s)
     s[--l] = '\0';
   return s;
 }
+
+/* Lexically clean an absolute path: no "//", ".", and ".." never climbs
+   above "/" (so a cgroupsPath cannot escape the hierarchy). */
+char *
+path_clean (const char *in)
+{
+  size_t len = strlen (in);
+  char *out = xmalloc (len + 2);
+  size_t o = 0;
+  const char *p = in;
+  while (*p)
+    {
+      while (*p == '/')
+        p++;
+      const char *s = p;
+      while (*p && *p != '/')
+        p++;
+      size_t n = p - s;
+      if (n == 0 || (n == 1 && s[0] == '.'))
+        continue;
+      if (n == 2 && s[0] == '.' && s[1] == '.')
+        {
+          while (o > 0 && out[o - 1] != '/')
+            o--;
+          if (o > 0)
+            o--;
+          continue;
+        }
+      out[o++] = '/';
+      memcpy (out + o, s, n);
+      o += n;
+    }
+  if (o == 0)
+    out[o++] = '/';
+  out[o] = '\0';
+  return out;
+}

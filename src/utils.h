@@ -94,6 +94,9 @@ bool has_prefix (const char *s, const char *prefix);
 /* Strip leading and trailing spaces in place; returns the first kept char. */
 char *str_trim_spaces (char *s);
 size_t strv_len (char *const *v);
+/* Lexically clean an absolute path: no "//", ".", trailing "/", and ".." never
+   climbs above "/". Returns a new string. */
+char *path_clean (const char *path);
 
 /* Close every fd >= FIRST except those listed in KEEP (KEEP may be NULL). */
 int close_fds_from (int first);

@@ -163,12 +163,32 @@ child_caps_all_empty (void)
 static int
 child_ambient_not_inheritable (void)
 {
+  /* As runc: an ambient capability the kernel cannot raise (not inheritable)
+     is skipped, the rest is applied. */
   struct cr_error err = { 0 };
   char *kill_only[] = { "CAP_KILL", NULL };
   struct spec_capabilities c = { .permitted = kill_only, .permitted_len = 1, .ambient = kill_only, .ambient_len = 1 };
-  if (caps_apply_final (&c, &err) == 0)
+  if (caps_apply_final (&c, &err) != 0)
     return 10;
-  return strncmp (err.msg, "raise ambient capability CAP_KILL", 33) == 0 ? 0 : 11;
+  if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_KILL, 0, 0) != 0)
+    return 11;
+  return 0;
+}
+
+static int
+child_ambient_inheritable (void)
+{
+  struct cr_error err = { 0 };
+  char *kill_only[] = { "CAP_KILL", NULL };
+  struct spec_capabilities c = { .permitted = kill_only,
+                                 .permitted_len = 1,
+                                 .inheritable = kill_only,
+                                 .inheritable_len = 1,
+                                 .ambient = kill_only,
+                                 .ambient_len = 1 };
+  if (caps_apply_final (&c, &err) != 0)
+    return 10;
+  return prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_KILL, 0, 0) == 1 ? 0 : 11;
 }
 
 /* CHECK evaluates its condition twice; fork once. */
@@ -192,7 +212,8 @@ test_caps_apply (void)
     }
   CHECK_CHILD (child_caps_sequence, "drop bounding, keep, setresuid, apply final");
   CHECK_CHILD (child_caps_all_empty, "NULL capabilities leave every set empty");
-  CHECK_CHILD (child_ambient_not_inheritable, "ambient without inheritable fails");
+  CHECK_CHILD (child_ambient_not_inheritable, "ambient without inheritable is skipped, the rest applies");
+  CHECK_CHILD (child_ambient_inheritable, "ambient that is also inheritable is raised");
 }
 
 /* ---- seccomp --------------------------------------------------------- */
