@@ -323,7 +323,7 @@ build_seccomp (const struct spec *spec, scmp_filter_ctx *bundle, scmp_filter_ctx
   if (spec->linux && spec->linux->seccomp && seccomp_filter_build (spec->linux->seccomp, bundle, err) < 0)
     return -1;
   if (spec->linux && spec->linux->profile_seccomp
-      && seccomp_filter_build (spec->linux->profile_seccomp, profile, err) < 0)
+      && seccomp_filter_build_profile (spec->linux->profile_seccomp, profile, err) < 0)
     {
       if (*bundle)
         seccomp_release (*bundle);
