@@ -8,6 +8,7 @@
 #include "config_file.h"
 #include "hooks.h"
 #include "log.h"
+#include "mounts.h"
 #include "namespaces.h"
 #include "process.h"
 #include "profile.h"
@@ -377,6 +378,7 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
   _cleanup_free_ char *cgroup_path = NULL, *sd_unit = NULL, *sd_slice = NULL;
   _cleanup_free_ char *state_json = NULL;
   struct ns_plan ns = { 0 };
+  struct mount_sources msrc = { 0 };
   scmp_filter_ctx sc_bundle = NULL, sc_profile = NULL;
   int sync[2] = { -1, -1 };
   int console_fd = -1;
@@ -488,6 +490,10 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
                             .annotations_len = spec->annotations_len };
     state_json = oci_state_to_json (&os, false);
   }
+  /* Before the init exists, while the runtime still sees the host as root:
+     bind sources a user-namespaced init may not reach, idmapped mounts. */
+  if ((r = mount_sources_open (spec, ns.new_user, &msrc, err)) < 0)
+    goto out;
   if ((r = ns_prepare_parent (spec, &ns, err)) < 0)
     goto out;
 
@@ -512,10 +518,12 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
                              .seccomp_bundle = sc_bundle,
                              .seccomp_profile = sc_profile,
                              .cgroup_path = cgroup_path,
-                             .state_json_creating = state_json };
+                             .state_json_creating = state_json,
+                             .mount_sources = &msrc };
       container_init (&a);
     }
   undo->child = child;
+  mount_sources_close (&msrc);
   if ((r = ns_restore_parent (&ns, err)) < 0)
     goto out;
   close (sync[1]);
@@ -543,6 +551,7 @@ out:
   if (sc_profile)
     seccomp_release (sc_profile);
   ns_plan_close (&ns);
+  mount_sources_close (&msrc);
   free (st.created);
   free (st.owner);
   profile_result_clear (&pr);

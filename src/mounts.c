@@ -206,6 +206,23 @@ fd_path (int fd, char buf[static 64])
   return 0;
 }
 
+/* Bind the host cgroup directory SRC on TPATH (a /proc/self/fd path) for
+   DEST. A bind keeps the host mount's flags: give it the ones a cgroup mount
+   gets (nosuid,nodev,noexec, ro when asked), as runc does. */
+static int
+bind_cgroup_dir (const struct mount_context *ctx, const char *src, const char *tpath, const char *dest, bool ro,
+                 struct cr_error *err)
+{
+  if (mount (src, tpath, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return cr_fail (err, errno, "bind %s on %s", src, dest);
+  _cleanup_close_ int mfd = open_in_root (ctx->rootfd, dest, O_PATH, err);
+  if (mfd < 0)
+    return mfd;
+  unsigned long long set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | (ro ? MOUNT_ATTR_RDONLY : 0);
+  int e = mount_setattr_fd (mfd, true, set, 0, 0);
+  return e < 0 ? cr_fail (err, -e, "set the attributes of %s", dest) : 0;
+}
+
 /* cgroup mounts: a cgroup2 filesystem when the host uses one; on v1/hybrid a
    tmpfs holding one mount per v1 hierarchy (plus "unified" on hybrid). With a
    private cgroup namespace the kernel shows only the container's subtree. */
@@ -221,9 +238,15 @@ mount_cgroup (const struct mount_context *ctx, const struct spec_mount *m, int t
   xasprintf (&controllers, "%s/cgroup.controllers", root);
   if (access (controllers, F_OK) == 0)
     {
-      if (mount ("cgroup2", tpath, "cgroup2", flags | (o->flags & MS_RDONLY), NULL) < 0)
+      if (mount ("cgroup2", tpath, "cgroup2", flags | (o->flags & MS_RDONLY), NULL) == 0)
+        return 0;
+      if (errno != EPERM || !ctx->in_userns || ctx->new_cgroupns)
         return cr_fail (err, errno, "mount cgroup2 on %s", m->destination);
-      return 0;
+      /* A user namespace that does not own the cgroup namespace cannot
+         mount cgroup2: bind the container's own cgroup instead. */
+      _cleanup_free_ char *src = NULL;
+      xasprintf (&src, "%s%s", root, ctx->cgroup_path ? ctx->cgroup_path : "");
+      return bind_cgroup_dir (ctx, src, tpath, m->destination, o->flags & MS_RDONLY, err);
     }
   if (mount ("tmpfs", tpath, "tmpfs", flags, "mode=755") < 0)
     return cr_fail (err, errno, "mount tmpfs for cgroups on %s", m->destination);
@@ -278,20 +301,20 @@ mount_cgroup (const struct mount_context *ctx, const struct spec_mount *m, int t
         {
           if (mount ("cgroup", spath, v2 ? "cgroup2" : "cgroup", flags, v2 ? NULL : opts) < 0)
             return cr_fail (err, errno, "mount cgroup %s on %s/%s", name, m->destination, name);
+          _cleanup_close_ int mfd = openat (target, name, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+          int e = mfd < 0 ? -errno : mount_setattr_fd (mfd, true, (o->flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0, 0, 0);
+          if (e < 0)
+            return cr_fail (err, -e, "make %s/%s read-only", m->destination, name);
         }
       else
         {
           /* Without a cgroup namespace, show only the container's own cgroup. */
-          _cleanup_free_ char *src = NULL;
+          _cleanup_free_ char *src = NULL, *dest = NULL;
           xasprintf (&src, "%s/%s%s", root, name, ctx->cgroup_path ? ctx->cgroup_path : "");
-          if (mount (src, spath, NULL, MS_BIND | MS_REC, NULL) < 0)
-            return cr_fail (err, errno, "bind %s on %s/%s", src, m->destination, name);
-        }
-      if (o->flags & MS_RDONLY)
-        {
-          _cleanup_close_ int mfd = openat (target, name, O_PATH | O_CLOEXEC | O_NOFOLLOW);
-          if (mfd >= 0)
-            mount_setattr_fd (mfd, true, MOUNT_ATTR_RDONLY, 0, 0);
+          xasprintf (&dest, "%s/%s", m->destination, name);
+          int e = bind_cgroup_dir (ctx, src, spath, dest, o->flags & MS_RDONLY, err);
+          if (e < 0)
+            return e;
         }
     }
   if (o->flags & MS_RDONLY)
@@ -376,7 +399,7 @@ copy_tree (int from, int to, const char *what, int depth, struct cr_error *err)
 }
 
 int
-mounts_apply_entry (const struct mount_context *ctx, const struct spec_mount *m, struct cr_error *err)
+mounts_apply_entry (const struct mount_context *ctx, const struct spec_mount *m, int source_fd, struct cr_error *err)
 {
   struct mount_options o;
   int r = mount_options_parse (m->options, &o, err);
@@ -393,7 +416,7 @@ mounts_apply_entry (const struct mount_context *ctx, const struct spec_mount *m,
           return cr_fail (err, 0, "mount %s: bind mount without a source", m->destination);
         }
       struct stat st;
-      if (stat (m->source, &st) < 0)
+      if (source_fd >= 0 ? fstat (source_fd, &st) < 0 : stat (m->source, &st) < 0)
         {
           mount_options_clear (&o);
           return cr_fail (err, errno, "mount %s on %s: source", m->source, m->destination);
@@ -421,9 +444,11 @@ mounts_apply_entry (const struct mount_context *ctx, const struct spec_mount *m,
     r = mount_cgroup (ctx, m, target, &o, err);
   else if (bind)
     {
-      if (mount (m->source, tpath, NULL, MS_BIND | (o.recursive ? MS_REC : 0), NULL) < 0)
+      if (source_fd >= 0)
+        r = mount_attach_source (source_fd, target, m, err);
+      else if (mount (m->source, tpath, NULL, MS_BIND | (o.recursive ? MS_REC : 0), NULL) < 0)
         r = cr_fail (err, errno, "bind mount %s on %s", m->source, m->destination);
-      else
+      if (r == 0)
         {
           /* The attributes go on the new mount (and its submounts when rbind). */
           _cleanup_close_ int mfd = open_in_root (ctx->rootfd, m->destination, O_PATH, err);
@@ -454,12 +479,25 @@ mounts_apply_entry (const struct mount_context *ctx, const struct spec_mount *m,
       if (r < 0 && errno == EPERM && strcmp (type, "sysfs") == 0 && !ctx->new_netns)
         {
           /* sysfs cannot be mounted while sharing the host's network namespace. */
+          log_debug ("mount sysfs on %s: not permitted without a network namespace, binding /sys read-only",
+                     m->destination);
           r = mount ("/sys", tpath, NULL, MS_BIND | MS_REC, NULL);
           if (r == 0)
             {
-              _cleanup_close_ int mfd = open_in_root (ctx->rootfd, m->destination, O_PATH, NULL);
-              if (mfd >= 0)
-                mount_setattr_fd (mfd, true, o.attr_set | MOUNT_ATTR_RDONLY, 0, 0);
+              /* Read-only on every submount, or not at all: a half-done
+                 fallback must not leave the host's /sys writable. */
+              _cleanup_close_ int mfd = open_in_root (ctx->rootfd, m->destination, O_PATH, err);
+              if (mfd < 0)
+                {
+                  mount_options_clear (&o);
+                  return mfd;
+                }
+              int e = mount_setattr_fd (mfd, true, o.attr_set | MOUNT_ATTR_RDONLY, 0, 0);
+              if (e < 0)
+                {
+                  mount_options_clear (&o);
+                  return cr_fail (err, -e, "make the bind of /sys on %s read-only", m->destination);
+                }
             }
         }
       if (r < 0)
