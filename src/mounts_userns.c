@@ -167,8 +167,8 @@ mount_sources_open (const struct spec *spec, bool new_userns, struct mount_sourc
           if (idmapped)
             {
               mount_sources_close (out);
-              return cr_invalid (err, "mounts[%zu]: uidMappings/gidMappings on %s: only bind mounts can be idmapped",
-                                 i, m->destination);
+              return cr_invalid (err, "mounts[%zu]: uidMappings/gidMappings on %s: only bind mounts can be idmapped", i,
+                                 m->destination);
             }
           continue;
         }

@@ -541,11 +541,11 @@ raw_int80 (void)
   long ret;
   /* int $0x80 from 64-bit code: the i386 ABI with eax, ebx, ecx, edx, esi,
      edi; the kernel may clobber r8-r11. */
-  __asm__ volatile ("int $0x80"
-                    : "=a"(ret)
-                    : "a"(raw_nr), "b"(raw_args[0]), "c"(raw_args[1]), "d"(raw_args[2]), "S"(raw_args[3]),
-                      "D"(raw_args[4])
-                    : "memory", "cc", "r8", "r9", "r10", "r11");
+  __asm__ volatile("int $0x80"
+                   : "=a"(ret)
+                   : "a"(raw_nr), "b"(raw_args[0]), "c"(raw_args[1]), "d"(raw_args[2]), "S"(raw_args[3]),
+                     "D"(raw_args[4])
+                   : "memory", "cc", "r8", "r9", "r10", "r11");
   int r = (int) ret; /* a 32-bit ABI returns 32 bits */
   if (r < 0 && r > -4096)
     {

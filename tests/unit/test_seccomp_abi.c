@@ -130,7 +130,7 @@ static long
 int80 (long nr, long a, long b)
 {
   long ret;
-  __asm__ volatile ("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b) : "memory", "cc", "r8", "r9", "r10", "r11");
+  __asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b) : "memory", "cc", "r8", "r9", "r10", "r11");
   return (int) ret; /* -errno on failure */
 }
 
