@@ -175,6 +175,12 @@ mount_sources_open (const struct spec *spec, bool new_userns, struct mount_sourc
       if (!new_userns && !idmapped)
         continue;
       int fd = open_one_source (m, i, err);
+      if (fd < 0 && !idmapped && err->code == ENOSYS)
+        {
+          /* A kernel without open_tree (before 5.2): the init binds by path. */
+          log_debug ("mount %s: open_tree not supported, the init binds the path", m->destination);
+          continue;
+        }
       if (fd < 0)
         {
           mount_sources_close (out);
