@@ -9,6 +9,7 @@
 #include "devices.h"
 #include "hooks.h"
 #include "log.h"
+#include "mounts.h"
 #include "namespaces.h"
 #include "notify.h"
 #include "process.h"
@@ -352,7 +353,7 @@ build_seccomp (const struct spec *spec, scmp_filter_ctx *bundle, scmp_filter_ctx
   if (spec->linux && spec->linux->seccomp && seccomp_filter_build (spec->linux->seccomp, bundle, err) < 0)
     return -1;
   if (spec->linux && spec->linux->profile_seccomp
-      && seccomp_filter_build (spec->linux->profile_seccomp, profile, err) < 0)
+      && seccomp_filter_build_profile (spec->linux->profile_seccomp, profile, err) < 0)
     {
       if (*bundle)
         seccomp_release (*bundle);
@@ -443,6 +444,7 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
   _cleanup_free_ char *cgroup_path = NULL, *sd_unit = NULL, *sd_slice = NULL;
   _cleanup_free_ char *state_json = NULL;
   struct ns_plan ns = { 0 };
+  struct mount_sources msrc = { 0 };
   scmp_filter_ctx sc_bundle = NULL, sc_profile = NULL;
   int sync[2] = { -1, -1 };
   int console_fd = -1;
@@ -549,6 +551,10 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
                             .annotations_len = spec->annotations_len };
     state_json = oci_state_to_json (&os, false);
   }
+  /* Before the init exists, while the runtime still sees the host as root:
+     bind sources a user-namespaced init may not reach, idmapped mounts. */
+  if ((r = mount_sources_open (spec, ns.new_user, &msrc, err)) < 0)
+    goto out;
   if ((r = ns_prepare_parent (spec, &ns, err)) < 0)
     goto out;
 
@@ -573,10 +579,12 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
                              .seccomp_bundle = sc_bundle,
                              .seccomp_profile = sc_profile,
                              .cgroup_path = cgroup_path,
-                             .state_json_creating = state_json };
+                             .state_json_creating = state_json,
+                             .mount_sources = &msrc };
       container_init (&a);
     }
   undo->child = child;
+  mount_sources_close (&msrc);
   if ((r = ns_restore_parent (&ns, err)) < 0)
     goto out;
   close (sync[1]);
@@ -606,6 +614,7 @@ out:
   if (sc_profile)
     seccomp_release (sc_profile);
   ns_plan_close (&ns);
+  mount_sources_close (&msrc);
   free (st.created);
   free (st.owner);
   return r;

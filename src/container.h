@@ -81,6 +81,7 @@ struct init_args
   void *seccomp_profile;
   const char *cgroup_path;
   const char *state_json_creating;
+  const struct mount_sources *mount_sources; /* bind sources the runtime opened (mounts.h) */
 };
 
 /* Runs in the cloned init; never returns. */

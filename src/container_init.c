@@ -132,16 +132,22 @@ container_init (struct init_args *a)
   /* Everything the runtime had open (cgroup dirs, config files, the log)
      is a handle on the host: keep only what the init itself uses. */
   {
-    int keep[NS_MAX + 3 + 1024];
+    size_t nsrc = a->mount_sources ? a->mount_sources->len : 0;
+    size_t cap = NS_MAX + 3 + 1024 + nsrc;
+    int *keep = xcalloc (cap, sizeof (int));
     size_t n = 0;
     keep[n++] = a->sync_fd;
     keep[n++] = a->fifo_fd;
     keep[n++] = a->console_fd;
     for (size_t i = 0; i < a->ns->join_len; i++)
       keep[n++] = a->ns->join_fd[i];
-    for (int i = 0; i < a->opts->preserve_fds && n < ARRAY_SIZE (keep); i++)
+    for (size_t i = 0; i < nsrc; i++)
+      if (a->mount_sources->fds[i] >= 0)
+        keep[n++] = a->mount_sources->fds[i];
+    for (int i = 0; i < a->opts->preserve_fds && n < cap; i++)
       keep[n++] = 3 + i;
     close_fds_except (3, keep, n);
+    free (keep);
   }
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   /* A session of its own: the caller's controlling terminal (when it is our
@@ -193,6 +199,7 @@ container_init (struct init_args *a)
                                     .new_cgroupns = a->ns->new_cgroup,
                                     .new_netns = a->ns->new_net,
                                     .in_userns = a->ns->new_user,
+                                    .sources = a->mount_sources,
                                     .cgroup_ready = wait_for_cgroup,
                                     .cgroup_ready_arg = &cw };
       if (rootfs_mount_all (spec, &mctx, &err) < 0 || wait_for_cgroup (&cw, &err) < 0)

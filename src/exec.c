@@ -202,7 +202,7 @@ exec_start (const struct exec_options *o, pid_t *pid, struct cr_error *err)
       {
         struct spec_seccomp *ps = profile_seccomp_build (level);
         spec->linux->profile_seccomp = ps;
-        if ((r = seccomp_filter_build (ps, &c.sc_profile, err)) < 0)
+        if ((r = seccomp_filter_build_profile (ps, &c.sc_profile, err)) < 0)
           goto out;
       }
   }

@@ -256,6 +256,23 @@ fd_path (int fd, char buf[static 64])
   return 0;
 }
 
+/* Bind the host cgroup directory SRC on TPATH (a /proc/self/fd path) for
+   DEST. A bind keeps the host mount's flags: give it the ones a cgroup mount
+   gets (nosuid,nodev,noexec, ro when asked), as runc does. */
+static int
+bind_cgroup_dir (const struct mount_context *ctx, const char *src, const char *tpath, const char *dest, bool ro,
+                 struct cr_error *err)
+{
+  if (mount (src, tpath, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return cr_fail (err, errno, "bind %s on %s", src, dest);
+  _cleanup_close_ int mfd = open_in_root (ctx->rootfd, dest, O_PATH, err);
+  if (mfd < 0)
+    return mfd;
+  unsigned long long set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | (ro ? MOUNT_ATTR_RDONLY : 0);
+  int e = mount_setattr_fd (mfd, true, set, 0, 0);
+  return e < 0 ? cr_fail (err, -e, "set the attributes of %s", dest) : 0;
+}
+
 /* cgroup mounts: a cgroup2 filesystem when the host uses one; on v1/hybrid a
    tmpfs holding one mount per v1 hierarchy (plus "unified" on hybrid). With a
    private cgroup namespace the kernel shows only the container's subtree. */
@@ -271,9 +288,15 @@ mount_cgroup (const struct mount_context *ctx, const struct spec_mount *m, int t
   xasprintf (&controllers, "%s/cgroup.controllers", root);
   if (access (controllers, F_OK) == 0)
     {
-      if (mount ("cgroup2", tpath, "cgroup2", flags | (o->flags & MS_RDONLY), NULL) < 0)
+      if (mount ("cgroup2", tpath, "cgroup2", flags | (o->flags & MS_RDONLY), NULL) == 0)
+        return 0;
+      if (errno != EPERM || !ctx->in_userns || ctx->new_cgroupns)
         return cr_fail (err, errno, "mount cgroup2 on %s", m->destination);
-      return 0;
+      /* A user namespace that does not own the cgroup namespace cannot
+         mount cgroup2: bind the container's own cgroup instead. */
+      _cleanup_free_ char *src = NULL;
+      xasprintf (&src, "%s%s", root, ctx->cgroup_path ? ctx->cgroup_path : "");
+      return bind_cgroup_dir (ctx, src, tpath, m->destination, o->flags & MS_RDONLY, err);
     }
   if (mount ("tmpfs", tpath, "tmpfs", flags, "mode=755") < 0)
     return cr_fail (err, errno, "mount tmpfs for cgroups on %s", m->destination);
@@ -328,20 +351,20 @@ mount_cgroup (const struct mount_context *ctx, const struct spec_mount *m, int t
         {
           if (mount ("cgroup", spath, v2 ? "cgroup2" : "cgroup", flags, v2 ? NULL : opts) < 0)
             return cr_fail (err, errno, "mount cgroup %s on %s/%s", name, m->destination, name);
+          _cleanup_close_ int mfd = openat (target, name, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+          int e = mfd < 0 ? -errno : mount_setattr_fd (mfd, true, (o->flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0, 0, 0);
+          if (e < 0)
+            return cr_fail (err, -e, "make %s/%s read-only", m->destination, name);
         }
       else
         {
           /* Without a cgroup namespace, show only the container's own cgroup. */
-          _cleanup_free_ char *src = NULL;
+          _cleanup_free_ char *src = NULL, *dest = NULL;
           xasprintf (&src, "%s/%s%s", root, name, ctx->cgroup_path ? ctx->cgroup_path : "");
-          if (mount (src, spath, NULL, MS_BIND | MS_REC, NULL) < 0)
-            return cr_fail (err, errno, "bind %s on %s/%s", src, m->destination, name);
-        }
-      if (o->flags & MS_RDONLY)
-        {
-          _cleanup_close_ int mfd = openat (target, name, O_PATH | O_CLOEXEC | O_NOFOLLOW);
-          if (mfd >= 0)
-            mount_setattr_fd (mfd, true, MOUNT_ATTR_RDONLY, 0, 0);
+          xasprintf (&dest, "%s/%s", m->destination, name);
+          int e = bind_cgroup_dir (ctx, src, spath, dest, o->flags & MS_RDONLY, err);
+          if (e < 0)
+            return e;
         }
     }
   if (o->flags & MS_RDONLY)
@@ -441,99 +464,126 @@ open_bind_source (const struct spec_mount *m, bool *is_file, struct cr_error *er
   return TAKE_FD (fd);
 }
 
-int
-mounts_apply_entry (const struct mount_context *ctx, const struct spec_mount *m, struct cr_error *err)
+/* A mount that is neither a bind nor cgroup: tmpfs, proc, sysfs, mqueue, ... */
+static int
+mount_filesystem (const struct mount_context *ctx, const struct spec_mount *m, const char *type, int target,
+                  const char *tpath, const struct mount_options *o, struct cr_error *err)
 {
-  struct mount_options o;
-  int r = mount_options_parse (m->options, &o, err);
+  const char *src = m->source ? m->source : type;
+  /* tmpcopyup: the directory the tmpfs is about to hide stays reachable by fd. */
+  _cleanup_close_ int hidden = -1;
+  if (o->tmpcopyup && strcmp (type, "tmpfs") == 0)
+    hidden = openat (target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int r = mount (src, tpath, type, o->flags & ~(MS_BIND | MS_REC | MS_REMOUNT), o->data);
+  if (r == 0 && hidden >= 0)
+    {
+      _cleanup_close_ int fresh = open_in_root (ctx->rootfd, m->destination, O_RDONLY | O_DIRECTORY, err);
+      return fresh < 0 ? fresh : copy_tree (hidden, fresh, m->destination, 0, err);
+    }
+  if (r < 0 && errno == EPERM && strcmp (type, "sysfs") == 0 && !ctx->new_netns)
+    {
+      /* sysfs cannot be mounted while sharing the host's network namespace. */
+      log_debug ("mount sysfs on %s: not permitted without a network namespace, binding /sys read-only",
+                 m->destination);
+      if (mount ("/sys", tpath, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return cr_fail (err, errno, "bind /sys on %s", m->destination);
+      /* Read-only on every submount, or not at all: a half-done fallback must
+         not leave the host's /sys writable. */
+      _cleanup_close_ int mfd = open_in_root (ctx->rootfd, m->destination, O_PATH, err);
+      if (mfd < 0)
+        return mfd;
+      int e = mount_setattr_fd (mfd, true, o->attr_set | MOUNT_ATTR_RDONLY, 0, 0);
+      if (e < 0)
+        return cr_fail (err, -e, "make the bind of /sys on %s read-only", m->destination);
+      return 0;
+    }
   if (r < 0)
-    return r;
-  const char *type = m->type ? m->type : "";
-  bool bind = o.bind || strcmp (type, "bind") == 0;
-  bool source_is_file = false;
-  _cleanup_close_ int source_fd = -1;
-  char spath[64];
-  if (bind && (source_fd = open_bind_source (m, &source_is_file, err)) < 0)
-    {
-      mount_options_clear (&o);
-      return source_fd;
-    }
-  if (bind)
-    fd_path (source_fd, spath);
-  _cleanup_close_ int target = mkdir_in_root (ctx->rootfd, m->destination, source_is_file, err);
-  if (target < 0)
-    {
-      mount_options_clear (&o);
-      return target;
-    }
-  char tpath[64];
-  fd_path (target, tpath);
-  if (strcmp (type, "cgroup") == 0 && ctx->cgroup_ready)
-    {
-      r = ctx->cgroup_ready (ctx->cgroup_ready_arg, err);
-      if (r < 0)
-        {
-          mount_options_clear (&o);
-          return r;
-        }
-    }
-  if (strcmp (type, "cgroup") == 0)
-    r = mount_cgroup (ctx, m, target, &o, err);
-  else if (bind)
-    {
-      if (mount (spath, tpath, NULL, MS_BIND | (o.recursive ? MS_REC : 0), NULL) < 0)
-        r = cr_fail (err, errno, "bind mount %s on %s", m->source, m->destination);
-      else
-        {
-          /* The attributes go on the new mount (and its submounts when rbind). */
-          _cleanup_close_ int mfd = open_in_root (ctx->rootfd, m->destination, O_PATH, err);
-          if (mfd < 0)
-            r = mfd;
-          else if ((r = mount_setattr_fd (mfd, o.recursive, o.attr_set, o.attr_clr, 0)) < 0)
-            r = cr_fail (err, -r, "set attributes of %s", m->destination);
-        }
-    }
+    return cr_fail (err, errno, "mount %s on %s (type %s)", src, m->destination, type);
+  return 0;
+}
+
+/* A bind mount. DETACHED is a tree the runtime cloned before the init entered
+   a user namespace (-1 otherwise): it is attached as it is. Otherwise the
+   source was opened once with O_PATH (OPENED) and the bind is made from that
+   fd, so what was checked is what gets mounted. */
+static int
+mount_bind (const struct mount_context *ctx, const struct spec_mount *m, int detached, int opened, int target,
+            const char *tpath, const struct mount_options *o, struct cr_error *err)
+{
+  int r = 0;
+  if (detached >= 0)
+    r = mount_attach_source (detached, target, m, err);
   else
     {
-      const char *src = m->source ? m->source : type;
-      /* tmpcopyup: the directory the tmpfs is about to hide stays reachable by fd. */
-      _cleanup_close_ int hidden = -1;
-      if (o.tmpcopyup && strcmp (type, "tmpfs") == 0)
-        hidden = openat (target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      r = mount (src, tpath, type, o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT), o.data);
-      if (r == 0 && hidden >= 0)
-        {
-          _cleanup_close_ int fresh = open_in_root (ctx->rootfd, m->destination, O_RDONLY | O_DIRECTORY, err);
-          r = fresh < 0 ? fresh : copy_tree (hidden, fresh, m->destination, 0, err);
-          if (r < 0)
-            {
-              mount_options_clear (&o);
-              return r;
-            }
-        }
-      if (r < 0 && errno == EPERM && strcmp (type, "sysfs") == 0 && !ctx->new_netns)
-        {
-          /* sysfs cannot be mounted while sharing the host's network namespace. */
-          r = mount ("/sys", tpath, NULL, MS_BIND | MS_REC, NULL);
-          if (r == 0)
-            {
-              _cleanup_close_ int mfd = open_in_root (ctx->rootfd, m->destination, O_PATH, NULL);
-              if (mfd >= 0)
-                mount_setattr_fd (mfd, true, o.attr_set | MOUNT_ATTR_RDONLY, 0, 0);
-            }
-        }
-      if (r < 0)
-        r = cr_fail (err, errno, "mount %s on %s (type %s)", src, m->destination, type);
+      char spath[64];
+      fd_path (opened, spath);
+      if (mount (spath, tpath, NULL, MS_BIND | (o->recursive ? MS_REC : 0), NULL) < 0)
+        r = cr_fail (err, errno, "bind mount %s on %s", m->source, m->destination);
     }
-  if (r == 0 && o.propagation)
+  if (r < 0)
+    return r;
+  /* The attributes go on the new mount (and its submounts when rbind). */
+  _cleanup_close_ int mfd = open_in_root (ctx->rootfd, m->destination, O_PATH, err);
+  if (mfd < 0)
+    return mfd;
+  if ((r = mount_setattr_fd (mfd, o->recursive, o->attr_set, o->attr_clr, 0)) < 0)
+    return cr_fail (err, -r, "set attributes of %s", m->destination);
+  return 0;
+}
+
+static int
+apply_entry (const struct mount_context *ctx, const struct spec_mount *m, int source_fd, const struct mount_options *o,
+             struct cr_error *err)
+{
+  const char *type = m->type ? m->type : "";
+  bool bind = o->bind || strcmp (type, "bind") == 0;
+  bool source_is_file = false;
+  _cleanup_close_ int opened = -1;
+  if (bind && source_fd >= 0)
+    {
+      struct stat st;
+      if (fstat (source_fd, &st) < 0)
+        return cr_fail (err, errno, "mount %s on %s: source", m->source, m->destination);
+      source_is_file = !S_ISDIR (st.st_mode);
+    }
+  else if (bind && (opened = open_bind_source (m, &source_is_file, err)) < 0)
+    return opened;
+  _cleanup_close_ int target = mkdir_in_root (ctx->rootfd, m->destination, source_is_file, err);
+  if (target < 0)
+    return target;
+  char tpath[64];
+  fd_path (target, tpath);
+  int r;
+  if (strcmp (type, "cgroup") == 0)
+    {
+      if (ctx->cgroup_ready && (r = ctx->cgroup_ready (ctx->cgroup_ready_arg, err)) < 0)
+        return r;
+      r = mount_cgroup (ctx, m, target, o, err);
+    }
+  else if (bind)
+    r = mount_bind (ctx, m, source_fd, opened, target, tpath, o, err);
+  else
+    r = mount_filesystem (ctx, m, type, target, tpath, o, err);
+  if (r == 0 && o->propagation)
     {
       _cleanup_close_ int mfd = open_in_root (ctx->rootfd, m->destination, O_PATH, err);
       char mp[64];
       if (mfd < 0)
         r = mfd;
-      else if (fd_path (mfd, mp), mount (NULL, mp, NULL, o.propagation, NULL) < 0)
+      else if (fd_path (mfd, mp), mount (NULL, mp, NULL, o->propagation, NULL) < 0)
         r = cr_fail (err, errno, "set propagation of %s", m->destination);
     }
+  return r;
+}
+
+int
+mounts_apply_entry (const struct mount_context *ctx, const struct spec_mount *m, int source_fd, struct cr_error *err)
+{
+  struct mount_options o;
+  int r = mount_options_parse (m->options, &o, err);
+  if (r < 0)
+    return r;
+  r = apply_entry (ctx, m, source_fd, &o, err);
   mount_options_clear (&o);
   return r;
 }

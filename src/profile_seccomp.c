@@ -64,10 +64,16 @@ static const char *const denied_always[] = {
   "sethostname",
   "setdomainname",
   "acct",
+  /* Clocks: every name of every ABI the filter admits.  The i386 ABI has
+     the time64 twins (clock_settime64 404, clock_adjtime64 405) besides the
+     old calls; libseccomp resolves each name per architecture and skips
+     names an ABI lacks (the *64 ones on x86_64, stime on x86_64). */
   "settimeofday",
   "stime",
   "clock_settime",
+  "clock_settime64",
   "clock_adjtime",
+  "clock_adjtime64",
   "adjtimex",
   "iopl",
   "ioperm",
@@ -79,6 +85,19 @@ static const char *const denied_always[] = {
   "uselib",
   "vm86",
   "vm86old",
+  NULL,
+};
+
+/* Denied under both profiles: calls that reach into another process the way
+   ptrace does (the kernel checks them with ptrace access rules): take a copy
+   of its file descriptors, compare its kernel objects, advise its memory.
+   Balanced keeps ptrace itself (clarification 10), so there these narrow the
+   surface rather than separate the container's processes; under strict they
+   close what "ptrace is denied" leaves open. */
+static const char *const denied_cross_process[] = {
+  "pidfd_getfd",
+  "kcmp",
+  "process_madvise",
   NULL,
 };
 
@@ -180,14 +199,34 @@ add_personality_rules (struct filter_builder *b)
     }
 }
 
+/* The ABIs the filter admits.  On x86_64: the native ABI and i386 (int 0x80,
+   sysenter), with the same rules by name.  x32 is not listed: the filter is
+   built with seccomp_filter_build_profile, whose bad-architecture action is
+   EPERM, so every x32 syscall fails whatever its number (the denylist has no
+   x32 rows to forget).  Elsewhere the list stays empty and the loader adds
+   the native compat ABIs (arm on aarch64, s390 on s390x). */
+static void
+profile_set_architectures (struct spec_seccomp *s)
+{
+#if defined(__x86_64__) && !defined(__ILP32__)
+  static const char *const arches[] = { "SCMP_ARCH_X86_64", "SCMP_ARCH_X86" };
+  s->architectures = xcalloc (ARRAY_SIZE (arches) + 1, sizeof (char *));
+  for (size_t i = 0; i < ARRAY_SIZE (arches); i++)
+    s->architectures[i] = xstrdup (arches[i]);
+  s->architectures_len = ARRAY_SIZE (arches);
+#else
+  (void) s;
+#endif
+}
+
 struct spec_seccomp *
 profile_seccomp_build (enum profile_level level)
 {
   struct filter_builder b = { .s = xcalloc (1, sizeof (struct spec_seccomp)), .cap = 0 };
   b.s->default_action = xstrdup ("SCMP_ACT_ALLOW");
-  /* An empty architectures list means "the native one"; the loader adds the
-     native compat arches itself. */
+  profile_set_architectures (b.s);
   builder_add (&b, denied_always, EPERM);
+  builder_add (&b, denied_cross_process, EPERM);
   if (level >= PROFILE_STRICT)
     {
       builder_add (&b, denied_strict_only, EPERM);

@@ -91,7 +91,7 @@ mount_builtin (const struct mount_context *ctx, const char *dest, const char *ty
   struct spec_mount m = {
     .destination = (char *) dest, .type = (char *) type, .source = (char *) type, .options = opts, .options_len = n
   };
-  return mounts_apply_entry (ctx, &m, err);
+  return mounts_apply_entry (ctx, &m, -1, err);
 }
 
 int
@@ -107,7 +107,8 @@ rootfs_mount_all (const struct spec *spec, const struct mount_context *ctx, stru
     }
   for (size_t i = 0; i < spec->mounts_len; i++)
     {
-      r = mounts_apply_entry (ctx, &spec->mounts[i], err);
+      int source_fd = ctx->sources && i < ctx->sources->len ? ctx->sources->fds[i] : -1;
+      r = mounts_apply_entry (ctx, &spec->mounts[i], source_fd, err);
       if (r < 0)
         return r;
     }

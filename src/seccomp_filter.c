@@ -319,6 +319,22 @@ fail:
   return r < 0 ? r : -EINVAL;
 }
 
+int
+seccomp_filter_build_profile (const struct spec_seccomp *s, scmp_filter_ctx *out, struct cr_error *err)
+{
+  int r = seccomp_filter_build (s, out, err);
+  if (r < 0)
+    return r;
+  r = seccomp_attr_set (*out, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO (EPERM));
+  if (r < 0)
+    {
+      seccomp_release (*out);
+      *out = NULL;
+      return cr_fail (err, -r, "profile seccomp: set the bad-architecture action");
+    }
+  return 0;
+}
+
 bool
 seccomp_uses_notify (const struct spec_seccomp *s)
 {

@@ -22,6 +22,12 @@
    unknown action SCMP_ACT_FOO". */
 int seccomp_filter_build (const struct spec_seccomp *s, scmp_filter_ctx *out, struct cr_error *err);
 
+/* seccomp_filter_build for the profile's filter (profile_seccomp_build):
+   a syscall of an ABI S does not list (x32 on x86_64) fails with EPERM
+   instead of killing the thread, so a whole ABI is denied the way the
+   profile denies a call. */
+int seccomp_filter_build_profile (const struct spec_seccomp *s, scmp_filter_ctx *out, struct cr_error *err);
+
 /* Apply S's flags, load CTX into the calling thread, and release CTX (in
    every case). *NOTIFY_FD gets the user-notification listener (O_CLOEXEC,
    owned by the caller) when a rule uses SCMP_ACT_NOTIFY, else -1.

@@ -12,6 +12,14 @@
      sysprobe tty-inject TEXT   ioctl(0, TIOCSTI) for each byte of TEXT
      sysprobe tty-foreground    setpgid(0, 0), then tcsetpgrp(0, getpgrp())
      sysprobe tty-ctty          open /dev/tty (ENXIO: no controlling tty)
+   Two NAMEs take arguments: "int80 NR [ARG...]" issues syscall NR of the
+   i386 ABI with `int $0x80` (from this 64-bit binary), "x32 NR [ARG...]"
+   syscall NR of the x32 ABI (NR | 0x40000000); they print "int80-NR ..."
+   and "x32-NR ...". Up to five ARGs, each a number (strtol base 0) or a
+   buffer below 4 GiB (the i386 ABI has 32-bit pointers): "@zero" (a zeroed
+   page), "@badts" (struct __kernel_timespec {0, -1}) or "@badts32" (two
+   32-bit words {0, -1}: old_timespec32 and old_timeval32). The arguments
+   end at the next word that is neither.
 
    Each call gets arguments the kernel rejects early (bad flags, NULL
    pointers, fd -1) or that do nothing, so an allowed call fails with
@@ -38,12 +46,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/timex.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -88,6 +99,18 @@
 #endif
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+#ifndef SYS_process_madvise
+#define SYS_process_madvise 440
+#endif
+#ifndef SYS_kcmp
+#define SYS_kcmp 312
 #endif
 #ifndef SYS_lookup_dcookie
 #define SYS_lookup_dcookie 212
@@ -452,6 +475,66 @@ tty_ctty (void)
   return 0;
 }
 
+/* The attack of issue 9: a second process of the container takes a copy
+   of a file descriptor of the first.  The target (a child) puts a pipe
+   holding "stolen" at fd 100 and waits; the probe asks pidfd_getfd for it
+   and reads the pipe through the copy. OK means the fd was stolen. */
+#define GETFD_TARGET_FD 100
+static long
+p_pidfd_getfd (void)
+{
+  int data[2], ready[2];
+  char c = 0, buf[16] = { 0 };
+  long r;
+
+  if (pipe (data) < 0 || pipe (ready) < 0)
+    return -1;
+  pid_t target = fork ();
+  if (target < 0)
+    return -1;
+  if (target == 0)
+    {
+      if (dup2 (data[0], GETFD_TARGET_FD) < 0 || write (data[1], "stolen", 6) != 6)
+        _exit (1);
+      close (data[0]), close (data[1]);
+      if (write (ready[1], "r", 1) != 1)
+        _exit (1);
+      pause ();
+      _exit (0);
+    }
+  close (data[0]), close (data[1]), close (ready[1]);
+  r = read (ready[0], &c, 1) == 1 ? 0 : -1;
+  int pidfd = r < 0 ? -1 : (int) syscall (SYS_pidfd_open, target, 0U);
+  int fd = pidfd < 0 ? -1 : (int) syscall (SYS_pidfd_getfd, pidfd, GETFD_TARGET_FD, 0U);
+  int saved = errno;
+  if (fd >= 0 && (read (fd, buf, sizeof buf - 1) != 6 || strcmp (buf, "stolen") != 0))
+    saved = EPROTO, fd = -1;
+  kill (target, SIGKILL);
+  waitpid (target, NULL, 0);
+  errno = saved;
+  return fd < 0 ? -1 : 0;
+}
+
+/* KCMP_FILE of the probe's fd 0 against its parent's: two real processes. */
+static long
+p_kcmp (void)
+{
+  return syscall (SYS_kcmp, (long) getpid (), (long) getppid (), 0 /* KCMP_FILE */, 0UL, 0UL);
+}
+
+/* MADV_COLD on a page of the probe itself, through its pidfd. */
+static long
+p_process_madvise (void)
+{
+  static char page[4096] __attribute__ ((aligned (4096)));
+  page[0] = 1;
+  int pidfd = (int) syscall (SYS_pidfd_open, getpid (), 0U);
+  if (pidfd < 0)
+    return -1;
+  struct iovec iov = { .iov_base = page, .iov_len = sizeof page };
+  return syscall (SYS_process_madvise, pidfd, &iov, 1UL, 20 /* MADV_COLD */, 0U);
+}
+
 static const struct
 {
   const char *name;
@@ -509,7 +592,110 @@ static const struct
   { "personality-linux32", p_personality_linux32 },
   { "tiocsti", p_tiocsti },
   { "getpid", p_getpid },
+  { "pidfd_getfd", p_pidfd_getfd },
+  { "kcmp", p_kcmp },
+  { "process_madvise", p_process_madvise },
 };
+
+/* ---- "int80 NR ARGS" and "x32 NR ARGS" */
+
+static void run_probe (const char *name, probe_fn fn);
+
+#define RAW_MAX_ARGS 5
+static long raw_nr, raw_args[RAW_MAX_ARGS];
+static int raw_nargs;
+
+static long
+raw_int80 (void)
+{
+  long ret;
+  /* int $0x80 from 64-bit code: the i386 ABI with eax, ebx, ecx, edx, esi,
+     edi; the kernel may clobber r8-r11. */
+  __asm__ volatile("int $0x80"
+                   : "=a"(ret)
+                   : "a"(raw_nr), "b"(raw_args[0]), "c"(raw_args[1]), "d"(raw_args[2]), "S"(raw_args[3]),
+                     "D"(raw_args[4])
+                   : "memory", "cc", "r8", "r9", "r10", "r11");
+  int r = (int) ret; /* a 32-bit ABI returns 32 bits */
+  if (r < 0 && r > -4096)
+    {
+      errno = -r;
+      return -1;
+    }
+  return r;
+}
+
+static long
+raw_x32 (void)
+{
+  return syscall (raw_nr | 0x40000000L, raw_args[0], raw_args[1], raw_args[2], raw_args[3], raw_args[4]);
+}
+
+/* A page below 4 GiB holding LEN bytes of INIT (or zeros). */
+static long
+low_buffer (const void *init, size_t len)
+{
+  void *p = mmap (NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+  if (p == MAP_FAILED)
+    return 0;
+  if (init)
+    memcpy (p, init, len);
+  return (long) (unsigned long) p;
+}
+
+/* Parse one argument; false when WORD is not one (the arguments end). */
+static bool
+parse_raw_arg (const char *word, long *out)
+{
+  static const long long badts[2] = { 0, -1 };
+  static const int badts32[2] = { 0, -1 };
+  char *end;
+
+  if (strcmp (word, "@zero") == 0)
+    *out = low_buffer (NULL, 0);
+  else if (strcmp (word, "@badts") == 0)
+    *out = low_buffer (badts, sizeof badts);
+  else if (strcmp (word, "@badts32") == 0)
+    *out = low_buffer (badts32, sizeof badts32);
+  else
+    {
+      errno = 0;
+      *out = strtol (word, &end, 0);
+      return *word && *end == '\0' && errno == 0;
+    }
+  return true;
+}
+
+/* argv[*i] is "int80" or "x32": run it, leave *i on its last argument. */
+static void
+run_raw (int argc, char **argv, int *i)
+{
+  bool int80 = strcmp (argv[*i], "int80") == 0;
+  char name[64];
+
+  if (*i + 1 >= argc || !parse_raw_arg (argv[*i + 1], &raw_nr))
+    {
+      printf ("%s BAD-NR\n", argv[*i]);
+      return;
+    }
+  snprintf (name, sizeof name, "%s-%ld", argv[*i], raw_nr);
+  *i += 1;
+  memset (raw_args, 0, sizeof raw_args);
+  for (raw_nargs = 0; *i + 1 < argc; raw_nargs++)
+    {
+      long v;
+      if (!parse_raw_arg (argv[*i + 1], &v))
+        break;
+      if (raw_nargs == RAW_MAX_ARGS)
+        {
+          printf ("%s TOO-MANY-ARGS\n", name);
+          return;
+        }
+      raw_args[raw_nargs] = v;
+      *i += 1;
+    }
+  run_probe (name, int80 ? raw_int80 : raw_x32);
+}
 
 static void
 run_probe (const char *name, probe_fn fn)
@@ -654,6 +840,11 @@ main (int argc, char **argv)
   for (int i = 1; i < argc; i++)
     {
       size_t j;
+      if (strcmp (argv[i], "int80") == 0 || strcmp (argv[i], "x32") == 0)
+        {
+          run_raw (argc, argv, &i);
+          continue;
+        }
       for (j = 0; j < sizeof probes / sizeof probes[0]; j++)
         if (strcmp (argv[i], probes[j].name) == 0)
           break;
