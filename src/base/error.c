@@ -1,5 +1,5 @@
 #include "config.h"
-#include "error.h"
+#include "base/error.h"
 
 #include <errno.h>
 #include <stdarg.h>

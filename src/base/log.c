@@ -1,6 +1,6 @@
 #include "config.h"
-#include "log.h"
-#include "utils.h"
+#include "base/log.h"
+#include "base/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,7 @@
 #define CELLRUN_LOG_H
 
 #include <stdbool.h>
-#include "error.h"
+#include "base/error.h"
 
 enum log_level
 {

@@ -1,5 +1,5 @@
 #include "config.h"
-#include "signals.h"
+#include "base/signals.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "utils.h"
+#include "base/utils.h"
 
 struct signal_entry
 {

@@ -3,7 +3,7 @@
 #ifndef CELLRUN_SIGNALS_H
 #define CELLRUN_SIGNALS_H
 
-#include "error.h"
+#include "base/error.h"
 
 /* Accepts a name with or without the SIG prefix in any case, a decimal
    number 1..SIGRTMAX, or RTMIN+N / RTMAX-N within the real-time range.

@@ -1,5 +1,5 @@
 #include "config.h"
-#include "utils.h"
+#include "base/utils.h"
 
 #include <dirent.h>
 #include <errno.h>

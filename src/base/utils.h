@@ -10,7 +10,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "error.h"
+#include "base/error.h"
 
 static inline void
 cr_freep (void *p)

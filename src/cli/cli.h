@@ -4,9 +4,9 @@
 #define CELLRUN_CLI_H
 
 #include <stdbool.h>
-#include "config_file.h"
-#include "error.h"
-#include "profile.h"
+#include "policy/config_file.h"
+#include "base/error.h"
+#include "policy/profile.h"
 
 struct cli
 {

@@ -1,6 +1,6 @@
 #include "config.h"
-#include "cli.h"
-#include "container.h"
+#include "cli/cli.h"
+#include "core/container.h"
 
 #include <getopt.h>
 

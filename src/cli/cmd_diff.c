@@ -1,8 +1,8 @@
 #include "config.h"
-#include "cli.h"
-#include "container.h"
-#include "utils.h"
-#include "workspace.h"
+#include "cli/cli.h"
+#include "core/container.h"
+#include "base/utils.h"
+#include "policy/workspace.h"
 
 #include <getopt.h>
 #include <string.h>

@@ -1,10 +1,10 @@
 #include "config.h"
-#include "capabilities.h"
-#include "cli.h"
-#include "envpass.h"
-#include "exec.h"
-#include "terminal.h"
-#include "utils.h"
+#include "linux/capabilities.h"
+#include "cli/cli.h"
+#include "policy/envpass.h"
+#include "core/exec.h"
+#include "linux/terminal.h"
+#include "base/utils.h"
 
 #include <errno.h>
 #include <getopt.h>

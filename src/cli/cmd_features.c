@@ -1,7 +1,7 @@
 #include "config.h"
-#include "cli.h"
+#include "cli/cli.h"
 #include "features_json.h"
-#include "utils.h"
+#include "base/utils.h"
 
 int
 cmd_features (struct cli *g, int argc, char **argv)

@@ -1,7 +1,7 @@
 #include "config.h"
-#include "cli.h"
-#include "container.h"
-#include "signals.h"
+#include "cli/cli.h"
+#include "core/container.h"
+#include "base/signals.h"
 
 #include <getopt.h>
 #include <signal.h>

@@ -1,7 +1,7 @@
 #include "config.h"
-#include "cli.h"
-#include "container.h"
-#include "utils.h"
+#include "cli/cli.h"
+#include "core/container.h"
+#include "base/utils.h"
 
 #include <dirent.h>
 #include <getopt.h>

@@ -1,7 +1,7 @@
 #include "config.h"
-#include "cli.h"
-#include "cgroups.h"
-#include "container.h"
+#include "cli/cli.h"
+#include "linux/cgroups/cgroups.h"
+#include "core/container.h"
 
 int cli_open_cgroup (struct cli *g, const char *verb, const char *id, struct cgroup_manager **m,
                      enum container_status *status, struct cr_error *err);

@@ -1,9 +1,9 @@
 #include "config.h"
-#include "cli.h"
-#include "cgroups.h"
-#include "container.h"
-#include "state.h"
-#include "utils.h"
+#include "cli/cli.h"
+#include "linux/cgroups/cgroups.h"
+#include "core/container.h"
+#include "core/state.h"
+#include "base/utils.h"
 
 #include <getopt.h>
 #include <string.h>

@@ -1,9 +1,9 @@
 #include "config.h"
-#include "cli.h"
-#include "container.h"
-#include "log.h"
-#include "terminal.h"
-#include "utils.h"
+#include "cli/cli.h"
+#include "core/container.h"
+#include "base/log.h"
+#include "linux/terminal.h"
+#include "base/utils.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -1,6 +1,6 @@
 #include "config.h"
-#include "cli.h"
-#include "utils.h"
+#include "cli/cli.h"
+#include "base/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,8 +1,8 @@
 #include "config.h"
-#include "cli.h"
-#include "log.h"
-#include "selfexe.h"
-#include "utils.h"
+#include "cli/cli.h"
+#include "base/log.h"
+#include "linux/selfexe.h"
+#include "base/utils.h"
 
 #include <getopt.h>
 #include <stdarg.h>

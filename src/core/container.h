@@ -5,9 +5,9 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
-#include "error.h"
+#include "base/error.h"
 #include "spec.h"
-#include "state.h"
+#include "core/state.h"
 
 struct profile_request;
 struct cellrun_config;

@@ -1,18 +1,18 @@
 /* The container's init before it becomes the user's program: namespaces,
    rootfs, hooks in the container, then it waits on exec.fifo for `start`. */
 #include "config.h"
-#include "container.h"
-#include "hooks.h"
-#include "log.h"
-#include "mounts.h"
-#include "namespaces.h"
-#include "netlink.h"
-#include "process.h"
-#include "rootfs.h"
-#include "seccomp_filter.h"
+#include "core/container.h"
+#include "core/hooks.h"
+#include "base/log.h"
+#include "linux/mounts.h"
+#include "linux/namespaces.h"
+#include "linux/netlink.h"
+#include "linux/process.h"
+#include "linux/rootfs.h"
+#include "linux/seccomp_filter.h"
 #include "state_json.h"
-#include "terminal.h"
-#include "utils.h"
+#include "linux/terminal.h"
+#include "base/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
-#include "error.h"
+#include "base/error.h"
 #include "spec.h"
 
 struct exec_options

@@ -1,6 +1,6 @@
 #include "config.h"
-#include "hooks.h"
-#include "utils.h"
+#include "core/hooks.h"
+#include "base/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

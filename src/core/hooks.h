@@ -3,7 +3,7 @@
 #ifndef CELLRUN_HOOKS_H
 #define CELLRUN_HOOKS_H
 #include <stddef.h>
-#include "error.h"
+#include "base/error.h"
 #include "spec.h"
 
 /* Run HOOKS[0..N) in order; the first failure stops and is returned. KIND

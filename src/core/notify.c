@@ -1,9 +1,9 @@
 /* sd_notify relay; the design is in notify.h and docs/compat.md. */
 #include "config.h"
-#include "notify.h"
-#include "log.h"
-#include "mounts.h"
-#include "utils.h"
+#include "core/notify.h"
+#include "base/log.h"
+#include "linux/mounts.h"
+#include "base/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -14,7 +14,7 @@
 #include <sys/types.h>
 #include <sys/un.h>
 
-#include "error.h"
+#include "base/error.h"
 #include "spec.h"
 
 #define NOTIFY_CONTAINER_DIR "/run/notify"

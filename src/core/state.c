@@ -1,8 +1,8 @@
 #include "config.h"
-#include "state.h"
-#include "cgroups.h"
+#include "core/state.h"
+#include "linux/cgroups/cgroups.h"
 #include "state_json.h"
-#include "utils.h"
+#include "base/utils.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 #include "config.h"
-#include "capabilities.h"
+#include "linux/capabilities.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -10,8 +10,8 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
-#include "log.h"
-#include "utils.h"
+#include "base/log.h"
+#include "base/utils.h"
 
 #ifndef PR_CAP_AMBIENT
 #define PR_CAP_AMBIENT 47

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "error.h"
+#include "base/error.h"
 #include "spec.h"
 
 /* "CAP_CHOWN" (case-insensitive, CAP_ prefix required as in the OCI spec)

@@ -1,7 +1,7 @@
 #include "config.h"
-#include "devices.h"
-#include "mounts.h"
-#include "utils.h"
+#include "linux/devices.h"
+#include "linux/mounts.h"
+#include "base/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,7 +3,7 @@
 #define CELLRUN_DEVICES_H
 
 #include <stdbool.h>
-#include "error.h"
+#include "base/error.h"
 #include "spec.h"
 
 /* linux.devices: absolute paths, type b, c, u or p, major/minor except for p. */

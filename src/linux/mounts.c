@@ -1,7 +1,7 @@
 #include "config.h"
-#include "mounts.h"
-#include "log.h"
-#include "utils.h"
+#include "linux/mounts.h"
+#include "base/log.h"
+#include "base/utils.h"
 
 #include <dirent.h>
 #include <errno.h>

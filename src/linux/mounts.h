@@ -5,7 +5,7 @@
 #define CELLRUN_MOUNTS_H
 
 #include <stdbool.h>
-#include "error.h"
+#include "base/error.h"
 #include "spec.h"
 
 struct mount_options

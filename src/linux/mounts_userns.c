@@ -11,9 +11,9 @@
    move_mount at the destination it resolved inside the root.  open_tree
    only looks the path up: a FIFO or device source is never opened. */
 #include "config.h"
-#include "mounts.h"
-#include "log.h"
-#include "utils.h"
+#include "linux/mounts.h"
+#include "base/log.h"
+#include "base/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

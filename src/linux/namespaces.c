@@ -1,6 +1,6 @@
 #include "config.h"
-#include "namespaces.h"
-#include "utils.h"
+#include "linux/namespaces.h"
+#include "base/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 #include "config.h"
-#include "netlink.h"
-#include "utils.h"
+#include "linux/netlink.h"
+#include "base/utils.h"
 
 #include <errno.h>
 #include <libmnl/libmnl.h>

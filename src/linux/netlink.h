@@ -2,6 +2,6 @@
    network namespace starts down. */
 #ifndef CELLRUN_NETLINK_H
 #define CELLRUN_NETLINK_H
-#include "error.h"
+#include "base/error.h"
 int netlink_loopback_up (struct cr_error *err);
 #endif

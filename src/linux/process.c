@@ -1,9 +1,9 @@
 #include "config.h"
-#include "process.h"
-#include "capabilities.h"
-#include "mounts.h"
-#include "seccomp_filter.h"
-#include "utils.h"
+#include "linux/process.h"
+#include "linux/capabilities.h"
+#include "linux/mounts.h"
+#include "linux/seccomp_filter.h"
+#include "base/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 #include <seccomp.h>
-#include "error.h"
+#include "base/error.h"
 #include "spec.h"
 
 struct process_plan

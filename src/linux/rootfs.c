@@ -1,8 +1,8 @@
 #include "config.h"
-#include "rootfs.h"
-#include "devices.h"
-#include "log.h"
-#include "utils.h"
+#include "linux/rootfs.h"
+#include "linux/devices.h"
+#include "base/log.h"
+#include "base/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,8 +5,8 @@
 #define CELLRUN_ROOTFS_H
 
 #include <stdbool.h>
-#include "error.h"
-#include "mounts.h"
+#include "base/error.h"
+#include "linux/mounts.h"
 #include "spec.h"
 
 /* Keep host mounts from propagating in, bind the rootfs on itself (pivot_root

@@ -1,5 +1,5 @@
 #include "config.h"
-#include "seccomp_filter.h"
+#include "linux/seccomp_filter.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -9,8 +9,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "log.h"
-#include "utils.h"
+#include "base/log.h"
+#include "base/utils.h"
 
 /* Libseccomp allows at most one comparison per argument in a rule and has
    six syscall arguments. */

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "base/error.h"
 #include "spec.h"
 
 /* Build (not load) a filter. Unknown syscall names are skipped (log_debug);

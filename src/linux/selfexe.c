@@ -1,6 +1,6 @@
 #include "config.h"
-#include "selfexe.h"
-#include "utils.h"
+#include "linux/selfexe.h"
+#include "base/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

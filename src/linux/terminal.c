@@ -1,7 +1,7 @@
 #include "config.h"
-#include "terminal.h"
-#include "container.h"
-#include "utils.h"
+#include "linux/terminal.h"
+#include "core/container.h"
+#include "base/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

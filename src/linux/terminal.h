@@ -3,7 +3,7 @@
 #ifndef CELLRUN_TERMINAL_H
 #define CELLRUN_TERMINAL_H
 #include <sys/types.h>
-#include "error.h"
+#include "base/error.h"
 #include "spec.h"
 
 /* In the init after the root switch: new session, pty as controlling

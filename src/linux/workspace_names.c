@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "utils.h"
-#include "workspace.h"
+#include "base/utils.h"
+#include "policy/workspace.h"
 
 static bool
 byte_needs_quoting (unsigned char c)

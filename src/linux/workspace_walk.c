@@ -30,9 +30,9 @@
 #include <sys/types.h>
 #include <sys/xattr.h>
 
-#include "log.h"
-#include "utils.h"
-#include "workspace.h"
+#include "base/log.h"
+#include "base/utils.h"
+#include "policy/workspace.h"
 
 struct change_list
 {

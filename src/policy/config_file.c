@@ -6,8 +6,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "config_file.h"
-#include "utils.h"
+#include "policy/config_file.h"
+#include "base/utils.h"
 
 void
 config_file_clear (struct cellrun_config *c)

@@ -14,7 +14,7 @@
 
 #include <stdbool.h>
 
-#include "error.h"
+#include "base/error.h"
 
 #define CELLRUN_DEFAULT_CONFIG "/etc/cellrun/cellrun.conf"
 

@@ -7,8 +7,8 @@
 #include <fnmatch.h>
 #include <string.h>
 
-#include "envpass.h"
-#include "utils.h"
+#include "policy/envpass.h"
+#include "base/utils.h"
 
 /* Names commonly carrying credentials.  Globs are matched against the whole
    variable name, ignoring case: a lowercase github_token is as secret as

@@ -19,7 +19,7 @@
 
 #include <stdbool.h>
 
-#include "error.h"
+#include "base/error.h"
 
 /* NULL-terminated list of the secret-name globs, for docs and `profile show`. */
 extern const char *const envpass_secret_patterns[];

@@ -11,11 +11,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "capabilities.h"
-#include "envpass.h"
-#include "log.h"
-#include "profile.h"
-#include "utils.h"
+#include "linux/capabilities.h"
+#include "policy/envpass.h"
+#include "base/log.h"
+#include "policy/profile.h"
+#include "base/utils.h"
 
 const char *const profile_annotations[] = {
   PROFILE_ANNOTATION_PROFILE,        PROFILE_ANNOTATION_WORKSPACE, PROFILE_ANNOTATION_WORKSPACE_MAX,

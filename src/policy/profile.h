@@ -8,12 +8,12 @@
 
 #include <stdbool.h>
 
-#include "config_file.h"
-#include "error.h"
+#include "policy/config_file.h"
+#include "base/error.h"
 /* gnu11 predefines `linux` as 1, which would clobber spec.h's field name. */
 #undef linux
 #include "spec.h"
-#include "workspace.h"
+#include "policy/workspace.h"
 
 /* Annotations understood by the profile layer (all under this prefix). */
 #define PROFILE_ANNOTATION_PREFIX "run.cellrun."

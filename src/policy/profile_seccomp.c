@@ -13,8 +13,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "profile.h"
-#include "utils.h"
+#include "policy/profile.h"
+#include "base/utils.h"
 
 #define CLONE_NS_NEWTIME 0x00000080ULL
 #define CLONE_NS_NEWNS 0x00020000ULL

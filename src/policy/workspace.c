@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "utils.h"
-#include "workspace.h"
+#include "base/utils.h"
+#include "policy/workspace.h"
 
 /* ---- requests ---------------------------------------------------------- */
 

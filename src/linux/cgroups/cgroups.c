@@ -1,7 +1,7 @@
 /* cgroup mode detection, cgroupsPath resolution and the public API: this
    file finds the hierarchies and dispatches to cgroups_v1.c/cgroups_v2.c. */
 #include "config.h"
-#include "cgroups_internal.h"
+#include "linux/cgroups/cgroups_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -18,8 +18,8 @@
 #include <time.h>
 #include <yajl/yajl_gen.h>
 
-#include "log.h"
-#include "utils.h"
+#include "base/log.h"
+#include "base/utils.h"
 
 /* Waiting for a freeze: the v1 freezer reports FREEZING while tasks are
    still running kernel code; a task stuck in an uninterruptible sleep can

@@ -8,15 +8,15 @@
    a matching allow rule settles its bits as allowed, a matching deny rule
    that covers an undecided bit denies. Bits nobody settled are denied. */
 #include "config.h"
-#include "cgroups_internal.h"
+#include "linux/cgroups/cgroups_internal.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "utils.h"
+#include "base/log.h"
+#include "base/utils.h"
 
 #define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <linux/bpf.h>
 
-#include "cgroups.h"
+#include "linux/cgroups/cgroups.h"
 
 /* One mounted hierarchy (a v1 controller set, or the v2/unified tree). */
 struct cgroup_hierarchy

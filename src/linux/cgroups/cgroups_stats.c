@@ -2,7 +2,7 @@
    hugetlb, in the shape runc's events emit (containerd and podman read it),
    filled from the v1 controllers or from the v2 files. */
 #include "config.h"
-#include "cgroups_internal.h"
+#include "linux/cgroups/cgroups_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
-#include "utils.h"
+#include "base/utils.h"
 
 static void
 gen_key (yajl_gen g, const char *k)

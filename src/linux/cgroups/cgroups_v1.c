@@ -1,15 +1,15 @@
 /* cgroup v1 (and the v1 half of hybrid hosts): one directory per
    controller hierarchy, resources written with the v1 file names. */
 #include "config.h"
-#include "cgroups_internal.h"
+#include "linux/cgroups/cgroups_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
 
-#include "log.h"
-#include "utils.h"
+#include "base/log.h"
+#include "base/utils.h"
 
 /* The container cgroup fd in CONTROLLER's hierarchy, or an error naming
    the spec field WHAT that needed it. */

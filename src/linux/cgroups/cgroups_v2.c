@@ -1,15 +1,15 @@
 /* cgroup v2 (unified): one tree, controllers enabled per level through
    cgroup.subtree_control, v1-style spec values converted as runc documents. */
 #include "config.h"
-#include "cgroups_internal.h"
+#include "linux/cgroups/cgroups_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
 
-#include "log.h"
-#include "utils.h"
+#include "base/log.h"
+#include "base/utils.h"
 
 #define MAX_CONTROLLERS 16
 

@@ -1,12 +1,12 @@
 #include "config.h"
-#include "systemd_scope.h"
+#include "linux/cgroups/systemd_scope.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "utils.h"
+#include "base/log.h"
+#include "base/utils.h"
 
 int
 systemd_scope_names (const char *cgroup_path, char **unit, char **slice, struct cr_error *err)

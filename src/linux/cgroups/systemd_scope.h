@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "base/error.h"
 
 /* True when cellrun was built with sd-bus and systemd runs the host
    (sd_booted: /run/systemd/system exists). */
