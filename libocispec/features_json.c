@@ -7,7 +7,7 @@
 
 #include "features_json.h"
 #include "json.h"
-#include "utils.h"
+#include "base/utils.h"
 
 #include <seccomp.h>
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "json.h"
-#include "utils.h"
+#include "base/utils.h"
 
 void
 json_ctx_init (struct json_ctx *c, const char *root, struct cr_error *err)

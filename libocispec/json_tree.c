@@ -20,7 +20,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "json.h"
-#include "utils.h"
+#include "base/utils.h"
 
 struct tree_frame
 {

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../src/error.h"
+#include "base/error.h"
 
 /* -std=gnu11 predefines "linux" as 1, which would break the field
    struct spec::linux below; nothing should rely on that macro (use

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "json.h"
-#include "utils.h"
+#include "base/utils.h"
 
 static void
 gen_mount (yajl_gen g, const char *destination, const char *type, const char *source, const char *const *options)

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "spec.h"
-#include "utils.h"
+#include "base/utils.h"
 
 /* Copy a NULL-terminated string vector.  A NULL vector (field absent in the
    JSON) stays NULL so "absent" and "empty" remain distinguishable. */

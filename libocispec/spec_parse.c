@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "json.h"
-#include "utils.h"
+#include "base/utils.h"
 
 /* Sub-object helper: KEY of OBJ, parsed by FN into a freshly allocated
    struct of SIZE stored in *OUT; absent leaves *OUT NULL. */

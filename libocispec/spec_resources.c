@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "json.h"
-#include "utils.h"
+#include "base/utils.h"
 
 void
 spec_resources_free (struct spec_resources *r)

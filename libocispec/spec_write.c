@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "json.h"
-#include "utils.h"
+#include "base/utils.h"
 
 static void
 gen_id_mappings (yajl_gen g, const char *key, const struct spec_id_mapping *m, size_t n)

@@ -2,7 +2,7 @@
 
 #include "json.h"
 #include "state_json.h"
-#include "utils.h"
+#include "base/utils.h"
 
 char *
 oci_state_to_json (const struct oci_state *st, bool pretty)

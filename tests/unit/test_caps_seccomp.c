@@ -12,10 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "capabilities.h"
-#include "seccomp_filter.h"
+#include "linux/capabilities.h"
+#include "linux/seccomp_filter.h"
 #include "unit.h"
-#include "utils.h"
+#include "base/utils.h"
 
 /* ---- capabilities ---------------------------------------------------- */
 

@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgroups_internal.h"
-#include "utils.h"
+#include "linux/cgroups/cgroups_internal.h"
+#include "base/utils.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 

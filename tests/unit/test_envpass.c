@@ -6,9 +6,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "envpass.h"
+#include "policy/envpass.h"
 #include "unit.h"
-#include "utils.h"
+#include "base/utils.h"
 
 static bool
 has (char **v, const char *s)

@@ -11,7 +11,7 @@
 #include "spec.h"
 #include "state_json.h"
 #include "unit.h"
-#include "utils.h"
+#include "base/utils.h"
 
 /* PREFIX, then N copies of OPEN, then INNER, then N copies of CLOSE, then SUFFIX. */
 static char *

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "notify.h"
+#include "core/notify.h"
 #include "unit.h"
-#include "utils.h"
+#include "base/utils.h"
 
 static const char *
 filter (const char *msg, pid_t pid, bool *ready)

@@ -21,12 +21,12 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "config_file.h"
-#include "envpass.h"
-#include "profile.h"
+#include "policy/config_file.h"
+#include "policy/envpass.h"
+#include "policy/profile.h"
 #include "unit.h"
-#include "utils.h"
-#include "workspace.h"
+#include "base/utils.h"
+#include "policy/workspace.h"
 
 static const char *base_json =
     "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},"

@@ -10,11 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "capabilities.h"
-#include "config_file.h"
-#include "profile.h"
+#include "linux/capabilities.h"
+#include "policy/config_file.h"
+#include "policy/profile.h"
 #include "unit.h"
-#include "utils.h"
+#include "base/utils.h"
 
 static char tmpdir[] = "/tmp/cellrun-test-floor-XXXXXX";
 

@@ -16,10 +16,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "profile.h"
-#include "seccomp_filter.h"
+#include "policy/profile.h"
+#include "linux/seccomp_filter.h"
 #include "unit.h"
-#include "utils.h"
+#include "base/utils.h"
 
 /* Does F deny NAME unconditionally (a rule without arguments)? */
 static bool

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 
-#include "signals.h"
+#include "base/signals.h"
 #include "unit.h"
 
 static void

@@ -11,7 +11,7 @@
 #include "spec.h"
 #include "state_json.h"
 #include "unit.h"
-#include "utils.h"
+#include "base/utils.h"
 
 /* JSON written with single quotes for readability; J() turns them into
    double quotes (no fixture here contains an apostrophe). The result is

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "utils.h"
-#include "workspace.h"
+#include "base/utils.h"
+#include "policy/workspace.h"
 
 static void
 check_quote (const char *name, const char *want, const char *what)

@@ -1,0 +1,309 @@
+#include "config.h"
+#include "core/exec.h"
+#include "linux/capabilities.h"
+#include "linux/cgroups/cgroups.h"
+#include "core/container.h"
+#include "base/log.h"
+#include "linux/namespaces.h"
+#include "linux/process.h"
+#include "policy/profile.h"
+#include "linux/seccomp_filter.h"
+#include "linux/terminal.h"
+#include "base/utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+int
+exec_load_container (const char *root, const char *id, struct spec **spec, char **profile, char **env_policy,
+                     bool *env_policy_operator, struct cr_error *err)
+{
+  _cleanup_close_ int dirfd = -1;
+  struct container_state *st = NULL;
+  enum container_status status;
+  int r = state_open_status (root, id, false, &dirfd, &st, &status, err);
+  if (r < 0)
+    return r;
+  if (status != STATUS_RUNNING && status != STATUS_CREATED)
+    r = cr_fail (err, 0, "exec %s: container is %s", id, container_status_name (status));
+  else if ((r = state_load_spec (dirfd, spec, err)) == 0)
+    {
+      *profile = xstrdup (st->profile);
+      *env_policy = xstrdup (st->env_policy);
+      if (env_policy_operator)
+        *env_policy_operator = st->env_policy_operator;
+    }
+  state_free (st);
+  return r;
+}
+
+static const struct
+{
+  const char *name;
+  int flag;
+} ns_files[] = {
+  { "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS },  { "net", CLONE_NEWNET },       { "ipc", CLONE_NEWIPC },
+  { "uts", CLONE_NEWUTS },   { "pid", CLONE_NEWPID }, { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
+};
+
+/* The namespaces of PID that differ from ours: joining our own would fail
+   for user namespaces and is pointless for the rest. */
+static int
+differing_namespaces (pid_t pid)
+{
+  int flags = 0;
+  for (size_t i = 0; i < ARRAY_SIZE (ns_files); i++)
+    {
+      char a[64], b[64];
+      struct stat sa, sb;
+      snprintf (a, sizeof a, "/proc/%d/ns/%s", (int) pid, ns_files[i].name);
+      snprintf (b, sizeof b, "/proc/self/ns/%s", ns_files[i].name);
+      if (stat (a, &sa) == 0 && stat (b, &sb) == 0 && sa.st_ino != sb.st_ino)
+        flags |= ns_files[i].flag;
+    }
+  return flags;
+}
+
+struct exec_child
+{
+  const struct exec_options *o;
+  const struct spec *spec;
+  int pidfd;
+  int rootfd;
+  int ns_flags;
+  int sync_fd;
+  int console_fd;
+  struct cgroup_manager *cgroup;
+  scmp_filter_ctx sc_bundle, sc_profile;
+};
+
+static __attribute__ ((noreturn)) void
+exec_child_run (struct exec_child *c)
+{
+  struct cr_error err = { 0 };
+  const struct spec_process *p = c->o->process;
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* Into the cgroup first, while host paths still resolve; then the namespaces. */
+  if (c->cgroup && cgroup_enter (c->cgroup, 0, &err) < 0)
+    goto fail;
+  /* Nothing else the runtime had open may follow us into the container. */
+  {
+    int keep[4 + 1024];
+    size_t n = 0;
+    keep[n++] = c->sync_fd;
+    keep[n++] = c->pidfd;
+    keep[n++] = c->rootfd;
+    keep[n++] = c->console_fd;
+    for (int i = 0; i < c->o->preserve_fds && n < ARRAY_SIZE (keep); i++)
+      keep[n++] = 3 + i;
+    close_fds_except (3, keep, n);
+  }
+  int rest = c->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME);
+  if (rest && setns (c->pidfd, rest) < 0)
+    {
+      cr_fail (&err, errno, "join the namespaces of container %s", c->o->id);
+      goto fail;
+    }
+  close (c->pidfd);
+  /* setns(mnt) puts us at the namespace's root; the container may have
+     chrooted (--no-pivot), so take its root explicitly. */
+  if (fchdir (c->rootfd) < 0 || chroot (".") < 0)
+    {
+      cr_fail (&err, errno, "enter the root of container %s", c->o->id);
+      goto fail;
+    }
+  close (c->rootfd);
+  if (chdir (p->cwd) < 0)
+    {
+      cr_fail (&err, errno, "chdir %s", p->cwd);
+      goto fail;
+    }
+  if (p->terminal && terminal_setup_init (p, c->console_fd, c->sync_fd, &err) < 0)
+    goto fail;
+  if (!p->terminal)
+    setsid ();
+  struct process_plan plan = { .proc = p,
+                               .lx = c->spec->linux,
+                               .seccomp_bundle = c->sc_bundle,
+                               .seccomp_profile = c->sc_profile,
+                               .preserve_fds = c->o->preserve_fds,
+                               .setgroups_allowed = true };
+  if (process_resolve_exe (p, &plan.exe, &err) < 0 || process_apply_early (p, NULL, &err) < 0)
+    goto fail;
+  /* The foreground exec blocked every signal to forward them; a mask survives
+     execve, and the program's own handlers would never run under it. */
+  sigset_t none;
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  process_exec (&plan, &err);
+fail:
+  sync_send (c->sync_fd, SYNC_ERROR, 0, &err);
+  _exit (127);
+}
+
+int
+exec_start (const struct exec_options *o, pid_t *pid, struct cr_error *err)
+{
+  struct spec *spec = NULL;
+  _cleanup_free_ char *profile = NULL;
+  _cleanup_free_ char *env_policy = NULL;
+  int r = exec_load_container (o->root, o->id, &spec, &profile, &env_policy, NULL, err);
+  if (r < 0)
+    return r;
+  struct container_state *st = NULL;
+  enum container_status status;
+  struct exec_child c = { .o = o, .spec = spec, .pidfd = -1, .rootfd = -1, .sync_fd = -1, .console_fd = -1 };
+  int sync[2] = { -1, -1 };
+  pid_t child = -1;
+  if ((r = container_load (o->root, o->id, &st, &status, err)) < 0)
+    goto out;
+  if ((r = process_validate (o->process, err)) < 0)
+    goto out;
+  caps_warn_unraisable_ambient (o->process->capabilities);
+  c.pidfd = syscall (SYS_pidfd_open, st->pid, 0);
+  if (c.pidfd < 0 || !state_pid_alive (st->pid, st->pid_start_time))
+    {
+      r = cr_fail (err, ESRCH, "exec %s: container is not running", o->id);
+      goto out;
+    }
+  {
+    char rootpath[64];
+    snprintf (rootpath, sizeof rootpath, "/proc/%d/root", (int) st->pid);
+    c.rootfd = open (rootpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (c.rootfd < 0)
+      {
+        r = cr_fail (err, errno, "exec %s: open container root", o->id);
+        goto out;
+      }
+  }
+  c.ns_flags = differing_namespaces (st->pid);
+  if (st->cgroup_path && (r = cgroup_open (st->cgroup_root, st->cgroup_path, &c.cgroup, err)) < 0)
+    goto out;
+  /* The same filters as the container: the bundle's and, under a profile, the profile's. */
+  if (spec->linux && spec->linux->seccomp && (r = seccomp_filter_build (spec->linux->seccomp, &c.sc_bundle, err)) < 0)
+    goto out;
+  {
+    enum profile_level level = PROFILE_NONE;
+    struct cr_error ignored;
+    profile_parse_name (profile, &level, &ignored);
+    if (level != PROFILE_NONE)
+      {
+        struct spec_seccomp *ps = profile_seccomp_build (level);
+        spec->linux->profile_seccomp = ps;
+        if ((r = seccomp_filter_build_profile (ps, &c.sc_profile, err)) < 0)
+          goto out;
+      }
+  }
+  if (o->console_socket && (r = terminal_connect (o->console_socket, &c.console_fd, err)) < 0)
+    goto out;
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
+    {
+      r = cr_fail (err, errno, "socketpair");
+      goto out;
+    }
+  /* A pid namespace can only be entered by children: join it for the one
+     child, then return to our own so nothing else we fork lands inside. */
+  int saved_pid = -1, saved_time = -1;
+  if (c.ns_flags & (CLONE_NEWPID | CLONE_NEWTIME))
+    {
+      ns_save_children_ns (&saved_pid, &saved_time);
+      if (setns (c.pidfd, c.ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)) < 0)
+        {
+          r = cr_fail (err, errno, "exec %s: join pid namespace", o->id);
+          ns_restore_children_ns (&saved_pid, &saved_time, err);
+          goto out;
+        }
+    }
+  child = fork ();
+  if (child == 0)
+    {
+      if (saved_pid >= 0)
+        close (saved_pid);
+      if (saved_time >= 0)
+        close (saved_time);
+    }
+  else if (saved_pid >= 0 || saved_time >= 0)
+    {
+      struct cr_error rerr = { 0 };
+      if (ns_restore_children_ns (&saved_pid, &saved_time, &rerr) < 0)
+        log_warning ("%s", rerr.msg);
+    }
+  if (child < 0)
+    {
+      r = cr_fail (err, errno, "exec %s: fork", o->id);
+      goto out;
+    }
+  if (child == 0)
+    {
+      close (sync[0]);
+      c.sync_fd = sync[1];
+      exec_child_run (&c);
+    }
+  close (sync[1]);
+  sync[1] = -1;
+  /* EOF on the socket means the exec succeeded (it is close-on-exec). */
+  for (;;)
+    {
+      struct sync_msg m;
+      int passed = -1;
+      if (sync_recv (sync[0], &m, &passed) < 0)
+        break;
+      if (m.type == SYNC_TERMINAL)
+        {
+          if (o->terminal_master)
+            *o->terminal_master = passed;
+          else if (passed >= 0)
+            close (passed);
+          continue;
+        }
+      if (m.type == SYNC_ERROR)
+        {
+          err->code = m.code;
+          memcpy (err->msg, m.msg, sizeof err->msg);
+          waitpid (child, NULL, 0);
+          child = -1;
+          r = -1;
+          goto out;
+        }
+    }
+  if (o->pid_file)
+    {
+      char buf[32];
+      int n = snprintf (buf, sizeof buf, "%d", (int) child);
+      if ((r = write_file_atomic (o->pid_file, buf, n, 0644, err)) < 0)
+        goto out;
+    }
+  *pid = child;
+out:
+  if (sync[0] >= 0)
+    close (sync[0]);
+  if (sync[1] >= 0)
+    close (sync[1]);
+  if (c.console_fd >= 0)
+    close (c.console_fd);
+  if (c.pidfd >= 0)
+    close (c.pidfd);
+  if (c.rootfd >= 0)
+    close (c.rootfd);
+  if (c.sc_bundle)
+    seccomp_release (c.sc_bundle);
+  if (c.sc_profile)
+    seccomp_release (c.sc_profile);
+  if (c.cgroup)
+    cgroup_manager_free (c.cgroup);
+  state_free (st);
+  spec_free (spec);
+  return r;
+}

@@ -1,0 +1,410 @@
+#include "config.h"
+#include "core/state.h"
+#include "linux/cgroups/cgroups.h"
+#include "state_json.h"
+#include "base/utils.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+static const char *status_names[] = { "creating", "created", "running", "paused", "stopped" };
+
+const char *
+container_status_name (enum container_status s)
+{
+  return status_names[s];
+}
+
+int
+state_validate_id (const char *id, struct cr_error *err)
+{
+  size_t n = strlen (id);
+  if (n == 0 || n > 1024 || strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
+    return cr_fail (err, 0, "invalid container id \"%s\"", id);
+  for (const char *p = id; *p; p++)
+    if (!isalnum ((unsigned char) *p) && strchr ("_.+-", *p) == NULL)
+      return cr_fail (err, 0, "invalid container id \"%s\": only letters, digits and _.+- are allowed", id);
+  if (!isalnum ((unsigned char) id[0]))
+    return cr_fail (err, 0, "invalid container id \"%s\": must start with a letter or digit", id);
+  return 0;
+}
+
+static int
+lock_dir (int dfd, bool exclusive, const char *id, struct cr_error *err)
+{
+  while (flock (dfd, exclusive ? LOCK_EX : LOCK_SH) < 0)
+    if (errno != EINTR)
+      return cr_fail (err, errno, "lock container %s", id);
+  return 0;
+}
+
+int
+state_create_dir (const char *root, const char *id, int *dirfd, struct cr_error *err)
+{
+  int r = state_validate_id (id, err);
+  if (r < 0)
+    return r;
+  if (mkdir (root, 0700) < 0 && errno != EEXIST)
+    {
+      r = mkdir_p (root, 0700, err);
+      if (r < 0)
+        return r;
+    }
+  _cleanup_free_ char *path = NULL;
+  xasprintf (&path, "%s/%s", root, id);
+  /* mkdir is the atomic test-and-set: of two concurrent creates one wins. */
+  if (mkdir (path, 0700) < 0)
+    {
+      if (errno == EEXIST)
+        return cr_fail (err, EEXIST, "create %s: container already exists", id);
+      return cr_fail (err, errno, "create state directory %s", path);
+    }
+  _cleanup_close_ int dfd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return cr_fail (err, errno, "open %s", path);
+  r = lock_dir (dfd, true, id, err);
+  if (r < 0)
+    return r;
+  *dirfd = TAKE_FD (dfd);
+  return 0;
+}
+
+int
+state_open_dir (const char *root, const char *id, bool exclusive, int *dirfd, struct cr_error *err)
+{
+  int r = state_validate_id (id, err);
+  if (r < 0)
+    return r;
+  _cleanup_free_ char *path = NULL;
+  xasprintf (&path, "%s/%s", root, id);
+  _cleanup_close_ int dfd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    {
+      if (errno == ENOENT)
+        return cr_fail (err, ENOENT, "container %s does not exist", id);
+      return cr_fail (err, errno, "open %s", path);
+    }
+  r = lock_dir (dfd, exclusive, id, err);
+  if (r < 0)
+    return r;
+  /* A create that failed or a delete may have removed the dir while we waited. */
+  struct stat st;
+  if (fstatat (dfd, STATE_FILE, &st, 0) < 0 && errno == ENOENT && faccessat (dfd, STATE_FIFO, F_OK, 0) < 0)
+    {
+      if (fstat (dfd, &st) == 0 && st.st_nlink == 0)
+        return cr_fail (err, ENOENT, "container %s does not exist", id);
+    }
+  *dirfd = TAKE_FD (dfd);
+  return 0;
+}
+
+int
+state_remove_dir (const char *root, const char *id, struct cr_error *err)
+{
+  _cleanup_close_ int rfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rfd < 0)
+    return cr_fail (err, errno, "open %s", root);
+  return rm_rf_at (rfd, id, err);
+}
+
+/* ---- JSON ---- */
+
+#define GEN_STR(g, k, v)                                                \
+  do                                                                    \
+    {                                                                   \
+      if ((v) != NULL)                                                  \
+        {                                                               \
+          yajl_gen_string (g, (const unsigned char *) (k), strlen (k)); \
+          yajl_gen_string (g, (const unsigned char *) (v), strlen (v)); \
+        }                                                               \
+    }                                                                   \
+  while (0)
+
+static void
+gen_key (yajl_gen g, const char *k)
+{
+  yajl_gen_string (g, (const unsigned char *) k, strlen (k));
+}
+
+int
+state_save (int dirfd, const struct container_state *st, struct cr_error *err)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  yajl_gen_map_open (g);
+  GEN_STR (g, "id", st->id);
+  GEN_STR (g, "bundle", st->bundle);
+  GEN_STR (g, "rootfs", st->rootfs);
+  gen_key (g, "pid");
+  yajl_gen_integer (g, st->pid);
+  gen_key (g, "pidStartTime");
+  yajl_gen_integer (g, (long long) st->pid_start_time);
+  GEN_STR (g, "created", st->created);
+  GEN_STR (g, "owner", st->owner);
+  GEN_STR (g, "cgroupRoot", st->cgroup_root);
+  GEN_STR (g, "cgroupPath", st->cgroup_path);
+  GEN_STR (g, "systemdUnit", st->systemd_unit);
+  GEN_STR (g, "profile", st->profile);
+  GEN_STR (g, "envPolicy", st->env_policy);
+  GEN_STR (g, "envPolicyFrom", st->env_policy_operator ? "operator" : "bundle");
+  GEN_STR (g, "workspaceUpper", st->workspace_upper);
+  GEN_STR (g, "workspaceLower", st->workspace_lower);
+  gen_key (g, "workspaceTmpfs");
+  yajl_gen_bool (g, st->workspace_tmpfs);
+  gen_key (g, "workspaceUserxattr");
+  yajl_gen_bool (g, st->workspace_userxattr);
+  gen_key (g, "annotations");
+  yajl_gen_map_open (g);
+  for (size_t i = 0; i < st->annotations_len; i++)
+    GEN_STR (g, st->annotations[i].key, st->annotations[i].value);
+  yajl_gen_map_close (g);
+  yajl_gen_map_close (g);
+  const unsigned char *buf;
+  size_t len;
+  yajl_gen_get_buf (g, &buf, &len);
+  _cleanup_free_ char *path = NULL;
+  int r = 0;
+  /* Write to a temporary name and rename: a concurrent `state` never reads half a file. */
+  if (write_file_at (dirfd, STATE_FILE ".tmp", buf, len, err) < 0)
+    r = -1;
+  else if (renameat (dirfd, STATE_FILE ".tmp", dirfd, STATE_FILE) < 0)
+    r = cr_fail (err, errno, "rename state file");
+  yajl_gen_free (g);
+  return r;
+}
+
+static char *
+json_str (yajl_val root, const char *key)
+{
+  const char *path[] = { key, NULL };
+  yajl_val v = yajl_tree_get (root, path, yajl_t_string);
+  return v ? xstrdup (YAJL_GET_STRING (v)) : NULL;
+}
+
+static long long
+json_int (yajl_val root, const char *key)
+{
+  const char *path[] = { key, NULL };
+  yajl_val v = yajl_tree_get (root, path, yajl_t_number);
+  return v && YAJL_IS_INTEGER (v) ? YAJL_GET_INTEGER (v) : 0;
+}
+
+int
+state_load (int dirfd, const char *id, struct container_state **out, struct cr_error *err)
+{
+  _cleanup_free_ char *data = NULL;
+  size_t len = 0;
+  if (read_file_at (dirfd, STATE_FILE, &data, &len, err) < 0)
+    {
+      if (err && err->code == ENOENT)
+        return cr_fail (err, ENOENT, "container %s does not exist", id);
+      return -1;
+    }
+  struct cr_error perr = { 0 };
+  yajl_val root = state_json_tree_parse (data, len, STATE_FILE, &perr);
+  if (root == NULL)
+    return cr_fail (err, 0, "state of container %s is corrupt (%s)", id, perr.msg);
+  struct container_state *st = xcalloc (1, sizeof *st);
+  st->id = json_str (root, "id");
+  st->bundle = json_str (root, "bundle");
+  st->rootfs = json_str (root, "rootfs");
+  st->pid = json_int (root, "pid");
+  st->pid_start_time = json_int (root, "pidStartTime");
+  st->created = json_str (root, "created");
+  st->owner = json_str (root, "owner");
+  st->cgroup_root = json_str (root, "cgroupRoot");
+  st->cgroup_path = json_str (root, "cgroupPath");
+  st->systemd_unit = json_str (root, "systemdUnit");
+  st->profile = json_str (root, "profile");
+  st->env_policy = json_str (root, "envPolicy");
+  /* Absent (older state): the bundle's, so the secret denylist applies. */
+  _cleanup_free_ char *env_from = json_str (root, "envPolicyFrom");
+  st->env_policy_operator = env_from && strcmp (env_from, "operator") == 0;
+  st->workspace_upper = json_str (root, "workspaceUpper");
+  st->workspace_lower = json_str (root, "workspaceLower");
+  const char *tpath[] = { "workspaceTmpfs", NULL };
+  st->workspace_tmpfs = YAJL_IS_TRUE (yajl_tree_get (root, tpath, yajl_t_any));
+  /* Absent in older state files, whose overlays never used userxattr. */
+  const char *xpath[] = { "workspaceUserxattr", NULL };
+  st->workspace_userxattr = YAJL_IS_TRUE (yajl_tree_get (root, xpath, yajl_t_any));
+  const char *apath[] = { "annotations", NULL };
+  yajl_val ann = yajl_tree_get (root, apath, yajl_t_object);
+  if (ann && YAJL_GET_OBJECT (ann)->len)
+    {
+      size_t n = YAJL_GET_OBJECT (ann)->len;
+      st->annotations = xcalloc (n, sizeof *st->annotations);
+      for (size_t i = 0; i < n; i++)
+        {
+          yajl_val v = YAJL_GET_OBJECT (ann)->values[i];
+          st->annotations[st->annotations_len].key = xstrdup (YAJL_GET_OBJECT (ann)->keys[i]);
+          st->annotations[st->annotations_len++].value = xstrdup (YAJL_IS_STRING (v) ? YAJL_GET_STRING (v) : "");
+        }
+    }
+  state_json_tree_free (root);
+  if (st->id == NULL)
+    st->id = xstrdup (id);
+  *out = st;
+  return 0;
+}
+
+void
+state_free (struct container_state *st)
+{
+  if (st == NULL)
+    return;
+  free (st->id);
+  free (st->bundle);
+  free (st->rootfs);
+  free (st->created);
+  free (st->owner);
+  free (st->cgroup_root);
+  free (st->cgroup_path);
+  free (st->systemd_unit);
+  free (st->profile);
+  free (st->env_policy);
+  free (st->workspace_upper);
+  free (st->workspace_lower);
+  for (size_t i = 0; i < st->annotations_len; i++)
+    {
+      free (st->annotations[i].key);
+      free (st->annotations[i].value);
+    }
+  free (st->annotations);
+  free (st);
+}
+
+/* Reads state letter and start time from /proc/<pid>/stat. The comm field may
+   hold spaces and parentheses, so parse from the last ')'. */
+static int
+read_proc_stat (pid_t pid, char *state, unsigned long long *start)
+{
+  char path[64], buf[1024];
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -errno;
+  ssize_t n = read (fd, buf, sizeof buf - 1);
+  if (n <= 0)
+    return -EIO;
+  buf[n] = '\0';
+  char *p = strrchr (buf, ')');
+  if (p == NULL)
+    return -EIO;
+  p += 2;
+  *state = *p;
+  /* field 3 is state; start time is field 22 */
+  for (int field = 3; field < 22 && p; field++)
+    {
+      p = strchr (p, ' ');
+      if (p)
+        p++;
+    }
+  if (p == NULL)
+    return -EIO;
+  *start = strtoull (p, NULL, 10);
+  return 0;
+}
+
+int
+state_pid_start_time (pid_t pid, unsigned long long *out)
+{
+  char s;
+  return read_proc_stat (pid, &s, out);
+}
+
+bool
+state_pid_alive (pid_t pid, unsigned long long start_time)
+{
+  char s;
+  unsigned long long st;
+  if (pid <= 0 || read_proc_stat (pid, &s, &st) < 0)
+    return false;
+  if (s == 'Z' || s == 'X' || s == 'x')
+    return false;
+  return start_time == 0 || st == start_time;
+}
+
+int
+state_status (int dirfd, const struct container_state *st, enum container_status *out, struct cr_error *err)
+{
+  if (st->pid <= 0)
+    {
+      *out = STATUS_CREATING;
+      return 0;
+    }
+  if (!state_pid_alive (st->pid, st->pid_start_time))
+    {
+      *out = STATUS_STOPPED;
+      return 0;
+    }
+  if (faccessat (dirfd, STATE_FIFO, F_OK, 0) == 0)
+    {
+      *out = STATUS_CREATED;
+      return 0;
+    }
+  *out = STATUS_RUNNING;
+  if (st->cgroup_path)
+    {
+      struct cgroup_manager *m = NULL;
+      bool frozen = false;
+      struct cr_error ignored = { 0 };
+      if (cgroup_open (st->cgroup_root, st->cgroup_path, &m, &ignored) == 0)
+        {
+          if (cgroup_is_frozen (m, &frozen, &ignored) == 0 && frozen)
+            *out = STATUS_PAUSED;
+          cgroup_manager_free (m);
+        }
+    }
+  return 0;
+}
+
+int
+state_load_spec (int dirfd, struct spec **out, struct cr_error *err)
+{
+  _cleanup_free_ char *data = NULL;
+  size_t len;
+  if (read_file_at (dirfd, STATE_CONFIG_FILE, &data, &len, err) < 0)
+    return -1;
+  *out = spec_parse_data (data, len, err);
+  return *out ? 0 : -1;
+}
+
+char *
+state_now_rfc3339 (void)
+{
+  struct timespec ts;
+  struct tm tm;
+  char buf[64];
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  size_t n = strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf (buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
+  return xstrdup (buf);
+}
+
+int
+state_open_status (const char *root, const char *id, bool exclusive, int *dirfd, struct container_state **st,
+                   enum container_status *status, struct cr_error *err)
+{
+  int r = state_open_dir (root, id, exclusive, dirfd, err);
+  if (r < 0)
+    return r;
+  if ((r = state_load (*dirfd, id, st, err)) == 0 && (r = state_status (*dirfd, *st, status, err)) < 0)
+    {
+      state_free (*st);
+      *st = NULL;
+    }
+  if (r < 0)
+    {
+      close (*dirfd);
+      *dirfd = -1;
+    }
+  return r;
+}

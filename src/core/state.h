@@ -1,0 +1,84 @@
+/* Container state on disk: <root>/<id>/ holds state.json (what later verbs
+   need), config.json (the effective spec after the profile layer) and, until
+   `start`, exec.fifo. The directory is 0700: nothing in it is for containers. */
+#ifndef CELLRUN_STATE_H
+#define CELLRUN_STATE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "base/error.h"
+#include "spec.h"
+
+#define STATE_FILE "state.json"
+#define STATE_CONFIG_FILE "config.json"
+#define STATE_FIFO "exec.fifo"
+
+struct container_state
+{
+  char *id;
+  char *bundle;
+  char *rootfs;
+  pid_t pid;
+  unsigned long long pid_start_time; /* /proc/<pid>/stat field 22: detects pid reuse */
+  char *created;                     /* RFC3339 */
+  char *owner;
+  char *cgroup_root;     /* cgroup fs root used at create */
+  char *cgroup_path;     /* resolved path inside each hierarchy */
+  char *systemd_unit;    /* transient scope registered with systemd, or NULL */
+  char *profile;         /* "strict", "balanced" or "none" */
+  char *env_policy;      /* env pass-through policy for exec */
+  char *workspace_upper; /* overlay upper dir or NULL */
+  char *workspace_lower; /* overlay lower (host) dir or NULL */
+  bool workspace_tmpfs;  /* a size-capped tmpfs is mounted at <state>/workspace */
+  /* the overlay was mounted with userxattr: its markers are user.overlay.* */
+  bool workspace_userxattr;
+  struct spec_kv *annotations;
+  size_t annotations_len;
+  /* env_policy was set by the operator (--env-pass), not the bundle ("envPolicyFrom") */
+  bool env_policy_operator;
+};
+
+enum container_status
+{
+  STATUS_CREATING,
+  STATUS_CREATED,
+  STATUS_RUNNING,
+  STATUS_PAUSED,
+  STATUS_STOPPED
+};
+
+const char *container_status_name (enum container_status s);
+
+/* Validate an id: [A-Za-z0-9][A-Za-z0-9_.+-]*, at most 1024 chars; never "." or "..". */
+int state_validate_id (const char *id, struct cr_error *err);
+
+/* Create <root>/<id> atomically (mkdir); EEXIST -> "container ID already exists".
+   Returns an O_DIRECTORY fd holding an exclusive flock. */
+int state_create_dir (const char *root, const char *id, int *dirfd, struct cr_error *err);
+/* Open and flock an existing container dir; ENOENT -> "container ID does not exist". */
+int state_open_dir (const char *root, const char *id, bool exclusive, int *dirfd, struct cr_error *err);
+int state_remove_dir (const char *root, const char *id, struct cr_error *err);
+/* state_open_dir + state_load + state_status in one: what most verbs start with.
+   On success *DIRFD holds the lock and *ST must be freed with state_free. */
+int state_open_status (const char *root, const char *id, bool exclusive, int *dirfd, struct container_state **st,
+                       enum container_status *status, struct cr_error *err);
+
+int state_save (int dirfd, const struct container_state *st, struct cr_error *err);
+int state_load (int dirfd, const char *id, struct container_state **out, struct cr_error *err);
+void state_free (struct container_state *st);
+
+/* Status from the saved pid (alive? zombie? start time matches?), exec.fifo
+   presence and the freezer. */
+int state_status (int dirfd, const struct container_state *st, enum container_status *out, struct cr_error *err);
+/* True when PID is alive (not a zombie) and started at START_TIME. */
+bool state_pid_alive (pid_t pid, unsigned long long start_time);
+int state_pid_start_time (pid_t pid, unsigned long long *out);
+
+/* The saved effective spec. */
+int state_load_spec (int dirfd, struct spec **out, struct cr_error *err);
+
+/* "2026-11-23T18:00:00.123456789Z" */
+char *state_now_rfc3339 (void);
+
+#endif

@@ -1,0 +1,64 @@
+/* Control groups: create, populate, limit, freeze, kill and remove the
+   container's cgroup on cgroup v1, v2 (unified) and hybrid hosts.
+   See docs/cgroups.md for path rules, v1->v2 conversions and costs. */
+#ifndef CELLRUN_CGROUPS_H
+#define CELLRUN_CGROUPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "base/error.h"
+#include "spec.h"
+
+enum cgroup_mode
+{
+  CGROUP_MODE_V1,
+  CGROUP_MODE_V2,
+  CGROUP_MODE_HYBRID
+};
+
+struct cgroup_manager; /* opaque */
+
+/* ROOT is the cgroup filesystem root ("/sys/fs/cgroup" normally, or
+   $CELLRUN_CGROUP_ROOT). V2 when ROOT is a cgroup2 mount or holds
+   cgroup.controllers; HYBRID when ROOT/unified is one; V1 otherwise. */
+int cgroup_detect_mode (const char *root, enum cgroup_mode *out, struct cr_error *err);
+
+/* linux.cgroupsPath -> the path used inside every hierarchy ("/a/b",
+   malloc'd). Absolute: as given; relative or empty ("<own>/<id>"): below
+   the runtime's own cgroup; SYSTEMD: "slice:prefix:name" ->
+   "/<expanded slice>/<prefix>-<name>.scope". */
+int cgroup_resolve_path (const char *cgroups_path, const char *id, bool systemd, char **out, struct cr_error *err);
+
+/* Create PATH in every hierarchy the mode uses and apply RES (may be NULL).
+   On failure removes whatever it created. */
+int cgroup_create (const char *root, const char *path, const struct spec_resources *res, struct cgroup_manager **out,
+                   struct cr_error *err);
+/* Open an existing cgroup; missing directories are tolerated. */
+int cgroup_open (const char *root, const char *path, struct cgroup_manager **out, struct cr_error *err);
+void cgroup_manager_free (struct cgroup_manager *m);
+
+/* Move PID (0 = caller) into the cgroup in every hierarchy. */
+int cgroup_enter (struct cgroup_manager *m, pid_t pid, struct cr_error *err);
+/* O_DIRECTORY fd of the v2/unified cgroup (for CLONE_INTO_CGROUP) or -1.
+   Owned by the manager. */
+int cgroup_v2_dirfd (struct cgroup_manager *m);
+/* On a pure v2 host: the fd to give clone3 with CLONE_INTO_CGROUP, which
+   alone places the child (no cgroup_enter needed); -1 otherwise. */
+int cgroup_clone_target (struct cgroup_manager *m);
+int cgroup_update (struct cgroup_manager *m, const struct spec_resources *res, struct cr_error *err);
+/* Waits (bounded, ~2s) until the kernel reports the new state. */
+int cgroup_freeze (struct cgroup_manager *m, bool frozen, struct cr_error *err);
+int cgroup_is_frozen (struct cgroup_manager *m, bool *out, struct cr_error *err);
+/* Every host pid in the cgroup and its descendants, sorted; *PIDS malloc'd. */
+int cgroup_pids (struct cgroup_manager *m, pid_t **pids, size_t *n, struct cr_error *err);
+int cgroup_kill_all (struct cgroup_manager *m, int sig, struct cr_error *err);
+/* rmdir in every hierarchy, deepest first; ENOENT is success. */
+int cgroup_destroy (struct cgroup_manager *m, struct cr_error *err);
+/* runc-events-like stats object, malloc'd JSON. */
+int cgroup_stats_json (struct cgroup_manager *m, char **json, struct cr_error *err);
+/* Caller-owned fd readable on OOM, or -ENOTSUP. */
+int cgroup_oom_event_fd (struct cgroup_manager *m, struct cr_error *err);
+
+#endif

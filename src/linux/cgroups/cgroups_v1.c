@@ -1,0 +1,338 @@
+/* cgroup v1 (and the v1 half of hybrid hosts): one directory per
+   controller hierarchy, resources written with the v1 file names. */
+#include "config.h"
+#include "linux/cgroups/cgroups_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/utils.h"
+
+/* The container cgroup fd in CONTROLLER's hierarchy, or an error naming
+   the spec field WHAT that needed it. */
+static int
+v1_fd (struct cgroup_manager *m, const char *controller, const char *what, struct cr_error *err)
+{
+  struct cgroup_hierarchy *h = cgroup_v1_find (m, controller);
+  if (h == NULL)
+    return cr_fail (err, EOPNOTSUPP, "linux.resources.%s: cgroup v1 controller %s is not mounted", what, controller);
+  if (h->fd < 0)
+    return cr_fail (err, ENOENT, "linux.resources.%s: cgroup %s/%s", what, h->name, m->path);
+  return h->fd;
+}
+
+static int
+write_i64 (int fd, const char *file, int64_t v, struct cr_error *err)
+{
+  char buf[32];
+  snprintf (buf, sizeof buf, "%" PRId64, v);
+  return cgroup_write_at (fd, file, buf, err);
+}
+
+static int
+apply_memory (struct cgroup_manager *m, const struct spec_memory *mem, bool update, struct cr_error *err)
+{
+  if (mem->has_kernel || mem->has_kernel_tcp)
+    log_debug ("cgroup: linux.resources.memory.kernel/kernelTCP are deprecated and ignored");
+  bool any = mem->has_limit || mem->has_reservation || (mem->has_swap && mem->swap != 0) || mem->has_swappiness
+             || mem->has_disable_oom_killer;
+  if (!any)
+    return 0;
+  int fd = v1_fd (m, "memory", "memory", err);
+  if (fd < 0)
+    return fd;
+
+  if (update && mem->has_check_before_update && mem->check_before_update && mem->has_limit && mem->limit > 0)
+    {
+      uint64_t usage;
+      if (cgroup_read_u64_at (fd, "memory.usage_in_bytes", &usage) == 0 && usage > (uint64_t) mem->limit)
+        return cr_fail (err, EBUSY, "linux.resources.memory.limit: %" PRId64 " is below the current usage %" PRIu64,
+                        mem->limit, usage);
+    }
+
+  /* Spec swap is memory+swap. An unlimited memory limit without a swap
+     value lifts both, like v1 users expect. */
+  bool has_swap = mem->has_swap && mem->swap != 0;
+  int64_t swap = mem->swap;
+  if (!has_swap && mem->has_limit && mem->limit == -1 && cgroup_file_exists (fd, "memory.memsw.limit_in_bytes"))
+    {
+      has_swap = true;
+      swap = -1;
+    }
+  int r;
+  if (mem->has_limit && has_swap)
+    {
+      /* The kernel keeps limit <= memsw at every step, so the order that
+         works depends on whether the limits grow or shrink: try raising
+         memsw first, and if that is refused lower the limit first. */
+      struct cr_error first;
+      r = write_i64 (fd, "memory.memsw.limit_in_bytes", swap, &first);
+      if (r == 0)
+        r = write_i64 (fd, "memory.limit_in_bytes", mem->limit, err);
+      else if (r == -EINVAL)
+        {
+          r = write_i64 (fd, "memory.limit_in_bytes", mem->limit, err);
+          if (r == 0)
+            r = write_i64 (fd, "memory.memsw.limit_in_bytes", swap, err);
+        }
+      else if (err)
+        *err = first;
+    }
+  else if (mem->has_limit)
+    r = write_i64 (fd, "memory.limit_in_bytes", mem->limit, err);
+  else if (has_swap)
+    r = write_i64 (fd, "memory.memsw.limit_in_bytes", swap, err);
+  else
+    r = 0;
+  if (r < 0)
+    return r;
+  if (mem->has_reservation && (r = write_i64 (fd, "memory.soft_limit_in_bytes", mem->reservation, err)) < 0)
+    return r;
+  if (mem->has_swappiness)
+    {
+      if (mem->swappiness > 100)
+        return cr_fail (err, EINVAL, "linux.resources.memory.swappiness: %" PRIu64 " is above 100", mem->swappiness);
+      if ((r = cgroup_write_u64_at (fd, "memory.swappiness", mem->swappiness, err)) < 0)
+        return r;
+    }
+  if (mem->has_disable_oom_killer
+      && (r = cgroup_write_at (fd, "memory.oom_control", mem->disable_oom_killer ? "1" : "0", err)) < 0)
+    return r;
+  return 0;
+}
+
+static int
+apply_cpu (struct cgroup_manager *m, const struct spec_cpu *cpu, struct cr_error *err)
+{
+  int r;
+  bool any = (cpu->has_shares && cpu->shares) || (cpu->has_quota && cpu->quota) || (cpu->has_period && cpu->period)
+             || cpu->has_burst || cpu->has_realtime_period || cpu->has_realtime_runtime || cpu->has_idle;
+  if (any)
+    {
+      int fd = v1_fd (m, "cpu", "cpu", err);
+      if (fd < 0)
+        return fd;
+      if (cpu->has_shares && cpu->shares && (r = cgroup_write_u64_at (fd, "cpu.shares", cpu->shares, err)) < 0)
+        return r;
+      /* Period first: a quota is validated against the current period. */
+      if (cpu->has_period && cpu->period && (r = cgroup_write_u64_at (fd, "cpu.cfs_period_us", cpu->period, err)) < 0)
+        return r;
+      if (cpu->has_quota && cpu->quota && (r = write_i64 (fd, "cpu.cfs_quota_us", cpu->quota, err)) < 0)
+        return r;
+      if (cpu->has_burst && (r = cgroup_write_u64_at (fd, "cpu.cfs_burst_us", cpu->burst, err)) < 0)
+        return r;
+      /* The runtime must fit in the period: period first as well. */
+      if (cpu->has_realtime_period && (r = cgroup_write_u64_at (fd, "cpu.rt_period_us", cpu->realtime_period, err)) < 0)
+        return r;
+      if (cpu->has_realtime_runtime && (r = write_i64 (fd, "cpu.rt_runtime_us", cpu->realtime_runtime, err)) < 0)
+        return r;
+      if (cpu->has_idle && (r = write_i64 (fd, "cpu.idle", cpu->idle, err)) < 0)
+        return r;
+    }
+  if ((cpu->cpus && *cpu->cpus) || (cpu->mems && *cpu->mems))
+    {
+      int fd = v1_fd (m, "cpuset", "cpu.cpus", err);
+      if (fd < 0)
+        return fd;
+      return cgroup_write_cpuset (fd, cpu, err);
+    }
+  return 0;
+}
+
+static int
+apply_blkio (struct cgroup_manager *m, const struct spec_blkio *b, struct cr_error *err)
+{
+  bool any = b->has_weight || b->has_leaf_weight || b->weight_device_len || b->throttle_read_bps_device_len
+             || b->throttle_write_bps_device_len || b->throttle_read_iops_device_len
+             || b->throttle_write_iops_device_len;
+  if (!any)
+    return 0;
+  int fd = v1_fd (m, "blkio", "blockIO", err);
+  if (fd < 0)
+    return fd;
+  /* Without CFQ (removed in 5.0) only BFQ's files exist. */
+  bool bfq = !cgroup_file_exists (fd, "blkio.weight") && cgroup_file_exists (fd, "blkio.bfq.weight");
+  int r;
+  if (b->has_weight && (r = cgroup_write_u64_at (fd, bfq ? "blkio.bfq.weight" : "blkio.weight", b->weight, err)) < 0)
+    return r;
+  if (b->has_leaf_weight && (r = cgroup_write_u64_at (fd, "blkio.leaf_weight", b->leaf_weight, err)) < 0)
+    return r;
+  for (size_t i = 0; i < b->weight_device_len; i++)
+    {
+      const struct spec_weight_device *w = &b->weight_device[i];
+      char buf[96];
+      if (w->has_weight)
+        {
+          snprintf (buf, sizeof buf, "%" PRId64 ":%" PRId64 " %u", w->major, w->minor, w->weight);
+          if ((r = cgroup_write_at (fd, bfq ? "blkio.bfq.weight_device" : "blkio.weight_device", buf, err)) < 0)
+            return r;
+        }
+      if (w->has_leaf_weight)
+        {
+          snprintf (buf, sizeof buf, "%" PRId64 ":%" PRId64 " %u", w->major, w->minor, w->leaf_weight);
+          if ((r = cgroup_write_at (fd, "blkio.leaf_weight_device", buf, err)) < 0)
+            return r;
+        }
+    }
+  if ((r = cgroup_write_throttle (fd, "blkio.throttle.read_bps_device", NULL, b->throttle_read_bps_device,
+                                  b->throttle_read_bps_device_len, err))
+          < 0
+      || (r = cgroup_write_throttle (fd, "blkio.throttle.write_bps_device", NULL, b->throttle_write_bps_device,
+                                     b->throttle_write_bps_device_len, err))
+             < 0
+      || (r = cgroup_write_throttle (fd, "blkio.throttle.read_iops_device", NULL, b->throttle_read_iops_device,
+                                     b->throttle_read_iops_device_len, err))
+             < 0
+      || (r = cgroup_write_throttle (fd, "blkio.throttle.write_iops_device", NULL, b->throttle_write_iops_device,
+                                     b->throttle_write_iops_device_len, err))
+             < 0)
+    return r;
+  return 0;
+}
+
+/* WORD is one of the space-separated words of LIST (cgroup.controllers). */
+static bool
+word_listed (const char *list, const char *word)
+{
+  size_t wl = strlen (word);
+  for (const char *p = list; (p = strstr (p, word)) != NULL; p += wl)
+    if ((p == list || p[-1] == ' ') && (p[wl] == '\0' || p[wl] == ' ' || p[wl] == '\n'))
+      return true;
+  return false;
+}
+
+static bool
+is_deny_all (const struct spec_device_cgroup *d)
+{
+  return !d->allow && (d->type == NULL || strcmp (d->type, "a") == 0) && (!d->has_major || d->major < 0)
+         && (!d->has_minor || d->minor < 0) && (d->access == NULL || strchr (d->access, 'r'))
+         && (d->access == NULL || strchr (d->access, 'w')) && (d->access == NULL || strchr (d->access, 'm'));
+}
+
+static int
+apply_devices (struct cgroup_manager *m, const struct spec_device_cgroup *d, size_t n, struct cr_error *err)
+{
+  if (n == 0)
+    return 0;
+  int fd = v1_fd (m, "devices", "devices", err);
+  if (fd < 0)
+    return fd;
+  /* Start from deny-all so the result matches the v2 BPF filter (which
+     denies what no rule matched); a leading deny-all rule is that write. */
+  int r = cgroup_write_at (fd, "devices.deny", "a", err);
+  if (r < 0)
+    return r;
+  for (size_t i = is_deny_all (&d[0]) ? 1 : 0; i < n; i++)
+    {
+      char buf[96];
+      cgroup_device_rule_string (&d[i], buf, sizeof buf);
+      if ((r = cgroup_write_at (fd, d[i].allow ? "devices.allow" : "devices.deny", buf, err)) < 0)
+        return r;
+    }
+  return 0;
+}
+
+/* Hybrid: unified keys name v2 files, which live in the unified tree. A
+   key's controller (e.g. hugetlb, bound only to unified) is enabled there
+   when the unified root lists it; a controller bound to v1 (memory on most
+   hybrid hosts) has no file there, which is reported as such rather than as
+   a bare ENOENT. */
+static int
+apply_unified_hybrid (struct cgroup_manager *m, const struct spec_resources *res, struct cr_error *err)
+{
+  _cleanup_free_ char *avail = NULL;
+  struct cr_error ignored = { 0 };
+  cgroup_read_at (m->unified.rootfd, "cgroup.controllers", &avail, &ignored);
+  for (size_t i = 0; i < res->unified_len; i++)
+    {
+      const struct spec_kv *kv = &res->unified[i];
+      const char *dot = kv->key ? strchr (kv->key, '.') : NULL;
+      char controller[32] = "";
+      if (dot && (size_t) (dot - kv->key) < sizeof controller)
+        memcpy (controller, kv->key, dot - kv->key);
+      bool listed = *controller && avail && word_listed (avail, controller);
+      int r;
+      if (listed && strcmp (controller, "cgroup") != 0)
+        {
+          struct spec_resources one = { 0 };
+          one.unified = (struct spec_kv *) kv;
+          one.unified_len = 1;
+          if ((r = cgroup_v2_enable_controllers (m, &one, err)) < 0)
+            return r;
+        }
+      r = cgroup_v2_write_unified (m->unified.fd, kv, err);
+      if (r < 0 && err->code == ENOENT && *controller && !listed && strcmp (controller, "cgroup") != 0)
+        return cr_fail (err, EOPNOTSUPP, "linux.resources.unified.%s: cgroup v2 controller %s is not available",
+                        kv->key, controller);
+      if (r < 0)
+        return r;
+    }
+  return 0;
+}
+
+int
+cgroup_v1_apply (struct cgroup_manager *m, const struct spec_resources *res, bool update, struct cr_error *err)
+{
+  int r, fd;
+  if (res->unified_len)
+    {
+      if (m->mode == CGROUP_MODE_V1 || m->unified.fd < 0)
+        return cr_fail (err, EOPNOTSUPP, "linux.resources.unified: needs cgroup v2");
+      if ((r = apply_unified_hybrid (m, res, err)) < 0)
+        return r;
+    }
+  if ((r = apply_devices (m, res->devices, res->devices_len, err)) < 0)
+    return r;
+  if (res->memory && (r = apply_memory (m, res->memory, update, err)) < 0)
+    return r;
+  if (res->cpu && (r = apply_cpu (m, res->cpu, err)) < 0)
+    return r;
+  if (res->has_pids_limit)
+    {
+      if ((fd = v1_fd (m, "pids", "pids", err)) < 0)
+        return fd;
+      r = res->pids_limit > 0 ? write_i64 (fd, "pids.max", res->pids_limit, err)
+                              : cgroup_write_at (fd, "pids.max", "max", err);
+      if (r < 0)
+        return r;
+    }
+  if (res->block_io && (r = apply_blkio (m, res->block_io, err)) < 0)
+    return r;
+  for (size_t i = 0; i < res->hugepage_limits_len; i++)
+    {
+      if ((fd = v1_fd (m, "hugetlb", "hugepageLimits", err)) < 0)
+        return fd;
+      char file[96];
+      snprintf (file, sizeof file, "hugetlb.%s.limit_in_bytes", res->hugepage_limits[i].page_size);
+      if ((r = cgroup_write_u64_at (fd, file, res->hugepage_limits[i].limit, err)) < 0)
+        return r;
+    }
+  if (res->has_net_class_id)
+    {
+      if ((fd = v1_fd (m, "net_cls", "network.classID", err)) < 0)
+        return fd;
+      if ((r = cgroup_write_u64_at (fd, "net_cls.classid", res->net_class_id, err)) < 0)
+        return r;
+    }
+  for (size_t i = 0; i < res->net_priorities_len; i++)
+    {
+      if ((fd = v1_fd (m, "net_prio", "network.priorities", err)) < 0)
+        return fd;
+      char buf[128];
+      snprintf (buf, sizeof buf, "%s %u", res->net_priorities[i].name, res->net_priorities[i].priority);
+      if ((r = cgroup_write_at (fd, "net_prio.ifpriomap", buf, err)) < 0)
+        return r;
+    }
+  for (size_t i = 0; i < res->rdma_len; i++)
+    {
+      if ((fd = v1_fd (m, "rdma", "rdma", err)) < 0)
+        return fd;
+      _cleanup_free_ char *line = cgroup_rdma_line (&res->rdma[i]);
+      if ((r = cgroup_write_at (fd, "rdma.max", line, err)) < 0)
+        return r;
+    }
+  return 0;
+}

@@ -1,7 +1,0 @@
-/* Network setup over rtnetlink (libmnl): the loopback interface of a new
-   network namespace starts down. */
-#ifndef CELLRUN_NETLINK_H
-#define CELLRUN_NETLINK_H
-#include "error.h"
-int netlink_loopback_up (struct cr_error *err);
-#endif
