@@ -10,6 +10,22 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+/* Every signal back to SIG_DFL. The raw call, since glibc's signal() refuses the two
+   real-time signals it reserves (32 and 33), which a caller may have left ignored (GNU make
+   does) and execve would pass on. An all-zero kernel sigaction is SIG_DFL, no flags, an empty
+   mask on every architecture. */
+static void
+reset_all_signals (void)
+{
+  struct
+  {
+    unsigned long words[4];
+  } dfl = { { 0 } };
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      syscall (SYS_rt_sigaction, sig, &dfl, NULL, (size_t) (NSIG / 8));
+}
+
 static int
 hook_run_one (const struct spec_hook *h, const char *kind, size_t idx, const char *state_json, struct cr_error *err)
 {
@@ -31,8 +47,7 @@ hook_run_one (const struct spec_hook *h, const char *kind, size_t idx, const cha
       sigset_t none;
       sigemptyset (&none);
       sigprocmask (SIG_SETMASK, &none, NULL);
-      for (int sig = 1; sig < NSIG; sig++)
-        signal (sig, SIG_DFL);
+      reset_all_signals ();
       dup2 (pipefd[0], 0);
       cloexec_fds_from (3);
       char *default_args[] = { h->path, NULL };
