@@ -26,6 +26,7 @@
 #include "policy/profile.h"
 #include "unit.h"
 #include "base/utils.h"
+#include "linux/workspace_fs.h"
 #include "policy/workspace.h"
 
 static const char *base_json =

@@ -12,6 +12,7 @@
 
 #include "unit.h"
 #include "base/utils.h"
+#include "linux/workspace_fs.h"
 #include "policy/workspace.h"
 
 static void
