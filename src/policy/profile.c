@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "linux/capabilities.h"
+#include "base/capnames.h"
 #include "policy/envpass.h"
 #include "base/log.h"
 #include "policy/profile.h"
