@@ -12,6 +12,7 @@
 #include "state_json.h"
 #include "unit.h"
 #include "base/utils.h"
+#include "policy/profile.h"
 
 /* JSON written with single quotes for readability; J() turns them into
    double quotes (no fixture here contains an apostrophe). The result is
@@ -642,7 +643,10 @@ static void
 test_features_json (void)
 {
   char errbuf[256];
-  char *json = features_to_json ();
+  const struct features_annotations ann = { .annotations = profile_annotations,
+                                            .annotations_len = profile_annotations_len,
+                                            .unsafe_prefixes = profile_unsafe_annotations };
+  char *json = features_to_json (&ann);
   yajl_val v = yajl_tree_parse (json, errbuf, sizeof errbuf);
   CHECK (v != NULL, "features JSON is valid");
   yajl_val min = tree_get (v, "ociVersionMin", NULL, yajl_t_string);
