@@ -10,13 +10,14 @@ static int
 load_layers (const char *root, const char *verb, const char *id, struct container_state **st, struct cr_error *err)
 {
   enum container_status status;
-  if (container_load (root, id, st, &status, err) < 0)
-    return -1;
+  int r = container_load (root, id, st, &status, err);
+  if (r < 0)
+    return r;
   if ((*st)->workspace_upper == NULL)
     {
-      cr_fail (err, 0, "%s %s: the container has no overlay workspace", verb, id);
+      r = cr_fail (err, 0, "%s %s: the container has no overlay workspace", verb, id);
       state_free (*st);
-      return -1;
+      return r;
     }
   return 0;
 }
@@ -33,10 +34,11 @@ int
 container_diff (const char *root, const char *id, struct workspace_change **out, size_t *n, struct cr_error *err)
 {
   struct container_state *st = NULL;
-  if (load_layers (root, "diff", id, &st, err) < 0)
-    return -1;
+  int r = load_layers (root, "diff", id, &st, err);
+  if (r < 0)
+    return r;
   struct workspace_layers layers = layers_of (st);
-  int r = workspace_diff (&layers, out, n, err);
+  r = workspace_diff (&layers, out, n, err);
   state_free (st);
   return r;
 }
@@ -46,10 +48,11 @@ container_commit (const char *root, const char *id, bool dry_run, struct workspa
                   struct cr_error *err)
 {
   struct container_state *st = NULL;
-  if (load_layers (root, "commit", id, &st, err) < 0)
-    return -1;
+  int r = load_layers (root, "commit", id, &st, err);
+  if (r < 0)
+    return r;
   struct workspace_layers layers = layers_of (st);
-  int r = workspace_commit (&layers, dry_run, out, n, err);
+  r = workspace_commit (&layers, dry_run, out, n, err);
   state_free (st);
   return r;
 }

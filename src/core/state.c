@@ -120,8 +120,9 @@ state_save (int dirfd, const struct container_state *st, struct cr_error *err)
 {
   _cleanup_free_ char *json = state_file_to_json (st);
   /* Write to a temporary name and rename: a concurrent `state` never reads half a file. */
-  if (write_file_at (dirfd, STATE_FILE ".tmp", json, strlen (json), err) < 0)
-    return -1;
+  int r = write_file_at (dirfd, STATE_FILE ".tmp", json, strlen (json), err);
+  if (r < 0)
+    return r;
   if (renameat (dirfd, STATE_FILE ".tmp", dirfd, STATE_FILE) < 0)
     return cr_fail (err, errno, "rename state file");
   return 0;
@@ -132,11 +133,12 @@ state_load (int dirfd, const char *id, struct container_state **out, struct cr_e
 {
   _cleanup_free_ char *data = NULL;
   size_t len = 0;
-  if (read_file_at (dirfd, STATE_FILE, &data, &len, err) < 0)
+  int r = read_file_at (dirfd, STATE_FILE, &data, &len, err);
+  if (r < 0)
     {
       if (err && err->code == ENOENT)
         return cr_fail (err, ENOENT, "container %s does not exist", id);
-      return -1;
+      return r;
     }
   struct cr_error perr = { 0 };
   struct container_state *st = state_file_parse (data, len, STATE_FILE, &perr);
@@ -244,10 +246,13 @@ state_load_spec (int dirfd, struct spec **out, struct cr_error *err)
 {
   _cleanup_free_ char *data = NULL;
   size_t len;
-  if (read_file_at (dirfd, STATE_CONFIG_FILE, &data, &len, err) < 0)
-    return -1;
+  int r = read_file_at (dirfd, STATE_CONFIG_FILE, &data, &len, err);
+  if (r < 0)
+    return r;
   *out = spec_parse_data (data, len, err);
-  return *out ? 0 : -1;
+  if (*out == NULL)
+    return err && err->code ? -err->code : -CR_ENOERRNO;
+  return 0;
 }
 
 char *
