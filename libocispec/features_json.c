@@ -70,17 +70,6 @@ static const struct
   { "SCMP_ARCH_SHEB", "sheb" },
 };
 
-/* cellrun's own annotations and what each one does. */
-static const struct spec_kv annotations[] = {
-  { (char *) "run.cellrun.profile", (char *) "isolation profile applied to the bundle: strict or balanced" },
-  { (char *) "run.cellrun.workspace", (char *) "writable workspace for the container" },
-  { (char *) "run.cellrun.workspace.max-bytes", (char *) "size limit of the workspace in bytes" },
-  { (char *) "run.cellrun.extra-writable", (char *) "additional paths left writable under a profile" },
-  { (char *) "run.cellrun.env", (char *) "environment pass-through policy: none, allow:PATTERNS or deny:PATTERNS" },
-};
-
-static const char *const unsafe_annotations[] = { "run.cellrun.", NULL };
-
 static void
 gen_capabilities (yajl_gen g)
 {
@@ -172,7 +161,7 @@ gen_linux (yajl_gen g)
 }
 
 char *
-features_to_json (void)
+features_to_json (const struct features_annotations *ann)
 {
   yajl_gen g = json_gen_new (true);
   json_gen_map_open (g);
@@ -181,8 +170,8 @@ features_to_json (void)
   json_gen_kstrlist (g, "hooks", hooks);
   json_gen_kstrlist (g, "mountOptions", mount_options);
   gen_linux (g);
-  json_gen_kmap (g, "annotations", annotations, ARRAY_SIZE (annotations));
-  json_gen_kstrlist (g, "potentiallyUnsafeConfigAnnotations", unsafe_annotations);
+  json_gen_kmap (g, "annotations", ann->annotations, ann->annotations_len);
+  json_gen_kstrlist (g, "potentiallyUnsafeConfigAnnotations", ann->unsafe_prefixes);
   json_gen_map_close (g);
   return json_gen_finish (g);
 }

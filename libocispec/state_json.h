@@ -1,10 +1,13 @@
 /* The runtime-spec state document (runtime.md "State") printed by
-   `cellrun state`, plus cellrun's created/owner/profile fields. */
+   `cellrun state`, plus cellrun's created/owner/profile fields; and
+   cellrun's private state file (<root>/<id>/state.json), read and written
+   here so the core never sees yajl. */
 #ifndef LIBOCISPEC_STATE_JSON_H
 #define LIBOCISPEC_STATE_JSON_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "spec.h"
 
@@ -25,12 +28,46 @@ struct oci_state
 /* malloc'd JSON text; never NULL (aborts on OOM). */
 char *oci_state_to_json (const struct oci_state *st, bool pretty);
 
-/* cellrun's private state file is read with the same strict parser as
-   config.json (no comments, depth limit): a yajl tree for yajl_tree_get,
-   NULL with ERR set ("WHAT: invalid JSON: ..."). Free with
-   state_json_tree_free, never yajl_tree_free. */
-struct yajl_val_s;
-struct yajl_val_s *state_json_tree_parse (const char *data, size_t len, const char *what, struct cr_error *err);
-void state_json_tree_free (struct yajl_val_s *v);
+/* List of documents for `cellrun list --format json`: DOCS (N already
+   rendered JSON texts, e.g. from oci_state_to_json) as one compact JSON
+   array. malloc'd; never NULL. */
+char *oci_state_list_to_json (char *const *docs, size_t n);
+
+/* What later verbs need to know about a container, as kept in its private
+   state file. */
+struct container_state
+{
+  char *id;
+  char *bundle;
+  char *rootfs;
+  pid_t pid;
+  unsigned long long pid_start_time; /* /proc/<pid>/stat field 22: detects pid reuse */
+  char *created;                     /* RFC3339 */
+  char *owner;
+  char *cgroup_root;     /* cgroup fs root used at create */
+  char *cgroup_path;     /* resolved path inside each hierarchy */
+  char *systemd_unit;    /* transient scope registered with systemd, or NULL */
+  char *profile;         /* "strict", "balanced" or "none" */
+  char *env_policy;      /* env pass-through policy for exec */
+  char *workspace_upper; /* overlay upper dir or NULL */
+  char *workspace_lower; /* overlay lower (host) dir or NULL */
+  bool workspace_tmpfs;  /* a size-capped tmpfs is mounted at <state>/workspace */
+  /* the overlay was mounted with userxattr: its markers are user.overlay.* */
+  bool workspace_userxattr;
+  struct spec_kv *annotations;
+  size_t annotations_len;
+  /* env_policy was set by the operator (--env-pass), not the bundle ("envPolicyFrom") */
+  bool env_policy_operator;
+};
+
+/* The private state file as compact JSON (NULL strings are left out).
+   malloc'd; never NULL. */
+char *state_file_to_json (const struct container_state *st);
+/* Parse it with the same strict parser as config.json (no comments, depth
+   limit). Missing or mistyped fields read as NULL/0/false (older state
+   files lack the newer ones). NULL with ERR set ("WHAT: invalid JSON: ...")
+   when the text is not JSON. Free with state_file_free. */
+struct container_state *state_file_parse (const char *data, size_t len, const char *what, struct cr_error *err);
+void state_file_free (struct container_state *st);
 
 #endif

@@ -11,6 +11,9 @@ cr_fail (struct cr_error *err, int errnum, const char *fmt, ...)
 {
   if (errnum < 0)
     errnum = -errnum;
+  /* A code passed on from an earlier failure without an errno. */
+  if (errnum == CR_ENOERRNO)
+    errnum = 0;
   if (err != NULL)
     {
       va_list ap;
@@ -21,7 +24,7 @@ cr_fail (struct cr_error *err, int errnum, const char *fmt, ...)
         snprintf (err->msg + n, sizeof err->msg - n, ": %s", strerror (errnum));
       err->code = errnum;
     }
-  return errnum ? -errnum : -1;
+  return errnum ? -errnum : -CR_ENOERRNO;
 }
 
 int
@@ -42,7 +45,7 @@ int
 cr_wrap (struct cr_error *err, const char *fmt, ...)
 {
   if (err == NULL)
-    return -1;
+    return -CR_ENOERRNO;
   char prefix[CR_ERROR_MSG_MAX];
   char old[CR_ERROR_MSG_MAX];
   va_list ap;
@@ -51,7 +54,7 @@ cr_wrap (struct cr_error *err, const char *fmt, ...)
   va_end (ap);
   memcpy (old, err->msg, sizeof old);
   snprintf (err->msg, sizeof err->msg, "%s: %s", prefix, old);
-  return err->code ? -err->code : -1;
+  return err->code ? -err->code : -CR_ENOERRNO;
 }
 
 void

@@ -2,11 +2,11 @@
 #include "cli/cli.h"
 #include "core/container.h"
 #include "base/utils.h"
+#include "state_json.h"
 
 #include <dirent.h>
 #include <getopt.h>
 #include <string.h>
-#include <yajl/yajl_gen.h>
 
 int
 cmd_list (struct cli *g, int argc, char **argv)
@@ -28,10 +28,10 @@ cmd_list (struct cli *g, int argc, char **argv)
     else
       return cli_usage ("list", "invalid flag or format");
   DIR *d = opendir (g->root);
-  yajl_gen gen = json ? yajl_gen_alloc (NULL) : NULL;
-  if (gen)
-    yajl_gen_array_open (gen);
-  else if (!quiet)
+  /* --format json: the OCI state document of each container, in one array. */
+  char **docs = NULL;
+  size_t ndocs = 0;
+  if (!json && !quiet)
     printf ("%-24s %-8s %-8s %-10s %-32s %s\n", "ID", "PID", "STATUS", "PROFILE", "CREATED", "BUNDLE");
   struct dirent *de;
   while (d && (de = readdir (d)) != NULL)
@@ -44,12 +44,10 @@ cmd_list (struct cli *g, int argc, char **argv)
       if (container_load (g->root, de->d_name, &st, &status, &err) < 0)
         continue;
       bool live = status != STATUS_STOPPED;
-      if (gen)
+      if (json)
         {
-          _cleanup_free_ char *one = container_state_to_json (st, status);
-          /* Reuse the OCI state document for each entry. */
-          yajl_gen_config (gen, yajl_gen_validate_utf8, 0);
-          yajl_gen_number (gen, one, strlen (one));
+          docs = xrealloc (docs, (ndocs + 1) * sizeof *docs);
+          docs[ndocs++] = container_state_to_json (st, status);
         }
       else if (quiet)
         printf ("%s\n", st->id);
@@ -60,15 +58,13 @@ cmd_list (struct cli *g, int argc, char **argv)
     }
   if (d)
     closedir (d);
-  if (gen)
+  if (json)
     {
-      yajl_gen_array_close (gen);
-      const unsigned char *buf;
-      size_t len;
-      yajl_gen_get_buf (gen, &buf, &len);
-      fwrite (buf, 1, len, stdout);
-      printf ("\n");
-      yajl_gen_free (gen);
+      _cleanup_free_ char *out = oci_state_list_to_json (docs, ndocs);
+      printf ("%s\n", out);
+      for (size_t i = 0; i < ndocs; i++)
+        free (docs[i]);
+      free (docs);
     }
   return 0;
 }

@@ -12,8 +12,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <yajl/yajl_gen.h>
-#include <yajl/yajl_tree.h>
 
 static const char *status_names[] = { "creating", "created", "running", "paused", "stopped" };
 
@@ -115,85 +113,19 @@ state_remove_dir (const char *root, const char *id, struct cr_error *err)
   return rm_rf_at (rfd, id, err);
 }
 
-/* ---- JSON ---- */
-
-#define GEN_STR(g, k, v)                                                \
-  do                                                                    \
-    {                                                                   \
-      if ((v) != NULL)                                                  \
-        {                                                               \
-          yajl_gen_string (g, (const unsigned char *) (k), strlen (k)); \
-          yajl_gen_string (g, (const unsigned char *) (v), strlen (v)); \
-        }                                                               \
-    }                                                                   \
-  while (0)
-
-static void
-gen_key (yajl_gen g, const char *k)
-{
-  yajl_gen_string (g, (const unsigned char *) k, strlen (k));
-}
+/* ---- the state file (its JSON lives in libocispec/state_json.c) ---- */
 
 int
 state_save (int dirfd, const struct container_state *st, struct cr_error *err)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
-  yajl_gen_map_open (g);
-  GEN_STR (g, "id", st->id);
-  GEN_STR (g, "bundle", st->bundle);
-  GEN_STR (g, "rootfs", st->rootfs);
-  gen_key (g, "pid");
-  yajl_gen_integer (g, st->pid);
-  gen_key (g, "pidStartTime");
-  yajl_gen_integer (g, (long long) st->pid_start_time);
-  GEN_STR (g, "created", st->created);
-  GEN_STR (g, "owner", st->owner);
-  GEN_STR (g, "cgroupRoot", st->cgroup_root);
-  GEN_STR (g, "cgroupPath", st->cgroup_path);
-  GEN_STR (g, "systemdUnit", st->systemd_unit);
-  GEN_STR (g, "profile", st->profile);
-  GEN_STR (g, "envPolicy", st->env_policy);
-  GEN_STR (g, "envPolicyFrom", st->env_policy_operator ? "operator" : "bundle");
-  GEN_STR (g, "workspaceUpper", st->workspace_upper);
-  GEN_STR (g, "workspaceLower", st->workspace_lower);
-  gen_key (g, "workspaceTmpfs");
-  yajl_gen_bool (g, st->workspace_tmpfs);
-  gen_key (g, "workspaceUserxattr");
-  yajl_gen_bool (g, st->workspace_userxattr);
-  gen_key (g, "annotations");
-  yajl_gen_map_open (g);
-  for (size_t i = 0; i < st->annotations_len; i++)
-    GEN_STR (g, st->annotations[i].key, st->annotations[i].value);
-  yajl_gen_map_close (g);
-  yajl_gen_map_close (g);
-  const unsigned char *buf;
-  size_t len;
-  yajl_gen_get_buf (g, &buf, &len);
-  _cleanup_free_ char *path = NULL;
-  int r = 0;
+  _cleanup_free_ char *json = state_file_to_json (st);
   /* Write to a temporary name and rename: a concurrent `state` never reads half a file. */
-  if (write_file_at (dirfd, STATE_FILE ".tmp", buf, len, err) < 0)
-    r = -1;
-  else if (renameat (dirfd, STATE_FILE ".tmp", dirfd, STATE_FILE) < 0)
-    r = cr_fail (err, errno, "rename state file");
-  yajl_gen_free (g);
-  return r;
-}
-
-static char *
-json_str (yajl_val root, const char *key)
-{
-  const char *path[] = { key, NULL };
-  yajl_val v = yajl_tree_get (root, path, yajl_t_string);
-  return v ? xstrdup (YAJL_GET_STRING (v)) : NULL;
-}
-
-static long long
-json_int (yajl_val root, const char *key)
-{
-  const char *path[] = { key, NULL };
-  yajl_val v = yajl_tree_get (root, path, yajl_t_number);
-  return v && YAJL_IS_INTEGER (v) ? YAJL_GET_INTEGER (v) : 0;
+  int r = write_file_at (dirfd, STATE_FILE ".tmp", json, strlen (json), err);
+  if (r < 0)
+    return r;
+  if (renameat (dirfd, STATE_FILE ".tmp", dirfd, STATE_FILE) < 0)
+    return cr_fail (err, errno, "rename state file");
+  return 0;
 }
 
 int
@@ -201,53 +133,17 @@ state_load (int dirfd, const char *id, struct container_state **out, struct cr_e
 {
   _cleanup_free_ char *data = NULL;
   size_t len = 0;
-  if (read_file_at (dirfd, STATE_FILE, &data, &len, err) < 0)
+  int r = read_file_at (dirfd, STATE_FILE, &data, &len, err);
+  if (r < 0)
     {
       if (err && err->code == ENOENT)
         return cr_fail (err, ENOENT, "container %s does not exist", id);
-      return -1;
+      return r;
     }
   struct cr_error perr = { 0 };
-  yajl_val root = state_json_tree_parse (data, len, STATE_FILE, &perr);
-  if (root == NULL)
+  struct container_state *st = state_file_parse (data, len, STATE_FILE, &perr);
+  if (st == NULL)
     return cr_fail (err, 0, "state of container %s is corrupt (%s)", id, perr.msg);
-  struct container_state *st = xcalloc (1, sizeof *st);
-  st->id = json_str (root, "id");
-  st->bundle = json_str (root, "bundle");
-  st->rootfs = json_str (root, "rootfs");
-  st->pid = json_int (root, "pid");
-  st->pid_start_time = json_int (root, "pidStartTime");
-  st->created = json_str (root, "created");
-  st->owner = json_str (root, "owner");
-  st->cgroup_root = json_str (root, "cgroupRoot");
-  st->cgroup_path = json_str (root, "cgroupPath");
-  st->systemd_unit = json_str (root, "systemdUnit");
-  st->profile = json_str (root, "profile");
-  st->env_policy = json_str (root, "envPolicy");
-  /* Absent (older state): the bundle's, so the secret denylist applies. */
-  _cleanup_free_ char *env_from = json_str (root, "envPolicyFrom");
-  st->env_policy_operator = env_from && strcmp (env_from, "operator") == 0;
-  st->workspace_upper = json_str (root, "workspaceUpper");
-  st->workspace_lower = json_str (root, "workspaceLower");
-  const char *tpath[] = { "workspaceTmpfs", NULL };
-  st->workspace_tmpfs = YAJL_IS_TRUE (yajl_tree_get (root, tpath, yajl_t_any));
-  /* Absent in older state files, whose overlays never used userxattr. */
-  const char *xpath[] = { "workspaceUserxattr", NULL };
-  st->workspace_userxattr = YAJL_IS_TRUE (yajl_tree_get (root, xpath, yajl_t_any));
-  const char *apath[] = { "annotations", NULL };
-  yajl_val ann = yajl_tree_get (root, apath, yajl_t_object);
-  if (ann && YAJL_GET_OBJECT (ann)->len)
-    {
-      size_t n = YAJL_GET_OBJECT (ann)->len;
-      st->annotations = xcalloc (n, sizeof *st->annotations);
-      for (size_t i = 0; i < n; i++)
-        {
-          yajl_val v = YAJL_GET_OBJECT (ann)->values[i];
-          st->annotations[st->annotations_len].key = xstrdup (YAJL_GET_OBJECT (ann)->keys[i]);
-          st->annotations[st->annotations_len++].value = xstrdup (YAJL_IS_STRING (v) ? YAJL_GET_STRING (v) : "");
-        }
-    }
-  state_json_tree_free (root);
   if (st->id == NULL)
     st->id = xstrdup (id);
   *out = st;
@@ -257,27 +153,7 @@ state_load (int dirfd, const char *id, struct container_state **out, struct cr_e
 void
 state_free (struct container_state *st)
 {
-  if (st == NULL)
-    return;
-  free (st->id);
-  free (st->bundle);
-  free (st->rootfs);
-  free (st->created);
-  free (st->owner);
-  free (st->cgroup_root);
-  free (st->cgroup_path);
-  free (st->systemd_unit);
-  free (st->profile);
-  free (st->env_policy);
-  free (st->workspace_upper);
-  free (st->workspace_lower);
-  for (size_t i = 0; i < st->annotations_len; i++)
-    {
-      free (st->annotations[i].key);
-      free (st->annotations[i].value);
-    }
-  free (st->annotations);
-  free (st);
+  state_file_free (st);
 }
 
 /* Reads state letter and start time from /proc/<pid>/stat. The comm field may
@@ -370,10 +246,13 @@ state_load_spec (int dirfd, struct spec **out, struct cr_error *err)
 {
   _cleanup_free_ char *data = NULL;
   size_t len;
-  if (read_file_at (dirfd, STATE_CONFIG_FILE, &data, &len, err) < 0)
-    return -1;
+  int r = read_file_at (dirfd, STATE_CONFIG_FILE, &data, &len, err);
+  if (r < 0)
+    return r;
   *out = spec_parse_data (data, len, err);
-  return *out ? 0 : -1;
+  if (*out == NULL)
+    return err && err->code ? -err->code : -CR_ENOERRNO;
+  return 0;
 }
 
 char *

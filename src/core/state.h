@@ -9,35 +9,11 @@
 
 #include "base/error.h"
 #include "spec.h"
+#include "state_json.h"
 
 #define STATE_FILE "state.json"
 #define STATE_CONFIG_FILE "config.json"
 #define STATE_FIFO "exec.fifo"
-
-struct container_state
-{
-  char *id;
-  char *bundle;
-  char *rootfs;
-  pid_t pid;
-  unsigned long long pid_start_time; /* /proc/<pid>/stat field 22: detects pid reuse */
-  char *created;                     /* RFC3339 */
-  char *owner;
-  char *cgroup_root;     /* cgroup fs root used at create */
-  char *cgroup_path;     /* resolved path inside each hierarchy */
-  char *systemd_unit;    /* transient scope registered with systemd, or NULL */
-  char *profile;         /* "strict", "balanced" or "none" */
-  char *env_policy;      /* env pass-through policy for exec */
-  char *workspace_upper; /* overlay upper dir or NULL */
-  char *workspace_lower; /* overlay lower (host) dir or NULL */
-  bool workspace_tmpfs;  /* a size-capped tmpfs is mounted at <state>/workspace */
-  /* the overlay was mounted with userxattr: its markers are user.overlay.* */
-  bool workspace_userxattr;
-  struct spec_kv *annotations;
-  size_t annotations_len;
-  /* env_policy was set by the operator (--env-pass), not the bundle ("envPolicyFrom") */
-  bool env_policy_operator;
-};
 
 enum container_status
 {

@@ -1,5 +1,5 @@
 /* Linux capabilities for the container process: name validation against
-   the running kernel, and the bounding/keep/final steps the container's
+   the running kernel (the names themselves are base/capnames.h), and the bounding/keep/final steps the container's
    init performs right before exec:
 
      caps_drop_bounding -> caps_set_keep -> setgroups/setresgid/setresuid
@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "base/capnames.h"
 #include "base/error.h"
 #include "spec.h"
 
@@ -16,20 +17,6 @@
    -> 0. Errors (EINVAL): "unknown capability CAP_FOO",
    "capability CAP_X is not supported by the running kernel". */
 int caps_from_name (const char *name, int *cap, struct cr_error *err);
-
-/* Same, against an explicit last capability number instead of the running
-   kernel's (tests; callers that already read it). */
-int caps_from_name_limit (const char *name, int last_cap, int *cap, struct cr_error *err);
-
-/* Whether names A and B denote the same capability.  Names are
-   case-insensitive, as caps_from_name reads them: every comparison of
-   capability names (the profile's sets, exec's ceiling) uses this, so a
-   name spelled "cap_chown" is neither kept nor dropped differently from
-   "CAP_CHOWN" by one layer than by another. */
-bool caps_name_equal (const char *a, const char *b);
-
-/* Canonical upper-case name ("CAP_CHOWN"), NULL for unknown numbers. */
-const char *caps_name (int cap);
 
 /* Highest capability number the running kernel knows
    (/proc/sys/kernel/cap_last_cap, falling back to libcap's cap_max_bits). */

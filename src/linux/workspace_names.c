@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "base/utils.h"
-#include "policy/workspace.h"
+#include "linux/workspace_fs.h"
 
 static bool
 byte_needs_quoting (unsigned char c)

@@ -32,7 +32,7 @@
 
 #include "base/log.h"
 #include "base/utils.h"
-#include "policy/workspace.h"
+#include "linux/workspace_fs.h"
 
 struct change_list
 {

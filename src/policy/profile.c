@@ -11,16 +11,22 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "linux/capabilities.h"
+#include "base/capnames.h"
 #include "policy/envpass.h"
 #include "base/log.h"
 #include "policy/profile.h"
 #include "base/utils.h"
 
-const char *const profile_annotations[] = {
-  PROFILE_ANNOTATION_PROFILE,        PROFILE_ANNOTATION_WORKSPACE, PROFILE_ANNOTATION_WORKSPACE_MAX,
-  PROFILE_ANNOTATION_EXTRA_WRITABLE, PROFILE_ANNOTATION_ENV,       NULL,
+const struct spec_kv profile_annotations[] = {
+  { (char *) PROFILE_ANNOTATION_PROFILE, (char *) "isolation profile applied to the bundle: strict or balanced" },
+  { (char *) PROFILE_ANNOTATION_WORKSPACE, (char *) "writable workspace for the container" },
+  { (char *) PROFILE_ANNOTATION_WORKSPACE_MAX, (char *) "size limit of the workspace in bytes" },
+  { (char *) PROFILE_ANNOTATION_EXTRA_WRITABLE, (char *) "additional paths left writable under a profile" },
+  { (char *) PROFILE_ANNOTATION_ENV,
+    (char *) "environment pass-through policy: none, allow:PATTERNS or deny:PATTERNS" },
 };
+const size_t profile_annotations_len = ARRAY_SIZE (profile_annotations);
+const char *const profile_unsafe_annotations[] = { PROFILE_ANNOTATION_PREFIX, NULL };
 
 const char *const profile_masked_paths[] = {
   "/proc/acpi",

@@ -23,8 +23,12 @@
 #define PROFILE_ANNOTATION_EXTRA_WRITABLE "run.cellrun.extra-writable"
 #define PROFILE_ANNOTATION_ENV "run.cellrun.env"
 
-/* NULL-terminated list of the annotations above, for `cellrun features`. */
-extern const char *const profile_annotations[];
+/* The annotations above with what each one does, and the prefix of them
+   all as the potentially unsafe ones (a bundle can weaken its profile
+   with them): the one list `cellrun features` prints. */
+extern const struct spec_kv profile_annotations[];
+extern const size_t profile_annotations_len;
+extern const char *const profile_unsafe_annotations[]; /* NULL-terminated */
 
 /* Default pids limit for strict when the bundle sets none. */
 #define PROFILE_STRICT_PIDS_LIMIT 1024

@@ -1,6 +1,7 @@
 /* Workspace requests (HOST:CONTAINER[:MODE]), byte sizes and the
    writable-path allowlist.  `cellrun diff` / `cellrun commit` live in
-   workspace_walk.c, the way they print names in workspace_names.c. */
+   linux/workspace_walk.c, the way they print names in
+   linux/workspace_names.c. */
 #include "config.h"
 
 #include <errno.h>

@@ -1,11 +1,7 @@
-/* Workspaces: a host directory shown inside the container, and for overlay
-   workspaces the library behind `cellrun diff` and `cellrun commit`, which
-   compare the overlay upper dir with the lower (host) dir.
-
-   Overlay conventions relied on: a whiteout is a character device 0/0 in
-   the upper dir; an opaque directory carries xattr trusted.overlay.opaque
-   = "y" (user.overlay.opaque with userxattr) and hides everything below it
-   in the lower dir. */
+/* Workspaces: a host directory shown inside the container. This is the
+   request side (HOST:CONTAINER[:MODE], byte sizes, the writable-path
+   allowlist); the filesystem side behind `cellrun diff` and `cellrun
+   commit` is linux/workspace_fs.h. */
 #ifndef CELLRUN_WORKSPACE_H
 #define CELLRUN_WORKSPACE_H
 
@@ -26,12 +22,6 @@ struct workspace_request
                                    trusted.overlay.*); recorded in the state for diff/commit */
 };
 
-struct workspace_change
-{
-  char op;    /* 'A' added, 'M' modified, 'D' deleted */
-  char *path; /* relative, no leading "./" or "/" */
-};
-
 /* Parse HOST:CONTAINER[:MODE]; both paths absolute, MODE defaults to
    "overlay".  OUT is overwritten (present = true on success). */
 int workspace_parse (const char *value, struct workspace_request *out, struct cr_error *err);
@@ -45,45 +35,6 @@ int workspace_prepare_host_path (const struct workspace_request *w, struct cr_er
 /* "1048576", "10K", "5M", "1G" (powers of 1024).  0 on success, -EINVAL or
    -ERANGE otherwise. */
 int parse_byte_size (const char *s, unsigned long long *out);
-
-/* The two layers of an overlay workspace, and the xattr namespace the
-   mount keeps its own markers in: trusted.overlay.* normally,
-   user.overlay.* when it was mounted with "userxattr".  Diff reads exactly
-   that namespace; the other one is ordinary data the container may set. */
-struct workspace_layers
-{
-  const char *upper;
-  const char *lower;
-  bool userxattr;
-};
-
-/* List the changes recorded in UPPER against LOWER, sorted by path:
-   a directory appears only when added, deleted, made opaque or its mode
-   changed; a rename is D old + A new; an opaque directory is D dir
-   followed by A lines for what it now holds.  Safe against a container
-   that changes UPPER during the walk (see workspace_walk.c). */
-int workspace_diff (const struct workspace_layers *layers, struct workspace_change **out, size_t *n,
-                    struct cr_error *err);
-
-/* Apply the changes of UPPER to LOWER (create, overwrite, delete, modes) and
-   return what was done (same format as workspace_diff).  With DRY_RUN
-   nothing is written.  Whatever the container asked for, nothing is
-   created setuid or setgid, or writable by others, and only directories
-   keep a sticky bit. */
-int workspace_commit (const struct workspace_layers *layers, bool dry_run, struct workspace_change **out, size_t *n,
-                      struct cr_error *err);
-
-void workspace_changes_free (struct workspace_change *c, size_t n);
-
-/* A change's path for text output: as it is, or in double quotes with
-   C-style escapes when it holds a control character, '"', '\', DEL or a
-   byte >= 0x80 (git's core.quotePath convention).  Newly allocated. */
-char *workspace_quote_path (const char *path);
-
-/* One change as a JSON object {"op":"A","path":"..."}, valid JSON for any
-   bytes: a path that is not valid UTF-8 also gets "path_b64" with the
-   exact bytes (see workspace_names.c).  Newly allocated. */
-char *workspace_change_json (const struct workspace_change *c);
 
 /* Resolve PATH (which must exist) and check that it lies inside one entry of
    ALLOWLIST (each resolved too), comparing whole path components:

@@ -163,9 +163,9 @@ test_entry_points (void)
   spec_resources_free (r);
 
   cr_error_clear (&err);
-  struct yajl_val_s *t = state_json_tree_parse (deep, len, "state.json", &err);
+  struct container_state *t = state_file_parse (deep, len, "state.json", &err);
   CHECK (t == NULL && has_prefix (err.msg, "state.json: invalid JSON: nesting deeper"), "state.json: %s", err.msg);
-  state_json_tree_free (t);
+  state_file_free (t);
 
   cr_error_clear (&err);
   const char *proc = "{\"cwd\": \"/\", /* x */ \"args\": [\"sh\"]}";

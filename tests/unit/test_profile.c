@@ -1,7 +1,9 @@
 /* Profile layer: every row of the translation table in docs/profiles.md,
-   profile selection, env pass-through, workspace parsing, the writable
-   allowlist, and overlay diff/commit on directories built here (whiteouts
-   and opaque xattrs need root; those checks are skipped without it). */
+   profile selection, env pass-through, the writable allowlist, the overlay
+   workspace mount, the operator floor over a bundle's writable binds
+   (strict_bundle_binds) and capability names compared the same way in the
+   profile's sets as in exec's ceiling (caps_name_equal). Workspace parsing
+   and diff/commit on the filesystem are tests/unit/test_workspace.c. */
 #include "config.h"
 
 #include <errno.h>
@@ -21,11 +23,13 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "base/capnames.h"
 #include "policy/config_file.h"
 #include "policy/envpass.h"
 #include "policy/profile.h"
 #include "unit.h"
 #include "base/utils.h"
+#include "linux/workspace_fs.h"
 #include "policy/workspace.h"
 
 static const char *base_json =
@@ -564,48 +568,7 @@ test_env (void)
   spec_free (in);
 }
 
-static void
-test_workspace_parse (void)
-{
-  struct workspace_request w;
-  struct cr_error err = { 0 };
-  CHECK (workspace_parse ("/h:/c", &w, &err) == 0 && strcmp (w.mode, "overlay") == 0 && strcmp (w.host_path, "/h") == 0
-             && strcmp (w.container_path, "/c") == 0,
-         "workspace: default mode overlay");
-  workspace_request_clear (&w);
-  CHECK (workspace_parse ("/h:/c:ro", &w, &err) == 0 && strcmp (w.mode, "ro") == 0, "workspace: ro");
-  workspace_request_clear (&w);
-  CHECK (workspace_parse ("/h:/c:rw", &w, &err) == 0 && strcmp (w.mode, "rw") == 0, "workspace: rw");
-  workspace_request_clear (&w);
-  CHECK (workspace_parse ("/h:/c:rx", &w, &err) < 0 && strstr (err.msg, "unknown mode"), "workspace: bad mode");
-  CHECK (workspace_parse ("h:/c", &w, &err) < 0, "workspace: relative host refused");
-  CHECK (workspace_parse ("/h:c", &w, &err) < 0, "workspace: relative container refused");
-  CHECK (workspace_parse ("/h", &w, &err) < 0, "workspace: missing container path");
-  CHECK (workspace_parse ("/h:/c:ro:x", &w, &err) < 0, "workspace: too many fields");
-  CHECK (workspace_parse ("/h:/c/../etc", &w, &err) < 0, "workspace: .. refused");
-  unsigned long long v = 0;
-  CHECK (parse_byte_size ("1048576", &v) == 0 && v == 1048576, "bytes: plain");
-  CHECK (parse_byte_size ("10K", &v) == 0 && v == 10240, "bytes: K");
-  CHECK (parse_byte_size ("5M", &v) == 0 && v == 5ULL << 20, "bytes: M");
-  CHECK (parse_byte_size ("1G", &v) == 0 && v == 1ULL << 30, "bytes: G");
-  CHECK (parse_byte_size ("1T", &v) < 0 && parse_byte_size ("", &v) < 0 && parse_byte_size ("-1", &v) < 0
-             && parse_byte_size ("5MX", &v) < 0,
-         "bytes: invalid sizes refused");
-  CHECK (parse_byte_size ("99999999999999999999", &v) == -ERANGE && parse_byte_size ("17179869184G", &v) == -ERANGE,
-         "bytes: overflow refused");
-}
-
 static char tmpdir[] = "/tmp/cellrun-test-profile-XXXXXX";
-
-static void
-mkfile (const char *rel, const char *content, mode_t mode)
-{
-  _cleanup_free_ char *p = NULL;
-  xasprintf (&p, "%s/%s", tmpdir, rel);
-  struct cr_error err;
-  write_file (p, content, strlen (content), mode, &err);
-  chmod (p, mode);
-}
 
 static void
 mkdir_rel (const char *rel)
@@ -613,15 +576,6 @@ mkdir_rel (const char *rel)
   _cleanup_free_ char *p = NULL;
   xasprintf (&p, "%s/%s", tmpdir, rel);
   mkdir (p, 0755);
-}
-
-static bool
-exists_rel (const char *rel)
-{
-  _cleanup_free_ char *p = NULL;
-  struct stat st;
-  xasprintf (&p, "%s/%s", tmpdir, rel);
-  return lstat (p, &st) == 0;
 }
 
 static void
@@ -684,15 +638,6 @@ test_allowlist (void)
   spec_free (in);
 }
 
-static bool
-has_change (struct workspace_change *c, size_t n, char op, const char *path)
-{
-  for (size_t i = 0; i < n; i++)
-    if (c[i].op == op && strcmp (c[i].path, path) == 0)
-      return true;
-  return false;
-}
-
 static void
 test_overlay_workspace (void)
 {
@@ -732,95 +677,135 @@ test_overlay_workspace (void)
       profile_result_clear (&res);
     }
   spec_free (in);
+}
 
-  if (geteuid () != 0)
+/* Strict's floor over the bundle's writable binds (issue 9 finding 5):
+   outside writable_allowlist they are forced ro (default) or refused. */
+static void
+test_strict_binds (void)
+{
+  struct cr_error err = { 0 };
+  mkdir_rel ("binds");
+  mkdir_rel ("binds/allowed");
+  mkdir_rel ("binds/other");
+  _cleanup_free_ char *allowed = NULL, *other = NULL, *link = NULL, *ann = NULL, *extra = NULL;
+  xasprintf (&allowed, "%s/binds/allowed", tmpdir);
+  xasprintf (&other, "%s/binds/other", tmpdir);
+  xasprintf (&link, "%s/binds/link-to-allowed", tmpdir);
+  symlink (allowed, link);
+  xasprintf (&ann, "\"run.cellrun.workspace\":\"%s:/ws:rw\"", other);
+  xasprintf (
+      &extra,
+      ",\"mounts\":[{\"destination\":\"/hostetc\",\"type\":\"bind\",\"source\":\"%s\",\"options\":[\"rbind\",\"rw\"]},"
+      "{\"destination\":\"/ok\",\"type\":\"none\",\"source\":\"%s\",\"options\":[\"bind\"]},"
+      "{\"destination\":\"/ro\",\"type\":\"bind\",\"source\":\"%s\",\"options\":[\"rw\",\"ro\"]}]",
+      other, link, other);
+  /* A small document of its own: base_json's mounts would get in the way. */
+  _cleanup_free_ char *json = NULL;
+  xasprintf (&json,
+             "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},\"process\":{\"cwd\":\"/\",\"user\":{\"uid\":0,"
+             "\"gid\":0},\"args\":[\"sh\"]},\"annotations\":{%s}%s}",
+             ann, extra);
+  struct spec *in = spec_parse_data (json, strlen (json), &err);
+  CHECK (in != NULL, "strict binds: spec parses (%s)", err.msg);
+  if (in == NULL)
+    return;
+  char *allow[] = { allowed, NULL };
+  struct cellrun_config cfg = { .writable_allowlist = allow };
+  struct profile_request strict = { .operator_profile = "strict", .operator_source = "--profile" };
+  struct spec *out = NULL;
+  struct profile_result res;
+  int r = apply (in, &strict, &cfg, NULL, &out, &res, &err);
+  CHECK (r == 0, "strict binds: applied (%s)", err.msg);
+  if (r == 0)
     {
-      CHECK (1, "# SKIP diff/commit need root (whiteouts, trusted xattrs)");
-      return;
+      const struct spec_mount *m = find_mount (out, "/hostetc", NULL);
+      CHECK (m && has_opt (m, "ro") && !has_opt (m, "rw") && has_opt (m, "rbind"),
+             "strict: a bundle rw bind outside writable_allowlist is forced ro (rbind kept: ro is recursive)");
+      m = find_mount (out, "/ok", NULL);
+      CHECK (m && !has_opt (m, "ro") && strcmp (m->source, allowed) == 0,
+             "strict: a bind inside writable_allowlist stays writable, mounted from its resolved path");
+      m = find_mount (out, "/ro", NULL);
+      CHECK (m && has_opt (m, "ro") && m->options_len == 2, "strict: an already read-only bind is left alone");
+      m = find_mount (out, "/ws", NULL);
+      CHECK (m && has_opt (m, "ro") && !has_opt (m, "rw"),
+             "strict: an rw workspace from the annotation outside writable_allowlist is forced ro");
+      spec_free (out);
+      profile_result_clear (&res);
     }
-  /* lower: a.txt, keep.txt, b.txt, old.txt, sub/x, opq/y, mode.sh; upper:
-     a.txt modified, new c.txt, b.txt whiteout, rename old->new, opq opaque
-     with z, mode.sh chmod, newdir/f, keep.txt copied up unchanged. */
-  mkdir_rel ("lower/sub");
-  mkdir_rel ("lower/opq");
-  mkfile ("lower/a.txt", "a", 0644);
-  mkfile ("lower/keep.txt", "k", 0644);
-  mkfile ("lower/b.txt", "b", 0644);
-  mkfile ("lower/old.txt", "o", 0644);
-  mkfile ("lower/sub/x", "x", 0644);
-  mkfile ("lower/opq/y", "y", 0644);
-  mkfile ("lower/mode.sh", "m", 0644);
-  mkdir_rel ("upper");
-  mkdir_rel ("upper/sub");
-  mkdir_rel ("upper/opq");
-  mkdir_rel ("upper/newdir");
-  mkfile ("upper/a.txt", "a2", 0644);
-  mkfile ("upper/keep.txt", "k", 0644);
-  mkfile ("upper/c.txt", "c", 0600);
-  mkfile ("upper/new.txt", "o", 0644);
-  mkfile ("upper/opq/z", "z", 0644);
-  mkfile ("upper/mode.sh", "m", 0755);
-  mkfile ("upper/newdir/f", "f", 0644);
-  _cleanup_free_ char *upper = NULL, *lower = NULL, *wo1 = NULL, *wo2 = NULL, *wo3 = NULL, *opq = NULL;
-  xasprintf (&upper, "%s/upper", tmpdir);
-  xasprintf (&lower, "%s/lower", tmpdir);
-  xasprintf (&wo1, "%s/upper/b.txt", tmpdir);
-  xasprintf (&wo2, "%s/upper/old.txt", tmpdir);
-  xasprintf (&wo3, "%s/upper/sub/x", tmpdir);
-  xasprintf (&opq, "%s/upper/opq", tmpdir);
-  int made = mknod (wo1, S_IFCHR | 0000, makedev (0, 0)) + mknod (wo2, S_IFCHR | 0000, makedev (0, 0))
-             + mknod (wo3, S_IFCHR | 0000, makedev (0, 0));
-  CHECK (made == 0, "whiteouts created");
-  made = setxattr (opq, "trusted.overlay.opaque", "y", 1, 0);
-  CHECK (made == 0, "opaque xattr set");
-  struct workspace_change *c = NULL;
-  size_t n = 0;
-  struct workspace_layers layers = { .upper = upper, .lower = lower };
-  r = workspace_diff (&layers, &c, &n, &err);
-  CHECK (r == 0, "diff succeeds (%s)", err.msg);
-  for (size_t i = 0; i < n; i++)
-    printf ("#   %c %s\n", c[i].op, c[i].path);
-  const char *want[] = { "M a.txt",    "D b.txt",   "A c.txt", "M mode.sh", "A new.txt", "A newdir",
-                         "A newdir/f", "D old.txt", "D opq",   "A opq/z",   "D sub/x" };
-  bool ok = n == ARRAY_SIZE (want);
-  for (size_t i = 0; ok && i < n; i++)
+  _cleanup_free_ char *flag = NULL;
+  xasprintf (&flag, "%s:/ws:rw", other);
+  strict.workspace = flag;
+  r = apply (in, &strict, &cfg, NULL, &out, &res, &err);
+  const struct spec_mount *m = r == 0 ? find_mount (out, "/ws", NULL) : NULL;
+  CHECK (m && has_opt (m, "rw") && !has_opt (m, "ro"), "strict: the operator's --workspace rw stays writable (%s)",
+         err.msg);
+  if (r == 0)
     {
-      char line[PATH_MAX];
-      snprintf (line, sizeof line, "%c %s", c[i].op, c[i].path);
-      ok = strcmp (line, want[i]) == 0;
+      spec_free (out);
+      profile_result_clear (&res);
     }
-  CHECK (ok, "diff: exact changes in order (A/M/D, rename D+A, opaque, modes, unchanged copy-up ignored)");
-  CHECK (!has_change (c, n, 'M', "sub") && !has_change (c, n, 'M', "keep.txt"),
-         "diff: parent dir of a change not listed");
-  workspace_changes_free (c, n);
+  strict.workspace = NULL;
+  cfg.strict_bundle_binds = CONFIG_STRICT_BINDS_REFUSE;
+  r = apply (in, &strict, &cfg, NULL, &out, &res, &err);
+  CHECK (r < 0 && strstr (err.msg, "/hostetc") && strstr (err.msg, "strict_bundle_binds = refuse"),
+         "strict_bundle_binds = refuse: the container is refused, naming the mount (%s)", err.msg);
+  if (r == 0)
+    {
+      spec_free (out);
+      profile_result_clear (&res);
+    }
+  struct profile_request balanced = { .operator_profile = "balanced", .operator_source = "--profile" };
+  r = apply (in, &balanced, &cfg, NULL, &out, &res, &err);
+  m = r == 0 ? find_mount (out, "/hostetc", NULL) : NULL;
+  CHECK (m && has_opt (m, "rw") && !has_opt (m, "ro"), "balanced: bundle binds as the bundle says");
+  if (r == 0)
+    {
+      spec_free (out);
+      profile_result_clear (&res);
+    }
+  spec_free (in);
 
-  r = workspace_commit (&layers, true, &c, &n, &err);
-  CHECK (r == 0 && n == ARRAY_SIZE (want) && exists_rel ("lower/b.txt") && !exists_rel ("lower/c.txt"),
-         "commit --dry-run reports and changes nothing");
-  workspace_changes_free (c, n);
-  r = workspace_commit (&layers, false, &c, &n, &err);
-  CHECK (r == 0 && n == ARRAY_SIZE (want), "commit succeeds (%s)", err.msg);
-  workspace_changes_free (c, n);
-  struct stat st;
-  _cleanup_free_ char *content = NULL, *ap = NULL, *mp = NULL, *cp = NULL;
-  xasprintf (&ap, "%s/lower/a.txt", tmpdir);
-  xasprintf (&mp, "%s/lower/mode.sh", tmpdir);
-  xasprintf (&cp, "%s/lower/c.txt", tmpdir);
-  read_file (ap, &content, NULL, &err);
-  CHECK (content && strcmp (content, "a2") == 0, "commit: overwrite");
-  CHECK (stat (mp, &st) == 0 && (st.st_mode & 07777) == 0755, "commit: mode applied");
-  CHECK (stat (cp, &st) == 0 && (st.st_mode & 07777) == 0600, "commit: create with mode");
-  CHECK (!exists_rel ("lower/b.txt") && !exists_rel ("lower/old.txt") && exists_rel ("lower/new.txt")
-             && !exists_rel ("lower/sub/x") && exists_rel ("lower/sub"),
-         "commit: deletes and rename");
-  CHECK (!exists_rel ("lower/opq/y") && exists_rel ("lower/opq/z") && exists_rel ("lower/newdir/f"),
-         "commit: opaque dir replaced, new dir created");
-  /* Whiteouts of deleted files and unchanged copies no longer count; an
-     opaque dir still does (clarification 2 reports it as D + A). */
-  r = workspace_diff (&layers, &c, &n, &err);
-  CHECK (r == 0 && n == 2 && has_change (c, n, 'D', "opq") && has_change (c, n, 'A', "opq/z"),
-         "diff after commit: only the opaque dir remains");
-  workspace_changes_free (c, n);
+  struct cellrun_config c;
+  CHECK (config_file_parse ("strict_bundle_binds = refuse\n", "t", &c, &err) == 0
+             && c.strict_bundle_binds == CONFIG_STRICT_BINDS_REFUSE,
+         "config: strict_bundle_binds = refuse");
+  config_file_clear (&c);
+  CHECK (config_file_parse ("profile = strict\n", "t", &c, &err) == 0
+             && c.strict_bundle_binds == CONFIG_STRICT_BINDS_RO,
+         "config: strict_bundle_binds defaults to ro");
+  config_file_clear (&c);
+  CHECK (config_file_parse ("strict_bundle_binds = rw\n", "t", &c, &err) < 0 && strstr (err.msg, "t:1:"),
+         "config: a bad strict_bundle_binds value is an error naming the line");
+}
+
+/* Capability names compare case-insensitively in every layer (caps_name_equal):
+   the profile's sets agree with caps_from_name and with exec's ceiling. */
+static void
+test_cap_names (void)
+{
+  CHECK (caps_name_equal ("cap_chown", "CAP_CHOWN") && !caps_name_equal ("CAP_CHOWN", "CAP_KILL")
+             && !caps_name_equal (NULL, "CAP_KILL"),
+         "caps_name_equal: case-insensitive, NULL never equal");
+  const char *json = "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},\"process\":{\"cwd\":\"/\","
+                     "\"user\":{\"uid\":0,\"gid\":0},\"args\":[\"sh\"],\"capabilities\":{\"bounding\":[\"cap_chown\","
+                     "\"cap_sys_admin\",\"Cap_Kill\"]}}}";
+  struct cr_error err = { 0 };
+  struct spec *in = spec_parse_data (json, strlen (json), &err);
+  struct profile_request req = { .operator_profile = "balanced", .operator_source = "--profile" };
+  struct spec *out = NULL;
+  struct profile_result res;
+  int r = in ? apply (in, &req, NULL, NULL, &out, &res, &err) : -1;
+  CHECK (r == 0 && out->process->capabilities->bounding_len == 2
+             && strv_has (out->process->capabilities->bounding, "cap_chown")
+             && strv_has (out->process->capabilities->bounding, "Cap_Kill"),
+         "balanced: lower-case names of allowed capabilities are kept, cap_sys_admin dropped");
+  if (r == 0)
+    {
+      spec_free (out);
+      profile_result_clear (&res);
+    }
+  spec_free (in);
 }
 
 /* Load the profile's filter with libseccomp in a child, as the runtime's
@@ -954,9 +939,10 @@ main (void)
   test_balanced ();
   test_selection ();
   test_env ();
-  test_workspace_parse ();
   test_allowlist ();
   test_overlay_workspace ();
+  test_strict_binds ();
+  test_cap_names ();
   test_seccomp_load ();
   test_input_unchanged ();
   struct cr_error err;

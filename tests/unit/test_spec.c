@@ -12,6 +12,7 @@
 #include "state_json.h"
 #include "unit.h"
 #include "base/utils.h"
+#include "policy/profile.h"
 
 /* JSON written with single quotes for readability; J() turns them into
    double quotes (no fixture here contains an apostrophe). The result is
@@ -638,11 +639,73 @@ test_state_json (void)
   free (json);
 }
 
+/* cellrun's private state file: the exact text written (older and newer
+   runtimes read the same file), the round trip, older files without the
+   newer fields, and the list writer of `cellrun list --format json`. */
+static void
+test_state_file (void)
+{
+  struct spec_kv ann[] = { { (char *) "k", (char *) "v" } };
+  struct container_state st = { .id = (char *) "c1",
+                                .bundle = (char *) "/b",
+                                .rootfs = (char *) "/b/rootfs",
+                                .pid = 42,
+                                .pid_start_time = 12345,
+                                .created = (char *) "2024-01-02T03:04:05.000000000Z",
+                                .owner = (char *) "root",
+                                .cgroup_root = (char *) "/sys/fs/cgroup",
+                                .cgroup_path = (char *) "/cellrun/c1",
+                                .profile = (char *) "strict",
+                                .env_policy_operator = true,
+                                .workspace_upper = (char *) "/s/upper",
+                                .workspace_lower = (char *) "/h",
+                                .workspace_tmpfs = true,
+                                .annotations = ann,
+                                .annotations_len = 1 };
+  char *json = state_file_to_json (&st);
+  CHECK_STR (json,
+             "{\"id\":\"c1\",\"bundle\":\"/b\",\"rootfs\":\"/b/rootfs\",\"pid\":42,\"pidStartTime\":12345,"
+             "\"created\":\"2024-01-02T03:04:05.000000000Z\",\"owner\":\"root\",\"cgroupRoot\":\"/sys/fs/cgroup\","
+             "\"cgroupPath\":\"/cellrun/c1\",\"profile\":\"strict\",\"envPolicyFrom\":\"operator\","
+             "\"workspaceUpper\":\"/s/upper\",\"workspaceLower\":\"/h\",\"workspaceTmpfs\":true,"
+             "\"workspaceUserxattr\":false,\"annotations\":{\"k\":\"v\"}}",
+             "state file: exact text, NULL fields left out");
+  struct cr_error err = { 0 };
+  struct container_state *back = state_file_parse (json, strlen (json), "state.json", &err);
+  CHECK (back && strcmp (back->id, "c1") == 0 && back->pid == 42 && back->pid_start_time == 12345
+             && strcmp (back->cgroup_path, "/cellrun/c1") == 0 && back->systemd_unit == NULL && back->env_policy == NULL
+             && back->env_policy_operator && back->workspace_tmpfs && !back->workspace_userxattr
+             && back->annotations_len == 1 && strcmp (back->annotations[0].value, "v") == 0,
+         "state file: round trip");
+  state_file_free (back);
+  free (json);
+
+  const char *old = "{\"id\":\"c2\",\"pid\":7,\"annotations\":{\"n\":1}}";
+  back = state_file_parse (old, strlen (old), "state.json", &err);
+  CHECK (back && back->pid == 7 && back->bundle == NULL && !back->env_policy_operator && !back->workspace_tmpfs
+             && back->annotations_len == 1 && strcmp (back->annotations[0].value, "") == 0,
+         "state file: an older file reads with defaults (envPolicyFrom absent = bundle)");
+  state_file_free (back);
+  back = state_file_parse ("{\"id\":", 6, "state.json", &err);
+  CHECK (back == NULL && has_prefix (err.msg, "state.json: invalid JSON"), "state file: truncated (%s)", err.msg);
+
+  char *docs[] = { (char *) "{\n\t\"id\": \"a\"\n}", (char *) "{\"id\":\"b\"}" };
+  json = oci_state_list_to_json (docs, 2);
+  CHECK_STR (json, "[{\n\t\"id\": \"a\"\n},{\"id\":\"b\"}]", "list: documents embedded as they are");
+  free (json);
+  json = oci_state_list_to_json (NULL, 0);
+  CHECK_STR (json, "[]", "list: empty");
+  free (json);
+}
+
 static void
 test_features_json (void)
 {
   char errbuf[256];
-  char *json = features_to_json ();
+  const struct features_annotations ann = { .annotations = profile_annotations,
+                                            .annotations_len = profile_annotations_len,
+                                            .unsafe_prefixes = profile_unsafe_annotations };
+  char *json = features_to_json (&ann);
   yajl_val v = yajl_tree_parse (json, errbuf, sizeof errbuf);
   CHECK (v != NULL, "features JSON is valid");
   yajl_val min = tree_get (v, "ociVersionMin", NULL, yajl_t_string);
@@ -690,6 +753,7 @@ main (void)
   test_process_json ();
   test_resources_json ();
   test_state_json ();
+  test_state_file ();
   test_features_json ();
   for (int i = 0; i < 8; i++)
     free (ring[i]); /* keep leak checkers quiet */

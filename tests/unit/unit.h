@@ -4,6 +4,9 @@
 #define CELLRUN_UNIT_H
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int unit_count, unit_failed;
 
@@ -43,6 +46,35 @@ unit_line_buffered (void)
       if (!_ok)                                                                          \
         printf ("#   got:  %s\n#   want: %s\n", _g ? _g : "(null)", _w ? _w : "(null)"); \
     }                                                                                    \
+  while (0)
+
+/* Run FN in a child; the child's exit code is the result (0 = pass). */
+static inline int
+unit_run_child (int (*fn) (void))
+{
+  fflush (stdout);
+  pid_t pid = fork ();
+  if (pid < 0)
+    return -1;
+  if (pid == 0)
+    _exit (fn ());
+  int status;
+  if (waitpid (pid, &status, 0) < 0)
+    return -1;
+  if (WIFSIGNALED (status))
+    return 128 + WTERMSIG (status);
+  return WEXITSTATUS (status);
+}
+
+/* CHECK evaluates its condition twice; fork once. */
+#define CHECK_CHILD(fn, ...)                      \
+  do                                              \
+    {                                             \
+      int _rc = unit_run_child (fn);              \
+      CHECK (_rc == 0, __VA_ARGS__);              \
+      if (_rc != 0)                               \
+        printf ("#   child exit code %d\n", _rc); \
+    }                                             \
   while (0)
 
 #define UNIT_DONE() (printf ("1..%d\n", unit_count), unit_failed ? 1 : 0)
