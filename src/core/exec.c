@@ -6,7 +6,7 @@
 #include "base/log.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
-#include "policy/profile.h"
+#include "policy/exec_ceiling.h"
 #include "linux/seccomp_filter.h"
 #include "linux/terminal.h"
 #include "base/utils.h"
@@ -194,18 +194,13 @@ exec_start (const struct exec_options *o, pid_t *pid, struct cr_error *err)
   /* The same filters as the container: the bundle's and, under a profile, the profile's. */
   if (spec->linux && spec->linux->seccomp && (r = seccomp_filter_build (spec->linux->seccomp, &c.sc_bundle, err)) < 0)
     goto out;
-  {
-    enum profile_level level = PROFILE_NONE;
-    struct cr_error ignored;
-    profile_parse_name (profile, &level, &ignored);
-    if (level != PROFILE_NONE)
-      {
-        struct spec_seccomp *ps = profile_seccomp_build (level);
-        spec->linux->profile_seccomp = ps;
-        if ((r = seccomp_filter_build_profile (ps, &c.sc_profile, err)) < 0)
-          goto out;
-      }
-  }
+  struct spec_seccomp *ps = profile_exec_seccomp (profile);
+  if (ps)
+    {
+      spec->linux->profile_seccomp = ps;
+      if ((r = seccomp_filter_build_profile (ps, &c.sc_profile, err)) < 0)
+        goto out;
+    }
   if (o->console_socket && (r = terminal_connect (o->console_socket, &c.console_fd, err)) < 0)
     goto out;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
