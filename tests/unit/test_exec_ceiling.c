@@ -41,7 +41,7 @@ test_ceiling (void)
 {
   struct spec_process *container = process ("CAP_CHOWN", NULL, 1024);
   container->rlimits = xrealloc (container->rlimits, 2 * sizeof *container->rlimits);
-  container->rlimits[1] = (struct spec_rlimit) { .type = xstrdup ("RLIMIT_CORE"), .soft = 0, .hard = 0 };
+  container->rlimits[1] = (struct spec_rlimit){ .type = xstrdup ("RLIMIT_CORE"), .soft = 0, .hard = 0 };
   container->rlimits_len = 2;
 
   struct spec_process *p = process ("cap_chown", "CAP_SYS_ADMIN", 4096);
