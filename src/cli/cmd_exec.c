@@ -1,17 +1,23 @@
 #include "config.h"
-#include "linux/capabilities.h"
 #include "cli/cli.h"
-#include "policy/envpass.h"
 #include "core/exec.h"
-#include "linux/terminal.h"
+#include "core/runtime.h"
 #include "base/utils.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/signalfd.h>
-#include <sys/wait.h>
+
+/* The flags of `exec`: the request the core builds the process from, and how to start it. */
+struct exec_flags
+{
+  struct exec_request req;
+  struct exec_options o;
+  const char *user;
+  char **env, **gids, **caps;
+  size_t env_len, gids_len, caps_len;
+  uint32_t *gid_values;
+};
 
 static void
 strv_append (char ***v, size_t *len, const char *s)
@@ -21,72 +27,8 @@ strv_append (char ***v, size_t *len, const char *s)
   (*v)[*len] = NULL;
 }
 
-/* Set NAME=VALUE in ENV, replacing an existing NAME. */
-static void
-env_set (char ***env, size_t *len, const char *kv)
-{
-  size_t n = strcspn (kv, "=");
-  for (size_t i = 0; i < *len; i++)
-    if (strncmp ((*env)[i], kv, n) == 0 && (*env)[i][n] == '=')
-      {
-        free ((*env)[i]);
-        (*env)[i] = xstrdup (kv);
-        return;
-      }
-  strv_append (env, len, kv);
-}
-
-/* Keep only the names of SET that ALLOWED also has: exec under a profile can
-   never hold more than the container's process. */
-static void
-caps_intersect (char ***set, size_t *len, char **allowed)
-{
-  size_t out = 0;
-  for (size_t i = 0; i < *len; i++)
-    {
-      bool ok = false;
-      for (size_t k = 0; allowed && allowed[k]; k++)
-        ok |= caps_name_equal ((*set)[i], allowed[k]);
-      if (ok)
-        (*set)[out++] = (*set)[i];
-      else
-        free ((*set)[i]);
-    }
-  *len = out;
-  if (*set)
-    (*set)[out] = NULL;
-}
-
-/* No rlimit of P may be above the container's process's of the same type (strict's
-   RLIMIT_CORE 0): clamp those above, add those P lacks, which would otherwise be
-   inherited from the exec caller. Only lowering, so no capability is needed. */
-static void
-rlimits_ceiling (struct spec_process *p, const struct spec_process *container)
-{
-  for (size_t i = 0; container && i < container->rlimits_len; i++)
-    {
-      const struct spec_rlimit *c = &container->rlimits[i];
-      struct spec_rlimit *mine = NULL;
-      for (size_t k = 0; k < p->rlimits_len && mine == NULL; k++)
-        if (strcmp (p->rlimits[k].type, c->type) == 0)
-          mine = &p->rlimits[k];
-      if (mine == NULL)
-        {
-          p->rlimits = xrealloc (p->rlimits, (p->rlimits_len + 1) * sizeof *p->rlimits);
-          mine = &p->rlimits[p->rlimits_len++];
-          mine->type = xstrdup (c->type);
-          mine->soft = c->soft;
-          mine->hard = c->hard;
-        }
-      if (mine->hard > c->hard)
-        mine->hard = c->hard;
-      if (mine->soft > mine->hard)
-        mine->soft = mine->hard;
-    }
-}
-
 static int
-parse_user (const char *s, struct spec_user *u)
+parse_user (const char *s, struct exec_request *r)
 {
   unsigned long long uid, gid;
   _cleanup_free_ char *copy = xstrdup (s);
@@ -95,58 +37,39 @@ parse_user (const char *s, struct spec_user *u)
     *colon = '\0';
   if (parse_uint64 (copy, &uid) < 0 || uid > UINT32_MAX)
     return -1;
-  u->uid = uid;
+  r->set_uid = true;
+  r->uid = uid;
   if (colon)
     {
       if (parse_uint64 (colon + 1, &gid) < 0 || gid > UINT32_MAX)
         return -1;
-      u->gid = gid;
+      r->set_gid = true;
+      r->gid = gid;
     }
   return 0;
 }
 
+/* The values of --user and --additional-gids, after the positional arguments. */
 static int
-wait_child (pid_t pid, int master)
+parse_ids (struct exec_flags *f)
 {
-  sigset_t all;
-  sigfillset (&all);
-  int status;
-  if (master >= 0)
+  if (f->user && parse_user (f->user, &f->req) < 0)
+    return cli_usage ("exec", "--user %s: expected UID[:GID]", f->user);
+  f->gid_values = xcalloc (f->gids_len + 1, sizeof *f->gid_values);
+  for (size_t i = 0; i < f->gids_len; i++)
     {
-      struct cr_error ignored;
-      terminal_relay (master, pid, &ignored);
-      close (master);
+      unsigned long long n;
+      if (parse_uint64 (f->gids[i], &n) < 0 || n > UINT32_MAX)
+        return cli_usage ("exec", "--additional-gids %s: not a number", f->gids[i]);
+      f->gid_values[i] = n;
     }
-  else
-    {
-      int sfd = signalfd (-1, &all, SFD_CLOEXEC);
-      for (;;)
-        {
-          struct signalfd_siginfo si;
-          if (read (sfd, &si, sizeof si) != sizeof si)
-            {
-              if (errno == EINTR)
-                continue;
-              break;
-            }
-          if (si.ssi_signo != SIGCHLD)
-            kill (pid, si.ssi_signo);
-          else if (waitpid (pid, &status, WNOHANG) == pid)
-            {
-              close (sfd);
-              return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
-            }
-        }
-      close (sfd);
-    }
-  while (waitpid (pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return 255;
-  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+  f->req.additional_gids = f->gid_values;
+  f->req.additional_gids_len = f->gids_len;
+  return 0;
 }
 
-int
-cmd_exec (struct cli *g, int argc, char **argv)
+static int
+parse_flags (struct exec_flags *f, int argc, char **argv)
 {
   enum
   {
@@ -177,195 +100,89 @@ cmd_exec (struct cli *g, int argc, char **argv)
     { "env-pass", required_argument, 0, O_ENVPASS },
     { 0, 0, 0, 0 },
   };
-  struct exec_options o = { .root = g->root };
-  const char *process_file = NULL, *cwd = NULL, *user = NULL, *env_pass = NULL, *apparmor = NULL, *label = NULL;
-  _cleanup_strv_ char **envs = NULL, **gids = NULL, **caps = NULL;
-  size_t envs_len = 0, gids_len = 0, caps_len = 0;
-  bool tty = false, nnp = false;
+  struct exec_request *r = &f->req;
   unsigned long long n;
   int c;
   while ((c = getopt_long (argc, argv, "+p:tde:u:g:c:", opts, NULL)) != -1)
     switch (c)
       {
-      case 'p': process_file = optarg; break;
-      case 't': tty = true; break;
-      case 'd': o.detach = true; break;
-      case O_CONSOLE: o.console_socket = optarg; break;
-      case O_PIDFILE: o.pid_file = optarg; break;
+      case 'p': r->process_file = optarg; break;
+      case 't': r->tty = true; break;
+      case 'd': f->o.detach = true; break;
+      case O_CONSOLE: f->o.console_socket = optarg; break;
+      case O_PIDFILE: f->o.pid_file = optarg; break;
       case 'e':
         if (strchr (optarg, '=') == NULL)
           return cli_usage ("exec", "--env %s: expected NAME=VALUE", optarg);
-        strv_append (&envs, &envs_len, optarg);
+        strv_append (&f->env, &f->env_len, optarg);
         break;
-      case O_CWD: cwd = optarg; break;
-      case 'u': user = optarg; break;
-      case 'g': strv_append (&gids, &gids_len, optarg); break;
-      case 'c': strv_append (&caps, &caps_len, optarg); break;
-      case O_NNP: nnp = true; break;
+      case O_CWD: r->cwd = optarg; break;
+      case 'u': f->user = optarg; break;
+      case 'g': strv_append (&f->gids, &f->gids_len, optarg); break;
+      case 'c': strv_append (&f->caps, &f->caps_len, optarg); break;
+      case O_NNP: r->no_new_privileges = true; break;
       case O_PRESERVE:
         if (parse_uint64 (optarg, &n) < 0 || n > 1024)
           return cli_usage ("exec", "--preserve-fds: invalid number %s", optarg);
-        o.preserve_fds = n;
+        f->o.preserve_fds = n;
         break;
-      case O_LABEL: label = optarg; break;
-      case O_APPARMOR: apparmor = optarg; break;
-      case O_ENVPASS: env_pass = optarg; break;
+      case O_LABEL: r->selinux_label = optarg; break;
+      case O_APPARMOR: r->apparmor = optarg; break;
+      case O_ENVPASS: r->env_pass = optarg; break;
       default: return cli_usage ("exec", "unknown flag %s", argv[optind - 1]);
       }
   if (argc - optind < 1)
     return cli_usage ("exec", "missing container id");
-  o.id = argv[optind++];
-  if (process_file == NULL && argc - optind < 1)
+  f->o.id = argv[optind++];
+  if (r->process_file == NULL && argc - optind < 1)
     return cli_usage ("exec", "missing command (or --process FILE)");
+  r->args = argv + optind;
+  r->env = f->env;
+  r->caps = f->caps;
+  return parse_ids (f);
+}
 
+/* Start P as O says; in the foreground, wait for it (relaying its pty). */
+static int
+start_and_wait (struct exec_options *o, struct spec_process *p)
+{
   struct cr_error err = { 0 };
-  struct spec *spec = NULL;
-  _cleanup_free_ char *profile = NULL;
-  _cleanup_free_ char *policy = NULL;
-  bool policy_operator = false;
-  if (exec_load_container (g->root, o.id, &spec, &profile, &policy, &policy_operator, &err) < 0)
-    return cli_fail (&err);
-  struct spec_process *container_proc = spec->process;
-  struct spec_process *p = NULL;
-  int ret = 1;
-  if (process_file)
-    {
-      _cleanup_free_ char *data = NULL;
-      size_t len;
-      if (read_file (process_file, &data, &len, &err) < 0 || (p = spec_parse_process_data (data, len, &err)) == NULL)
-        goto out;
-    }
-  else
-    {
-      /* A copy of the container's process with the command and flags
-         applied; the original stays as the ceiling for profiles below. */
-      struct spec *copy = spec_dup (spec);
-      p = copy->process;
-      copy->process = NULL;
-      spec_free (copy);
-      for (size_t i = 0; i < p->args_len; i++)
-        free (p->args[i]);
-      free (p->args);
-      p->args_len = argc - optind;
-      p->args = xcalloc (p->args_len + 1, sizeof *p->args);
-      for (size_t i = 0; i < p->args_len; i++)
-        p->args[i] = xstrdup (argv[optind + i]);
-    }
-  p->terminal = tty || (process_file && p->terminal);
-  if (cwd)
-    {
-      free (p->cwd);
-      p->cwd = xstrdup (cwd);
-    }
-  if (user && parse_user (user, &p->user) < 0)
-    {
-      ret = cli_usage ("exec", "--user %s: expected UID[:GID]", user);
-      goto out;
-    }
-  for (size_t i = 0; i < gids_len; i++)
-    {
-      if (parse_uint64 (gids[i], &n) < 0 || n > UINT32_MAX)
-        {
-          ret = cli_usage ("exec", "--additional-gids %s: not a number", gids[i]);
-          goto out;
-        }
-      p->user.additional_gids =
-          xrealloc (p->user.additional_gids, (p->user.additional_gids_len + 1) * sizeof (uint32_t));
-      p->user.additional_gids[p->user.additional_gids_len++] = n;
-    }
-  if (caps_len)
-    {
-      if (p->capabilities == NULL)
-        p->capabilities = xcalloc (1, sizeof *p->capabilities);
-      for (size_t i = 0; i < caps_len; i++)
-        {
-          strv_append (&p->capabilities->bounding, &p->capabilities->bounding_len, caps[i]);
-          strv_append (&p->capabilities->effective, &p->capabilities->effective_len, caps[i]);
-          strv_append (&p->capabilities->permitted, &p->capabilities->permitted_len, caps[i]);
-        }
-    }
-  if (nnp)
-    p->no_new_privileges = true;
-  /* Set, not just logged: process_exec applies them, and refuses a label the
-     host cannot enforce instead of running the process unconfined. */
-  if (apparmor)
-    {
-      free (p->apparmor_profile);
-      p->apparmor_profile = xstrdup (apparmor);
-    }
-  if (label)
-    {
-      free (p->selinux_label);
-      p->selinux_label = xstrdup (label);
-    }
-
-  /* Under a profile the container's process is a ceiling exec cannot raise. */
-  if (profile && strcmp (profile, "none") != 0)
-    {
-      static const struct spec_capabilities empty;
-      const struct spec_capabilities *cl =
-          container_proc && container_proc->capabilities ? container_proc->capabilities : &empty;
-      struct spec_capabilities *pc = p->capabilities;
-      if (pc)
-        {
-          caps_intersect (&pc->bounding, &pc->bounding_len, cl->bounding);
-          caps_intersect (&pc->effective, &pc->effective_len, cl->effective);
-          caps_intersect (&pc->permitted, &pc->permitted_len, cl->permitted);
-          caps_intersect (&pc->inheritable, &pc->inheritable_len, cl->inheritable);
-          caps_intersect (&pc->ambient, &pc->ambient_len, cl->ambient);
-        }
-      p->no_new_privileges = true;
-      rlimits_ceiling (p, container_proc);
-    }
-
-  /* Environment: the process env, -e on top, then the caller's variables the
-     container's policy (narrowed by --env-pass) lets through. */
-  {
-    size_t elen = p->env_len;
-    char **env = p->env;
-    for (size_t i = 0; i < envs_len; i++)
-      env_set (&env, &elen, envs[i]);
-    char *narrow[] = { (char *) env_pass, NULL };
-    _cleanup_strv_ char **passed = NULL;
-    if (envpass_compute (policy, policy_operator ? ENVPASS_FROM_OPERATOR : ENVPASS_FROM_BUNDLE, g->environ,
-                         env_pass ? narrow : NULL, &passed, &err)
-        < 0)
-      {
-        p->env = env;
-        p->env_len = elen;
-        goto out;
-      }
-    char **merged = NULL;
-    envpass_merge (env, passed, &merged);
-    for (size_t i = 0; i < elen; i++)
-      free (env[i]);
-    free (env);
-    p->env = merged;
-    p->env_len = strv_len (merged);
-  }
-  if (p->terminal && o.detach && o.console_socket == NULL)
+  if (p->terminal && o->detach && o->console_socket == NULL)
     {
       cr_fail (&err, 0, "exec: --tty with --detach needs --console-socket");
-      goto out;
+      return cli_fail (&err);
     }
   int master = -1;
-  if (p->terminal && o.console_socket == NULL)
-    o.terminal_master = &master;
-  o.process = p;
+  if (p->terminal && o->console_socket == NULL)
+    o->terminal_master = &master;
+  o->process = p;
+  /* Block the signals we forward before the process exists, so none is lost. */
   sigset_t all, old;
   sigfillset (&all);
-  if (!o.detach)
+  if (!o->detach)
     sigprocmask (SIG_BLOCK, &all, &old);
   pid_t pid;
-  if (exec_start (&o, &pid, &err) < 0)
-    goto out;
-  ret = o.detach ? 0 : wait_child (pid, master);
-  spec_process_free (p);
-  spec_free (spec);
-  return ret;
-out:
+  if (exec_start (o, &pid, &err) < 0)
+    return err.msg[0] ? cli_fail (&err) : 1;
+  return o->detach ? 0 : runtime_wait_foreground (pid, master, &all, false);
+}
+
+int
+cmd_exec (struct cli *g, int argc, char **argv)
+{
+  struct exec_flags f = { .o = { .root = g->root }, .req = { .caller_env = g->environ } };
+  struct spec_process *p = NULL;
+  struct cr_error err = { 0 };
+  int ret = parse_flags (&f, argc, argv);
+  if (ret == 0 && exec_build_process (g->root, f.o.id, &f.req, &p, &err) < 0)
+    ret = err.msg[0] ? cli_fail (&err) : 1;
+  if (ret == 0)
+    ret = start_and_wait (&f.o, p);
   if (p)
     spec_process_free (p);
-  spec_free (spec);
-  return err.msg[0] ? cli_fail (&err) : ret;
+  cr_strvfreep (&f.env);
+  cr_strvfreep (&f.gids);
+  cr_strvfreep (&f.caps);
+  free (f.gid_values);
+  return ret;
 }

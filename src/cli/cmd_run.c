@@ -1,45 +1,11 @@
 #include "config.h"
 #include "cli/cli.h"
 #include "core/container.h"
+#include "core/runtime.h"
 #include "base/log.h"
-#include "linux/terminal.h"
 #include "base/utils.h"
 
-#include <errno.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/signalfd.h>
-#include <sys/wait.h>
-#include <poll.h>
-
-/* Forward every signal we receive to the container's init until it exits;
-   its exit status becomes ours (128+N for signal N). */
-static int
-wait_forwarding (pid_t pid, int sfd)
-{
-  for (;;)
-    {
-      struct signalfd_siginfo si;
-      ssize_t n = read (sfd, &si, sizeof si);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n != sizeof si)
-        break;
-      if (si.ssi_signo != SIGCHLD)
-        {
-          kill (pid, si.ssi_signo);
-          continue;
-        }
-      int status;
-      pid_t w;
-      while ((w = waitpid (-1, &status, WNOHANG)) > 0)
-        if (w == pid)
-          return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
-    }
-  int status;
-  waitpid (pid, &status, 0);
-  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
-}
 
 int
 cmd_run (struct cli *g, int argc, char **argv)
@@ -73,20 +39,7 @@ cmd_run (struct cli *g, int argc, char **argv)
     }
   if (detach)
     return 0;
-  int sfd = signalfd (-1, &all, SFD_CLOEXEC);
-  int status;
-  if (master >= 0)
-    {
-      /* The relay ends when the pty hangs up; then collect the status. */
-      terminal_relay (master, pid, &err);
-      close (master);
-      while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
-        ;
-      status = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
-    }
-  else
-    status = wait_forwarding (pid, sfd);
-  close (sfd);
+  int status = runtime_wait_foreground (pid, master, &all, true);
   /* --keep (as runc): the container stays, stopped, for `state` and `delete`. */
   struct cr_error derr = { 0 };
   if (!o.keep && container_delete (g->root, o.id, true, false, &derr) < 0)

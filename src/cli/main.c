@@ -1,14 +1,14 @@
 #include "config.h"
 #include "cli/cli.h"
+#include "core/runtime.h"
 #include "base/log.h"
-#include "linux/selfexe.h"
+#include "policy/profile_select.h"
 #include "base/utils.h"
 
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 extern char **environ;
 
@@ -130,46 +130,11 @@ cli_need_args (const char *verb, int argc, int optind, int n, const char *names)
   return 0;
 }
 
-/* The operator's profile is the strictest of: the invoked name, --profile,
-   the config file. Each may name an unknown profile, which is an error. */
+/* Parse the global flags into G up to the verb; returns -1 to go on, or the
+   exit status (--help, --version, a bad flag). */
 static int
-choose_operator_profile (struct cli *g, const char *argv0, const char *flag, struct cr_error *err)
+parse_global_flags (struct cli *g, int argc, char **argv, const char **profile_flag)
 {
-  const char *cands[3][2] = { { profile_from_argv0 (argv0), "invoked as cellrun-" },
-                              { flag, "--profile" },
-                              { NULL, "the config file" } };
-  /* The config file is the default: a profile named on the command line or
-     by the invoked name replaces it. */
-  if (cands[0][0] == NULL && cands[1][0] == NULL)
-    cands[2][0] = g->config.profile;
-  enum profile_level best = PROFILE_NONE;
-  for (int i = 0; i < 3; i++)
-    {
-      if (cands[i][0] == NULL)
-        continue;
-      enum profile_level l;
-      if (profile_parse_name (cands[i][0], &l, err) < 0)
-        return cr_wrap (err, "%s", cands[i][1]);
-      if (l > best || g->profile == NULL)
-        {
-          best = l;
-          g->profile = cands[i][0];
-          g->profile_source = i == 0
-                                  ? (l == PROFILE_STRICT ? "invoked as cellrun-strict" : "invoked as cellrun-balanced")
-                                  : cands[i][1];
-        }
-    }
-  if (best == PROFILE_NONE)
-    g->profile = NULL;
-  return 0;
-}
-
-int
-main (int argc, char **argv)
-{
-  struct cli g = { .root = "/run/cellrun", .environ = environ };
-  const char *profile_flag = NULL;
-  struct cr_error err = { 0 };
   enum
   {
     OPT_ROOT = 1000,
@@ -205,20 +170,20 @@ main (int argc, char **argv)
   while ((c = getopt_long (argc, argv, "+vh", opts, NULL)) != -1)
     switch (c)
       {
-      case OPT_ROOT: g.root = optarg; break;
-      case OPT_LOG: g.log_file = optarg; break;
-      case OPT_LOG_FORMAT: g.log_format = optarg; break;
-      case OPT_DEBUG: g.debug = true; break;
-      case OPT_SYSTEMD: g.systemd_cgroup = true; break;
-      case OPT_PROFILE: profile_flag = optarg; break;
-      case OPT_CONFIG: g.config_path = optarg; break;
+      case OPT_ROOT: g->root = optarg; break;
+      case OPT_LOG: g->log_file = optarg; break;
+      case OPT_LOG_FORMAT: g->log_format = optarg; break;
+      case OPT_DEBUG: g->debug = true; break;
+      case OPT_SYSTEMD: g->systemd_cgroup = true; break;
+      case OPT_PROFILE: *profile_flag = optarg; break;
+      case OPT_CONFIG: g->config_path = optarg; break;
       case OPT_CRIU:
       case OPT_ROOTLESS: break; /* accepted for runc compatibility */
       case OPT_CGROUP_MANAGER:
         if (strcmp (optarg, "disabled") == 0)
-          g.no_cgroups = true;
+          g->no_cgroups = true;
         else if (strcmp (optarg, "systemd") == 0)
-          g.systemd_cgroup = true;
+          g->systemd_cgroup = true;
         else if (strcmp (optarg, "cgroupfs") != 0)
           {
             log_init (NULL, NULL, false, NULL);
@@ -235,6 +200,41 @@ main (int argc, char **argv)
         log_error ("unknown global flag %s (see cellrun --help)", argv[optind - 1]);
         return 1;
       }
+  return -1;
+}
+
+/* What every verb needs before it runs: the sealed binary for verbs that run
+   code inside a container, the config file, the operator's profile. */
+static int
+prepare_verb (struct cli *g, const char *verb_name, char **argv, const char *profile_flag)
+{
+  struct cr_error err = { 0 };
+  /* Verbs that run code inside a container first move to a sealed copy of
+     this binary, so nothing in a container can rewrite it via /proc/<pid>/exe. */
+  if (strcmp (verb_name, "create") == 0 || strcmp (verb_name, "run") == 0 || strcmp (verb_name, "exec") == 0)
+    {
+      if (runtime_protect_binary (argv, &err) < 0)
+        return cli_fail (&err);
+    }
+  bool explicit_config = g->config_path != NULL;
+  if (!explicit_config)
+    g->config_path = CELLRUN_DEFAULT_CONFIG;
+  if (config_file_load (g->config_path, explicit_config, &g->config, &err) < 0)
+    return cli_fail (&err);
+  if (profile_choose_operator (argv[0], profile_flag, g->config.profile, &g->profile, &g->profile_source, &err) < 0)
+    return cli_fail (&err);
+  return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+  struct cli g = { .root = "/run/cellrun", .environ = environ };
+  const char *profile_flag = NULL;
+  struct cr_error err = { 0 };
+  int r = parse_global_flags (&g, argc, argv, &profile_flag);
+  if (r >= 0)
+    return r;
   if (log_init (g.log_file, g.log_format, g.debug, &err) < 0)
     {
       log_init (NULL, NULL, false, NULL);
@@ -260,27 +260,13 @@ main (int argc, char **argv)
       log_error ("unknown command %s (see cellrun --help)", verb_name);
       return 1;
     }
-  /* Verbs that run code inside a container first move to a sealed copy of
-     this binary, so nothing in a container can rewrite it via /proc/<pid>/exe. */
-  if (strcmp (verb_name, "create") == 0 || strcmp (verb_name, "run") == 0 || strcmp (verb_name, "exec") == 0)
-    {
-      if (selfexe_ensure_sealed (argv, &err) < 0)
-        return cli_fail (&err);
-      /* Holding host fds and a view of the host: not for ptrace or core dumps. */
-      prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-    }
-  bool explicit_config = g.config_path != NULL;
-  if (!explicit_config)
-    g.config_path = CELLRUN_DEFAULT_CONFIG;
-  if (config_file_load (g.config_path, explicit_config, &g.config, &err) < 0)
-    return cli_fail (&err);
-  if (choose_operator_profile (&g, argv[0], profile_flag, &err) < 0)
-    return cli_fail (&err);
+  if (prepare_verb (&g, verb_name, argv, profile_flag) != 0)
+    return 1;
   int sub_argc = argc - optind;
   char **sub_argv = argv + optind;
   optind = 0; /* each verb runs its own getopt from the start */
   opterr = 0;
-  int r = v->fn (&g, sub_argc, sub_argv);
+  r = v->fn (&g, sub_argc, sub_argv);
   config_file_clear (&g.config);
   return r;
 }

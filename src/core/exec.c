@@ -6,7 +6,7 @@
 #include "base/log.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
-#include "policy/profile.h"
+#include "policy/exec_ceiling.h"
 #include "linux/seccomp_filter.h"
 #include "linux/terminal.h"
 #include "base/utils.h"
@@ -153,113 +153,111 @@ fail:
   _exit (127);
 }
 
-int
-exec_start (const struct exec_options *o, pid_t *pid, struct cr_error *err)
+static void
+exec_child_clear (struct exec_child *c)
 {
-  struct spec *spec = NULL;
-  _cleanup_free_ char *profile = NULL;
-  _cleanup_free_ char *env_policy = NULL;
-  int r = exec_load_container (o->root, o->id, &spec, &profile, &env_policy, NULL, err);
-  if (r < 0)
-    return r;
-  struct container_state *st = NULL;
-  enum container_status status;
-  struct exec_child c = { .o = o, .spec = spec, .pidfd = -1, .rootfd = -1, .sync_fd = -1, .console_fd = -1 };
-  int sync[2] = { -1, -1 };
-  pid_t child = -1;
-  if ((r = container_load (o->root, o->id, &st, &status, err)) < 0)
-    goto out;
+  if (c->console_fd >= 0)
+    close (c->console_fd);
+  if (c->pidfd >= 0)
+    close (c->pidfd);
+  if (c->rootfd >= 0)
+    close (c->rootfd);
+  if (c->sc_bundle)
+    seccomp_release (c->sc_bundle);
+  if (c->sc_profile)
+    seccomp_release (c->sc_profile);
+  if (c->cgroup)
+    cgroup_manager_free (c->cgroup);
+}
+
+/* Everything the child needs, opened while we still see the host: the
+   container's pidfd and root, the namespaces to join, its cgroup, the seccomp
+   filters (the bundle's and, under a profile, the profile's, as the container
+   has) and the console socket. */
+static int
+exec_prepare (struct exec_child *c, const struct container_state *st, struct spec *spec, const char *profile,
+              struct cr_error *err)
+{
+  const struct exec_options *o = c->o;
+  int r;
   if ((r = process_validate (o->process, err)) < 0)
-    goto out;
+    return r;
   caps_warn_unraisable_ambient (o->process->capabilities);
-  c.pidfd = syscall (SYS_pidfd_open, st->pid, 0);
-  if (c.pidfd < 0 || !state_pid_alive (st->pid, st->pid_start_time))
+  c->pidfd = syscall (SYS_pidfd_open, st->pid, 0);
+  if (c->pidfd < 0 || !state_pid_alive (st->pid, st->pid_start_time))
+    return cr_fail (err, ESRCH, "exec %s: container is not running", o->id);
+  char rootpath[64];
+  snprintf (rootpath, sizeof rootpath, "/proc/%d/root", (int) st->pid);
+  c->rootfd = open (rootpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (c->rootfd < 0)
+    return cr_fail (err, errno, "exec %s: open container root", o->id);
+  c->ns_flags = differing_namespaces (st->pid);
+  if (st->cgroup_path && (r = cgroup_open (st->cgroup_root, st->cgroup_path, &c->cgroup, err)) < 0)
+    return r;
+  if (spec->linux && spec->linux->seccomp && (r = seccomp_filter_build (spec->linux->seccomp, &c->sc_bundle, err)) < 0)
+    return r;
+  struct spec_seccomp *ps = profile_exec_seccomp (profile);
+  if (ps)
     {
-      r = cr_fail (err, ESRCH, "exec %s: container is not running", o->id);
-      goto out;
+      spec->linux->profile_seccomp = ps;
+      if ((r = seccomp_filter_build_profile (ps, &c->sc_profile, err)) < 0)
+        return r;
     }
-  {
-    char rootpath[64];
-    snprintf (rootpath, sizeof rootpath, "/proc/%d/root", (int) st->pid);
-    c.rootfd = open (rootpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (c.rootfd < 0)
-      {
-        r = cr_fail (err, errno, "exec %s: open container root", o->id);
-        goto out;
-      }
-  }
-  c.ns_flags = differing_namespaces (st->pid);
-  if (st->cgroup_path && (r = cgroup_open (st->cgroup_root, st->cgroup_path, &c.cgroup, err)) < 0)
-    goto out;
-  /* The same filters as the container: the bundle's and, under a profile, the profile's. */
-  if (spec->linux && spec->linux->seccomp && (r = seccomp_filter_build (spec->linux->seccomp, &c.sc_bundle, err)) < 0)
-    goto out;
-  {
-    enum profile_level level = PROFILE_NONE;
-    struct cr_error ignored;
-    profile_parse_name (profile, &level, &ignored);
-    if (level != PROFILE_NONE)
-      {
-        struct spec_seccomp *ps = profile_seccomp_build (level);
-        spec->linux->profile_seccomp = ps;
-        if ((r = seccomp_filter_build_profile (ps, &c.sc_profile, err)) < 0)
-          goto out;
-      }
-  }
-  if (o->console_socket && (r = terminal_connect (o->console_socket, &c.console_fd, err)) < 0)
-    goto out;
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
-    {
-      r = cr_fail (err, errno, "socketpair");
-      goto out;
-    }
-  /* A pid namespace can only be entered by children: join it for the one
-     child, then return to our own so nothing else we fork lands inside. */
+  if (o->console_socket && (r = terminal_connect (o->console_socket, &c->console_fd, err)) < 0)
+    return r;
+  return 0;
+}
+
+/* Fork the child, which runs exec_child_run on SYNC[1]. A pid namespace can
+   only be entered by children: join it for the one child, then return to our
+   own so nothing else we fork lands inside. */
+static pid_t
+exec_fork (struct exec_child *c, int sync[2], struct cr_error *err)
+{
   int saved_pid = -1, saved_time = -1;
-  if (c.ns_flags & (CLONE_NEWPID | CLONE_NEWTIME))
+  if (c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME))
     {
       ns_save_children_ns (&saved_pid, &saved_time);
-      if (setns (c.pidfd, c.ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)) < 0)
+      if (setns (c->pidfd, c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)) < 0)
         {
-          r = cr_fail (err, errno, "exec %s: join pid namespace", o->id);
+          cr_fail (err, errno, "exec %s: join pid namespace", c->o->id);
           ns_restore_children_ns (&saved_pid, &saved_time, err);
-          goto out;
+          return -1;
         }
     }
-  child = fork ();
+  pid_t child = fork ();
   if (child == 0)
     {
       if (saved_pid >= 0)
         close (saved_pid);
       if (saved_time >= 0)
         close (saved_time);
+      close (sync[0]);
+      c->sync_fd = sync[1];
+      exec_child_run (c);
     }
-  else if (saved_pid >= 0 || saved_time >= 0)
+  if (saved_pid >= 0 || saved_time >= 0)
     {
       struct cr_error rerr = { 0 };
       if (ns_restore_children_ns (&saved_pid, &saved_time, &rerr) < 0)
         log_warning ("%s", rerr.msg);
     }
   if (child < 0)
-    {
-      r = cr_fail (err, errno, "exec %s: fork", o->id);
-      goto out;
-    }
-  if (child == 0)
-    {
-      close (sync[0]);
-      c.sync_fd = sync[1];
-      exec_child_run (&c);
-    }
-  close (sync[1]);
-  sync[1] = -1;
-  /* EOF on the socket means the exec succeeded (it is close-on-exec). */
+    cr_fail (err, errno, "exec %s: fork", c->o->id);
+  return child;
+}
+
+/* Read SYNC_FD until the child's execve closes it (close-on-exec: EOF means
+   success), handing a pty master it sends to O->terminal_master. */
+static int
+exec_wait_ready (int sync_fd, const struct exec_options *o, pid_t child, struct cr_error *err)
+{
   for (;;)
     {
       struct sync_msg m;
       int passed = -1;
-      if (sync_recv (sync[0], &m, &passed) < 0)
-        break;
+      if (sync_recv (sync_fd, &m, &passed) < 0)
+        return 0;
       if (m.type == SYNC_TERMINAL)
         {
           if (o->terminal_master)
@@ -273,11 +271,42 @@ exec_start (const struct exec_options *o, pid_t *pid, struct cr_error *err)
           err->code = m.code;
           memcpy (err->msg, m.msg, sizeof err->msg);
           waitpid (child, NULL, 0);
-          child = -1;
-          r = -1;
-          goto out;
+          return -1;
         }
     }
+}
+
+int
+exec_start (const struct exec_options *o, pid_t *pid, struct cr_error *err)
+{
+  struct spec *spec = NULL;
+  _cleanup_free_ char *profile = NULL;
+  _cleanup_free_ char *env_policy = NULL;
+  int r = exec_load_container (o->root, o->id, &spec, &profile, &env_policy, NULL, err);
+  if (r < 0)
+    return r;
+  struct container_state *st = NULL;
+  enum container_status status;
+  struct exec_child c = { .o = o, .spec = spec, .pidfd = -1, .rootfd = -1, .sync_fd = -1, .console_fd = -1 };
+  int sync[2] = { -1, -1 };
+  if ((r = container_load (o->root, o->id, &st, &status, err)) < 0
+      || (r = exec_prepare (&c, st, spec, profile, err)) < 0)
+    goto out;
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
+    {
+      r = cr_fail (err, errno, "socketpair");
+      goto out;
+    }
+  pid_t child = exec_fork (&c, sync, err);
+  if (child < 0)
+    {
+      r = -1;
+      goto out;
+    }
+  close (sync[1]);
+  sync[1] = -1;
+  if ((r = exec_wait_ready (sync[0], o, child, err)) < 0)
+    goto out;
   if (o->pid_file)
     {
       char buf[32];
@@ -291,18 +320,7 @@ out:
     close (sync[0]);
   if (sync[1] >= 0)
     close (sync[1]);
-  if (c.console_fd >= 0)
-    close (c.console_fd);
-  if (c.pidfd >= 0)
-    close (c.pidfd);
-  if (c.rootfd >= 0)
-    close (c.rootfd);
-  if (c.sc_bundle)
-    seccomp_release (c.sc_bundle);
-  if (c.sc_profile)
-    seccomp_release (c.sc_profile);
-  if (c.cgroup)
-    cgroup_manager_free (c.cgroup);
+  exec_child_clear (&c);
   state_free (st);
   spec_free (spec);
   return r;

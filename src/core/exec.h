@@ -4,6 +4,7 @@
 #define CELLRUN_EXEC_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "base/error.h"
 #include "spec.h"
@@ -20,6 +21,33 @@ struct exec_options
   int *terminal_master; /* foreground -t without console socket */
 };
 
+/* What `exec` asks for (its flags, already parsed); exec_build_process turns
+   it into the process to run. */
+struct exec_request
+{
+  const char *process_file; /* --process FILE, or NULL: the container's process running ARGS */
+  char **args;              /* NULL terminated (unused with process_file) */
+  bool tty;
+  const char *cwd;
+  bool set_uid, set_gid; /* --user UID[:GID] */
+  uint32_t uid, gid;
+  const uint32_t *additional_gids;
+  size_t additional_gids_len;
+  char **caps; /* --cap, added to bounding, effective and permitted (NULL terminated, may be NULL) */
+  char **env;  /* --env NAME=VALUE over the process's env (NULL terminated, may be NULL) */
+  const char *env_pass;
+  bool no_new_privileges;
+  const char *apparmor;
+  const char *selinux_label;
+  char *const *caller_env; /* the environment of cellrun, filtered by the env policy */
+};
+
+/* The process exec will run in container ID: the request applied to a copy of
+   the container's process (or to --process FILE), held under the profile's
+   ceiling (policy/exec_ceiling.h), with the environment the policy passes.
+   *OUT is the caller's (spec_process_free). */
+int exec_build_process (const char *root, const char *id, const struct exec_request *req, struct spec_process **out,
+                        struct cr_error *err);
 /* Start the process; *PID is its host pid. */
 int exec_start (const struct exec_options *o, pid_t *pid, struct cr_error *err);
 /* The container's saved process merged with the exec request: what

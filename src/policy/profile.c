@@ -15,6 +15,7 @@
 #include "policy/envpass.h"
 #include "base/log.h"
 #include "policy/profile.h"
+#include "policy/profile_select.h"
 #include "base/utils.h"
 
 const struct spec_kv profile_annotations[] = {
@@ -95,20 +96,6 @@ profile_parse_name (const char *name, enum profile_level *out, struct cr_error *
   else
     return cr_fail (err, EINVAL, "unknown profile \"%s\" (known: strict, balanced)", name);
   return 0;
-}
-
-const char *
-profile_from_argv0 (const char *argv0)
-{
-  if (argv0 == NULL)
-    return NULL;
-  const char *base = strrchr (argv0, '/');
-  base = base ? base + 1 : argv0;
-  if (strcmp (base, "cellrun-strict") == 0)
-    return "strict";
-  if (strcmp (base, "cellrun-balanced") == 0)
-    return "balanced";
-  return NULL;
 }
 
 /* ---- small spec editing helpers ----------------------------------------- */
@@ -679,35 +666,6 @@ env_apply (struct spec *s, const struct profile_request *req, char *const *calle
 }
 
 /* ---- entry points -------------------------------------------------------- */
-
-static int
-profile_select (const struct spec *in, const struct profile_request *req, const struct cellrun_config *cfg,
-                enum profile_level *out, struct cr_error *err)
-{
-  const char *op_name = req ? req->operator_profile : NULL;
-  const char *op_source = req ? req->operator_source : NULL;
-  if (op_name == NULL && cfg && cfg->profile)
-    {
-      op_name = cfg->profile;
-      op_source = "config file";
-    }
-  if (op_source == NULL)
-    op_source = "the operator";
-  enum profile_level floor = PROFILE_NONE, bundle = PROFILE_NONE;
-  if (profile_parse_name (op_name, &floor, err) < 0)
-    return cr_wrap (err, "profile set by %s", op_source);
-  const char *ann = spec_annotation (in, PROFILE_ANNOTATION_PROFILE);
-  if (ann)
-    {
-      if (profile_parse_name (ann, &bundle, err) < 0)
-        return cr_wrap (err, "annotation %s", PROFILE_ANNOTATION_PROFILE);
-      if (bundle < floor)
-        return cr_fail (err, EPERM, "annotation %s=%s: weaker than the operator's profile %s (set by %s)",
-                        PROFILE_ANNOTATION_PROFILE, ann, profile_level_name (floor), op_source);
-    }
-  *out = bundle > floor ? bundle : floor;
-  return 0;
-}
 
 int
 profile_apply (const struct spec *in, const struct profile_request *req, const struct cellrun_config *cfg,
