@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <time.h>
-#include <yajl/yajl_gen.h>
 
 #include "base/log.h"
 #include "base/utils.h"
@@ -1047,22 +1046,12 @@ cgroup_destroy (struct cgroup_manager *m, struct cr_error *err)
 /* ---- stats and OOM ------------------------------------------------------- */
 
 int
-cgroup_stats_json (struct cgroup_manager *m, char **json, struct cr_error *err)
+cgroup_stats (struct cgroup_manager *m, struct oci_stats *out, struct cr_error *err)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
-  if (g == NULL)
-    abort ();
-  yajl_gen_map_open (g);
-  int r = m->mode == CGROUP_MODE_V2 ? cgroup_v2_stats (m, g, err) : cgroup_v1_stats (m, g, err);
-  yajl_gen_map_close (g);
-  if (r == 0)
-    {
-      const unsigned char *buf;
-      size_t len;
-      yajl_gen_get_buf (g, &buf, &len);
-      *json = strndup ((const char *) buf, len);
-    }
-  yajl_gen_free (g);
+  *out = (struct oci_stats){ 0 };
+  int r = m->mode == CGROUP_MODE_V2 ? cgroup_v2_stats (m, out, err) : cgroup_v1_stats (m, out, err);
+  if (r < 0)
+    oci_stats_clear (out);
   return r;
 }
 

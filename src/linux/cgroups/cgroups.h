@@ -10,6 +10,7 @@
 
 #include "base/error.h"
 #include "spec.h"
+#include "stats_json.h"
 
 enum cgroup_mode
 {
@@ -56,8 +57,8 @@ int cgroup_pids (struct cgroup_manager *m, pid_t **pids, size_t *n, struct cr_er
 int cgroup_kill_all (struct cgroup_manager *m, int sig, struct cr_error *err);
 /* rmdir in every hierarchy, deepest first; ENOENT is success. */
 int cgroup_destroy (struct cgroup_manager *m, struct cr_error *err);
-/* runc-events-like stats object, malloc'd JSON. */
-int cgroup_stats_json (struct cgroup_manager *m, char **json, struct cr_error *err);
+/* Counters for `events --stats`; free with oci_stats_clear. */
+int cgroup_stats (struct cgroup_manager *m, struct oci_stats *out, struct cr_error *err);
 /* Caller-owned fd readable on OOM, or -ENOTSUP. */
 int cgroup_oom_event_fd (struct cgroup_manager *m, struct cr_error *err);
 

@@ -67,15 +67,13 @@ int cgroup_v1_apply (struct cgroup_manager *m, const struct spec_resources *res,
 int cgroup_v2_apply (struct cgroup_manager *m, const struct spec_resources *res, bool update, struct cr_error *err);
 /* v2: enable the controllers RES needs in every ancestor's subtree_control. */
 int cgroup_v2_enable_controllers (struct cgroup_manager *m, const struct spec_resources *res, struct cr_error *err);
-int cgroup_v1_stats (struct cgroup_manager *m, void *gen, struct cr_error *err);
-int cgroup_v2_stats (struct cgroup_manager *m, void *gen, struct cr_error *err);
+int cgroup_v1_stats (struct cgroup_manager *m, struct oci_stats *out, struct cr_error *err);
+int cgroup_v2_stats (struct cgroup_manager *m, struct oci_stats *out, struct cr_error *err);
 struct cgroup_hierarchy *cgroup_v1_find (struct cgroup_manager *m, const char *controller);
 /* Write one linux.resources.unified key (a v2 file name) into DIRFD. */
 int cgroup_v2_write_unified (int dirfd, const struct spec_kv *kv, struct cr_error *err);
 /* rdma.max line "dev hca_handle=N hca_object=M" (absent = max); malloc'd. */
 char *cgroup_rdma_line (const struct spec_rdma *r);
-/* Emit FILE's "key value" lines as a JSON object (GEN is a yajl_gen). */
-void cgroup_gen_keyed_file (void *gen, int fd, const char *file);
 
 /* BPF device filter (cgroups_bpf.c) */
 /* Assemble the program; *INSNS malloc'd. Rules are evaluated so that the
