@@ -35,7 +35,7 @@ static int
 set_frozen (const char *root, const char *id, bool frozen, struct cr_error *err)
 {
   const char *verb = frozen ? "pause" : "resume";
-  struct cgroup_manager *m = NULL;
+  _cleanup_cgroup_manager_ struct cgroup_manager *m = NULL;
   enum container_status status;
   if (open_cgroup (root, verb, id, &m, &status, err) < 0)
     return -1;
@@ -46,7 +46,6 @@ set_frozen (const char *root, const char *id, bool frozen, struct cr_error *err)
     r = cr_fail (err, 0, "resume %s: container is %s, not paused", id, container_status_name (status));
   else
     r = cgroup_freeze (m, frozen, err);
-  cgroup_manager_free (m);
   return r;
 }
 
@@ -65,28 +64,26 @@ container_resume (const char *root, const char *id, struct cr_error *err)
 int
 container_update (const char *root, const char *id, const struct spec_resources *res, struct cr_error *err)
 {
-  struct cgroup_manager *m = NULL;
+  _cleanup_cgroup_manager_ struct cgroup_manager *m = NULL;
   enum container_status status;
   int r = open_cgroup (root, "update", id, &m, &status, err);
   if (r == 0 && status == STATUS_STOPPED)
     r = cr_fail (err, 0, "update %s: container is stopped", id);
   if (r == 0)
     r = cgroup_update (m, res, err);
-  cgroup_manager_free (m);
   return r;
 }
 
 int
 container_ps (const char *root, const char *id, pid_t **pids, size_t *n, struct cr_error *err)
 {
-  struct cgroup_manager *m = NULL;
+  _cleanup_cgroup_manager_ struct cgroup_manager *m = NULL;
   enum container_status status;
   *pids = NULL;
   *n = 0;
   if (open_cgroup (root, "ps", id, &m, &status, err) < 0)
     return -1;
   int r = cgroup_pids (m, pids, n, err);
-  cgroup_manager_free (m);
   if (r < 0)
     return r;
   /* An exited process stays in cgroup.procs until it is reaped: it is not

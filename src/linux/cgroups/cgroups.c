@@ -288,12 +288,11 @@ cgroup_manager_free (struct cgroup_manager *m)
   free (m);
 }
 
-static void
+void
 cgroup_manager_freep (struct cgroup_manager **m)
 {
   cgroup_manager_free (*m);
 }
-#define _cleanup_manager_ __attribute__ ((cleanup (cgroup_manager_freep)))
 
 struct cgroup_hierarchy *
 cgroup_v1_find (struct cgroup_manager *m, const char *controller)
@@ -353,7 +352,7 @@ open_v1_hierarchies (struct cgroup_manager *m, int rootfd, const char *root, str
 static int
 manager_new (const char *root, const char *path, struct cgroup_manager **out, struct cr_error *err)
 {
-  _cleanup_manager_ struct cgroup_manager *m = xcalloc (1, sizeof *m);
+  _cleanup_cgroup_manager_ struct cgroup_manager *m = xcalloc (1, sizeof *m);
   m->unified = (struct cgroup_hierarchy){ NULL, -1, -1, -1 };
   if (root == NULL || *root == '\0')
     root = "/sys/fs/cgroup";
@@ -505,7 +504,7 @@ int
 cgroup_create (const char *root, const char *path, const struct spec_resources *res, struct cgroup_manager **out,
                struct cr_error *err)
 {
-  _cleanup_manager_ struct cgroup_manager *m = NULL;
+  _cleanup_cgroup_manager_ struct cgroup_manager *m = NULL;
   int r = manager_new (root, path, &m, err);
   if (r < 0)
     return r;
@@ -530,7 +529,7 @@ cgroup_create (const char *root, const char *path, const struct spec_resources *
 int
 cgroup_open (const char *root, const char *path, struct cgroup_manager **out, struct cr_error *err)
 {
-  _cleanup_manager_ struct cgroup_manager *m = NULL;
+  _cleanup_cgroup_manager_ struct cgroup_manager *m = NULL;
   int r = manager_new (root, path, &m, err);
   if (r < 0)
     return r;

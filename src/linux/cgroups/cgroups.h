@@ -39,6 +39,9 @@ int cgroup_create (const char *root, const char *path, const struct spec_resourc
 /* Open an existing cgroup; missing directories are tolerated. */
 int cgroup_open (const char *root, const char *path, struct cgroup_manager **out, struct cr_error *err);
 void cgroup_manager_free (struct cgroup_manager *m);
+void cgroup_manager_freep (struct cgroup_manager **m);
+/* Frees the manager when the variable goes out of scope. */
+#define _cleanup_cgroup_manager_ __attribute__ ((cleanup (cgroup_manager_freep)))
 
 /* Move PID (0 = caller) into the cgroup in every hierarchy. */
 int cgroup_enter (struct cgroup_manager *m, pid_t pid, struct cr_error *err);
