@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include "policy/config_file.h"
 #include "base/error.h"
+#include "core/container.h"
 #include "policy/profile.h"
 
 struct cli
@@ -14,9 +15,8 @@ struct cli
   const char *log_file;
   const char *log_format;
   bool debug;
-  bool systemd_cgroup;
-  bool no_cgroups;     /* --cgroup-manager=disabled */
-  const char *profile; /* the operator's strongest choice, or NULL */
+  enum cgroup_manager_kind cgroup_manager; /* disabled beats systemd beats cgroupfs */
+  const char *profile;                     /* the operator's strongest choice, or NULL */
   const char *profile_source;
   const char *config_path;
   struct cellrun_config config;

@@ -41,8 +41,7 @@ cli_parse_create_flags (struct cli *g, const char *verb, int argc, char **argv, 
   memset (pr, 0, sizeof *pr);
   o->root = g->root;
   o->bundle = ".";
-  o->systemd_cgroup = g->systemd_cgroup;
-  o->no_cgroups = g->no_cgroups;
+  o->cgroup_manager = g->cgroup_manager;
   o->config = &g->config;
   o->caller_env = g->environ;
   o->profile = pr;

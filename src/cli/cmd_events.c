@@ -1,7 +1,6 @@
 #include "config.h"
 #include "cli/cli.h"
-#include "linux/cgroups/cgroups.h"
-#include "core/container.h"
+#include "core/container_ops.h"
 #include "base/utils.h"
 
 #include <errno.h>
@@ -9,18 +8,42 @@
 #include <poll.h>
 #include <string.h>
 
-int cli_open_cgroup (struct cli *g, const char *verb, const char *id, struct cgroup_manager **m,
-                     enum container_status *status, struct cr_error *err);
-
 static int
-print_stats (struct cgroup_manager *m, const char *id, struct cr_error *err)
+print_stats (struct container_events *ev, const char *id, struct cr_error *err)
 {
-  _cleanup_free_ char *json = NULL;
-  if (cgroup_stats_json (m, &json, err) < 0)
+  struct oci_stats st;
+  if (container_events_stats (ev, &st, err) < 0)
     return -1;
+  _cleanup_free_ char *json = oci_stats_to_json (&st);
+  oci_stats_clear (&st);
   printf ("{\"type\":\"stats\",\"id\":\"%s\",\"data\":%s}\n", id, json);
   fflush (stdout);
   return 0;
+}
+
+/* Stats every interval; OOM notifications as soon as the kernel reports them. */
+static int
+watch (struct container_events *ev, const char *id, int interval_ms, struct cr_error *err)
+{
+  int r = 0;
+  int oomfd = container_events_oom_fd (ev);
+  struct pollfd p = { .fd = oomfd, .events = POLLIN };
+  while (r == 0)
+    {
+      int n = poll (&p, oomfd >= 0 ? 1 : 0, interval_ms);
+      if (n > 0)
+        {
+          char buf[256];
+          if (read (oomfd, buf, sizeof buf) >= 0)
+            printf ("{\"type\":\"oom\",\"id\":\"%s\"}\n", id);
+        }
+      if (!container_events_alive (ev))
+        break;
+      r = print_stats (ev, id, err);
+    }
+  if (oomfd >= 0)
+    close (oomfd);
+  return r;
 }
 
 int
@@ -49,40 +72,10 @@ cmd_events (struct cli *g, int argc, char **argv)
     return 1;
   const char *id = argv[optind];
   struct cr_error err = { 0 };
-  struct cgroup_manager *m = NULL;
-  enum container_status status;
-  if (cli_open_cgroup (g, "events", id, &m, &status, &err) < 0)
+  struct container_events *ev = NULL;
+  if (container_events_open (g->root, id, &ev, &err) < 0)
     return cli_fail (&err);
-  int r = 0;
-  if (stats_once)
-    r = print_stats (m, id, &err);
-  else
-    {
-      /* Stats every interval; OOM notifications as soon as the kernel reports them. */
-      struct cr_error ignored;
-      int oomfd = cgroup_oom_event_fd (m, &ignored);
-      struct pollfd p = { .fd = oomfd, .events = POLLIN };
-      while (r == 0)
-        {
-          int n = poll (&p, oomfd >= 0 ? 1 : 0, interval_ms);
-          if (n > 0)
-            {
-              char buf[256];
-              if (read (oomfd, buf, sizeof buf) >= 0)
-                printf ("{\"type\":\"oom\",\"id\":\"%s\"}\n", id);
-            }
-          struct container_state *st = NULL;
-          if (container_load (g->root, id, &st, &status, &ignored) < 0 || status == STATUS_STOPPED)
-            {
-              state_free (st);
-              break;
-            }
-          state_free (st);
-          r = print_stats (m, id, &err);
-        }
-      if (oomfd >= 0)
-        close (oomfd);
-    }
-  cgroup_manager_free (m);
+  int r = stats_once ? print_stats (ev, id, &err) : watch (ev, id, interval_ms, &err);
+  container_events_free (ev);
   return r < 0 ? cli_fail (&err) : 0;
 }

@@ -1,14 +1,36 @@
 #include "config.h"
 #include "cli/cli.h"
-#include "linux/cgroups/cgroups.h"
-#include "core/container.h"
+#include "core/container_ops.h"
 #include "base/utils.h"
 
 #include <getopt.h>
 #include <string.h>
 
-int cli_open_cgroup (struct cli *g, const char *verb, const char *id, struct cgroup_manager **m,
-                     enum container_status *status, struct cr_error *err);
+enum
+{
+  O_RES = 1000,
+  O_MEM,
+  O_QUOTA,
+  O_PERIOD,
+  O_SHARES,
+  O_CPUS,
+  O_MEMS,
+  O_PIDS,
+  O_BLKIO,
+  O_SWAP,
+  O_RESERV
+};
+
+/* What the flags ask for: borrowed sub-structs that RES points at once
+   parsing is done (nothing here is heap-allocated except via -r). */
+struct update_flags
+{
+  struct spec_resources res;
+  struct spec_memory mem;
+  struct spec_cpu cpu;
+  struct spec_blkio blkio;
+  const char *res_file;
+};
 
 static int
 flag_int (const char *name, const char *v, long long *out)
@@ -20,23 +42,54 @@ flag_int (const char *name, const char *v, long long *out)
   return 0;
 }
 
-int
-cmd_update (struct cli *g, int argc, char **argv)
+/* Store one parsed flag C (numeric value V, text OPTARG) in F. */
+static void
+set_flag (struct update_flags *f, int c, long long v)
 {
-  enum
-  {
-    O_RES = 1000,
-    O_MEM,
-    O_QUOTA,
-    O_PERIOD,
-    O_SHARES,
-    O_CPUS,
-    O_MEMS,
-    O_PIDS,
-    O_BLKIO,
-    O_SWAP,
-    O_RESERV
-  };
+  switch (c)
+    {
+    case 'r': f->res_file = optarg; break;
+    case O_MEM:
+      f->mem.has_limit = true;
+      f->mem.limit = v;
+      break;
+    case O_SWAP:
+      f->mem.has_swap = true;
+      f->mem.swap = v;
+      break;
+    case O_RESERV:
+      f->mem.has_reservation = true;
+      f->mem.reservation = v;
+      break;
+    case O_QUOTA:
+      f->cpu.has_quota = true;
+      f->cpu.quota = v;
+      break;
+    case O_PERIOD:
+      f->cpu.has_period = true;
+      f->cpu.period = v;
+      break;
+    case O_SHARES:
+      f->cpu.has_shares = true;
+      f->cpu.shares = v;
+      break;
+    case O_CPUS: f->cpu.cpus = optarg; break;
+    case O_MEMS: f->cpu.mems = optarg; break;
+    case O_PIDS:
+      f->res.has_pids_limit = true;
+      f->res.pids_limit = v;
+      break;
+    case O_BLKIO:
+      f->blkio.has_weight = true;
+      f->blkio.weight = v;
+      break;
+    }
+}
+
+/* getopt loop; 0, or the exit code of a usage error. */
+static int
+parse_flags (int argc, char **argv, struct update_flags *f)
+{
   static const struct option opts[] = {
     { "resources", required_argument, 0, 'r' },
     { "memory", required_argument, 0, O_MEM },
@@ -51,96 +104,50 @@ cmd_update (struct cli *g, int argc, char **argv)
     { "memory-reservation", required_argument, 0, O_RESERV },
     { 0, 0, 0, 0 },
   };
-  struct cr_error err = { 0 };
-  struct spec_resources *res = xcalloc (1, sizeof *res);
-  struct spec_memory mem = { 0 };
-  struct spec_cpu cpu = { 0 };
-  struct spec_blkio blkio = { 0 };
-  const char *res_file = NULL;
-  long long v;
+  long long v = 0;
   int c;
   while ((c = getopt_long (argc, argv, "+r:", opts, NULL)) != -1)
     {
       if (c != 'r' && c != O_CPUS && c != O_MEMS
           && (c < O_MEM || c > O_RESERV || flag_int (argv[optind - 1], optarg, &v)))
-        {
-          spec_resources_free (res);
-          return c < O_MEM ? cli_usage ("update", "unknown flag %s", argv[optind - 1]) : 1;
-        }
-      switch (c)
-        {
-        case 'r': res_file = optarg; break;
-        case O_MEM:
-          mem.has_limit = true;
-          mem.limit = v;
-          break;
-        case O_SWAP:
-          mem.has_swap = true;
-          mem.swap = v;
-          break;
-        case O_RESERV:
-          mem.has_reservation = true;
-          mem.reservation = v;
-          break;
-        case O_QUOTA:
-          cpu.has_quota = true;
-          cpu.quota = v;
-          break;
-        case O_PERIOD:
-          cpu.has_period = true;
-          cpu.period = v;
-          break;
-        case O_SHARES:
-          cpu.has_shares = true;
-          cpu.shares = v;
-          break;
-        case O_CPUS: cpu.cpus = optarg; break;
-        case O_MEMS: cpu.mems = optarg; break;
-        case O_PIDS:
-          res->has_pids_limit = true;
-          res->pids_limit = v;
-          break;
-        case O_BLKIO:
-          blkio.has_weight = true;
-          blkio.weight = v;
-          break;
-        }
+        return c < O_MEM ? cli_usage ("update", "unknown flag %s", argv[optind - 1]) : 1;
+      set_flag (f, c, v);
     }
   if (cli_need_args ("update", argc, optind, 1, "container id"))
-    {
-      spec_resources_free (res);
-      return 1;
-    }
-  if (res_file)
-    {
-      _cleanup_free_ char *data = NULL;
-      size_t len;
-      int r = strcmp (res_file, "-") == 0 ? read_all_fd (0, "stdin", &data, &len, &err)
-                                          : read_file (res_file, &data, &len, &err);
-      spec_resources_free (res);
-      res = NULL;
-      if (r < 0 || (res = spec_parse_resources_data (data, len, &err)) == NULL)
-        return cli_fail (&err);
-    }
-  else
-    {
-      /* Flags fill borrowed structs: detach them before freeing. */
-      res->memory = (mem.has_limit || mem.has_swap || mem.has_reservation) ? &mem : NULL;
-      res->cpu = (cpu.has_quota || cpu.has_period || cpu.has_shares || cpu.cpus || cpu.mems) ? &cpu : NULL;
-      res->block_io = blkio.has_weight ? &blkio : NULL;
-    }
-  struct cgroup_manager *m = NULL;
-  enum container_status status;
-  int r = cli_open_cgroup (g, "update", argv[optind], &m, &status, &err);
-  if (r == 0 && status == STATUS_STOPPED)
-    r = cr_fail (&err, 0, "update %s: container is stopped", argv[optind]);
-  if (r == 0)
-    r = cgroup_update (m, res, &err);
-  if (m)
-    cgroup_manager_free (m);
-  if (res_file)
-    spec_resources_free (res);
-  else
-    free (res);
+    return 1;
+  /* Point the resources at the sub-structs the flags filled. */
+  struct spec_memory *mem = &f->mem;
+  struct spec_cpu *cpu = &f->cpu;
+  f->res.memory = (mem->has_limit || mem->has_swap || mem->has_reservation) ? mem : NULL;
+  f->res.cpu = (cpu->has_quota || cpu->has_period || cpu->has_shares || cpu->cpus || cpu->mems) ? cpu : NULL;
+  f->res.block_io = f->blkio.has_weight ? &f->blkio : NULL;
+  return 0;
+}
+
+/* -r FILE (or - for stdin): a linux.resources document replaces the flags. */
+static struct spec_resources *
+read_resources (const char *file, struct cr_error *err)
+{
+  _cleanup_free_ char *data = NULL;
+  size_t len;
+  int r = strcmp (file, "-") == 0 ? read_all_fd (0, "stdin", &data, &len, err) : read_file (file, &data, &len, err);
+  if (r < 0)
+    return NULL;
+  return spec_parse_resources_data (data, len, err);
+}
+
+int
+cmd_update (struct cli *g, int argc, char **argv)
+{
+  struct update_flags f = { 0 };
+  int rc = parse_flags (argc, argv, &f);
+  if (rc)
+    return rc;
+  struct cr_error err = { 0 };
+  struct spec_resources *parsed = NULL;
+  if (f.res_file && (parsed = read_resources (f.res_file, &err)) == NULL)
+    return cli_fail (&err);
+  int r = container_update (g->root, argv[optind], parsed ? parsed : &f.res, &err);
+  spec_resources_free (parsed);
   return r < 0 ? cli_fail (&err) : 0;
 }

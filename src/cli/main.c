@@ -174,16 +174,19 @@ parse_global_flags (struct cli *g, int argc, char **argv, const char **profile_f
       case OPT_LOG: g->log_file = optarg; break;
       case OPT_LOG_FORMAT: g->log_format = optarg; break;
       case OPT_DEBUG: g->debug = true; break;
-      case OPT_SYSTEMD: g->systemd_cgroup = true; break;
+      case OPT_SYSTEMD:
+        if (g->cgroup_manager != CGROUP_MANAGER_DISABLED)
+          g->cgroup_manager = CGROUP_MANAGER_SYSTEMD;
+        break;
       case OPT_PROFILE: *profile_flag = optarg; break;
       case OPT_CONFIG: g->config_path = optarg; break;
       case OPT_CRIU:
       case OPT_ROOTLESS: break; /* accepted for runc compatibility */
       case OPT_CGROUP_MANAGER:
         if (strcmp (optarg, "disabled") == 0)
-          g->no_cgroups = true;
+          g->cgroup_manager = CGROUP_MANAGER_DISABLED;
         else if (strcmp (optarg, "systemd") == 0)
-          g->systemd_cgroup = true;
+          g->cgroup_manager = g->cgroup_manager == CGROUP_MANAGER_DISABLED ? g->cgroup_manager : CGROUP_MANAGER_SYSTEMD;
         else if (strcmp (optarg, "cgroupfs") != 0)
           {
             log_init (NULL, NULL, false, NULL);

@@ -492,14 +492,14 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
         goto out;
       }
   }
-  if (!o->no_cgroups)
+  if (o->cgroup_manager != CGROUP_MANAGER_DISABLED)
     {
-      r = cgroup_resolve_path (spec->linux ? spec->linux->cgroups_path : NULL, o->id, o->systemd_cgroup, &cgroup_path,
-                               err);
+      bool systemd = o->cgroup_manager == CGROUP_MANAGER_SYSTEMD;
+      r = cgroup_resolve_path (spec->linux ? spec->linux->cgroups_path : NULL, o->id, systemd, &cgroup_path, err);
       if (r < 0)
         goto out;
       st.cgroup_path = cgroup_path;
-      if (o->systemd_cgroup && systemd_scope_available ())
+      if (systemd && systemd_scope_available ())
         {
           if ((r = systemd_scope_names (cgroup_path, &sd_unit, &sd_slice, err)) < 0)
             goto out;
@@ -508,7 +508,7 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
           undo->systemd_slice = sd_slice;
           log_debug ("cgroup: %s is registered with systemd as a transient scope", cgroup_path);
         }
-      else if (o->systemd_cgroup)
+      else if (systemd)
         log_debug ("cgroup: %s is managed with cgroupfs: systemd is not PID 1", cgroup_path);
       allow_default_devices (spec);
       r = cgroup_create (st.cgroup_root, cgroup_path, spec->linux ? spec->linux->resources : NULL, &undo->cgroup, err);

@@ -12,6 +12,17 @@
 struct profile_request;
 struct cellrun_config;
 
+/* --cgroup-manager (and --systemd-cgroup): who makes the container's cgroup.
+   cgroupfs and systemd both write the cgroup filesystem (v1, v2 or hybrid,
+   detected); systemd also names the path "slice:prefix:name" and registers
+   a transient scope when systemd runs the host; disabled makes none. */
+enum cgroup_manager_kind
+{
+  CGROUP_MANAGER_CGROUPFS,
+  CGROUP_MANAGER_SYSTEMD,
+  CGROUP_MANAGER_DISABLED
+};
+
 struct create_options
 {
   const char *root;
@@ -21,8 +32,7 @@ struct create_options
   const char *console_socket;
   bool no_pivot;
   bool no_new_keyring;
-  bool systemd_cgroup;
-  bool no_cgroups;
+  enum cgroup_manager_kind cgroup_manager;
   int preserve_fds;
   bool keep; /* run --keep: the stopped container stays until `delete` */
   /* profile layer inputs; NULL = no profile processing */

@@ -20,6 +20,18 @@
 
 /* ---- helpers ------------------------------------------------------------- */
 
+/* Stats as the CLI renders them (struct from cgroups, JSON from libocispec). */
+static int
+stats_json (struct cgroup_manager *m, char **json, struct cr_error *err)
+{
+  struct oci_stats st;
+  if (cgroup_stats (m, &st, err) < 0)
+    return -1;
+  *json = oci_stats_to_json (&st);
+  oci_stats_clear (&st);
+  return 0;
+}
+
 static char *
 resolve (const char *p, const char *id, bool systemd, const char *own)
 {
@@ -344,7 +356,7 @@ test_fake_v2 (void)
       CHECK (cgroup_pids (m, &pids, &n, &err) == 0 && n == 1 && pids[0] == getpid (), "v2 pids read back");
       free (pids);
       char *json = NULL;
-      CHECK (cgroup_stats_json (m, &json, &err) == 0 && json && strstr (json, "\"memory\""), "v2 stats json: %s",
+      CHECK (stats_json (m, &json, &err) == 0 && json && strstr (json, "\"memory\""), "v2 stats json: %s",
              json ? json : err.msg);
       free (json);
       cgroup_manager_free (m);
@@ -490,6 +502,94 @@ test_fake_hybrid (void)
   rm_rf_at (AT_FDCWD, root, NULL);
 }
 
+/* ---- backend table and stats rendering ---------------------------------- */
+
+/* The facade picks one backend per mode; hybrid composes the freezers (v1
+   when a freezer hierarchy is mounted, else the unified cgroup.freeze). */
+static void
+test_fake_backends (void)
+{
+  char root[] = "/tmp/cellrun-cgbk-XXXXXX";
+  if (mkdtemp (root) == NULL)
+    return;
+  char uni[4200], fz[4200];
+  mkdirs ("%s/unified/%s", root, "b1");
+  mkdirs ("%s/memory/%s", root, "b1");
+  snprintf (uni, sizeof uni, "%s/unified", root);
+  put (uni, "cgroup.controllers", "");
+  snprintf (uni, sizeof uni, "%s/unified/b1", root);
+  put (uni, "cgroup.freeze", "");
+  put (uni, "cgroup.events", "populated 0\nfrozen 1\n");
+  struct cr_error err = { 0 };
+  struct cgroup_manager *m = NULL;
+  bool frozen = false;
+  CHECK (cgroup_open (root, "/b1", &m, &err) == 0 && m->ops == &cgroup_backend_hybrid, "hybrid root: hybrid backend");
+  CHECK (m && cgroup_is_frozen (m, &frozen, &err) == 0 && frozen, "hybrid without v1 freezer reads cgroup.events: %s",
+         err.msg);
+  cgroup_manager_free (m);
+  mkdirs ("%s/freezer/%s", root, "b1");
+  snprintf (fz, sizeof fz, "%s/freezer/b1", root);
+  put (fz, "freezer.state", "THAWED");
+  m = NULL;
+  CHECK (cgroup_open (root, "/b1", &m, &err) == 0 && m && cgroup_is_frozen (m, &frozen, &err) == 0 && !frozen,
+         "hybrid with a v1 freezer asks the v1 freezer first");
+  cgroup_manager_free (m);
+
+  /* The same tree without "unified" is v1: no v2 fallback, no unified keys. */
+  char cmd[4200];
+  snprintf (cmd, sizeof cmd, "%s/unified", root);
+  rm_rf_at (AT_FDCWD, cmd, NULL);
+  m = NULL;
+  CHECK (cgroup_open (root, "/b1", &m, &err) == 0 && m->ops == &cgroup_backend_v1, "v1 root: v1 backend");
+  struct spec_kv kv = { (char *) "memory.high", (char *) "5M" };
+  struct spec_resources up = { .unified = &kv, .unified_len = 1 };
+  CHECK (m && cgroup_update (m, &up, &err) < 0 && strstr (err.msg, "unified: needs cgroup v2"),
+         "v1 backend refuses unified keys: %s", err.msg);
+  cgroup_manager_free (m);
+  rm_rf_at (AT_FDCWD, root, NULL);
+
+  char v2[] = "/tmp/cellrun-cgb2-XXXXXX";
+  if (mkdtemp (v2) == NULL)
+    return;
+  put (v2, "cgroup.controllers", "");
+  mkdirs ("%s/%s", v2, "b2");
+  m = NULL;
+  CHECK (cgroup_open (v2, "/b2", &m, &err) == 0 && m->ops == &cgroup_backend_v2, "v2 root: v2 backend");
+  CHECK (m && cgroup_freeze (m, true, &err) < 0 && err.code == ENOTSUP, "v2 without cgroup.freeze: %s", err.msg);
+  cgroup_manager_free (m);
+  rm_rf_at (AT_FDCWD, v2, NULL);
+}
+
+/* The stats JSON keeps runc's events shape, key order and "max" -> 0. */
+static void
+test_stats_render (void)
+{
+  struct oci_stats s = { 0 };
+  s.cpu_total = (struct oci_stat){ true, 5 };
+  s.cpu_kernel = (struct oci_stat){ true, 2 };
+  s.has_memory_usage = true;
+  s.mem_usage = (struct oci_stat){ true, 10 };
+  s.mem_limit = (struct oci_stat){ true, UINT64_MAX };
+  s.has_memory_raw = true;
+  oci_stats_add_raw (&s, "cache", 7);
+  s.pids_current = (struct oci_stat){ true, 3 };
+  oci_stats_add_blkio (&s.io_bytes, &s.io_bytes_len, 8, 0, "Read", 9);
+  oci_stats_add_hugetlb (&s, "2MB")->usage = (struct oci_stat){ true, 1 };
+  char *json = oci_stats_to_json (&s);
+  CHECK_STR (
+      json,
+      "{\"cpu\":{\"usage\":{\"total\":5,\"kernel\":2}},\"memory\":{\"usage\":{\"usage\":10,\"limit\":0},"
+      "\"raw\":{\"cache\":7}},\"pids\":{\"current\":3},\"blkio\":{\"ioServiceBytesRecursive\":[{\"major\":8,"
+      "\"minor\":0,\"op\":\"Read\",\"value\":9}],\"ioServicedRecursive\":[]},\"hugetlb\":{\"2MB\":{\"usage\":1}}}",
+      "stats JSON shape");
+  free (json);
+  oci_stats_clear (&s);
+  s.has_swap = true;
+  json = oci_stats_to_json (&s);
+  CHECK (strstr (json, "\"memory\":{\"swap\":{}}") != NULL, "swap object only when set: %s", json);
+  free (json);
+}
+
 /* ---- real hierarchies (root only) ---------------------------------------- */
 
 static pid_t
@@ -546,7 +646,7 @@ real_lifecycle (const char *root, const char *label, const char *path)
   r = cgroup_freeze (m, false, &err);
   CHECK (r == 0 && cgroup_is_frozen (m, &frozen, &err) == 0 && !frozen, "%s: thawed: %s", label, r ? err.msg : "ok");
   char *json = NULL;
-  CHECK (cgroup_stats_json (m, &json, &err) == 0 && json && strstr (json, "\"pids\""), "%s: stats %s", label,
+  CHECK (stats_json (m, &json, &err) == 0 && json && strstr (json, "\"pids\""), "%s: stats %s", label,
          json ? json : err.msg);
   free (json);
   r = cgroup_kill_all (m, SIGKILL, &err);
@@ -784,6 +884,8 @@ main (void)
   test_fake_v2 ();
   test_fake_v1 ();
   test_fake_hybrid ();
+  test_fake_backends ();
+  test_stats_render ();
   test_real ();
   cleanup_real ();
   return UNIT_DONE ();

@@ -1,5 +1,7 @@
-/* cgroup mode detection, cgroupsPath resolution and the public API: this
-   file finds the hierarchies and dispatches to cgroups_v1.c/cgroups_v2.c. */
+/* The cgroup facade: mode detection, cgroupsPath resolution, opening and
+   creating the hierarchies, and the public API. Work that differs between
+   v1, v2 and hybrid hosts goes through the backend table (struct
+   cgroup_backend) chosen once when the manager is made. */
 #include "config.h"
 #include "linux/cgroups/cgroups_internal.h"
 
@@ -8,247 +10,13 @@
 #include <inttypes.h>
 #include <fcntl.h>
 #include <linux/magic.h>
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
-#include <time.h>
-#include <yajl/yajl_gen.h>
 
 #include "base/log.h"
 #include "base/utils.h"
-
-/* Waiting for a freeze: the v1 freezer reports FREEZING while tasks are
-   still running kernel code; a task stuck in an uninterruptible sleep can
-   keep it there, so we give up after this and thaw again. */
-#define CGROUP_FREEZE_TIMEOUT_MS 2000
-/* rmdir returns EBUSY for a short while after the last task exited (the
-   kernel frees css asynchronously); retry up to about this long. */
-#define CGROUP_RMDIR_BUDGET_US 100000
-
-static void
-sleep_us (long us)
-{
-  struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
-  while (nanosleep (&ts, &ts) < 0 && errno == EINTR)
-    ;
-}
-
-static long
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
-
-/* ---- small file helpers ------------------------------------------------ */
-
-int
-cgroup_write_at (int dirfd, const char *file, const char *value, struct cr_error *err)
-{
-  /* No O_CREAT: a missing file means the kernel lacks the knob. */
-  _cleanup_close_ int fd = openat (dirfd, file, O_WRONLY | O_CLOEXEC | O_TRUNC);
-  if (fd < 0)
-    return cr_fail (err, errno, "cgroup %s", file);
-  int r = write_all (fd, value, strlen (value));
-  if (r < 0)
-    return cr_fail (err, -r, "cgroup %s", file);
-  log_debug ("cgroup: %s = %s", file, value);
-  return 0;
-}
-
-int
-cgroup_read_at (int dirfd, const char *file, char **out, struct cr_error *err)
-{
-  _cleanup_close_ int fd = openat (dirfd, file, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return cr_fail (err, errno, "cgroup %s", file);
-  size_t len = 0;
-  int r = read_all_fd (fd, file, out, &len, err);
-  if (r < 0)
-    return r;
-  while (len > 0 && (*out)[len - 1] == '\n')
-    (*out)[--len] = '\0';
-  return 0;
-}
-
-int
-cgroup_read_u64_at (int dirfd, const char *file, uint64_t *out)
-{
-  _cleanup_free_ char *s = NULL;
-  int r = cgroup_read_at (dirfd, file, &s, NULL);
-  if (r < 0)
-    return r;
-  if (strcmp (s, "max") == 0)
-    {
-      *out = UINT64_MAX;
-      return 0;
-    }
-  unsigned long long v;
-  if (parse_uint64 (s, &v) < 0)
-    return -EINVAL;
-  *out = v;
-  return 0;
-}
-
-bool
-cgroup_file_exists (int dirfd, const char *file)
-{
-  return dirfd >= 0 && faccessat (dirfd, file, F_OK, 0) == 0;
-}
-
-bool
-cgroup_keyed_value (const char *body, const char *key, uint64_t *out)
-{
-  size_t klen = strlen (key);
-  for (const char *p = body; p && *p; p = strchr (p, '\n') ? strchr (p, '\n') + 1 : NULL)
-    if (strncmp (p, key, klen) == 0 && p[klen] == ' ')
-      {
-        *out = strtoull (p + klen + 1, NULL, 10);
-        return true;
-      }
-  return false;
-}
-
-static int
-append_pid (pid_t **pids, size_t *n, size_t *cap, pid_t pid)
-{
-  if (*n == *cap)
-    {
-      *cap = *cap ? *cap * 2 : 16;
-      *pids = xrealloc (*pids, *cap * sizeof **pids);
-    }
-  (*pids)[(*n)++] = pid;
-  return 0;
-}
-
-int
-cgroup_collect_pids (int dirfd, pid_t **pids, size_t *n, size_t *cap, struct cr_error *err)
-{
-  _cleanup_free_ char *procs = NULL;
-  int r = cgroup_read_at (dirfd, "cgroup.procs", &procs, err);
-  if (r < 0)
-    return r;
-  for (char *p = procs; *p;)
-    {
-      char *end;
-      long v = strtol (p, &end, 10);
-      if (end == p)
-        break;
-      append_pid (pids, n, cap, (pid_t) v);
-      p = end;
-      while (*p == '\n' || *p == ' ')
-        p++;
-    }
-  int dfd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0)
-    return cr_fail (err, errno, "open cgroup directory");
-  DIR *d = fdopendir (dfd);
-  if (d == NULL)
-    {
-      close (dfd);
-      return cr_fail (err, errno, "open cgroup directory");
-    }
-  struct dirent *de;
-  r = 0;
-  while (r == 0 && (de = readdir (d)) != NULL)
-    {
-      if (de->d_type != DT_DIR || de->d_name[0] == '.')
-        continue;
-      _cleanup_close_ int child = openat (dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (child < 0)
-        continue; /* removed while we walk: nothing to report */
-      r = cgroup_collect_pids (child, pids, n, cap, err);
-    }
-  closedir (d);
-  return r;
-}
-
-int
-cgroup_remove_tree (int parentfd, const char *name, struct cr_error *err)
-{
-  if (unlinkat (parentfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
-    return 0;
-  if (errno != EBUSY && errno != ENOTEMPTY)
-    return cr_fail (err, errno, "rmdir cgroup %s", name);
-
-  /* Children first: a cgroup with sub-cgroups can never be removed. */
-  int dfd = openat (parentfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0)
-    {
-      DIR *d = fdopendir (dfd);
-      if (d == NULL)
-        close (dfd);
-      else
-        {
-          struct dirent *de;
-          while ((de = readdir (d)) != NULL)
-            if (de->d_type == DT_DIR && de->d_name[0] != '.')
-              {
-                int r = cgroup_remove_tree (dfd, de->d_name, err);
-                if (r < 0)
-                  {
-                    closedir (d);
-                    return r;
-                  }
-              }
-          closedir (d);
-        }
-    }
-  long waited = 0, step = 1000;
-  for (;;)
-    {
-      if (unlinkat (parentfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
-        return 0;
-      if (errno != EBUSY || waited >= CGROUP_RMDIR_BUDGET_US)
-        return cr_fail (err, errno, "rmdir cgroup %s", name);
-      log_debug ("cgroup: rmdir %s: busy, retrying in %ld us", name, step);
-      sleep_us (step);
-      waited += step;
-      if (step < 20000)
-        step *= 2;
-    }
-}
-
-int
-cgroup_write_u64_at (int dirfd, const char *file, uint64_t value, struct cr_error *err)
-{
-  char buf[24];
-  snprintf (buf, sizeof buf, "%" PRIu64, value);
-  return cgroup_write_at (dirfd, file, buf, err);
-}
-
-int
-cgroup_write_cpuset (int dirfd, const struct spec_cpu *cpu, struct cr_error *err)
-{
-  int r;
-  if (cpu->cpus && *cpu->cpus && (r = cgroup_write_at (dirfd, "cpuset.cpus", cpu->cpus, err)) < 0)
-    return r;
-  if (cpu->mems && *cpu->mems && (r = cgroup_write_at (dirfd, "cpuset.mems", cpu->mems, err)) < 0)
-    return r;
-  return 0;
-}
-
-int
-cgroup_write_throttle (int dirfd, const char *file, const char *key, const struct spec_throttle_device *d, size_t n,
-                       struct cr_error *err)
-{
-  for (size_t i = 0; i < n; i++)
-    {
-      char buf[96];
-      snprintf (buf, sizeof buf, "%" PRId64 ":%" PRId64 " %s%s%" PRIu64, d[i].major, d[i].minor, key ? key : "",
-                key ? "=" : "", d[i].rate);
-      int r = cgroup_write_at (dirfd, file, buf, err);
-      if (r < 0)
-        return r;
-    }
-  return 0;
-}
-
 /* ---- conversions --------------------------------------------------------- */
 
 uint64_t
@@ -520,12 +288,11 @@ cgroup_manager_free (struct cgroup_manager *m)
   free (m);
 }
 
-static void
+void
 cgroup_manager_freep (struct cgroup_manager **m)
 {
   cgroup_manager_free (*m);
 }
-#define _cleanup_manager_ __attribute__ ((cleanup (cgroup_manager_freep)))
 
 struct cgroup_hierarchy *
 cgroup_v1_find (struct cgroup_manager *m, const char *controller)
@@ -585,7 +352,7 @@ open_v1_hierarchies (struct cgroup_manager *m, int rootfd, const char *root, str
 static int
 manager_new (const char *root, const char *path, struct cgroup_manager **out, struct cr_error *err)
 {
-  _cleanup_manager_ struct cgroup_manager *m = xcalloc (1, sizeof *m);
+  _cleanup_cgroup_manager_ struct cgroup_manager *m = xcalloc (1, sizeof *m);
   m->unified = (struct cgroup_hierarchy){ NULL, -1, -1, -1 };
   if (root == NULL || *root == '\0')
     root = "/sys/fs/cgroup";
@@ -596,6 +363,10 @@ manager_new (const char *root, const char *path, struct cgroup_manager **out, st
   int r = cgroup_detect_mode (root, &m->mode, err);
   if (r < 0)
     return r;
+  /* The backend is chosen once, here; the facade only dispatches. */
+  m->ops = m->mode == CGROUP_MODE_V2       ? &cgroup_backend_v2
+           : m->mode == CGROUP_MODE_HYBRID ? &cgroup_backend_hybrid
+                                           : &cgroup_backend_v1;
   _cleanup_close_ int rootfd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return cr_fail (err, errno, "open cgroup root %s", root);
@@ -726,23 +497,14 @@ hierarchy_create (struct cgroup_hierarchy *h, const char *path, bool cpuset, str
 static int
 apply_resources (struct cgroup_manager *m, const struct spec_resources *res, bool update, struct cr_error *err)
 {
-  if (res == NULL)
-    return 0;
-  if (m->mode == CGROUP_MODE_V2)
-    {
-      int r = cgroup_v2_enable_controllers (m, res, err);
-      if (r < 0)
-        return r;
-      return cgroup_v2_apply (m, res, update, err);
-    }
-  return cgroup_v1_apply (m, res, update, err);
+  return res == NULL ? 0 : m->ops->apply (m, res, update, err);
 }
 
 int
 cgroup_create (const char *root, const char *path, const struct spec_resources *res, struct cgroup_manager **out,
                struct cr_error *err)
 {
-  _cleanup_manager_ struct cgroup_manager *m = NULL;
+  _cleanup_cgroup_manager_ struct cgroup_manager *m = NULL;
   int r = manager_new (root, path, &m, err);
   if (r < 0)
     return r;
@@ -767,7 +529,7 @@ cgroup_create (const char *root, const char *path, const struct spec_resources *
 int
 cgroup_open (const char *root, const char *path, struct cgroup_manager **out, struct cr_error *err)
 {
-  _cleanup_manager_ struct cgroup_manager *m = NULL;
+  _cleanup_cgroup_manager_ struct cgroup_manager *m = NULL;
   int r = manager_new (root, path, &m, err);
   if (r < 0)
     return r;
@@ -821,125 +583,19 @@ cgroup_update (struct cgroup_manager *m, const struct spec_resources *res, struc
   return apply_resources (m, res, true, err);
 }
 
-/* ---- freezer ------------------------------------------------------------- */
-
-static int
-freeze_v1 (int fd, bool frozen, struct cr_error *err)
-{
-  const char *want = frozen ? "FROZEN" : "THAWED";
-  long deadline = now_ms () + CGROUP_FREEZE_TIMEOUT_MS;
-  long step = 100;
-  for (;;)
-    {
-      /* Re-writing FROZEN makes the kernel retry tasks that were busy. */
-      int r = cgroup_write_at (fd, "freezer.state", want, err);
-      if (r < 0)
-        return r;
-      _cleanup_free_ char *state = NULL;
-      r = cgroup_read_at (fd, "freezer.state", &state, err);
-      if (r < 0)
-        return r;
-      if (strcmp (state, want) == 0)
-        return 0;
-      if (now_ms () > deadline)
-        {
-          if (frozen)
-            cgroup_write_at (fd, "freezer.state", "THAWED", NULL);
-          return cr_fail (err, EBUSY, "cgroup freezer.state still %s after %d ms", state, CGROUP_FREEZE_TIMEOUT_MS);
-        }
-      sleep_us (step);
-      if (step < 10000)
-        step *= 2;
-    }
-}
-
-static int
-read_v2_frozen (int fd, bool *out, struct cr_error *err)
-{
-  _cleanup_free_ char *events = NULL;
-  int r = cgroup_read_at (fd, "cgroup.events", &events, err);
-  if (r < 0)
-    return r;
-  uint64_t v = 0;
-  if (!cgroup_keyed_value (events, "frozen", &v))
-    return cr_fail (err, ENOTSUP, "cgroup.events: no \"frozen\" key");
-  *out = v != 0;
-  return 0;
-}
-
-static int
-freeze_v2 (int fd, bool frozen, struct cr_error *err)
-{
-  int r = cgroup_write_at (fd, "cgroup.freeze", frozen ? "1" : "0", err);
-  if (r < 0)
-    return r;
-  /* cgroup.events changes are signalled as POLLPRI on an open fd. */
-  _cleanup_close_ int efd = openat (fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
-  if (efd < 0)
-    return cr_fail (err, errno, "cgroup cgroup.events");
-  long deadline = now_ms () + CGROUP_FREEZE_TIMEOUT_MS;
-  for (;;)
-    {
-      bool state;
-      r = read_v2_frozen (fd, &state, err);
-      if (r < 0)
-        return r;
-      if (state == frozen)
-        return 0;
-      long left = deadline - now_ms ();
-      if (left <= 0)
-        {
-          if (frozen)
-            cgroup_write_at (fd, "cgroup.freeze", "0", NULL);
-          return cr_fail (err, EBUSY, "cgroup.freeze: not %s after %d ms", frozen ? "frozen" : "thawed",
-                          CGROUP_FREEZE_TIMEOUT_MS);
-        }
-      char buf[256];
-      lseek (efd, 0, SEEK_SET);
-      if (read (efd, buf, sizeof buf) < 0)
-        return cr_fail (err, errno, "read cgroup.events");
-      struct pollfd p = { efd, POLLPRI, 0 };
-      /* Capped so a missed notification costs at most 10 ms. */
-      poll (&p, 1, left < 10 ? left : 10);
-    }
-}
-
-static struct cgroup_hierarchy *
-freezer_v1 (struct cgroup_manager *m)
-{
-  struct cgroup_hierarchy *h = m->mode == CGROUP_MODE_V2 ? NULL : cgroup_v1_find (m, "freezer");
-  return h && h->fd >= 0 ? h : NULL;
-}
+/* ---- freezer (each backend has its own) ---------------------------------- */
 
 int
 cgroup_freeze (struct cgroup_manager *m, bool frozen, struct cr_error *err)
 {
-  struct cgroup_hierarchy *h = freezer_v1 (m);
-  if (h)
-    return freeze_v1 (h->fd, frozen, err);
-  if (m->unified.fd >= 0 && cgroup_file_exists (m->unified.fd, "cgroup.freeze"))
-    return freeze_v2 (m->unified.fd, frozen, err);
-  return cr_fail (err, ENOTSUP, "cgroup %s: no freezer available", m->path);
+  return m->ops->freeze (m, frozen, err);
 }
 
 int
 cgroup_is_frozen (struct cgroup_manager *m, bool *out, struct cr_error *err)
 {
-  struct cgroup_hierarchy *h = freezer_v1 (m);
-  if (h)
-    {
-      _cleanup_free_ char *state = NULL;
-      int r = cgroup_read_at (h->fd, "freezer.state", &state, err);
-      if (r < 0)
-        return r;
-      *out = strcmp (state, "FROZEN") == 0;
-      return 0;
-    }
-  if (m->unified.fd >= 0 && cgroup_file_exists (m->unified.fd, "cgroup.freeze"))
-    return read_v2_frozen (m->unified.fd, out, err);
-  return cr_fail (err, ENOTSUP, "cgroup %s: no freezer available", m->path);
+  return m->ops->is_frozen (m, out, err);
 }
-
 /* ---- processes ----------------------------------------------------------- */
 
 static int
@@ -1047,54 +703,17 @@ cgroup_destroy (struct cgroup_manager *m, struct cr_error *err)
 /* ---- stats and OOM ------------------------------------------------------- */
 
 int
-cgroup_stats_json (struct cgroup_manager *m, char **json, struct cr_error *err)
+cgroup_stats (struct cgroup_manager *m, struct oci_stats *out, struct cr_error *err)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
-  if (g == NULL)
-    abort ();
-  yajl_gen_map_open (g);
-  int r = m->mode == CGROUP_MODE_V2 ? cgroup_v2_stats (m, g, err) : cgroup_v1_stats (m, g, err);
-  yajl_gen_map_close (g);
-  if (r == 0)
-    {
-      const unsigned char *buf;
-      size_t len;
-      yajl_gen_get_buf (g, &buf, &len);
-      *json = strndup ((const char *) buf, len);
-    }
-  yajl_gen_free (g);
+  *out = (struct oci_stats){ 0 };
+  int r = m->ops->stats (m, out, err);
+  if (r < 0)
+    oci_stats_clear (out);
   return r;
 }
 
 int
 cgroup_oom_event_fd (struct cgroup_manager *m, struct cr_error *err)
 {
-  if (m->mode == CGROUP_MODE_V2)
-    {
-      if (m->unified.fd < 0 || !cgroup_file_exists (m->unified.fd, "memory.events"))
-        return -ENOTSUP;
-      _cleanup_close_ int ifd = inotify_init1 (IN_CLOEXEC | IN_NONBLOCK);
-      if (ifd < 0)
-        return cr_fail (err, errno, "inotify_init1");
-      char path[64];
-      snprintf (path, sizeof path, "/proc/self/fd/%d/memory.events", m->unified.fd);
-      if (inotify_add_watch (ifd, path, IN_MODIFY) < 0)
-        return cr_fail (err, errno, "inotify memory.events");
-      return TAKE_FD (ifd);
-    }
-  struct cgroup_hierarchy *h = cgroup_v1_find (m, "memory");
-  if (h == NULL || h->fd < 0 || !cgroup_file_exists (h->fd, "cgroup.event_control"))
-    return -ENOTSUP;
-  _cleanup_close_ int efd = eventfd (0, EFD_CLOEXEC);
-  if (efd < 0)
-    return cr_fail (err, errno, "eventfd");
-  _cleanup_close_ int ofd = openat (h->fd, "memory.oom_control", O_RDONLY | O_CLOEXEC);
-  if (ofd < 0)
-    return cr_fail (err, errno, "cgroup memory.oom_control");
-  char buf[32];
-  snprintf (buf, sizeof buf, "%d %d", efd, ofd);
-  int r = cgroup_write_at (h->fd, "cgroup.event_control", buf, err);
-  if (r < 0)
-    return r;
-  return TAKE_FD (efd);
+  return m->ops->oom_event_fd (m, err);
 }

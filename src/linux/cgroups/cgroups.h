@@ -10,6 +10,7 @@
 
 #include "base/error.h"
 #include "spec.h"
+#include "stats_json.h"
 
 enum cgroup_mode
 {
@@ -38,6 +39,9 @@ int cgroup_create (const char *root, const char *path, const struct spec_resourc
 /* Open an existing cgroup; missing directories are tolerated. */
 int cgroup_open (const char *root, const char *path, struct cgroup_manager **out, struct cr_error *err);
 void cgroup_manager_free (struct cgroup_manager *m);
+void cgroup_manager_freep (struct cgroup_manager **m);
+/* Frees the manager when the variable goes out of scope. */
+#define _cleanup_cgroup_manager_ __attribute__ ((cleanup (cgroup_manager_freep)))
 
 /* Move PID (0 = caller) into the cgroup in every hierarchy. */
 int cgroup_enter (struct cgroup_manager *m, pid_t pid, struct cr_error *err);
@@ -56,8 +60,8 @@ int cgroup_pids (struct cgroup_manager *m, pid_t **pids, size_t *n, struct cr_er
 int cgroup_kill_all (struct cgroup_manager *m, int sig, struct cr_error *err);
 /* rmdir in every hierarchy, deepest first; ENOENT is success. */
 int cgroup_destroy (struct cgroup_manager *m, struct cr_error *err);
-/* runc-events-like stats object, malloc'd JSON. */
-int cgroup_stats_json (struct cgroup_manager *m, char **json, struct cr_error *err);
+/* Counters for `events --stats`; free with oci_stats_clear. */
+int cgroup_stats (struct cgroup_manager *m, struct oci_stats *out, struct cr_error *err);
 /* Caller-owned fd readable on OOM, or -ENOTSUP. */
 int cgroup_oom_event_fd (struct cgroup_manager *m, struct cr_error *err);
 

@@ -1,5 +1,6 @@
-/* Shared between cgroups.c (dispatch, paths), cgroups_v1.c, cgroups_v2.c
-   and cgroups_bpf.c; also used by tests/unit/test_cgroups.c. */
+/* Shared between cgroups.c (the facade), the backends (cgroups_v1.c,
+   cgroups_v2.c, cgroups_hybrid.c), cgroups_files.c, cgroups_stats.c and
+   cgroups_bpf.c; also used by tests/unit/test_cgroups.c. */
 #ifndef CELLRUN_CGROUPS_INTERNAL_H
 #define CELLRUN_CGROUPS_INTERNAL_H
 
@@ -18,16 +19,42 @@ struct cgroup_hierarchy
   int created_from; /* first path component we created, -1 when none */
 };
 
+struct cgroup_manager;
+
+/* One cgroupfs backend (v1, v2, hybrid): what differs between them. The
+   facade in cgroups.c picks one per manager and calls only these. */
+struct cgroup_backend
+{
+  const char *name;
+  /* RES never NULL; UPDATE true for `cellrun update`. */
+  int (*apply) (struct cgroup_manager *m, const struct spec_resources *res, bool update, struct cr_error *err);
+  /* Waits (bounded, CGROUP_FREEZE_TIMEOUT_MS) for the kernel to report it. */
+  int (*freeze) (struct cgroup_manager *m, bool frozen, struct cr_error *err);
+  int (*is_frozen) (struct cgroup_manager *m, bool *out, struct cr_error *err);
+  int (*stats) (struct cgroup_manager *m, struct oci_stats *out, struct cr_error *err);
+  /* Caller-owned fd readable on OOM, or -ENOTSUP. */
+  int (*oom_event_fd) (struct cgroup_manager *m, struct cr_error *err);
+};
+extern const struct cgroup_backend cgroup_backend_v1, cgroup_backend_v2, cgroup_backend_hybrid;
+
+/* Waiting for a freeze: the v1 freezer reports FREEZING while tasks are
+   still running kernel code; a task stuck in an uninterruptible sleep can
+   keep it there, so we give up after this and thaw again. */
+#define CGROUP_FREEZE_TIMEOUT_MS 2000
+
 struct cgroup_manager
 {
   enum cgroup_mode mode;
+  const struct cgroup_backend *ops;
   char *path;                  /* no leading '/', never empty */
   struct cgroup_hierarchy *v1; /* v1 and hybrid */
   size_t v1_len;
   struct cgroup_hierarchy unified; /* v2 root or hybrid "unified"; rootfd -1 on v1 */
 };
 
-/* cgroups.c helpers */
+/* cgroups_files.c: leaf helpers */
+void cgroup_sleep_us (long us);
+long cgroup_now_ms (void);
 int cgroup_write_at (int dirfd, const char *file, const char *value, struct cr_error *err);
 int cgroup_write_u64_at (int dirfd, const char *file, uint64_t value, struct cr_error *err);
 /* Read FILE in DIRFD, trailing newline stripped; 0 or negative errno. */
@@ -62,20 +89,25 @@ int cgroup_swap_to_v2 (int64_t swap, int64_t limit, bool has_limit, int64_t *out
 /* v1 devices.allow/deny line for one rule ("c 1:3 rwm"). */
 void cgroup_device_rule_string (const struct spec_device_cgroup *d, char *buf, size_t len);
 
-/* Backends: RES never NULL; UPDATE true for `cellrun update`. */
+/* Backend pieces the hybrid backend composes. cgroup_v1_apply writes the
+   v1 controllers only (not linux.resources.unified). */
+bool cgroup_v1_has_freezer (struct cgroup_manager *m);
+int cgroup_v1_freeze (struct cgroup_manager *m, bool frozen, struct cr_error *err);
+int cgroup_v1_is_frozen (struct cgroup_manager *m, bool *out, struct cr_error *err);
+int cgroup_v1_oom_event_fd (struct cgroup_manager *m, struct cr_error *err);
+int cgroup_v2_freeze (struct cgroup_manager *m, bool frozen, struct cr_error *err);
+int cgroup_v2_is_frozen (struct cgroup_manager *m, bool *out, struct cr_error *err);
 int cgroup_v1_apply (struct cgroup_manager *m, const struct spec_resources *res, bool update, struct cr_error *err);
 int cgroup_v2_apply (struct cgroup_manager *m, const struct spec_resources *res, bool update, struct cr_error *err);
 /* v2: enable the controllers RES needs in every ancestor's subtree_control. */
 int cgroup_v2_enable_controllers (struct cgroup_manager *m, const struct spec_resources *res, struct cr_error *err);
-int cgroup_v1_stats (struct cgroup_manager *m, void *gen, struct cr_error *err);
-int cgroup_v2_stats (struct cgroup_manager *m, void *gen, struct cr_error *err);
+int cgroup_v1_stats (struct cgroup_manager *m, struct oci_stats *out, struct cr_error *err);
+int cgroup_v2_stats (struct cgroup_manager *m, struct oci_stats *out, struct cr_error *err);
 struct cgroup_hierarchy *cgroup_v1_find (struct cgroup_manager *m, const char *controller);
 /* Write one linux.resources.unified key (a v2 file name) into DIRFD. */
 int cgroup_v2_write_unified (int dirfd, const struct spec_kv *kv, struct cr_error *err);
 /* rdma.max line "dev hca_handle=N hca_object=M" (absent = max); malloc'd. */
 char *cgroup_rdma_line (const struct spec_rdma *r);
-/* Emit FILE's "key value" lines as a JSON object (GEN is a yajl_gen). */
-void cgroup_gen_keyed_file (void *gen, int fd, const char *file);
 
 /* BPF device filter (cgroups_bpf.c) */
 /* Assemble the program; *INSNS malloc'd. Rules are evaluated so that the

@@ -1,6 +1,6 @@
-/* `cellrun events --stats`: one JSON object with cpu, memory, pids, blkio and
-   hugetlb, in the shape runc's events emit (containerd and podman read it),
-   filled from the v1 controllers or from the v2 files. */
+/* `cellrun events --stats`: cpu, memory, pids, blkio and hugetlb counters
+   read from the v1 controllers or from the v2 files into struct
+   oci_stats (libocispec renders them as runc's events JSON). */
 #include "config.h"
 #include "linux/cgroups/cgroups_internal.h"
 
@@ -11,54 +11,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
 
 #include "base/utils.h"
 
 static void
-gen_key (yajl_gen g, const char *k)
+set (struct oci_stat *s, uint64_t v)
 {
-  yajl_gen_string (g, (const unsigned char *) k, strlen (k));
+  s->set = true;
+  s->value = v;
 }
 
+/* *S = FILE as u64 when FILE can be read. */
 static void
-gen_u64 (yajl_gen g, const char *k, uint64_t v)
-{
-  gen_key (g, k);
-  /* "max" reads as UINT64_MAX: report 0 = unlimited, like runc. */
-  yajl_gen_integer (g, v == UINT64_MAX ? 0 : (long long) v);
-}
-
-/* Write "KEY": <FILE as u64> when FILE can be read. */
-static void
-gen_u64_file (yajl_gen g, int fd, const char *key, const char *file)
+read_stat (struct oci_stat *s, int fd, const char *file)
 {
   uint64_t v;
   if (fd >= 0 && cgroup_read_u64_at (fd, file, &v) == 0)
-    gen_u64 (g, key, v);
-}
-
-/* {"major":8,"minor":0,"op":"Read","value":123} */
-static void
-gen_blkio_entry (yajl_gen g, unsigned maj, unsigned min, const char *op, uint64_t value)
-{
-  yajl_gen_map_open (g);
-  gen_u64 (g, "major", maj);
-  gen_u64 (g, "minor", min);
-  gen_key (g, "op");
-  yajl_gen_string (g, (const unsigned char *) op, strlen (op));
-  gen_u64 (g, "value", value);
-  yajl_gen_map_close (g);
+    set (s, v);
 }
 
 static void
-gen_pids (yajl_gen g, int fd)
+read_pids (struct oci_stats *s, int fd)
 {
-  gen_key (g, "pids");
-  yajl_gen_map_open (g);
-  gen_u64_file (g, fd, "current", "pids.current");
-  gen_u64_file (g, fd, "limit", "pids.max");
-  yajl_gen_map_close (g);
+  read_stat (&s->pids_current, fd, "pids.current");
+  read_stat (&s->pids_limit, fd, "pids.max");
 }
 
 /* A readdir stream over the cgroup directory FD (FD itself stays open). */
@@ -72,12 +48,12 @@ opendir_at (int fd)
   return d;
 }
 
-void
-cgroup_gen_keyed_file (void *gen, int fd, const char *file)
+/* FILE's "key value" lines as the memory "raw" object. */
+static void
+read_memory_raw (struct oci_stats *s, int fd, const char *file)
 {
-  yajl_gen g = gen;
   _cleanup_free_ char *body = NULL;
-  yajl_gen_map_open (g);
+  s->has_memory_raw = true;
   if (cgroup_read_at (fd, file, &body, NULL) == 0)
     for (char *save = NULL, *line = strtok_r (body, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
       {
@@ -85,9 +61,8 @@ cgroup_gen_keyed_file (void *gen, int fd, const char *file)
         if (sp == NULL)
           continue;
         *sp = '\0';
-        gen_u64 (g, line, strtoull (sp + 1, NULL, 10));
+        oci_stats_add_raw (s, line, strtoull (sp + 1, NULL, 10));
       }
-  yajl_gen_map_close (g);
 }
 
 /* ---- v1 ------------------------------------------------------------------ */
@@ -99,37 +74,27 @@ stat_fd (struct cgroup_manager *m, const char *controller)
   return h ? h->fd : -1;
 }
 
-/* blkio "8:0 Read 123" lines -> [{"major":8,"minor":0,"op":"Read","value":123}] */
+/* blkio "8:0 Read 123" lines. */
 static void
-gen_blkio_entries (yajl_gen g, int fd, const char *key, const char *file)
+read_blkio_entries (struct oci_stat_blkio **v, size_t *len, int fd, const char *file)
 {
   _cleanup_free_ char *body = NULL;
-  gen_key (g, key);
-  yajl_gen_array_open (g);
   if (fd >= 0 && cgroup_read_at (fd, file, &body, NULL) == 0)
     for (char *save = NULL, *line = strtok_r (body, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
       {
         unsigned maj, min;
         char op[32];
-        unsigned long long v;
-        if (sscanf (line, "%u:%u %31s %llu", &maj, &min, op, &v) == 4)
-          gen_blkio_entry (g, maj, min, op, v);
+        unsigned long long val;
+        if (sscanf (line, "%u:%u %31s %llu", &maj, &min, op, &val) == 4)
+          oci_stats_add_blkio (v, len, maj, min, op, val);
       }
-  yajl_gen_array_close (g);
 }
 
-int
-cgroup_v1_stats (struct cgroup_manager *m, void *gen, struct cr_error *err)
+static void
+v1_cpu (struct oci_stats *s, int fd)
 {
-  (void) err;
-  yajl_gen g = gen;
   uint64_t v;
-  int fd = stat_fd (m, "cpuacct");
-  gen_key (g, "cpu");
-  yajl_gen_map_open (g);
-  gen_key (g, "usage");
-  yajl_gen_map_open (g);
-  gen_u64_file (g, fd, "total", "cpuacct.usage");
+  read_stat (&s->cpu_total, fd, "cpuacct.usage");
   _cleanup_free_ char *cpustat = NULL;
   if (fd >= 0 && cgroup_read_at (fd, "cpuacct.stat", &cpustat, NULL) == 0)
     {
@@ -137,42 +102,15 @@ cgroup_v1_stats (struct cgroup_manager *m, void *gen, struct cr_error *err)
       long hz = sysconf (_SC_CLK_TCK);
       uint64_t ns_per_tick = 1000000000ULL / (hz > 0 ? hz : 100);
       if (cgroup_keyed_value (cpustat, "user", &v))
-        gen_u64 (g, "user", v * ns_per_tick);
+        set (&s->cpu_user, v * ns_per_tick);
       if (cgroup_keyed_value (cpustat, "system", &v))
-        gen_u64 (g, "kernel", v * ns_per_tick);
+        set (&s->cpu_kernel, v * ns_per_tick);
     }
-  yajl_gen_map_close (g);
-  yajl_gen_map_close (g);
+}
 
-  fd = stat_fd (m, "memory");
-  gen_key (g, "memory");
-  yajl_gen_map_open (g);
-  if (fd >= 0)
-    {
-      gen_key (g, "usage");
-      yajl_gen_map_open (g);
-      gen_u64_file (g, fd, "usage", "memory.usage_in_bytes");
-      gen_u64_file (g, fd, "limit", "memory.limit_in_bytes");
-      gen_u64_file (g, fd, "max", "memory.max_usage_in_bytes");
-      gen_u64_file (g, fd, "failcnt", "memory.failcnt");
-      yajl_gen_map_close (g);
-      gen_key (g, "raw");
-      cgroup_gen_keyed_file (g, fd, "memory.stat");
-    }
-  yajl_gen_map_close (g);
-
-  gen_pids (g, stat_fd (m, "pids"));
-
-  fd = stat_fd (m, "blkio");
-  gen_key (g, "blkio");
-  yajl_gen_map_open (g);
-  gen_blkio_entries (g, fd, "ioServiceBytesRecursive", "blkio.throttle.io_service_bytes_recursive");
-  gen_blkio_entries (g, fd, "ioServicedRecursive", "blkio.throttle.io_serviced_recursive");
-  yajl_gen_map_close (g);
-
-  fd = stat_fd (m, "hugetlb");
-  gen_key (g, "hugetlb");
-  yajl_gen_map_open (g);
+static void
+v1_hugetlb (struct oci_stats *s, int fd)
+{
   DIR *d = opendir_at (fd);
   for (struct dirent *de; d && (de = readdir (d)) != NULL;)
     {
@@ -181,18 +119,37 @@ cgroup_v1_stats (struct cgroup_manager *m, void *gen, struct cr_error *err)
           || strcmp (de->d_name + strlen (de->d_name) - 15, ".usage_in_bytes") != 0)
         continue;
       char file[96];
-      gen_key (g, size);
-      yajl_gen_map_open (g);
-      gen_u64_file (g, fd, "usage", de->d_name);
+      struct oci_stat_hugetlb *h = oci_stats_add_hugetlb (s, size);
+      read_stat (&h->usage, fd, de->d_name);
       snprintf (file, sizeof file, "hugetlb.%s.max_usage_in_bytes", size);
-      gen_u64_file (g, fd, "max", file);
+      read_stat (&h->max, fd, file);
       snprintf (file, sizeof file, "hugetlb.%s.failcnt", size);
-      gen_u64_file (g, fd, "failcnt", file);
-      yajl_gen_map_close (g);
+      read_stat (&h->failcnt, fd, file);
     }
   if (d)
     closedir (d);
-  yajl_gen_map_close (g);
+}
+
+int
+cgroup_v1_stats (struct cgroup_manager *m, struct oci_stats *s, struct cr_error *err)
+{
+  (void) err;
+  v1_cpu (s, stat_fd (m, "cpuacct"));
+  int fd = stat_fd (m, "memory");
+  if (fd >= 0)
+    {
+      s->has_memory_usage = true;
+      read_stat (&s->mem_usage, fd, "memory.usage_in_bytes");
+      read_stat (&s->mem_limit, fd, "memory.limit_in_bytes");
+      read_stat (&s->mem_max, fd, "memory.max_usage_in_bytes");
+      read_stat (&s->mem_failcnt, fd, "memory.failcnt");
+      read_memory_raw (s, fd, "memory.stat");
+    }
+  read_pids (s, stat_fd (m, "pids"));
+  fd = stat_fd (m, "blkio");
+  read_blkio_entries (&s->io_bytes, &s->io_bytes_len, fd, "blkio.throttle.io_service_bytes_recursive");
+  read_blkio_entries (&s->io_ops, &s->io_ops_len, fd, "blkio.throttle.io_serviced_recursive");
+  v1_hugetlb (s, stat_fd (m, "hugetlb"));
   return 0;
 }
 
@@ -200,10 +157,8 @@ cgroup_v1_stats (struct cgroup_manager *m, void *gen, struct cr_error *err)
 
 /* io.stat "8:0 rbytes=1 wbytes=2 rios=3 wios=4 ..." -> runc's blkio arrays. */
 static void
-gen_io_entries (yajl_gen g, const char *body, const char *key, const char *rkey, const char *wkey)
+read_io_entries (struct oci_stat_blkio **v, size_t *len, const char *body, const char *rkey, const char *wkey)
 {
-  gen_key (g, key);
-  yajl_gen_array_open (g);
   for (const char *line = body; line && *line;)
     {
       unsigned maj, min;
@@ -216,73 +171,18 @@ gen_io_entries (yajl_gen g, const char *body, const char *key, const char *rkey,
               const char *p = strstr (line, keys[k]);
               if (p == NULL || (nl && p > nl))
                 continue;
-              gen_blkio_entry (g, maj, min, ops[k], strtoull (p + strlen (keys[k]), NULL, 10));
+              oci_stats_add_blkio (v, len, maj, min, ops[k], strtoull (p + strlen (keys[k]), NULL, 10));
             }
         }
       line = strchr (line, '\n');
       if (line)
         line++;
     }
-  yajl_gen_array_close (g);
 }
 
-int
-cgroup_v2_stats (struct cgroup_manager *m, void *gen, struct cr_error *err)
+static void
+v2_hugetlb (struct oci_stats *s, int fd)
 {
-  yajl_gen g = gen;
-  int fd = m->unified.fd;
-  if (fd < 0)
-    return cr_fail (err, ENOENT, "cgroup %s", m->path);
-  uint64_t v;
-  _cleanup_free_ char *cpustat = NULL, *io = NULL;
-  gen_key (g, "cpu");
-  yajl_gen_map_open (g);
-  gen_key (g, "usage");
-  yajl_gen_map_open (g);
-  if (cgroup_read_at (fd, "cpu.stat", &cpustat, NULL) == 0)
-    {
-      if (cgroup_keyed_value (cpustat, "usage_usec", &v))
-        gen_u64 (g, "total", v * 1000);
-      if (cgroup_keyed_value (cpustat, "user_usec", &v))
-        gen_u64 (g, "user", v * 1000);
-      if (cgroup_keyed_value (cpustat, "system_usec", &v))
-        gen_u64 (g, "kernel", v * 1000);
-    }
-  yajl_gen_map_close (g);
-  yajl_gen_map_close (g);
-
-  gen_key (g, "memory");
-  yajl_gen_map_open (g);
-  gen_key (g, "usage");
-  yajl_gen_map_open (g);
-  gen_u64_file (g, fd, "usage", "memory.current");
-  gen_u64_file (g, fd, "limit", "memory.max");
-  gen_u64_file (g, fd, "max", "memory.peak");
-  yajl_gen_map_close (g);
-  if (cgroup_read_u64_at (fd, "memory.swap.current", &v) == 0)
-    {
-      gen_key (g, "swap");
-      yajl_gen_map_open (g);
-      gen_u64 (g, "usage", v);
-      gen_u64_file (g, fd, "limit", "memory.swap.max");
-      yajl_gen_map_close (g);
-    }
-  gen_key (g, "raw");
-  cgroup_gen_keyed_file (g, fd, "memory.stat");
-  yajl_gen_map_close (g);
-
-  gen_pids (g, fd);
-
-  gen_key (g, "blkio");
-  yajl_gen_map_open (g);
-  if (cgroup_read_at (fd, "io.stat", &io, NULL) < 0)
-    io = xstrdup ("");
-  gen_io_entries (g, io, "ioServiceBytesRecursive", "rbytes=", "wbytes=");
-  gen_io_entries (g, io, "ioServicedRecursive", "rios=", "wios=");
-  yajl_gen_map_close (g);
-
-  gen_key (g, "hugetlb");
-  yajl_gen_map_open (g);
   DIR *d = opendir_at (fd);
   for (struct dirent *de; d && (de = readdir (d)) != NULL;)
     {
@@ -292,13 +192,45 @@ cgroup_v2_stats (struct cgroup_manager *m, void *gen, struct cr_error *err)
         continue;
       char size[32];
       snprintf (size, sizeof size, "%.*s", (int) (len - 16), de->d_name + 8);
-      gen_key (g, size);
-      yajl_gen_map_open (g);
-      gen_u64_file (g, fd, "usage", de->d_name);
-      yajl_gen_map_close (g);
+      read_stat (&oci_stats_add_hugetlb (s, size)->usage, fd, de->d_name);
     }
   if (d)
     closedir (d);
-  yajl_gen_map_close (g);
+}
+
+int
+cgroup_v2_stats (struct cgroup_manager *m, struct oci_stats *s, struct cr_error *err)
+{
+  int fd = m->unified.fd;
+  if (fd < 0)
+    return cr_fail (err, ENOENT, "cgroup %s", m->path);
+  uint64_t v;
+  _cleanup_free_ char *cpustat = NULL, *io = NULL;
+  if (cgroup_read_at (fd, "cpu.stat", &cpustat, NULL) == 0)
+    {
+      if (cgroup_keyed_value (cpustat, "usage_usec", &v))
+        set (&s->cpu_total, v * 1000);
+      if (cgroup_keyed_value (cpustat, "user_usec", &v))
+        set (&s->cpu_user, v * 1000);
+      if (cgroup_keyed_value (cpustat, "system_usec", &v))
+        set (&s->cpu_kernel, v * 1000);
+    }
+  s->has_memory_usage = true;
+  read_stat (&s->mem_usage, fd, "memory.current");
+  read_stat (&s->mem_limit, fd, "memory.max");
+  read_stat (&s->mem_max, fd, "memory.peak");
+  if (cgroup_read_u64_at (fd, "memory.swap.current", &v) == 0)
+    {
+      s->has_swap = true;
+      set (&s->swap_usage, v);
+      read_stat (&s->swap_limit, fd, "memory.swap.max");
+    }
+  read_memory_raw (s, fd, "memory.stat");
+  read_pids (s, fd);
+  if (cgroup_read_at (fd, "io.stat", &io, NULL) < 0)
+    io = xstrdup ("");
+  read_io_entries (&s->io_bytes, &s->io_bytes_len, io, "rbytes=", "wbytes=");
+  read_io_entries (&s->io_ops, &s->io_ops_len, io, "rios=", "wios=");
+  v2_hugetlb (s, fd);
   return 0;
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <sys/eventfd.h>
 #include <string.h>
 
 #include "base/log.h"
@@ -195,16 +196,6 @@ apply_blkio (struct cgroup_manager *m, const struct spec_blkio *b, struct cr_err
 
 /* WORD is one of the space-separated words of LIST (cgroup.controllers). */
 static bool
-word_listed (const char *list, const char *word)
-{
-  size_t wl = strlen (word);
-  for (const char *p = list; (p = strstr (p, word)) != NULL; p += wl)
-    if ((p == list || p[-1] == ' ') && (p[wl] == '\0' || p[wl] == ' ' || p[wl] == '\n'))
-      return true;
-  return false;
-}
-
-static bool
 is_deny_all (const struct spec_device_cgroup *d)
 {
   return !d->allow && (d->type == NULL || strcmp (d->type, "a") == 0) && (!d->has_major || d->major < 0)
@@ -235,55 +226,10 @@ apply_devices (struct cgroup_manager *m, const struct spec_device_cgroup *d, siz
   return 0;
 }
 
-/* Hybrid: unified keys name v2 files, which live in the unified tree. A
-   key's controller (e.g. hugetlb, bound only to unified) is enabled there
-   when the unified root lists it; a controller bound to v1 (memory on most
-   hybrid hosts) has no file there, which is reported as such rather than as
-   a bare ENOENT. */
-static int
-apply_unified_hybrid (struct cgroup_manager *m, const struct spec_resources *res, struct cr_error *err)
-{
-  _cleanup_free_ char *avail = NULL;
-  struct cr_error ignored = { 0 };
-  cgroup_read_at (m->unified.rootfd, "cgroup.controllers", &avail, &ignored);
-  for (size_t i = 0; i < res->unified_len; i++)
-    {
-      const struct spec_kv *kv = &res->unified[i];
-      const char *dot = kv->key ? strchr (kv->key, '.') : NULL;
-      char controller[32] = "";
-      if (dot && (size_t) (dot - kv->key) < sizeof controller)
-        memcpy (controller, kv->key, dot - kv->key);
-      bool listed = *controller && avail && word_listed (avail, controller);
-      int r;
-      if (listed && strcmp (controller, "cgroup") != 0)
-        {
-          struct spec_resources one = { 0 };
-          one.unified = (struct spec_kv *) kv;
-          one.unified_len = 1;
-          if ((r = cgroup_v2_enable_controllers (m, &one, err)) < 0)
-            return r;
-        }
-      r = cgroup_v2_write_unified (m->unified.fd, kv, err);
-      if (r < 0 && err->code == ENOENT && *controller && !listed && strcmp (controller, "cgroup") != 0)
-        return cr_fail (err, EOPNOTSUPP, "linux.resources.unified.%s: cgroup v2 controller %s is not available",
-                        kv->key, controller);
-      if (r < 0)
-        return r;
-    }
-  return 0;
-}
-
 int
 cgroup_v1_apply (struct cgroup_manager *m, const struct spec_resources *res, bool update, struct cr_error *err)
 {
   int r, fd;
-  if (res->unified_len)
-    {
-      if (m->mode == CGROUP_MODE_V1 || m->unified.fd < 0)
-        return cr_fail (err, EOPNOTSUPP, "linux.resources.unified: needs cgroup v2");
-      if ((r = apply_unified_hybrid (m, res, err)) < 0)
-        return r;
-    }
   if ((r = apply_devices (m, res->devices, res->devices_len, err)) < 0)
     return r;
   if (res->memory && (r = apply_memory (m, res->memory, update, err)) < 0)
@@ -336,3 +282,110 @@ cgroup_v1_apply (struct cgroup_manager *m, const struct spec_resources *res, boo
     }
   return 0;
 }
+
+/* ---- freezer and OOM ----------------------------------------------------- */
+
+static int
+freeze_v1 (int fd, bool frozen, struct cr_error *err)
+{
+  const char *want = frozen ? "FROZEN" : "THAWED";
+  long deadline = cgroup_now_ms () + CGROUP_FREEZE_TIMEOUT_MS;
+  long step = 100;
+  for (;;)
+    {
+      /* Re-writing FROZEN makes the kernel retry tasks that were busy. */
+      int r = cgroup_write_at (fd, "freezer.state", want, err);
+      if (r < 0)
+        return r;
+      _cleanup_free_ char *state = NULL;
+      r = cgroup_read_at (fd, "freezer.state", &state, err);
+      if (r < 0)
+        return r;
+      if (strcmp (state, want) == 0)
+        return 0;
+      if (cgroup_now_ms () > deadline)
+        {
+          if (frozen)
+            cgroup_write_at (fd, "freezer.state", "THAWED", NULL);
+          return cr_fail (err, EBUSY, "cgroup freezer.state still %s after %d ms", state, CGROUP_FREEZE_TIMEOUT_MS);
+        }
+      cgroup_sleep_us (step);
+      if (step < 10000)
+        step *= 2;
+    }
+}
+
+/* The freezer hierarchy holding the container, NULL when absent. */
+static struct cgroup_hierarchy *
+freezer (struct cgroup_manager *m)
+{
+  struct cgroup_hierarchy *h = cgroup_v1_find (m, "freezer");
+  return h && h->fd >= 0 ? h : NULL;
+}
+
+bool
+cgroup_v1_has_freezer (struct cgroup_manager *m)
+{
+  return freezer (m) != NULL;
+}
+
+int
+cgroup_v1_freeze (struct cgroup_manager *m, bool frozen, struct cr_error *err)
+{
+  struct cgroup_hierarchy *h = freezer (m);
+  if (h == NULL)
+    return cr_fail (err, ENOTSUP, "cgroup %s: no freezer available", m->path);
+  return freeze_v1 (h->fd, frozen, err);
+}
+
+int
+cgroup_v1_is_frozen (struct cgroup_manager *m, bool *out, struct cr_error *err)
+{
+  struct cgroup_hierarchy *h = freezer (m);
+  if (h == NULL)
+    return cr_fail (err, ENOTSUP, "cgroup %s: no freezer available", m->path);
+  _cleanup_free_ char *state = NULL;
+  int r = cgroup_read_at (h->fd, "freezer.state", &state, err);
+  if (r < 0)
+    return r;
+  *out = strcmp (state, "FROZEN") == 0;
+  return 0;
+}
+
+/* memory.oom_control registered with cgroup.event_control on an eventfd. */
+int
+cgroup_v1_oom_event_fd (struct cgroup_manager *m, struct cr_error *err)
+{
+  struct cgroup_hierarchy *h = cgroup_v1_find (m, "memory");
+  if (h == NULL || h->fd < 0 || !cgroup_file_exists (h->fd, "cgroup.event_control"))
+    return -ENOTSUP;
+  _cleanup_close_ int efd = eventfd (0, EFD_CLOEXEC);
+  if (efd < 0)
+    return cr_fail (err, errno, "eventfd");
+  _cleanup_close_ int ofd = openat (h->fd, "memory.oom_control", O_RDONLY | O_CLOEXEC);
+  if (ofd < 0)
+    return cr_fail (err, errno, "cgroup memory.oom_control");
+  char buf[32];
+  snprintf (buf, sizeof buf, "%d %d", efd, ofd);
+  int r = cgroup_write_at (h->fd, "cgroup.event_control", buf, err);
+  if (r < 0)
+    return r;
+  return TAKE_FD (efd);
+}
+
+static int
+v1_apply (struct cgroup_manager *m, const struct spec_resources *res, bool update, struct cr_error *err)
+{
+  if (res->unified_len)
+    return cr_fail (err, EOPNOTSUPP, "linux.resources.unified: needs cgroup v2");
+  return cgroup_v1_apply (m, res, update, err);
+}
+
+const struct cgroup_backend cgroup_backend_v1 = {
+  .name = "cgroupfs v1",
+  .apply = v1_apply,
+  .freeze = cgroup_v1_freeze,
+  .is_frozen = cgroup_v1_is_frozen,
+  .stats = cgroup_v1_stats,
+  .oom_event_fd = cgroup_v1_oom_event_fd,
+};

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <string.h>
 
 #include "base/log.h"
@@ -287,19 +289,6 @@ apply_io (int fd, const struct spec_blkio *b, struct cr_error *err)
   return 0;
 }
 
-char *
-cgroup_rdma_line (const struct spec_rdma *rd)
-{
-  char h[24] = "max", o[24] = "max";
-  if (rd->has_hca_handles)
-    snprintf (h, sizeof h, "%u", rd->hca_handles);
-  if (rd->has_hca_objects)
-    snprintf (o, sizeof o, "%u", rd->hca_objects);
-  char *line;
-  xasprintf (&line, "%s hca_handle=%s hca_object=%s", rd->device, h, o);
-  return line;
-}
-
 int
 cgroup_v2_write_unified (int dirfd, const struct spec_kv *kv, struct cr_error *err)
 {
@@ -353,3 +342,106 @@ cgroup_v2_apply (struct cgroup_manager *m, const struct spec_resources *res, boo
       return r;
   return 0;
 }
+
+/* ---- freezer and OOM ----------------------------------------------------- */
+
+static int
+read_v2_frozen (int fd, bool *out, struct cr_error *err)
+{
+  _cleanup_free_ char *events = NULL;
+  int r = cgroup_read_at (fd, "cgroup.events", &events, err);
+  if (r < 0)
+    return r;
+  uint64_t v = 0;
+  if (!cgroup_keyed_value (events, "frozen", &v))
+    return cr_fail (err, ENOTSUP, "cgroup.events: no \"frozen\" key");
+  *out = v != 0;
+  return 0;
+}
+
+static int
+freeze_v2 (int fd, bool frozen, struct cr_error *err)
+{
+  int r = cgroup_write_at (fd, "cgroup.freeze", frozen ? "1" : "0", err);
+  if (r < 0)
+    return r;
+  /* cgroup.events changes are signalled as POLLPRI on an open fd. */
+  _cleanup_close_ int efd = openat (fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+  if (efd < 0)
+    return cr_fail (err, errno, "cgroup cgroup.events");
+  long deadline = cgroup_now_ms () + CGROUP_FREEZE_TIMEOUT_MS;
+  for (;;)
+    {
+      bool state;
+      r = read_v2_frozen (fd, &state, err);
+      if (r < 0)
+        return r;
+      if (state == frozen)
+        return 0;
+      long left = deadline - cgroup_now_ms ();
+      if (left <= 0)
+        {
+          if (frozen)
+            cgroup_write_at (fd, "cgroup.freeze", "0", NULL);
+          return cr_fail (err, EBUSY, "cgroup.freeze: not %s after %d ms", frozen ? "frozen" : "thawed",
+                          CGROUP_FREEZE_TIMEOUT_MS);
+        }
+      char buf[256];
+      lseek (efd, 0, SEEK_SET);
+      if (read (efd, buf, sizeof buf) < 0)
+        return cr_fail (err, errno, "read cgroup.events");
+      struct pollfd p = { efd, POLLPRI, 0 };
+      /* Capped so a missed notification costs at most 10 ms. */
+      poll (&p, 1, left < 10 ? left : 10);
+    }
+}
+
+int
+cgroup_v2_freeze (struct cgroup_manager *m, bool frozen, struct cr_error *err)
+{
+  if (m->unified.fd < 0 || !cgroup_file_exists (m->unified.fd, "cgroup.freeze"))
+    return cr_fail (err, ENOTSUP, "cgroup %s: no freezer available", m->path);
+  return freeze_v2 (m->unified.fd, frozen, err);
+}
+
+int
+cgroup_v2_is_frozen (struct cgroup_manager *m, bool *out, struct cr_error *err)
+{
+  if (m->unified.fd < 0 || !cgroup_file_exists (m->unified.fd, "cgroup.freeze"))
+    return cr_fail (err, ENOTSUP, "cgroup %s: no freezer available", m->path);
+  return read_v2_frozen (m->unified.fd, out, err);
+}
+
+/* inotify on memory.events: its oom counters change on an OOM. */
+static int
+v2_oom_event_fd (struct cgroup_manager *m, struct cr_error *err)
+{
+  if (m->unified.fd < 0 || !cgroup_file_exists (m->unified.fd, "memory.events"))
+    return -ENOTSUP;
+  _cleanup_close_ int ifd = inotify_init1 (IN_CLOEXEC | IN_NONBLOCK);
+  if (ifd < 0)
+    return cr_fail (err, errno, "inotify_init1");
+  char path[64];
+  snprintf (path, sizeof path, "/proc/self/fd/%d/memory.events", m->unified.fd);
+  if (inotify_add_watch (ifd, path, IN_MODIFY) < 0)
+    return cr_fail (err, errno, "inotify memory.events");
+  return TAKE_FD (ifd);
+}
+
+static int
+v2_apply (struct cgroup_manager *m, const struct spec_resources *res, bool update, struct cr_error *err)
+{
+  int r = cgroup_v2_enable_controllers (m, res, err);
+  if (r < 0)
+    return r;
+  return cgroup_v2_apply (m, res, update, err);
+}
+
+const struct cgroup_backend cgroup_backend_v2 = {
+  .name = "cgroupfs v2",
+  .apply = v2_apply,
+  .freeze = cgroup_v2_freeze,
+  .is_frozen = cgroup_v2_is_frozen,
+  .stats = cgroup_v2_stats,
+  .oom_event_fd = v2_oom_event_fd,
+};
