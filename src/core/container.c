@@ -12,6 +12,7 @@
 #include "linux/mounts.h"
 #include "linux/namespaces.h"
 #include "core/notify.h"
+#include "core/sync.h"
 #include "linux/process.h"
 #include "policy/profile.h"
 #include "linux/rootfs.h"
@@ -300,10 +301,7 @@ drive_init (const struct create_options *o, struct create_plan *plan, struct ns_
         return cr_fail (err, EPIPE, "container init exited during setup");
       switch (m.type)
         {
-        case SYNC_ERROR:
-          err->code = m.code;
-          memcpy (err->msg, m.msg, sizeof err->msg);
-          return -1;
+        case SYNC_ERROR: return sync_error_take (&m, err);
         case SYNC_HOOKS_REQUEST:
           /* The init's mounts are done and it waits: the runtime's own
              mounts go in now, before any hook looks at the root. */

@@ -48,26 +48,6 @@ char *container_state_to_json (const struct container_state *st, enum container_
 
 /* ---- init side (container_init.c) ---- */
 
-enum sync_type
-{
-  SYNC_GO = 1,
-  SYNC_HOOKS_REQUEST,
-  SYNC_HOOKS_DONE,
-  SYNC_CREATED,
-  SYNC_ERROR,
-  SYNC_TERMINAL,
-  SYNC_SECCOMP_FD,
-  SYNC_CGROUP_DONE
-};
-
-struct sync_msg
-{
-  int type;
-  int code;
-  pid_t pid;
-  char msg[CR_ERROR_MSG_MAX];
-};
-
 struct init_args
 {
   const struct create_options *opts;
@@ -86,10 +66,5 @@ struct init_args
 
 /* Runs in the cloned init; never returns. */
 __attribute__ ((noreturn)) void container_init (struct init_args *a);
-
-int sync_send (int fd, int type, pid_t pid, const struct cr_error *e);
-int sync_recv (int fd, struct sync_msg *m, int *passed_fd);
-/* A message that carries PASS_FD with SCM_RIGHTS. */
-int sync_send_fd (int fd, int type, int pass_fd);
 
 #endif

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "core/container.h"
 #include "core/hooks.h"
+#include "core/sync.h"
 #include "base/log.h"
 #include "linux/mounts.h"
 #include "linux/namespaces.h"
@@ -11,7 +12,6 @@
 #include "linux/rootfs.h"
 #include "linux/seccomp_filter.h"
 #include "state_json.h"
-#include "linux/terminal.h"
 #include "base/utils.h"
 
 #include <errno.h>
@@ -25,60 +25,11 @@
 #include <sys/syscall.h>
 #include <linux/keyctl.h>
 
-int
-sync_send (int fd, int type, pid_t pid, const struct cr_error *e)
-{
-  struct sync_msg m = { .type = type, .pid = pid };
-  if (e)
-    {
-      m.code = e->code;
-      memcpy (m.msg, e->msg, sizeof m.msg);
-    }
-  ssize_t n;
-  do
-    n = send (fd, &m, sizeof m, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  return n == sizeof m ? 0 : -1;
-}
-
-int
-sync_recv (int fd, struct sync_msg *m, int *passed_fd)
-{
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { .iov_base = m, .iov_len = sizeof *m };
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-  ssize_t n;
-  do
-    n = recvmsg (fd, &mh, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n != sizeof *m)
-    return -1;
-  struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
-  if (passed_fd && c && c->cmsg_type == SCM_RIGHTS)
-    memcpy (passed_fd, CMSG_DATA (c), sizeof (int));
-  return 0;
-}
-
-int
-sync_send_fd (int fd, int type, int pass_fd)
-{
-  struct sync_msg m = { .type = type };
-  return send_fd (fd, &m, sizeof m, pass_fd);
-}
-
 static __attribute__ ((noreturn)) void
 init_fail (int sync_fd, struct cr_error *err)
 {
   sync_send (sync_fd, SYNC_ERROR, 0, err);
   _exit (1);
-}
-
-static int
-expect (int sync_fd, int type, struct sync_msg *m, struct cr_error *err)
-{
-  if (sync_recv (sync_fd, m, NULL) < 0 || m->type != type)
-    return cr_fail (err, EPIPE, "waiting for the runtime");
-  return 0;
 }
 
 static int
@@ -109,7 +60,7 @@ wait_for_cgroup (void *arg, struct cr_error *err)
   struct sync_msg m;
   if (cw->done)
     return 0;
-  if (expect (cw->a->sync_fd, SYNC_CGROUP_DONE, &m, err) < 0)
+  if (sync_expect (cw->a->sync_fd, SYNC_CGROUP_DONE, &m, err) < 0)
     return -1;
   cw->done = true;
   /* A new cgroup namespace is rooted at the cgroup the init is in now. */
@@ -160,7 +111,7 @@ container_init (struct init_args *a)
       cr_fail (&err, errno, "setsid");
       init_fail (fd, &err);
     }
-  if (expect (fd, SYNC_GO, &m, &err) < 0)
+  if (sync_expect (fd, SYNC_GO, &m, &err) < 0)
     init_fail (fd, &err);
   pid_t host_pid = m.pid;
 
@@ -218,7 +169,7 @@ container_init (struct init_args *a)
 
   /* prestart/createRuntime hooks run in the runtime's namespaces, now. */
   sync_send (fd, SYNC_HOOKS_REQUEST, 0, NULL);
-  if (expect (fd, SYNC_HOOKS_DONE, &m, &err) < 0)
+  if (sync_expect (fd, SYNC_HOOKS_DONE, &m, &err) < 0)
     init_fail (fd, &err);
   if (spec->hooks && spec->hooks->create_container_len
       && hooks_run (spec->hooks->create_container, spec->hooks->create_container_len, "createContainer",
@@ -235,7 +186,7 @@ container_init (struct init_args *a)
     init_fail (fd, &err);
 
   const struct spec_process *p = spec->process;
-  if (p->terminal && terminal_setup_init (p, a->console_fd, fd, &err) < 0)
+  if (p->terminal && sync_setup_terminal (p, a->console_fd, fd, &err) < 0)
     init_fail (fd, &err);
   if (process_enter_cwd (p->cwd, &err) < 0)
     init_fail (fd, &err);
