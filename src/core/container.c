@@ -821,9 +821,103 @@ wait_pid_gone (pid_t pid, unsigned long long start, int timeout_ms)
   return state_pid_alive (pid, start) ? -ETIMEDOUT : 0;
 }
 
-int
-container_delete (const char *root, const char *id, bool force, bool keep_workspace, struct cr_error *err)
+/* --force on a live container: thaw it, kill everything in its cgroup and
+   the init, and wait (up to 5 s) for the init to be gone. */
+static int
+delete_stop (const char *id, const struct container_state *st, enum container_status status, struct cgroup_manager *cg,
+             struct cr_error *err)
 {
+  struct cr_error kerr = { 0 };
+  if (cg)
+    {
+      if (status == STATUS_PAUSED)
+        cgroup_freeze (cg, false, &kerr);
+      cgroup_kill_all (cg, SIGKILL, &kerr);
+    }
+  signal_init (st, SIGKILL, &kerr);
+  if (wait_pid_gone (st->pid, st->pid_start_time, 5000) < 0)
+    return cr_fail (err, ETIMEDOUT, "delete %s: container init did not exit", id);
+  return 0;
+}
+
+/* The poststop hooks of the saved spec; a failing one is only a warning. */
+static void
+delete_run_poststop (int dirfd, const struct container_state *st)
+{
+  struct spec *spec = NULL;
+  struct cr_error herr = { 0 };
+  if (state_load_spec (dirfd, &spec, &herr) == 0 && spec->hooks && spec->hooks->poststop_len)
+    {
+      _cleanup_free_ char *json = container_state_to_json (st, STATUS_STOPPED);
+      if (hooks_run (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", json, &herr) < 0)
+        log_warning ("%s", herr.msg);
+    }
+  spec_free (spec);
+}
+
+/* The state dir goes, or, with KEPT (--keep-workspace), everything but the
+   overlay upper layer, whose path comes back in *KEPT. */
+static int
+delete_state_dir (const char *root, const char *id, int dirfd, const struct container_state *st, char **kept,
+                  struct cr_error *err)
+{
+  if (st->workspace_upper)
+    {
+      _cleanup_free_ char *ws = NULL;
+      xasprintf (&ws, "%s/%s/workspace", root, id);
+      if (st->workspace_tmpfs)
+        umount2 (ws, MNT_DETACH);
+      if (kept)
+        {
+          /* The upper layer stays where it was; everything else goes, so the
+             id no longer names a container (state/list skip it). */
+          rm_rf_at (dirfd, "workspace/work", err);
+          rm_rf_at (dirfd, NOTIFY_STATE_DIR, err);
+          unlinkat (dirfd, STATE_CONFIG_FILE, 0);
+          unlinkat (dirfd, STATE_FIFO, 0);
+          if (unlinkat (dirfd, STATE_FILE, 0) < 0)
+            return cr_fail (err, errno, "delete %s: remove state", id);
+          *kept = xstrdup (st->workspace_upper);
+          return 0;
+        }
+    }
+  return state_remove_dir (root, id, err);
+}
+
+/* Tear down a loaded container: checks, stop (--force), systemd scope,
+   cgroup CG (may be NULL), poststop hooks, then the state dir. */
+static int
+delete_loaded (const char *root, const char *id, int dirfd, const struct container_state *st,
+               enum container_status status, struct cgroup_manager *cg, bool force, char **kept, struct cr_error *err)
+{
+  /* Checked before anything is torn down: the size-capped upper layer lives
+     on a tmpfs that cannot outlive the container. */
+  if (kept && st->workspace_tmpfs)
+    return cr_fail (err, 0, "delete %s: --keep-workspace is not possible with a size-capped (max-bytes) workspace", id);
+  if (status != STATUS_STOPPED && !force)
+    return cr_fail (err, 0, "delete %s: container is %s: stop it first or use --force", id,
+                    container_status_name (status));
+  int r;
+  if (status != STATUS_STOPPED && (r = delete_stop (id, st, status, cg, err)) < 0)
+    return r;
+  if (st->systemd_unit)
+    {
+      /* systemd would otherwise keep a failed or abandoned unit around. */
+      struct cr_error serr = { 0 };
+      if (systemd_scope_stop (st->systemd_unit, &serr) < 0)
+        log_warning ("delete %s: %s", id, serr.msg);
+    }
+  if (cg && (r = cgroup_destroy (cg, err)) < 0)
+    return r;
+  delete_run_poststop (dirfd, st);
+  return delete_state_dir (root, id, dirfd, st, kept, err);
+}
+
+int
+container_delete (const char *root, const char *id, bool force, char **kept_workspace, struct cr_error *err)
+{
+  if (kept_workspace)
+    *kept_workspace = NULL;
   _cleanup_close_ int dirfd = -1;
   int r = state_open_dir (root, id, true, &dirfd, err);
   /* As with runc, --force on a container that is already gone succeeds: podman
@@ -833,7 +927,7 @@ container_delete (const char *root, const char *id, bool force, bool keep_worksp
     return 0;
   if (r < 0)
     return r;
-  struct container_state *st = NULL;
+  _cleanup_state_ struct container_state *st = NULL;
   if ((r = state_load (dirfd, id, &st, err)) < 0)
     {
       /* A state dir without state is the leftover of an interrupted create. */
@@ -846,83 +940,8 @@ container_delete (const char *root, const char *id, bool force, bool keep_worksp
   struct cgroup_manager *cg = NULL;
   if (st->cgroup_path)
     cgroup_open (st->cgroup_root, st->cgroup_path, &cg, err);
-  if (keep_workspace && st->workspace_tmpfs)
-    {
-      /* Checked before anything is torn down: the size-capped upper layer
-         lives on a tmpfs that cannot outlive the container. */
-      r = cr_fail (err, 0, "delete %s: --keep-workspace is not possible with a size-capped (max-bytes) workspace", id);
-      goto out;
-    }
-  if (status != STATUS_STOPPED && !force)
-    {
-      r = cr_fail (err, 0, "delete %s: container is %s: stop it first or use --force", id,
-                   container_status_name (status));
-      goto out;
-    }
-  if (status != STATUS_STOPPED)
-    {
-      struct cr_error kerr = { 0 };
-      if (cg)
-        {
-          if (status == STATUS_PAUSED)
-            cgroup_freeze (cg, false, &kerr);
-          cgroup_kill_all (cg, SIGKILL, &kerr);
-        }
-      signal_init (st, SIGKILL, &kerr);
-      if (wait_pid_gone (st->pid, st->pid_start_time, 5000) < 0)
-        {
-          r = cr_fail (err, ETIMEDOUT, "delete %s: container init did not exit", id);
-          goto out;
-        }
-    }
-  if (st->systemd_unit)
-    {
-      /* systemd would otherwise keep a failed or abandoned unit around. */
-      struct cr_error serr = { 0 };
-      if (systemd_scope_stop (st->systemd_unit, &serr) < 0)
-        log_warning ("delete %s: %s", id, serr.msg);
-    }
-  if (cg && (r = cgroup_destroy (cg, err)) < 0)
-    goto out;
-  {
-    struct spec *spec = NULL;
-    struct cr_error herr = { 0 };
-    if (state_load_spec (dirfd, &spec, &herr) == 0 && spec->hooks && spec->hooks->poststop_len)
-      {
-        _cleanup_free_ char *json = container_state_to_json (st, STATUS_STOPPED);
-        if (hooks_run (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", json, &herr) < 0)
-          log_warning ("%s", herr.msg);
-      }
-    spec_free (spec);
-  }
-  if (st->workspace_upper)
-    {
-      _cleanup_free_ char *ws = NULL;
-      xasprintf (&ws, "%s/%s/workspace", root, id);
-      if (st->workspace_tmpfs)
-        umount2 (ws, MNT_DETACH);
-      if (keep_workspace)
-        {
-          /* The upper layer stays where it was; everything else goes, so the
-             id no longer names a container (state/list skip it). */
-          rm_rf_at (dirfd, "workspace/work", err);
-          rm_rf_at (dirfd, NOTIFY_STATE_DIR, err);
-          unlinkat (dirfd, STATE_CONFIG_FILE, 0);
-          unlinkat (dirfd, STATE_FIFO, 0);
-          if (unlinkat (dirfd, STATE_FILE, 0) < 0)
-            {
-              r = cr_fail (err, errno, "delete %s: remove state", id);
-              goto out;
-            }
-          printf ("%s\n", st->workspace_upper);
-          r = 0;
-          goto out;
-        }
-    }
-  r = state_remove_dir (root, id, err);
-out:
+  r = delete_loaded (root, id, dirfd, st, status, cg, force, kept_workspace, err);
   if (cg)
     cgroup_manager_free (cg);
-  state_free (st);
   return r;
 }

@@ -37,7 +37,9 @@ int container_create (const struct create_options *o, pid_t *pid, struct cr_erro
 int container_start (const char *root, const char *id, struct cr_error *err);
 int container_state_json (const char *root, const char *id, char **json, struct cr_error *err);
 int container_kill (const char *root, const char *id, int sig, bool all, struct cr_error *err);
-int container_delete (const char *root, const char *id, bool force, bool keep_workspace, struct cr_error *err);
+/* With KEPT_WORKSPACE (--keep-workspace) the overlay upper layer stays and its
+   path comes back there (NULL when the container had none; caller frees). */
+int container_delete (const char *root, const char *id, bool force, char **kept_workspace, struct cr_error *err);
 /* The cgroup root cellrun uses: $CELLRUN_CGROUP_ROOT or /sys/fs/cgroup. */
 const char *container_cgroup_root (void);
 /* Load a container's state and current status (shared lock held while reading). */
