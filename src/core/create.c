@@ -392,110 +392,190 @@ create_plan_build (const struct create_options *o, struct create_plan *p, struct
   return resolve_rootfs (spec, p->bundle, &p->rootfs, err);
 }
 
-static int
-create_in_state_dir (const struct create_options *o, int dirfd, struct create_undo *undo, struct create_plan *plan,
-                     pid_t *pid_out, struct cr_error *err)
+/* What the steps of create_in_state_dir share: the inputs, what the steps
+   make on the way (freed by create_ctx_clear, after the undo ran), and the
+   fds and filters the init needs only while it is set up (create_ctx_close). */
+struct create_ctx
 {
-  int r;
-  struct spec *spec = plan->spec;
-  struct profile_result pr = plan->pr;
-  struct container_state st = { .id = (char *) o->id,
-                                .bundle = plan->bundle,
-                                .rootfs = plan->rootfs,
-                                .created = state_now_rfc3339 (),
-                                .owner = owner_name (),
-                                .cgroup_root = (char *) container_cgroup_root (),
-                                .profile = pr.profile ? pr.profile : (char *) "none",
-                                .env_policy = pr.env_policy,
-                                .env_policy_operator = pr.env_from_operator,
-                                .workspace_upper = pr.upper_dir,
-                                .workspace_lower = pr.upper_dir ? pr.workspace.host_path : NULL,
-                                .workspace_tmpfs = pr.workspace.max_bytes > 0 && pr.upper_dir,
-                                .workspace_userxattr = pr.upper_dir && pr.workspace.userxattr,
-                                .annotations = spec->annotations,
-                                .annotations_len = spec->annotations_len };
-  const char *bundle = plan->bundle;
-  const char *rootfs = plan->rootfs;
-  _cleanup_free_ char *cgroup_path = NULL, *sd_unit = NULL, *sd_slice = NULL;
-  _cleanup_free_ char *state_json = NULL;
-  struct ns_plan ns = { 0 };
-  struct mount_sources msrc = { 0 };
-  scmp_filter_ctx sc_bundle = NULL, sc_profile = NULL;
-  int sync[2] = { -1, -1 };
-  int console_fd = -1;
-  _cleanup_close_ int state_path_fd = -1;
-  pid_t child = -1;
+  const struct create_options *o;
+  int dirfd; /* the locked state dir */
+  struct create_plan *plan;
+  struct create_undo *undo;
+  struct container_state st;
+  char *cgroup_path, *sd_unit, *sd_slice;
+  char *state_json; /* OCI state "creating", for the hooks */
+  struct ns_plan ns;
+  struct mount_sources msrc;
+  scmp_filter_ctx sc_bundle, sc_profile;
+  int sync[2];
+  int console_fd;
+  int fifo_fd; /* O_PATH of exec.fifo, for the init */
+  pid_t child;
+};
 
-  if ((r = ns_plan_build (spec, &ns, err)) < 0)
-    goto out;
-  if (!ns.mount_ns && (r = rootfs_check_shared (spec, rootfs, err)) < 0)
+static void
+create_ctx_init (struct create_ctx *c, const struct create_options *o, int dirfd, struct create_plan *plan,
+                 struct create_undo *undo)
+{
+  const struct profile_result *pr = &plan->pr;
+  const struct spec *spec = plan->spec;
+  *c = (struct create_ctx){ .o = o, .dirfd = dirfd, .plan = plan, .undo = undo };
+  c->sync[0] = c->sync[1] = c->console_fd = c->fifo_fd = c->child = -1;
+  c->st = (struct container_state){ .id = (char *) o->id,
+                                    .bundle = plan->bundle,
+                                    .rootfs = plan->rootfs,
+                                    .created = state_now_rfc3339 (),
+                                    .owner = owner_name (),
+                                    .cgroup_root = (char *) container_cgroup_root (),
+                                    .profile = pr->profile ? pr->profile : (char *) "none",
+                                    .env_policy = pr->env_policy,
+                                    .env_policy_operator = pr->env_from_operator,
+                                    .workspace_upper = pr->upper_dir,
+                                    .workspace_lower = pr->upper_dir ? pr->workspace.host_path : NULL,
+                                    .workspace_tmpfs = pr->workspace.max_bytes > 0 && pr->upper_dir,
+                                    .workspace_userxattr = pr->upper_dir && pr->workspace.userxattr,
+                                    .annotations = spec->annotations,
+                                    .annotations_len = spec->annotations_len };
+}
+
+static void
+close_fd (int *fd)
+{
+  if (*fd >= 0)
+    close (*fd);
+  *fd = -1;
+}
+
+static void
+create_ctx_close (struct create_ctx *c)
+{
+  close_fd (&c->sync[0]);
+  close_fd (&c->sync[1]);
+  close_fd (&c->console_fd);
+  close_fd (&c->fifo_fd);
+  if (c->sc_bundle)
+    seccomp_release (c->sc_bundle);
+  if (c->sc_profile)
+    seccomp_release (c->sc_profile);
+  c->sc_bundle = c->sc_profile = NULL;
+  ns_plan_close (&c->ns);
+  mount_sources_close (&c->msrc);
+}
+
+static void
+create_ctx_clear (struct create_ctx *c)
+{
+  create_ctx_close (c);
+  free (c->st.created);
+  free (c->st.owner);
+  free (c->cgroup_path);
+  free (c->sd_unit);
+  free (c->sd_slice);
+  free (c->state_json);
+}
+
+/* The namespaces to make or join; without a mount namespace, what the
+   shared one cannot do is refused now. */
+static int
+step_namespaces (struct create_ctx *c, struct cr_error *err)
+{
+  int r = ns_plan_build (c->plan->spec, &c->ns, err);
+  if (r < 0)
+    return r;
+  if (!c->ns.mount_ns && rootfs_check_shared (c->plan->spec, c->plan->rootfs, err) < 0)
+    return cr_wrap (err, "create %s", c->o->id);
+  return 0;
+}
+
+/* The workspace dirs (undo: the size-capped tmpfs, see prepare_workspace). */
+static int
+step_workspace (struct create_ctx *c, struct cr_error *err)
+{
+  return prepare_workspace (&c->plan->pr, c->undo, err);
+}
+
+/* exec.fifo, the notify socket and the effective spec (config.json), which
+   exec and delete read later; they go with the state dir (undo->state_dir). */
+static int
+step_state_files (struct create_ctx *c, struct cr_error *err)
+{
+  struct spec *spec = c->plan->spec;
+  size_t keep = c->plan->pr.env_explicit_len;
+  if (mkfifoat (c->dirfd, STATE_FIFO, 0600) < 0)
+    return cr_fail (err, errno, "create %s", STATE_FIFO);
+  int r = notify_bind (&c->plan->notify, c->dirfd, err);
+  if (r < 0)
+    return r;
+  /* Saved without the caller's passed-through variables: exec computes its
+     own from the exec caller's environment, and they must not turn into
+     explicit values that reach (and win in) every later exec. */
+  size_t env_len = spec->process->env_len;
+  char *cut = NULL;
+  if (keep < env_len)
     {
-      r = cr_wrap (err, "create %s", o->id);
-      goto out;
+      cut = spec->process->env[keep];
+      spec->process->env[keep] = NULL;
+      spec->process->env_len = keep;
     }
-  if ((r = prepare_workspace (&pr, undo, err)) < 0)
-    goto out;
-  if (mkfifoat (dirfd, STATE_FIFO, 0600) < 0)
+  _cleanup_free_ char *json = spec_to_json (spec, err);
+  if (cut)
     {
-      r = cr_fail (err, errno, "create %s", STATE_FIFO);
-      goto out;
+      spec->process->env[keep] = cut;
+      spec->process->env_len = env_len;
     }
-  if ((r = notify_bind (&plan->notify, dirfd, err)) < 0)
-    goto out;
-  /* The effective spec is what exec and delete read later. */
-  {
-    /* Saved without the caller's passed-through variables: exec computes its
-       own from the exec caller's environment, and they must not turn into
-       explicit values that reach (and win in) every later exec. */
-    size_t env_len = spec->process->env_len;
-    char *cut = NULL;
-    if (pr.env_explicit_len < env_len)
-      {
-        cut = spec->process->env[pr.env_explicit_len];
-        spec->process->env[pr.env_explicit_len] = NULL;
-        spec->process->env_len = pr.env_explicit_len;
-      }
-    _cleanup_free_ char *json = spec_to_json (spec, err);
-    if (cut)
-      {
-        spec->process->env[pr.env_explicit_len] = cut;
-        spec->process->env_len = env_len;
-      }
-    if (json == NULL || write_file_at (dirfd, STATE_CONFIG_FILE, json, strlen (json), err) < 0)
-      {
-        r = -1;
-        goto out;
-      }
-  }
-  if (!o->no_cgroups)
+  if (json == NULL || write_file_at (c->dirfd, STATE_CONFIG_FILE, json, strlen (json), err) < 0)
+    return -1;
+  return 0;
+}
+
+/* The cgroup (undo->cgroup) and, on a systemd host with --systemd-cgroup,
+   the scope's names (undo->systemd_unit; drive_init starts it). */
+static int
+step_cgroup (struct create_ctx *c, struct cr_error *err)
+{
+  const struct create_options *o = c->o;
+  struct spec *spec = c->plan->spec;
+  if (o->no_cgroups)
+    return 0;
+  int r = cgroup_resolve_path (spec->linux ? spec->linux->cgroups_path : NULL, o->id, o->systemd_cgroup,
+                               &c->cgroup_path, err);
+  if (r < 0)
+    return r;
+  c->st.cgroup_path = c->cgroup_path;
+  if (o->systemd_cgroup && systemd_scope_available ())
     {
-      r = cgroup_resolve_path (spec->linux ? spec->linux->cgroups_path : NULL, o->id, o->systemd_cgroup, &cgroup_path,
-                               err);
-      if (r < 0)
-        goto out;
-      st.cgroup_path = cgroup_path;
-      if (o->systemd_cgroup && systemd_scope_available ())
-        {
-          if ((r = systemd_scope_names (cgroup_path, &sd_unit, &sd_slice, err)) < 0)
-            goto out;
-          st.systemd_unit = sd_unit;
-          undo->systemd_unit = sd_unit;
-          undo->systemd_slice = sd_slice;
-          log_debug ("cgroup: %s is registered with systemd as a transient scope", cgroup_path);
-        }
-      else if (o->systemd_cgroup)
-        log_debug ("cgroup: %s is managed with cgroupfs: systemd is not PID 1", cgroup_path);
-      allow_default_devices (spec);
-      r = cgroup_create (st.cgroup_root, cgroup_path, spec->linux ? spec->linux->resources : NULL, &undo->cgroup, err);
-      if (r < 0)
-        goto out;
+      if ((r = systemd_scope_names (c->cgroup_path, &c->sd_unit, &c->sd_slice, err)) < 0)
+        return r;
+      c->st.systemd_unit = c->sd_unit;
+      c->undo->systemd_unit = c->sd_unit;
+      c->undo->systemd_slice = c->sd_slice;
+      log_debug ("cgroup: %s is registered with systemd as a transient scope", c->cgroup_path);
     }
-  if ((r = build_seccomp (spec, &sc_bundle, &sc_profile, err)) < 0)
-    goto out;
-  if (o->console_socket && (r = terminal_connect (o->console_socket, &console_fd, err)) < 0)
-    goto out;
-  state_path_fd = openat (dirfd, STATE_FIFO, O_PATH | O_CLOEXEC);
-  if (ns.new_user)
+  else if (o->systemd_cgroup)
+    log_debug ("cgroup: %s is managed with cgroupfs: systemd is not PID 1", c->cgroup_path);
+  allow_default_devices (spec);
+  return cgroup_create (c->st.cgroup_root, c->cgroup_path, spec->linux ? spec->linux->resources : NULL,
+                        &c->undo->cgroup, err);
+}
+
+static int
+step_seccomp (struct create_ctx *c, struct cr_error *err)
+{
+  return build_seccomp (c->plan->spec, &c->sc_bundle, &c->sc_profile, err);
+}
+
+/* What the init is handed: the console socket, exec.fifo (owned by the
+   namespace's root when there is a user namespace), the sync socketpair and
+   the "creating" state for the hooks. */
+static int
+step_init_channels (struct create_ctx *c, struct cr_error *err)
+{
+  const struct create_options *o = c->o;
+  const struct spec *spec = c->plan->spec;
+  if (o->console_socket && terminal_connect (o->console_socket, &c->console_fd, err) < 0)
+    return -1;
+  c->fifo_fd = openat (c->dirfd, STATE_FIFO, O_PATH | O_CLOEXEC);
+  if (c->ns.new_user)
     {
       /* The init opens the fifo as root of its user namespace. */
       uid_t host_root = 0;
@@ -506,93 +586,103 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
       for (size_t i = 0; i < spec->linux->gid_mappings_len; i++)
         if (spec->linux->gid_mappings[i].container_id == 0)
           host_group = spec->linux->gid_mappings[i].host_id;
-      if (fchownat (dirfd, STATE_FIFO, host_root, host_group, 0) < 0)
-        {
-          r = cr_fail (err, errno, "chown %s", STATE_FIFO);
-          goto out;
-        }
+      if (fchownat (c->dirfd, STATE_FIFO, host_root, host_group, 0) < 0)
+        return cr_fail (err, errno, "chown %s", STATE_FIFO);
     }
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
-    {
-      r = cr_fail (err, errno, "socketpair");
-      goto out;
-    }
-  {
-    struct oci_state os = { .oci_version = spec->oci_version,
-                            .id = o->id,
-                            .status = "creating",
-                            .bundle = bundle,
-                            .annotations = spec->annotations,
-                            .annotations_len = spec->annotations_len };
-    state_json = oci_state_to_json (&os, false);
-  }
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sync) < 0)
+    return cr_fail (err, errno, "socketpair");
+  struct oci_state os = { .oci_version = spec->oci_version,
+                          .id = o->id,
+                          .status = "creating",
+                          .bundle = c->plan->bundle,
+                          .annotations = spec->annotations,
+                          .annotations_len = spec->annotations_len };
+  c->state_json = oci_state_to_json (&os, false);
+  return 0;
+}
+
+/* The init is cloned (undo->child kills it); it runs container_init. */
+static int
+step_clone (struct create_ctx *c, struct cr_error *err)
+{
+  struct spec *spec = c->plan->spec;
   /* Before the init exists, while the runtime still sees the host as root:
      bind sources a user-namespaced init may not reach, idmapped mounts. */
-  if ((r = mount_sources_open (spec, ns.new_user, &msrc, err)) < 0)
-    goto out;
-  if ((r = ns_prepare_parent (spec, &ns, err)) < 0)
-    goto out;
-
-  child = clone_init (ns.new_flags, cgroup_clone_target (undo->cgroup), &undo->cgroup_placed);
+  int r = mount_sources_open (spec, c->ns.new_user, &c->msrc, err);
+  if (r < 0 || (r = ns_prepare_parent (spec, &c->ns, err)) < 0)
+    return r;
+  pid_t child = clone_init (c->ns.new_flags, cgroup_clone_target (c->undo->cgroup), &c->undo->cgroup_placed);
   if (child < 0)
-    {
-      r = cr_fail (err, errno, "clone container init");
-      goto out;
-    }
+    return cr_fail (err, errno, "clone container init");
   if (child == 0)
     {
-      close (sync[0]);
+      close (c->sync[0]);
       /* The state dir lock belongs to this create; the init must not keep it. */
-      close (dirfd);
-      struct init_args a = { .opts = o,
+      close (c->dirfd);
+      struct init_args a = { .opts = c->o,
                              .spec = spec,
-                             .rootfs = rootfs,
-                             .sync_fd = sync[1],
-                             .fifo_fd = state_path_fd,
-                             .console_fd = console_fd,
-                             .ns = &ns,
-                             .seccomp_bundle = sc_bundle,
-                             .seccomp_profile = sc_profile,
-                             .cgroup_path = cgroup_path,
-                             .state_json_creating = state_json,
-                             .mount_sources = &msrc };
+                             .rootfs = c->plan->rootfs,
+                             .sync_fd = c->sync[1],
+                             .fifo_fd = c->fifo_fd,
+                             .console_fd = c->console_fd,
+                             .ns = &c->ns,
+                             .seccomp_bundle = c->sc_bundle,
+                             .seccomp_profile = c->sc_profile,
+                             .cgroup_path = c->cgroup_path,
+                             .state_json_creating = c->state_json,
+                             .mount_sources = &c->msrc };
       container_init (&a);
     }
-  undo->child = child;
-  mount_sources_close (&msrc);
-  if ((r = ns_restore_parent (&ns, err)) < 0)
-    goto out;
-  close (sync[1]);
-  sync[1] = -1;
-  r = drive_init (o, plan, &ns, sync[0], child, undo, state_json, err);
-  if (r < 0)
-    goto out;
-  st.pid = child;
-  state_pid_start_time (child, &st.pid_start_time);
-  if ((r = state_save (dirfd, &st, err)) < 0)
-    goto out;
-  if (o->pid_file && (r = write_pid_file (o->pid_file, child, err)) < 0)
-    goto out;
-  if ((r = notify_relay_start (&plan->notify, child, err)) < 0)
-    goto out;
-  *pid_out = child;
-  undo->child = -1;
-out:
-  if (sync[0] >= 0)
-    close (sync[0]);
-  if (sync[1] >= 0)
-    close (sync[1]);
-  if (console_fd >= 0)
-    close (console_fd);
-  if (sc_bundle)
-    seccomp_release (sc_bundle);
-  if (sc_profile)
-    seccomp_release (sc_profile);
-  ns_plan_close (&ns);
-  mount_sources_close (&msrc);
-  free (st.created);
-  free (st.owner);
-  return r;
+  c->child = c->undo->child = child;
+  mount_sources_close (&c->msrc);
+  if ((r = ns_restore_parent (&c->ns, err)) < 0)
+    return r;
+  close_fd (&c->sync[1]);
+  return 0;
+}
+
+/* The runtime's column of the protocol up to SYNC_CREATED (core/sync.h). */
+static int
+step_drive_init (struct create_ctx *c, struct cr_error *err)
+{
+  return drive_init (c->o, c->plan, &c->ns, c->sync[0], c->child, c->undo, c->state_json, err);
+}
+
+/* state.json, --pid-file and the notify relay: the container exists. */
+static int
+step_record (struct create_ctx *c, struct cr_error *err)
+{
+  c->st.pid = c->child;
+  state_pid_start_time (c->child, &c->st.pid_start_time);
+  int r = state_save (c->dirfd, &c->st, err);
+  if (r < 0 || (c->o->pid_file && (r = write_pid_file (c->o->pid_file, c->child, err)) < 0))
+    return r;
+  return notify_relay_start (&c->plan->notify, c->child, err);
+}
+
+/* In order; a failing step leaves its undo (and that of the steps before it)
+   registered in struct create_undo for create_undo_run. */
+static int (*const create_steps[]) (struct create_ctx *, struct cr_error *) = {
+  step_namespaces,    step_workspace, step_state_files, step_cgroup, step_seccomp,
+  step_init_channels, step_clone,     step_drive_init,  step_record,
+};
+
+static int
+create_in_state_dir (struct create_ctx *c, pid_t *pid_out, struct cr_error *err)
+{
+  for (size_t i = 0; i < ARRAY_SIZE (create_steps); i++)
+    {
+      int r = create_steps[i](c, err);
+      if (r < 0)
+        {
+          create_ctx_close (c);
+          return r;
+        }
+    }
+  create_ctx_close (c);
+  *pid_out = c->child;
+  c->undo->child = -1;
+  return 0;
 }
 
 int
@@ -616,11 +706,14 @@ container_create (const struct create_options *o, pid_t *pid, struct cr_error *e
       return r;
     }
   struct create_undo undo = { .root = o->root, .id = o->id, .child = -1, .state_dir = true };
-  r = create_in_state_dir (o, dirfd, &undo, &plan, pid, err);
+  struct create_ctx c;
+  create_ctx_init (&c, o, dirfd, &plan, &undo);
+  r = create_in_state_dir (&c, pid, err);
   if (r < 0)
     create_undo_run (&undo);
   else if (undo.cgroup)
     cgroup_manager_free (undo.cgroup);
+  create_ctx_clear (&c);
   close (dirfd);
   create_plan_clear (&plan);
   return r;
