@@ -3,39 +3,21 @@
    and delete. */
 #include "config.h"
 #include "core/container.h"
-#include "linux/capabilities.h"
 #include "linux/cgroups/cgroups.h"
-#include "policy/config_file.h"
-#include "linux/devices.h"
 #include "core/hooks.h"
 #include "base/log.h"
-#include "linux/mounts.h"
-#include "linux/namespaces.h"
 #include "core/notify.h"
-#include "core/sync.h"
-#include "linux/process.h"
-#include "policy/profile.h"
-#include "linux/rootfs.h"
-#include "linux/seccomp_filter.h"
 #include "state_json.h"
 #include "linux/cgroups/systemd_scope.h"
-#include "linux/terminal.h"
 #include "base/utils.h"
-#include "policy/workspace.h"
 
 #include <errno.h>
-#include <linux/sched.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pwd.h>
-#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 
 const char *
 container_cgroup_root (void)
@@ -71,13 +53,12 @@ container_load (const char *root, const char *id, struct container_state **st, e
 int
 container_state_json (const char *root, const char *id, char **json, struct cr_error *err)
 {
-  struct container_state *st = NULL;
+  _cleanup_state_ struct container_state *st = NULL;
   enum container_status status;
   int r = container_load (root, id, &st, &status, err);
   if (r < 0)
     return r;
   *json = container_state_to_json (st, status);
-  state_free (st);
   return 0;
 }
 
@@ -101,74 +82,65 @@ wait_fifo_or_exit (int fifo, pid_t pid, struct cr_error *err)
     }
 }
 
+/* Opens exec.fifo, which releases the init, and reads its verdict: "0" when
+   the init got the go, then EOF once its exec succeeded (the fd is
+   close-on-exec), or "E<message>" if it failed. */
+static int
+release_init (int dirfd, const char *id, pid_t pid, struct cr_error *err)
+{
+  _cleanup_close_ int fifo = openat (dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fifo < 0)
+    return cr_fail (err, errno, "open %s of %s", STATE_FIFO, id);
+  int r = wait_fifo_or_exit (fifo, pid, err);
+  if (r < 0)
+    return r;
+  if (fcntl (fifo, F_SETFL, 0) < 0)
+    return cr_fail (err, errno, "start %s", id);
+  char buf[CR_ERROR_MSG_MAX + 2];
+  size_t got = 0;
+  ssize_t n;
+  while (got < sizeof buf - 1 && (n = read (fifo, buf + got, sizeof buf - 1 - got)) != 0)
+    {
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        break;
+      got += n;
+    }
+  buf[got] = '\0';
+  if (got == 0)
+    return cr_fail (err, EIO, "start %s: container init did not respond", id);
+  if (got > 1 && buf[1] == 'E')
+    {
+      unlinkat (dirfd, STATE_FIFO, 0);
+      return cr_fail (err, 0, "start %s: %s", id, buf + 2);
+    }
+  return 0;
+}
+
 int
 container_start (const char *root, const char *id, struct cr_error *err)
 {
   _cleanup_close_ int dirfd = -1;
-  struct container_state *st = NULL;
+  _cleanup_state_ struct container_state *st = NULL;
   enum container_status status;
   int r = state_open_status (root, id, true, &dirfd, &st, &status, err);
   if (r < 0)
     return r;
   if (status != STATUS_CREATED)
-    {
-      r = cr_fail (err, 0, "start %s: container is %s, not created", id, container_status_name (status));
-      goto out;
-    }
-  {
-    _cleanup_close_ int fifo = openat (dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fifo < 0)
-      {
-        r = cr_fail (err, errno, "open %s of %s", STATE_FIFO, id);
-        goto out;
-      }
-    if ((r = wait_fifo_or_exit (fifo, st->pid, err)) < 0)
-      goto out;
-    /* "0" when the init got the go, then EOF once its exec succeeded
-       (the fd is close-on-exec), or "E<message>" if it failed. */
-    if (fcntl (fifo, F_SETFL, 0) < 0)
-      {
-        r = cr_fail (err, errno, "start %s", id);
-        goto out;
-      }
-    char buf[CR_ERROR_MSG_MAX + 2];
-    size_t got = 0;
-    ssize_t n;
-    while (got < sizeof buf - 1 && (n = read (fifo, buf + got, sizeof buf - 1 - got)) != 0)
-      {
-        if (n < 0 && errno == EINTR)
-          continue;
-        if (n < 0)
-          break;
-        got += n;
-      }
-    buf[got] = '\0';
-    if (got == 0)
-      {
-        r = cr_fail (err, EIO, "start %s: container init did not respond", id);
-        goto out;
-      }
-    if (got > 1 && buf[1] == 'E')
-      {
-        unlinkat (dirfd, STATE_FIFO, 0);
-        r = cr_fail (err, 0, "start %s: %s", id, buf + 2);
-        goto out;
-      }
-  }
+    return cr_fail (err, 0, "start %s: container is %s, not created", id, container_status_name (status));
+  if ((r = release_init (dirfd, id, st->pid, err)) < 0)
+    return r;
   unlinkat (dirfd, STATE_FIFO, 0);
-  {
-    struct spec *spec = NULL;
-    if (state_load_spec (dirfd, &spec, err) == 0 && spec->hooks && spec->hooks->poststart_len)
-      {
-        _cleanup_free_ char *json = container_state_to_json (st, STATUS_RUNNING);
-        struct cr_error herr = { 0 };
-        if (hooks_run (spec->hooks->poststart, spec->hooks->poststart_len, "poststart", json, &herr) < 0)
-          log_warning ("%s", herr.msg);
-      }
-    spec_free (spec);
-  }
-out:
-  state_free (st);
+  struct spec *spec = NULL;
+  if (state_load_spec (dirfd, &spec, err) == 0 && spec->hooks && spec->hooks->poststart_len)
+    {
+      _cleanup_free_ char *json = container_state_to_json (st, STATUS_RUNNING);
+      struct cr_error herr = { 0 };
+      if (hooks_run (spec->hooks->poststart, spec->hooks->poststart_len, "poststart", json, &herr) < 0)
+        log_warning ("%s", herr.msg);
+    }
+  spec_free (spec);
   return r;
 }
 
@@ -196,7 +168,7 @@ int
 container_kill (const char *root, const char *id, int sig, bool all, struct cr_error *err)
 {
   _cleanup_close_ int dirfd = -1;
-  struct container_state *st = NULL;
+  _cleanup_state_ struct container_state *st = NULL;
   enum container_status status;
   int r = state_open_status (root, id, false, &dirfd, &st, &status, err);
   if (r < 0)
@@ -214,7 +186,6 @@ container_kill (const char *root, const char *id, int sig, bool all, struct cr_e
     }
   else
     r = signal_init (st, sig, err);
-  state_free (st);
   return r;
 }
 

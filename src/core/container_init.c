@@ -4,7 +4,6 @@
 #include "core/container.h"
 #include "core/hooks.h"
 #include "core/sync.h"
-#include "base/log.h"
 #include "linux/mounts.h"
 #include "linux/namespaces.h"
 #include "linux/netlink.h"

@@ -5,7 +5,6 @@
 #include "core/container.h"
 #include "linux/capabilities.h"
 #include "linux/cgroups/cgroups.h"
-#include "policy/config_file.h"
 #include "linux/devices.h"
 #include "core/hooks.h"
 #include "base/log.h"
