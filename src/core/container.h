@@ -1,5 +1,5 @@
-/* The container lifecycle (runtime.md): create, start, state, kill, delete.
-   container_init.c holds the init's side of create. */
+/* The container lifecycle (runtime.md): create (create.c), start, state,
+   kill, delete (container.c). container_init.h is the init's side of create. */
 #ifndef CELLRUN_CONTAINER_H
 #define CELLRUN_CONTAINER_H
 
@@ -47,26 +47,5 @@ int container_load (const char *root, const char *id, struct container_state **s
                     struct cr_error *err);
 /* OCI state JSON of a loaded container. */
 char *container_state_to_json (const struct container_state *st, enum container_status status);
-
-/* ---- init side (container_init.c) ---- */
-
-struct init_args
-{
-  const struct create_options *opts;
-  struct spec *spec;
-  const char *rootfs;
-  int sync_fd;
-  int fifo_fd;    /* O_PATH of exec.fifo: reopened for writing via /proc/self/fd */
-  int console_fd; /* connected console socket or -1 */
-  struct ns_plan *ns;
-  void *seccomp_bundle;
-  void *seccomp_profile;
-  const char *cgroup_path;
-  const char *state_json_creating;
-  const struct mount_sources *mount_sources; /* bind sources the runtime opened (mounts.h) */
-};
-
-/* Runs in the cloned init; never returns. */
-__attribute__ ((noreturn)) void container_init (struct init_args *a);
 
 #endif

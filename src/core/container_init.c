@@ -2,6 +2,7 @@
    rootfs, hooks in the container, then it waits on exec.fifo for `start`. */
 #include "config.h"
 #include "core/container.h"
+#include "core/container_init.h"
 #include "core/hooks.h"
 #include "core/sync.h"
 #include "linux/mounts.h"

@@ -3,6 +3,7 @@
    its new namespaces and driven through the sync socket (core/sync.h). */
 #include "config.h"
 #include "core/container.h"
+#include "core/container_init.h"
 #include "linux/capabilities.h"
 #include "linux/cgroups/cgroups.h"
 #include "linux/devices.h"

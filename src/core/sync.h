@@ -1,7 +1,7 @@
 /* The runtime <-> init protocol: fixed-size messages over a SOCK_SEQPACKET
    socketpair (one message per packet), some carrying an fd with SCM_RIGHTS.
 
-   create (container.c drives the runtime column, container_init.c the init):
+   create (create.c drives the runtime column, container_init.c the init):
 
      runtime                                   init (cloned, blocked in recv)
      -------                                   ----
