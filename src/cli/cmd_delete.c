@@ -1,8 +1,10 @@
 #include "config.h"
 #include "cli/cli.h"
 #include "core/container.h"
+#include "base/utils.h"
 
 #include <getopt.h>
+#include <stdio.h>
 
 int
 cmd_delete (struct cli *g, int argc, char **argv)
@@ -26,7 +28,10 @@ cmd_delete (struct cli *g, int argc, char **argv)
   if (cli_need_args ("delete", argc, optind, 1, "container id"))
     return 1;
   struct cr_error err = { 0 };
-  if (container_delete (g->root, argv[optind], force, keep, &err) < 0)
+  _cleanup_free_ char *kept = NULL;
+  if (container_delete (g->root, argv[optind], force, keep ? &kept : NULL, &err) < 0)
     return cli_fail (&err);
+  if (kept)
+    printf ("%s\n", kept);
   return 0;
 }

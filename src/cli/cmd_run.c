@@ -34,7 +34,7 @@ cmd_run (struct cli *g, int argc, char **argv)
   if (container_start (g->root, o.id, &err) < 0)
     {
       struct cr_error ignored;
-      container_delete (g->root, o.id, true, false, &ignored);
+      container_delete (g->root, o.id, true, NULL, &ignored);
       return cli_fail (&err);
     }
   if (detach)
@@ -42,7 +42,7 @@ cmd_run (struct cli *g, int argc, char **argv)
   int status = runtime_wait_foreground (pid, master, &all, true);
   /* --keep (as runc): the container stays, stopped, for `state` and `delete`. */
   struct cr_error derr = { 0 };
-  if (!o.keep && container_delete (g->root, o.id, true, false, &derr) < 0)
+  if (!o.keep && container_delete (g->root, o.id, true, NULL, &derr) < 0)
     log_warning ("%s", derr.msg);
   return status;
 }

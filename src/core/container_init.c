@@ -2,8 +2,9 @@
    rootfs, hooks in the container, then it waits on exec.fifo for `start`. */
 #include "config.h"
 #include "core/container.h"
+#include "core/container_init.h"
 #include "core/hooks.h"
-#include "base/log.h"
+#include "core/sync.h"
 #include "linux/mounts.h"
 #include "linux/namespaces.h"
 #include "linux/netlink.h"
@@ -11,7 +12,6 @@
 #include "linux/rootfs.h"
 #include "linux/seccomp_filter.h"
 #include "state_json.h"
-#include "linux/terminal.h"
 #include "base/utils.h"
 
 #include <errno.h>
@@ -25,60 +25,11 @@
 #include <sys/syscall.h>
 #include <linux/keyctl.h>
 
-int
-sync_send (int fd, int type, pid_t pid, const struct cr_error *e)
-{
-  struct sync_msg m = { .type = type, .pid = pid };
-  if (e)
-    {
-      m.code = e->code;
-      memcpy (m.msg, e->msg, sizeof m.msg);
-    }
-  ssize_t n;
-  do
-    n = send (fd, &m, sizeof m, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  return n == sizeof m ? 0 : -1;
-}
-
-int
-sync_recv (int fd, struct sync_msg *m, int *passed_fd)
-{
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { .iov_base = m, .iov_len = sizeof *m };
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-  ssize_t n;
-  do
-    n = recvmsg (fd, &mh, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n != sizeof *m)
-    return -1;
-  struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
-  if (passed_fd && c && c->cmsg_type == SCM_RIGHTS)
-    memcpy (passed_fd, CMSG_DATA (c), sizeof (int));
-  return 0;
-}
-
-int
-sync_send_fd (int fd, int type, int pass_fd)
-{
-  struct sync_msg m = { .type = type };
-  return send_fd (fd, &m, sizeof m, pass_fd);
-}
-
 static __attribute__ ((noreturn)) void
 init_fail (int sync_fd, struct cr_error *err)
 {
   sync_send (sync_fd, SYNC_ERROR, 0, err);
   _exit (1);
-}
-
-static int
-expect (int sync_fd, int type, struct sync_msg *m, struct cr_error *err)
-{
-  if (sync_recv (sync_fd, m, NULL) < 0 || m->type != type)
-    return cr_fail (err, EPIPE, "waiting for the runtime");
-  return 0;
 }
 
 static int
@@ -109,7 +60,7 @@ wait_for_cgroup (void *arg, struct cr_error *err)
   struct sync_msg m;
   if (cw->done)
     return 0;
-  if (expect (cw->a->sync_fd, SYNC_CGROUP_DONE, &m, err) < 0)
+  if (sync_expect (cw->a->sync_fd, SYNC_CGROUP_DONE, &m, err) < 0)
     return -1;
   cw->done = true;
   /* A new cgroup namespace is rooted at the cgroup the init is in now. */
@@ -118,159 +69,149 @@ wait_for_cgroup (void *arg, struct cr_error *err)
   return 0;
 }
 
-void
-container_init (struct init_args *a)
+/* Everything the runtime had open (cgroup dirs, config files, the log) is a
+   handle on the host: keep only what the init itself uses. */
+static void
+close_inherited_fds (const struct init_args *a)
 {
-  struct cr_error err = { 0 };
-  const struct spec *spec = a->spec;
-  int fd = a->sync_fd;
-  struct sync_msg m;
-  int rootfd = -1;
+  size_t nsrc = a->mount_sources ? a->mount_sources->len : 0;
+  size_t cap = NS_MAX + 3 + 1024 + nsrc;
+  int *keep = xcalloc (cap, sizeof (int));
+  size_t n = 0;
+  keep[n++] = a->sync_fd;
+  keep[n++] = a->fifo_fd;
+  keep[n++] = a->console_fd;
+  for (size_t i = 0; i < a->ns->join_len; i++)
+    keep[n++] = a->ns->join_fd[i];
+  for (size_t i = 0; i < nsrc; i++)
+    if (a->mount_sources->fds[i] >= 0)
+      keep[n++] = a->mount_sources->fds[i];
+  for (int i = 0; i < a->opts->preserve_fds && n < cap; i++)
+    keep[n++] = 3 + i;
+  close_fds_except (3, keep, n);
+  free (keep);
+}
 
-  /* The runtime's setup must not be readable or ptrace-able from inside. */
-  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-  /* Everything the runtime had open (cgroup dirs, config files, the log)
-     is a handle on the host: keep only what the init itself uses. */
-  {
-    size_t nsrc = a->mount_sources ? a->mount_sources->len : 0;
-    size_t cap = NS_MAX + 3 + 1024 + nsrc;
-    int *keep = xcalloc (cap, sizeof (int));
-    size_t n = 0;
-    keep[n++] = a->sync_fd;
-    keep[n++] = a->fifo_fd;
-    keep[n++] = a->console_fd;
-    for (size_t i = 0; i < a->ns->join_len; i++)
-      keep[n++] = a->ns->join_fd[i];
-    for (size_t i = 0; i < nsrc; i++)
-      if (a->mount_sources->fds[i] >= 0)
-        keep[n++] = a->mount_sources->fds[i];
-    for (int i = 0; i < a->opts->preserve_fds && n < cap; i++)
-      keep[n++] = 3 + i;
-    close_fds_except (3, keep, n);
-    free (keep);
-  }
-  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  /* A session of its own: the caller's controlling terminal (when it is our
-     stdin) is then no container process's controlling terminal, so none can
-     type into it (TIOCSTI) or take its foreground (tcsetpgrp); as plain
-     stdio it keeps working. Signals reach the container through `run`'s
-     forwarding, not from the caller's terminal. */
-  if (setsid () < 0)
-    {
-      cr_fail (&err, errno, "setsid");
-      init_fail (fd, &err);
-    }
-  if (expect (fd, SYNC_GO, &m, &err) < 0)
-    init_fail (fd, &err);
-  pid_t host_pid = m.pid;
-
+/* After SYNC_GO: root of the user namespace, the other namespaces joined,
+   keyring, names and loopback. */
+static int
+enter_namespaces (const struct init_args *a, struct cr_error *err)
+{
   if (a->ns->new_user && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
-    {
-      cr_fail (&err, errno, "become root in the user namespace");
-      init_fail (fd, &err);
-    }
-  if (ns_join_child (a->ns, &err) < 0)
-    init_fail (fd, &err);
+    return cr_fail (err, errno, "become root in the user namespace");
+  if (ns_join_child (a->ns, err) < 0)
+    return -1;
   if (!a->opts->no_new_keyring)
     syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, a->opts->id);
-  if (set_names (spec, &err) < 0)
-    init_fail (fd, &err);
-  if (a->ns->new_net && netlink_loopback_up (&err) < 0)
-    init_fail (fd, &err);
+  if (set_names (a->spec, err) < 0)
+    return -1;
+  if (a->ns->new_net && netlink_loopback_up (err) < 0)
+    return -1;
+  return 0;
+}
 
-  /* A handle on our own fd table that survives the root switch: exec.fifo
-     is reopened through it without looking up the (0700) state dir, which a
-     user-namespaced root may not search. */
-  int self_fds = open ("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (self_fds < 0)
-    {
-      cr_fail (&err, errno, "open /proc/self/fd");
-      init_fail (fd, &err);
-    }
+/* The mounts (or, without a mount namespace, just the rootfs opened); the
+   cgroup is waited for on the way. *ROOTFD is the rootfs. */
+static int
+mount_rootfs (struct init_args *a, int *rootfd, struct cr_error *err)
+{
+  const struct spec *spec = a->spec;
   struct cgroup_wait cw = { .a = a };
-  if (a->ns->mount_ns)
-    {
-      if (rootfs_prepare (spec, a->rootfs, &rootfd, &err) < 0)
-        init_fail (fd, &err);
-      struct mount_context mctx = { .rootfd = rootfd,
-                                    .rootfs = a->rootfs,
-                                    .cgroup_root = container_cgroup_root (),
-                                    .cgroup_path = a->cgroup_path,
-                                    .new_cgroupns = a->ns->new_cgroup,
-                                    .new_netns = a->ns->new_net,
-                                    .in_userns = a->ns->new_user,
-                                    .sources = a->mount_sources,
-                                    .cgroup_ready = wait_for_cgroup,
-                                    .cgroup_ready_arg = &cw };
-      if (rootfs_mount_all (spec, &mctx, &err) < 0 || wait_for_cgroup (&cw, &err) < 0)
-        init_fail (fd, &err);
-    }
-  else
+  if (!a->ns->mount_ns)
     {
       /* The runtime's mount namespace is shared: nothing is mounted
          (rootfs_check_shared refused what would need it). */
-      rootfd = open (a->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (rootfd < 0)
-        cr_fail (&err, errno, "open rootfs %s", a->rootfs);
-      if (rootfd < 0 || wait_for_cgroup (&cw, &err) < 0)
-        init_fail (fd, &err);
+      *rootfd = open (a->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (*rootfd < 0)
+        return cr_fail (err, errno, "open rootfs %s", a->rootfs);
+      return wait_for_cgroup (&cw, err);
     }
+  if (rootfs_prepare (spec, a->rootfs, rootfd, err) < 0)
+    return -1;
+  struct mount_context mctx = { .rootfd = *rootfd,
+                                .rootfs = a->rootfs,
+                                .cgroup_root = container_cgroup_root (),
+                                .cgroup_path = a->cgroup_path,
+                                .new_cgroupns = a->ns->new_cgroup,
+                                .new_netns = a->ns->new_net,
+                                .in_userns = a->ns->new_user,
+                                .sources = a->mount_sources,
+                                .cgroup_ready = wait_for_cgroup,
+                                .cgroup_ready_arg = &cw };
+  if (rootfs_mount_all (spec, &mctx, err) < 0 || wait_for_cgroup (&cw, err) < 0)
+    return -1;
+  return 0;
+}
 
+/* The runtime's hooks, then createContainer, sysctls and the root switch.
+   ROOTFD is closed here. */
+static int
+hooks_and_switch_root (const struct init_args *a, int rootfd, struct cr_error *err)
+{
+  const struct spec *spec = a->spec;
+  struct sync_msg m;
   /* prestart/createRuntime hooks run in the runtime's namespaces, now. */
-  sync_send (fd, SYNC_HOOKS_REQUEST, 0, NULL);
-  if (expect (fd, SYNC_HOOKS_DONE, &m, &err) < 0)
-    init_fail (fd, &err);
+  sync_send (a->sync_fd, SYNC_HOOKS_REQUEST, 0, NULL);
+  if (sync_expect (a->sync_fd, SYNC_HOOKS_DONE, &m, err) < 0)
+    return -1;
   if (spec->hooks && spec->hooks->create_container_len
       && hooks_run (spec->hooks->create_container, spec->hooks->create_container_len, "createContainer",
-                    a->state_json_creating, &err)
+                    a->state_json_creating, err)
              < 0)
-    init_fail (fd, &err);
-
-  if (rootfs_apply_sysctl (spec, rootfd, &err) < 0 || (a->ns->mount_ns && rootfs_finalize (spec, rootfd, &err) < 0))
-    init_fail (fd, &err);
+    return -1;
+  if (rootfs_apply_sysctl (spec, rootfd, err) < 0 || (a->ns->mount_ns && rootfs_finalize (spec, rootfd, err) < 0))
+    return -1;
   close (rootfd);
-  if ((a->ns->mount_ns ? rootfs_switch (spec, a->rootfs, a->opts->no_pivot, &err)
-                       : rootfs_enter_shared (a->rootfs, &err))
-      < 0)
-    init_fail (fd, &err);
+  return a->ns->mount_ns ? rootfs_switch (spec, a->rootfs, a->opts->no_pivot, err)
+                         : rootfs_enter_shared (a->rootfs, err);
+}
 
+/* Inside the new root: terminal, cwd, the program resolved, early process
+   settings, and a notify seccomp filter loaded while the runtime listens. */
+static int
+prepare_process (const struct init_args *a, struct process_plan *plan, struct cr_error *err)
+{
+  const struct spec *spec = a->spec;
   const struct spec_process *p = spec->process;
-  if (p->terminal && terminal_setup_init (p, a->console_fd, fd, &err) < 0)
-    init_fail (fd, &err);
-  if (process_enter_cwd (p->cwd, &err) < 0)
-    init_fail (fd, &err);
-  struct process_plan plan = { .proc = p,
-                               .lx = spec->linux,
-                               .seccomp_bundle = a->seccomp_bundle,
-                               .seccomp_profile = a->seccomp_profile,
-                               .preserve_fds = a->opts->preserve_fds,
-                               .setgroups_allowed = true };
+  if (p->terminal && sync_setup_terminal (p, a->console_fd, a->sync_fd, err) < 0)
+    return -1;
+  if (process_enter_cwd (p->cwd, err) < 0)
+    return -1;
+  *plan = (struct process_plan){ .proc = p,
+                                 .lx = spec->linux,
+                                 .seccomp_bundle = a->seccomp_bundle,
+                                 .seccomp_profile = a->seccomp_profile,
+                                 .preserve_fds = a->opts->preserve_fds,
+                                 .setgroups_allowed = true };
   /* A missing program is an error of `create`, not a surprise at `start`. */
-  if (process_resolve_exe (p, &plan.exe, &err) < 0 || process_apply_early (p, spec->linux, &err) < 0)
-    init_fail (fd, &err);
-
+  if (process_resolve_exe (p, &plan->exe, err) < 0 || process_apply_early (p, spec->linux, err) < 0)
+    return -1;
   /* A filter with SCMP_ACT_NOTIFY must be loaded now, while the runtime is
      still there to hand its listener fd to linux.seccomp.listenerPath. */
   const struct spec_seccomp *sc = spec->linux ? spec->linux->seccomp : NULL;
-  if (sc && plan.seccomp_bundle && seccomp_uses_notify (sc))
+  if (sc && plan->seccomp_bundle && seccomp_uses_notify (sc))
     {
       int notify_fd = -1;
-      scmp_filter_ctx ctx = plan.seccomp_bundle;
-      plan.seccomp_bundle = NULL;
-      if (seccomp_filter_load (ctx, sc, &notify_fd, &err) < 0)
-        init_fail (fd, &err);
+      scmp_filter_ctx ctx = plan->seccomp_bundle;
+      plan->seccomp_bundle = NULL;
+      if (seccomp_filter_load (ctx, sc, &notify_fd, err) < 0)
+        return -1;
       if (notify_fd >= 0)
         {
-          sync_send_fd (fd, SYNC_SECCOMP_FD, notify_fd);
+          sync_send_fd (a->sync_fd, SYNC_SECCOMP_FD, notify_fd);
           close (notify_fd);
         }
     }
-  /* Setup is done: from here the init outlives the create process. */
-  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
-  sync_send (fd, SYNC_CREATED, 0, NULL);
-  close (fd);
+  return 0;
+}
 
-  /* Blocks until `start` opens the fifo for reading. */
+/* After SYNC_CREATED: blocks until `start` opens exec.fifo for reading, runs
+   startContainer and execs the program. Failures go to `start` over the fifo. */
+static __attribute__ ((noreturn)) void
+wait_start_and_exec (const struct init_args *a, struct process_plan *plan, int self_fds, pid_t host_pid)
+{
+  const struct spec *spec = a->spec;
+  struct cr_error err = { 0 };
   char fifo_name[16];
   snprintf (fifo_name, sizeof fifo_name, "%d", a->fifo_fd);
   int fifo = openat (self_fds, fifo_name, O_WRONLY | O_CLOEXEC);
@@ -301,7 +242,56 @@ container_init (struct init_args *a)
           _exit (1);
         }
     }
-  process_exec (&plan, &err);
+  process_exec (plan, &err);
   dprintf (fifo, "E%s", err.msg);
   _exit (127);
+}
+
+void
+container_init (struct init_args *a)
+{
+  struct cr_error err = { 0 };
+  int fd = a->sync_fd;
+  struct sync_msg m;
+  int rootfd = -1;
+
+  /* The runtime's setup must not be readable or ptrace-able from inside. */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  close_inherited_fds (a);
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  /* A session of its own: the caller's controlling terminal (when it is our
+     stdin) is then no container process's controlling terminal, so none can
+     type into it (TIOCSTI) or take its foreground (tcsetpgrp); as plain
+     stdio it keeps working. Signals reach the container through `run`'s
+     forwarding, not from the caller's terminal. */
+  if (setsid () < 0)
+    {
+      cr_fail (&err, errno, "setsid");
+      init_fail (fd, &err);
+    }
+  if (sync_expect (fd, SYNC_GO, &m, &err) < 0)
+    init_fail (fd, &err);
+  pid_t host_pid = m.pid;
+  if (enter_namespaces (a, &err) < 0)
+    init_fail (fd, &err);
+
+  /* A handle on our own fd table that survives the root switch: exec.fifo
+     is reopened through it without looking up the (0700) state dir, which a
+     user-namespaced root may not search. */
+  int self_fds = open ("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (self_fds < 0)
+    {
+      cr_fail (&err, errno, "open /proc/self/fd");
+      init_fail (fd, &err);
+    }
+  struct process_plan plan = { 0 };
+  if (mount_rootfs (a, &rootfd, &err) < 0 || hooks_and_switch_root (a, rootfd, &err) < 0
+      || prepare_process (a, &plan, &err) < 0)
+    init_fail (fd, &err);
+
+  /* Setup is done: from here the init outlives the create process. */
+  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  sync_send (fd, SYNC_CREATED, 0, NULL);
+  close (fd);
+  wait_start_and_exec (a, &plan, self_fds, host_pid);
 }

@@ -3,6 +3,7 @@
 #include "linux/capabilities.h"
 #include "linux/cgroups/cgroups.h"
 #include "core/container.h"
+#include "core/sync.h"
 #include "base/log.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
@@ -130,7 +131,7 @@ exec_child_run (struct exec_child *c)
       cr_fail (&err, errno, "chdir %s", p->cwd);
       goto fail;
     }
-  if (p->terminal && terminal_setup_init (p, c->console_fd, c->sync_fd, &err) < 0)
+  if (p->terminal && sync_setup_terminal (p, c->console_fd, c->sync_fd, &err) < 0)
     goto fail;
   if (!p->terminal)
     setsid ();

@@ -43,6 +43,13 @@ int state_open_status (const char *root, const char *id, bool exclusive, int *di
 int state_save (int dirfd, const struct container_state *st, struct cr_error *err);
 int state_load (int dirfd, const char *id, struct container_state **out, struct cr_error *err);
 void state_free (struct container_state *st);
+static inline void
+state_freep (struct container_state **st)
+{
+  state_free (*st);
+}
+/* A loaded state freed when it goes out of scope. */
+#define _cleanup_state_ __attribute__ ((cleanup (state_freep)))
 
 /* Status from the saved pid (alive? zombie? start time matches?), exec.fifo
    presence and the freezer. */

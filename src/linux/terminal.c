@@ -1,6 +1,5 @@
 #include "config.h"
 #include "linux/terminal.h"
-#include "core/container.h"
 #include "base/utils.h"
 
 #include <errno.h>
@@ -28,14 +27,6 @@ terminal_send_fd (int sock, int fd, struct cr_error *err)
   return 0;
 }
 
-static int
-send_master_over_sync (int sync_fd, int master, struct cr_error *err)
-{
-  if (sync_send_fd (sync_fd, SYNC_TERMINAL, master) < 0)
-    return cr_fail (err, errno, "send terminal to the runtime");
-  return 0;
-}
-
 int
 terminal_connect (const char *path, int *out, struct cr_error *err)
 {
@@ -57,7 +48,7 @@ terminal_connect (const char *path, int *out, struct cr_error *err)
 }
 
 int
-terminal_setup_init (const struct spec_process *p, int console_fd, int sync_fd, struct cr_error *err)
+terminal_setup (const struct spec_process *p, struct cr_error *err)
 {
   /* The container's init leads its session already (EPERM); an exec'd
      process becomes a session leader here, so the pty can be its ctty. */
@@ -91,13 +82,9 @@ terminal_setup_init (const struct spec_process *p, int console_fd, int sync_fd, 
   for (int i = 0; i < 3; i++)
     if (dup2 (slave, i) < 0)
       return cr_fail (err, errno, "dup pty to fd %d", i);
-  if (console_fd >= 0)
-    {
-      int r = terminal_send_fd (console_fd, master, err);
-      close (console_fd);
-      return r;
-    }
-  return send_master_over_sync (sync_fd, master, err);
+  int out = master;
+  master = -1;
+  return out;
 }
 
 static struct termios saved_termios;

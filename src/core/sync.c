@@ -1,0 +1,84 @@
+/* The runtime <-> init messages (the sequence is drawn in sync.h). */
+#include "config.h"
+#include "core/sync.h"
+#include "linux/terminal.h"
+#include "base/utils.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int
+sync_send (int fd, int type, pid_t pid, const struct cr_error *e)
+{
+  struct sync_msg m = { .type = type, .pid = pid };
+  if (e)
+    {
+      m.code = e->code;
+      memcpy (m.msg, e->msg, sizeof m.msg);
+    }
+  ssize_t n;
+  do
+    n = send (fd, &m, sizeof m, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  return n == sizeof m ? 0 : -1;
+}
+
+int
+sync_recv (int fd, struct sync_msg *m, int *passed_fd)
+{
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { .iov_base = m, .iov_len = sizeof *m };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  ssize_t n;
+  do
+    n = recvmsg (fd, &mh, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n != sizeof *m)
+    return -1;
+  struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
+  if (passed_fd && c && c->cmsg_type == SCM_RIGHTS)
+    memcpy (passed_fd, CMSG_DATA (c), sizeof (int));
+  return 0;
+}
+
+int
+sync_send_fd (int fd, int type, int pass_fd)
+{
+  struct sync_msg m = { .type = type };
+  return send_fd (fd, &m, sizeof m, pass_fd);
+}
+
+int
+sync_expect (int fd, int type, struct sync_msg *m, struct cr_error *err)
+{
+  if (sync_recv (fd, m, NULL) < 0 || m->type != type)
+    return cr_fail (err, EPIPE, "waiting for the runtime");
+  return 0;
+}
+
+int
+sync_error_take (const struct sync_msg *m, struct cr_error *err)
+{
+  err->code = m->code;
+  memcpy (err->msg, m->msg, sizeof err->msg);
+  return -1;
+}
+
+int
+sync_setup_terminal (const struct spec_process *p, int console_fd, int sync_fd, struct cr_error *err)
+{
+  _cleanup_close_ int master = terminal_setup (p, err);
+  if (master < 0)
+    return -1;
+  if (console_fd >= 0)
+    {
+      int r = terminal_send_fd (console_fd, master, err);
+      close (console_fd);
+      return r;
+    }
+  if (sync_send_fd (sync_fd, SYNC_TERMINAL, master) < 0)
+    return cr_fail (err, errno, "send terminal to the runtime");
+  return 0;
+}
