@@ -79,7 +79,7 @@ struct init_args
   void *seccomp_bundle;
   void *seccomp_profile;
   const char *cgroup_path;
-  const char *state_json_creating;
+  const char *bundle; /* the bundle's absolute path, for the hooks' state */
 };
 
 /* Runs in the cloned init; never returns. */

@@ -213,11 +213,27 @@ container_init (struct init_args *a)
   sync_send (fd, SYNC_HOOKS_REQUEST, 0, NULL);
   if (expect (fd, SYNC_HOOKS_DONE, &m, &err) < 0)
     init_fail (fd, &err);
-  if (spec->hooks && spec->hooks->create_container_len
-      && hooks_run (spec->hooks->create_container, spec->hooks->create_container_len, "createContainer",
-                    a->state_json_creating, &err)
-             < 0)
-    init_fail (fd, &err);
+  if (spec->hooks && spec->hooks->create_container_len)
+    {
+      struct oci_state st = { .oci_version = spec->oci_version,
+                              .id = a->opts->id,
+                              .status = "creating",
+                              .pid = host_pid,
+                              .bundle = a->bundle,
+                              .annotations = spec->annotations,
+                              .annotations_len = spec->annotations_len };
+      _cleanup_free_ char *json = oci_state_to_json (&st, false);
+      /* Their working directory is the root filesystem, as with runc (the
+         runtime spec does not say); rootfs_switch changes it again. */
+      if (chdir (a->rootfs) < 0)
+        {
+          cr_fail (&err, errno, "createContainer hooks: chdir %s", a->rootfs);
+          init_fail (fd, &err);
+        }
+      if (hooks_run (spec->hooks->create_container, spec->hooks->create_container_len, "createContainer", json, &err)
+          < 0)
+        init_fail (fd, &err);
+    }
 
   if (rootfs_apply_sysctl (spec, rootfd, &err) < 0 || (a->ns->mount_ns && rootfs_finalize (spec, rootfd, &err) < 0))
     init_fail (fd, &err);
@@ -284,7 +300,7 @@ container_init (struct init_args *a)
                               .id = a->opts->id,
                               .status = "created",
                               .pid = host_pid,
-                              .bundle = a->opts->bundle,
+                              .bundle = a->bundle,
                               .annotations = spec->annotations,
                               .annotations_len = spec->annotations_len };
       _cleanup_free_ char *json = oci_state_to_json (&st, false);
