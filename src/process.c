@@ -244,6 +244,27 @@ load_filters (struct process_plan *plan, struct cr_error *err)
   return 0;
 }
 
+/* A variable listed twice keeps its last value only (as runc does; getenv
+   would otherwise see the first). Returns a new array of ENV's strings. */
+static char **
+env_keep_last (char *const *env, size_t len)
+{
+  char **out = xmalloc ((len + 1) * sizeof *out);
+  size_t n = 0;
+  for (size_t i = 0; i < len; i++)
+    {
+      const char *eq = strchr (env[i], '=');
+      size_t klen = eq ? (size_t) (eq - env[i]) + 1 : strlen (env[i]) + 1;
+      bool later = false;
+      for (size_t j = i + 1; j < len && !later; j++)
+        later = strncmp (env[j], env[i], klen) == 0;
+      if (!later)
+        out[n++] = env[i];
+    }
+  out[n] = NULL;
+  return out;
+}
+
 int
 process_exec (struct process_plan *plan, struct cr_error *err)
 {
@@ -293,6 +314,8 @@ process_exec (struct process_plan *plan, struct cr_error *err)
   cloexec_fds_from (3 + plan->preserve_fds);
   for (int fd = 3; fd < 3 + plan->preserve_fds; fd++)
     fcntl (fd, F_SETFD, 0);
-  execve (plan->exe, p->args, p->env ? p->env : (char *[]){ NULL });
+  char **env = env_keep_last (p->env, p->env ? p->env_len : 0);
+  execve (plan->exe, p->args, env);
+  free (env);
   return cr_fail (err, errno, "exec %s", plan->exe);
 }
