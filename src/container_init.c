@@ -158,11 +158,14 @@ container_init (struct init_args *a)
     init_fail (fd, &err);
   pid_t host_pid = m.pid;
 
-  if (a->ns->new_user && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+  bool in_userns = a->ns->new_user || a->ns->join_user_fd >= 0;
+  if (in_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     {
       cr_fail (&err, errno, "become root in the user namespace");
       init_fail (fd, &err);
     }
+  /* Read on the host's /proc, before any container mount. */
+  bool setgroups_ok = !in_userns || process_setgroups_allowed (0);
   if (ns_join_child (a->ns, &err) < 0)
     init_fail (fd, &err);
   if (!a->opts->no_new_keyring)
@@ -192,7 +195,7 @@ container_init (struct init_args *a)
                                     .cgroup_path = a->cgroup_path,
                                     .new_cgroupns = a->ns->new_cgroup,
                                     .new_netns = a->ns->new_net,
-                                    .in_userns = a->ns->new_user,
+                                    .in_userns = in_userns,
                                     .cgroup_ready = wait_for_cgroup,
                                     .cgroup_ready_arg = &cw };
       if (rootfs_mount_all (spec, &mctx, &err) < 0 || wait_for_cgroup (&cw, &err) < 0)
@@ -253,7 +256,7 @@ container_init (struct init_args *a)
                                .seccomp_bundle = a->seccomp_bundle,
                                .seccomp_profile = a->seccomp_profile,
                                .preserve_fds = a->opts->preserve_fds,
-                               .setgroups_allowed = true };
+                               .setgroups_allowed = setgroups_ok };
   /* A missing program is an error of `create`, not a surprise at `start`. */
   if (process_resolve_exe (p, &plan.exe, &err) < 0 || process_apply_early (p, spec->linux, &err) < 0)
     init_fail (fd, &err);

@@ -86,6 +86,7 @@ struct exec_child
   int console_fd;
   struct cgroup_manager *cgroup;
   scmp_filter_ctx sc_bundle, sc_profile;
+  bool setgroups_allowed;
 };
 
 static __attribute__ ((noreturn)) void
@@ -138,7 +139,7 @@ exec_child_run (struct exec_child *c)
                                .seccomp_bundle = c->sc_bundle,
                                .seccomp_profile = c->sc_profile,
                                .preserve_fds = c->o->preserve_fds,
-                               .setgroups_allowed = true };
+                               .setgroups_allowed = c->setgroups_allowed };
   if (process_resolve_exe (p, &plan.exe, &err) < 0 || process_apply_early (p, NULL, &err) < 0)
     goto fail;
   /* The foreground exec blocked every signal to forward them; a mask survives
@@ -187,6 +188,7 @@ exec_start (const struct exec_options *o, pid_t *pid, struct cr_error *err)
       }
   }
   c.ns_flags = differing_namespaces (st->pid);
+  c.setgroups_allowed = process_setgroups_allowed (st->pid);
   if (st->cgroup_path && (r = cgroup_open (st->cgroup_root, st->cgroup_path, &c.cgroup, err)) < 0)
     goto out;
   /* The same filters as the container: the bundle's and, under a profile, the profile's. */

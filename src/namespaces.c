@@ -77,7 +77,7 @@ int
 ns_plan_build (const struct spec *spec, struct ns_plan *plan, struct cr_error *err)
 {
   memset (plan, 0, sizeof *plan);
-  plan->saved_pid_children = plan->saved_time_children = -1;
+  plan->saved_pid_children = plan->saved_time_children = plan->join_user_fd = -1;
   const struct spec_linux *lx = spec->linux;
   int seen = 0;
   /* Join order: user first (it grants the rights to join the rest), mount last
@@ -108,6 +108,8 @@ ns_plan_build (const struct spec *spec, struct ns_plan *plan, struct cr_error *e
             ns_plan_close (plan);
             return cr_fail (err, errno, "linux.namespaces[%zu].path: open %s", i, ns->path);
           }
+        if (flag == CLONE_NEWUSER)
+          plan->join_user_fd = fd;
         plan->join_fd[plan->join_len] = fd;
         plan->join_flag[plan->join_len++] = flag;
       }
@@ -186,6 +188,13 @@ ns_join_child (struct ns_plan *plan, struct cr_error *err)
     {
       if (plan->join_fd[i] < 0)
         continue;
+      if (plan->join_fd[i] == plan->join_user_fd)
+        {
+          /* Joined already, before the clone (clone_init_in_userns). */
+          close (plan->join_fd[i]);
+          plan->join_fd[i] = plan->join_user_fd = -1;
+          continue;
+        }
       if (setns (plan->join_fd[i], plan->join_flag[i]) < 0)
         return cr_fail (err, errno, "join namespace (setns flag 0x%x)", plan->join_flag[i]);
       close (plan->join_fd[i]);

@@ -244,6 +244,22 @@ load_filters (struct process_plan *plan, struct cr_error *err)
   return 0;
 }
 
+bool
+process_setgroups_allowed (pid_t pid)
+{
+  char path[64], buf[8] = "";
+  if (pid > 0)
+    snprintf (path, sizeof path, "/proc/%d/setgroups", (int) pid);
+  else
+    snprintf (path, sizeof path, "/proc/self/setgroups");
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return true;
+  ssize_t n = read (fd, buf, sizeof buf - 1);
+  close (fd);
+  return n < 4 || strncmp (buf, "deny", 4) != 0;
+}
+
 /* A variable listed twice keeps its last value only (as runc does; getenv
    would otherwise see the first). Returns a new array of ENV's strings. */
 static char **
@@ -288,6 +304,8 @@ process_exec (struct process_plan *plan, struct cr_error *err)
     return r;
   if ((r = caps_set_keep (err)) < 0)
     return r;
+  if (!plan->setgroups_allowed && u->additional_gids_len)
+    return cr_fail (err, 0, "process.user.additionalGids: the user namespace denies setgroups");
   if (plan->setgroups_allowed)
     {
       gid_t groups[u->additional_gids_len + 1];
