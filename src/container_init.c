@@ -164,6 +164,11 @@ container_init (struct init_args *a)
       cr_fail (&err, errno, "become root in the user namespace");
       init_fail (fd, &err);
     }
+  if (a->ns->new_ipc_late && unshare (CLONE_NEWIPC) < 0)
+    {
+      cr_fail (&err, errno, "create ipc namespace");
+      init_fail (fd, &err);
+    }
   /* Read on the host's /proc, before any container mount. */
   bool setgroups_ok = !in_userns || process_setgroups_allowed (0);
   if (ns_join_child (a->ns, &err) < 0)

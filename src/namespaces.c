@@ -122,6 +122,12 @@ ns_plan_build (const struct spec *spec, struct ns_plan *plan, struct cr_error *e
      (the namespace root is the cgroup at unshare time); time namespaces are
      created by the runtime so the offsets can be written first. */
   plan->new_flags &= ~(CLONE_NEWCGROUP | CLONE_NEWTIME);
+  /* With a new user namespace the init unshares the IPC namespace once it is
+     that namespace's root: the mqueue filesystem's root directory belongs to
+     the creator, and the runtime's host root would show as the overflow uid. */
+  plan->new_ipc_late = plan->new_user && (plan->new_flags & CLONE_NEWIPC);
+  if (plan->new_ipc_late)
+    plan->new_flags &= ~CLONE_NEWIPC;
   /* Unlisted, the mount namespace is inherited (runtime spec): see rootfs_check_shared. */
   plan->mount_ns = seen & CLONE_NEWNS;
   /* Without a UTS namespace of its own the container's is the runtime's:
