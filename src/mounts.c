@@ -287,16 +287,12 @@ mount_cgroup (const struct mount_context *ctx, const struct spec_mount *m, int t
           if (mount (src, spath, NULL, MS_BIND | MS_REC, NULL) < 0)
             return cr_fail (err, errno, "bind %s on %s/%s", src, m->destination, name);
         }
-      {
-        /* A bind keeps the host mount's flags: nosuid,nodev,noexec (and ro) go on
-           it explicitly, like the tmpfs above. */
-        unsigned long long set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC
-                                 | ((o->flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0);
-        _cleanup_close_ int mfd = openat (target, name, O_PATH | O_CLOEXEC | O_NOFOLLOW);
-        int r = mfd < 0 ? -errno : mount_setattr_fd (mfd, true, set, 0, 0);
-        if (r < 0)
-          return cr_fail (err, -r, "set attributes of %s/%s", m->destination, name);
-      }
+      if (o->flags & MS_RDONLY)
+        {
+          _cleanup_close_ int mfd = openat (target, name, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+          if (mfd >= 0)
+            mount_setattr_fd (mfd, true, MOUNT_ATTR_RDONLY, 0, 0);
+        }
     }
   if (o->flags & MS_RDONLY)
     {
