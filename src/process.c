@@ -261,10 +261,14 @@ process_setgroups_allowed (pid_t pid)
 }
 
 /* A variable listed twice keeps its last value only (as runc does; getenv
-   would otherwise see the first). Returns a new array of ENV's strings. */
+   would otherwise see the first). ENV is NULL-terminated (or NULL); returns a
+   new vector of its strings. */
 static char **
-env_keep_last (char *const *env, size_t len)
+env_keep_last (char *const *env)
 {
+  size_t len = 0;
+  while (env && env[len])
+    len++;
   char **out = xmalloc ((len + 1) * sizeof *out);
   size_t n = 0;
   for (size_t i = 0; i < len; i++)
@@ -332,7 +336,7 @@ process_exec (struct process_plan *plan, struct cr_error *err)
   cloexec_fds_from (3 + plan->preserve_fds);
   for (int fd = 3; fd < 3 + plan->preserve_fds; fd++)
     fcntl (fd, F_SETFD, 0);
-  char **env = env_keep_last (p->env, p->env ? p->env_len : 0);
+  char **env = env_keep_last (p->env);
   execve (plan->exe, p->args, env);
   free (env);
   return cr_fail (err, errno, "exec %s", plan->exe);
