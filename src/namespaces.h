@@ -17,7 +17,7 @@ struct ns_plan
   int join_flag[NS_MAX];
   size_t join_len;
   bool new_user, new_cgroup, new_net, new_time, new_pid;
-  bool new_ipc_late;         /* a new IPC namespace the init unshares as root of its new user namespace */
+  bool new_ipc_late;        /* a new IPC namespace the init unshares as root of its new user namespace */
   int join_user_fd;         /* a user namespace joined by path (an fd of join_fd) or -1 */
   bool mount_ns;            /* listed (new or joined); false: the runtime's is shared */
   bool join_pid, join_time; /* joined by the runtime before the clone: affect children only */
