@@ -29,7 +29,6 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -273,60 +272,6 @@ clone_init (int flags, int into, bool *placed)
       log_debug ("cgroup: clone3 with CLONE_INTO_CGROUP failed (%s); cloning, then moving the init", strerror (errno));
     }
   return syscall (SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, 0);
-}
-
-/* A user namespace joined by path must own the namespaces the init gets new:
-   cloned from the host's, a mount or pid namespace could not be set up from
-   inside it. A short-lived child joins the user namespace and clones the init
-   as the runtime's own child (CLONE_PARENT), reporting its pid in a pipe.
-   Returns the pid (0 in the init) or -1 with ERR set. */
-static pid_t
-clone_init_in_userns (int flags, int userfd, struct cr_error *err)
-{
-  int p[2];
-  if (pipe2 (p, O_CLOEXEC) < 0)
-    return cr_fail (err, errno, "clone container init: pipe");
-  pid_t mid = fork ();
-  if (mid < 0)
-    {
-      close (p[0]);
-      close (p[1]);
-      return cr_fail (err, errno, "clone container init: fork");
-    }
-  if (mid == 0)
-    {
-      int res;
-      close (p[0]);
-      prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-      if (setns (userfd, CLONE_NEWUSER) < 0)
-        res = -errno;
-      else
-        {
-          pid_t c = syscall (SYS_clone, (unsigned long) flags | CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
-          if (c == 0)
-            {
-              close (p[1]);
-              return 0;
-            }
-          res = c < 0 ? -errno : c;
-        }
-      write_all (p[1], &res, sizeof res);
-      _exit (0);
-    }
-  close (p[1]);
-  int res = 0;
-  ssize_t n;
-  do
-    n = read (p[0], &res, sizeof res);
-  while (n < 0 && errno == EINTR);
-  close (p[0]);
-  while (waitpid (mid, NULL, 0) < 0 && errno == EINTR)
-    ;
-  if (n != (ssize_t) sizeof res)
-    return cr_fail (err, EIO, "clone container init: helper exited");
-  if (res < 0)
-    return cr_fail (err, -res, "join user namespace (linux.namespaces path)");
-  return res;
 }
 
 /* The init is gone (a send or receive on the sync socket failed): its last
@@ -635,7 +580,7 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
     goto out;
 
   if (ns.join_user_fd >= 0)
-    child = clone_init_in_userns (ns.new_flags, ns.join_user_fd, err);
+    child = ns_clone_in_userns (ns.new_flags | SIGCHLD, ns.join_user_fd, err);
   else if ((child = clone_init (ns.new_flags, cgroup_clone_target (undo->cgroup), &undo->cgroup_placed)) < 0)
     cr_fail (err, errno, "clone container init");
   if (child < 0)
