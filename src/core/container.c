@@ -72,6 +72,8 @@ struct create_undo
   bool systemd_started;
   char *workspace_tmpfs;
   bool state_dir;
+  const struct spec *poststop; /* the init was started: poststop hooks run after the undo */
+  const char *bundle;
 };
 
 /* What create decides before it takes the id: the bundle's config parsed,
@@ -109,6 +111,23 @@ create_undo_run (struct create_undo *u)
     umount2 (u->workspace_tmpfs, MNT_DETACH);
   if (u->state_dir)
     state_remove_dir (u->root, u->id, &ignored);
+  /* The container is gone: the runtime spec continues a failed create (a
+     prestart, createRuntime or createContainer hook included) at lifecycle
+     step 12, so poststop hooks run, as with runc. Their failure only warns. */
+  const struct spec *spec = u->poststop;
+  if (spec && spec->hooks && spec->hooks->poststop_len)
+    {
+      struct oci_state os = { .oci_version = spec->oci_version,
+                              .id = u->id,
+                              .status = "stopped",
+                              .bundle = u->bundle,
+                              .annotations = spec->annotations,
+                              .annotations_len = spec->annotations_len };
+      _cleanup_free_ char *json = oci_state_to_json (&os, false);
+      struct cr_error herr = { 0 };
+      if (hooks_run (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", json, &herr) < 0)
+        log_warning ("%s", herr.msg);
+    }
 }
 
 static char *
@@ -265,6 +284,33 @@ clone_init (int flags, int into, bool *placed)
   return syscall (SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, 0);
 }
 
+/* The init is gone (a send or receive on the sync socket failed): its last
+   message, if it sent one, says why. */
+static int
+init_gone (int sync_fd, pid_t child, struct cr_error *err)
+{
+  struct sync_msg m;
+  ssize_t n;
+  do
+    n = recv (sync_fd, &m, sizeof m, MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n == (ssize_t) sizeof m && m.type == SYNC_ERROR)
+    {
+      err->code = m.code;
+      memcpy (err->msg, m.msg, sizeof err->msg);
+      err->msg[sizeof err->msg - 1] = '\0';
+      return -1;
+    }
+  siginfo_t si = { 0 };
+  if (waitid (P_PID, child, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == child)
+    {
+      if (si.si_code == CLD_EXITED)
+        return cr_fail (err, 0, "container init exited during setup (exit status %d)", si.si_status);
+      return cr_fail (err, 0, "container init exited during setup (killed by signal %d)", si.si_status);
+    }
+  return cr_fail (err, EPIPE, "container init exited during setup");
+}
+
 /* The runtime's half of the init handshake, up to SYNC_CREATED. */
 static int
 drive_init (const struct create_options *o, struct create_plan *plan, struct ns_plan *ns, int sync_fd, pid_t child,
@@ -276,7 +322,7 @@ drive_init (const struct create_options *o, struct create_plan *plan, struct ns_
   if (ns->new_user && (r = ns_write_id_maps (child, spec, err)) < 0)
     return r;
   if (sync_send (sync_fd, SYNC_GO, child, NULL) < 0)
-    return cr_fail (err, EPIPE, "start container init");
+    return init_gone (sync_fd, child, err);
   /* Overlaps with the init's mount setup; it waits for CGROUP_DONE before
      anything that needs the cgroup, user code included. */
   if (cg && !undo->cgroup_placed && (r = cgroup_enter (cg, child, err)) < 0)
@@ -291,13 +337,13 @@ drive_init (const struct create_options *o, struct create_plan *plan, struct ns_
       undo->systemd_started = true;
     }
   if (sync_send (sync_fd, SYNC_CGROUP_DONE, 0, NULL) < 0)
-    return cr_fail (err, EPIPE, "container init exited during setup");
+    return init_gone (sync_fd, child, err);
   for (;;)
     {
       struct sync_msg m;
       int passed = -1;
       if (sync_recv (sync_fd, &m, &passed) < 0)
-        return cr_fail (err, EPIPE, "container init exited during setup");
+        return init_gone (sync_fd, child, err);
       switch (m.type)
         {
         case SYNC_ERROR:
@@ -520,7 +566,7 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
   if (o->console_socket && (r = terminal_connect (o->console_socket, &console_fd, err)) < 0)
     goto out;
   state_path_fd = openat (dirfd, STATE_FIFO, O_PATH | O_CLOEXEC);
-  if (ns.new_user)
+  if (ns.new_user || ns.join_user_fd >= 0)
     {
       /* The init opens the fifo as root of its user namespace. */
       uid_t host_root = 0;
@@ -542,26 +588,20 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
       r = cr_fail (err, errno, "socketpair");
       goto out;
     }
-  {
-    struct oci_state os = { .oci_version = spec->oci_version,
-                            .id = o->id,
-                            .status = "creating",
-                            .bundle = bundle,
-                            .annotations = spec->annotations,
-                            .annotations_len = spec->annotations_len };
-    state_json = oci_state_to_json (&os, false);
-  }
   /* Before the init exists, while the runtime still sees the host as root:
      bind sources a user-namespaced init may not reach, idmapped mounts. */
-  if ((r = mount_sources_open (spec, ns.new_user, &msrc, err)) < 0)
+  if ((r = mount_sources_open (spec, ns.new_user || ns.join_user_fd >= 0, &msrc, err)) < 0)
     goto out;
   if ((r = ns_prepare_parent (spec, &ns, err)) < 0)
     goto out;
 
-  child = clone_init (ns.new_flags, cgroup_clone_target (undo->cgroup), &undo->cgroup_placed);
+  if (ns.join_user_fd >= 0)
+    child = ns_clone_in_userns (ns.new_flags | SIGCHLD, ns.join_user_fd, err);
+  else if ((child = clone_init (ns.new_flags, cgroup_clone_target (undo->cgroup), &undo->cgroup_placed)) < 0)
+    cr_fail (err, errno, "clone container init");
   if (child < 0)
     {
-      r = cr_fail (err, errno, "clone container init");
+      r = -1;
       goto out;
     }
   if (child == 0)
@@ -579,14 +619,28 @@ create_in_state_dir (const struct create_options *o, int dirfd, struct create_un
                              .seccomp_bundle = sc_bundle,
                              .seccomp_profile = sc_profile,
                              .cgroup_path = cgroup_path,
-                             .state_json_creating = state_json,
+                             .bundle = bundle,
                              .mount_sources = &msrc };
       container_init (&a);
     }
   undo->child = child;
   mount_sources_close (&msrc);
+  {
+    /* The creating-stage hooks get the init's pid, as with runc: prestart and
+       createRuntime hooks (CNI, nvidia) find the namespaces through it. */
+    struct oci_state os = { .oci_version = spec->oci_version,
+                            .id = o->id,
+                            .status = "creating",
+                            .pid = child,
+                            .bundle = bundle,
+                            .annotations = spec->annotations,
+                            .annotations_len = spec->annotations_len };
+    state_json = oci_state_to_json (&os, false);
+  }
   if ((r = ns_restore_parent (&ns, err)) < 0)
     goto out;
+  undo->poststop = spec;
+  undo->bundle = bundle;
   close (sync[1]);
   sync[1] = -1;
   r = drive_init (o, plan, &ns, sync[0], child, undo, state_json, err);

@@ -80,7 +80,7 @@ struct init_args
   void *seccomp_bundle;
   void *seccomp_profile;
   const char *cgroup_path;
-  const char *state_json_creating;
+  const char *bundle;                        /* the bundle's absolute path, for the hooks' state */
   const struct mount_sources *mount_sources; /* bind sources the runtime opened (mounts.h) */
 };
 

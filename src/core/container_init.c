@@ -164,11 +164,19 @@ container_init (struct init_args *a)
     init_fail (fd, &err);
   pid_t host_pid = m.pid;
 
-  if (a->ns->new_user && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+  bool in_userns = a->ns->new_user || a->ns->join_user_fd >= 0;
+  if (in_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     {
       cr_fail (&err, errno, "become root in the user namespace");
       init_fail (fd, &err);
     }
+  if (a->ns->new_ipc_late && unshare (CLONE_NEWIPC) < 0)
+    {
+      cr_fail (&err, errno, "create ipc namespace");
+      init_fail (fd, &err);
+    }
+  /* Read on the host's /proc, before any container mount. */
+  bool setgroups_ok = !in_userns || process_setgroups_allowed (0);
   if (ns_join_child (a->ns, &err) < 0)
     init_fail (fd, &err);
   if (!a->opts->no_new_keyring)
@@ -198,7 +206,7 @@ container_init (struct init_args *a)
                                     .cgroup_path = a->cgroup_path,
                                     .new_cgroupns = a->ns->new_cgroup,
                                     .new_netns = a->ns->new_net,
-                                    .in_userns = a->ns->new_user,
+                                    .in_userns = in_userns,
                                     .sources = a->mount_sources,
                                     .cgroup_ready = wait_for_cgroup,
                                     .cgroup_ready_arg = &cw };
@@ -220,11 +228,27 @@ container_init (struct init_args *a)
   sync_send (fd, SYNC_HOOKS_REQUEST, 0, NULL);
   if (expect (fd, SYNC_HOOKS_DONE, &m, &err) < 0)
     init_fail (fd, &err);
-  if (spec->hooks && spec->hooks->create_container_len
-      && hooks_run (spec->hooks->create_container, spec->hooks->create_container_len, "createContainer",
-                    a->state_json_creating, &err)
-             < 0)
-    init_fail (fd, &err);
+  if (spec->hooks && spec->hooks->create_container_len)
+    {
+      struct oci_state st = { .oci_version = spec->oci_version,
+                              .id = a->opts->id,
+                              .status = "creating",
+                              .pid = host_pid,
+                              .bundle = a->bundle,
+                              .annotations = spec->annotations,
+                              .annotations_len = spec->annotations_len };
+      _cleanup_free_ char *json = oci_state_to_json (&st, false);
+      /* Their working directory is the root filesystem, as with runc (the
+         runtime spec does not say); rootfs_switch changes it again. */
+      if (chdir (a->rootfs) < 0)
+        {
+          cr_fail (&err, errno, "createContainer hooks: chdir %s", a->rootfs);
+          init_fail (fd, &err);
+        }
+      if (hooks_run (spec->hooks->create_container, spec->hooks->create_container_len, "createContainer", json, &err)
+          < 0)
+        init_fail (fd, &err);
+    }
 
   if (rootfs_apply_sysctl (spec, rootfd, &err) < 0 || (a->ns->mount_ns && rootfs_finalize (spec, rootfd, &err) < 0))
     init_fail (fd, &err);
@@ -244,7 +268,7 @@ container_init (struct init_args *a)
                                .seccomp_bundle = a->seccomp_bundle,
                                .seccomp_profile = a->seccomp_profile,
                                .preserve_fds = a->opts->preserve_fds,
-                               .setgroups_allowed = true };
+                               .setgroups_allowed = setgroups_ok };
   /* A missing program is an error of `create`, not a surprise at `start`. */
   if (process_resolve_exe (p, &plan.exe, &err) < 0 || process_apply_early (p, spec->linux, &err) < 0)
     init_fail (fd, &err);
@@ -291,7 +315,7 @@ container_init (struct init_args *a)
                               .id = a->opts->id,
                               .status = "created",
                               .pid = host_pid,
-                              .bundle = a->opts->bundle,
+                              .bundle = a->bundle,
                               .annotations = spec->annotations,
                               .annotations_len = spec->annotations_len };
       _cleanup_free_ char *json = oci_state_to_json (&st, false);
