@@ -95,10 +95,17 @@ close_inherited_fds (const struct init_args *a)
 /* After SYNC_GO: root of the user namespace, the other namespaces joined,
    keyring, names and loopback. */
 static int
-enter_namespaces (const struct init_args *a, struct cr_error *err)
+enter_namespaces (struct init_args *a, struct cr_error *err)
 {
-  if (a->ns->new_user && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+  a->in_userns = a->ns->new_user || a->ns->join_user_fd >= 0;
+  if (a->in_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     return cr_fail (err, errno, "become root in the user namespace");
+  /* Made after becoming root of a new user namespace, so it (and its
+     /dev/mqueue) belongs to the container's root. */
+  if (a->ns->new_ipc_late && unshare (CLONE_NEWIPC) < 0)
+    return cr_fail (err, errno, "create ipc namespace");
+  /* Read on the host's /proc, before any container mount. */
+  a->setgroups_ok = !a->in_userns || process_setgroups_allowed (0);
   if (ns_join_child (a->ns, err) < 0)
     return -1;
   if (!a->opts->no_new_keyring)
@@ -134,7 +141,7 @@ mount_rootfs (struct init_args *a, int *rootfd, struct cr_error *err)
                                 .cgroup_path = a->cgroup_path,
                                 .new_cgroupns = a->ns->new_cgroup,
                                 .new_netns = a->ns->new_net,
-                                .in_userns = a->ns->new_user,
+                                .in_userns = a->in_userns,
                                 .sources = a->mount_sources,
                                 .cgroup_ready = wait_for_cgroup,
                                 .cgroup_ready_arg = &cw };
@@ -154,11 +161,24 @@ hooks_and_switch_root (const struct init_args *a, int rootfd, struct cr_error *e
   sync_send (a->sync_fd, SYNC_HOOKS_REQUEST, 0, NULL);
   if (sync_expect (a->sync_fd, SYNC_HOOKS_DONE, &m, err) < 0)
     return -1;
-  if (spec->hooks && spec->hooks->create_container_len
-      && hooks_run (spec->hooks->create_container, spec->hooks->create_container_len, "createContainer",
-                    a->state_json_creating, err)
-             < 0)
-    return -1;
+  if (spec->hooks && spec->hooks->create_container_len)
+    {
+      struct oci_state st = { .oci_version = spec->oci_version,
+                              .id = a->opts->id,
+                              .status = "creating",
+                              .pid = a->host_pid,
+                              .bundle = a->bundle,
+                              .annotations = spec->annotations,
+                              .annotations_len = spec->annotations_len };
+      _cleanup_free_ char *json = oci_state_to_json (&st, false);
+      /* Their working directory is the root filesystem, as with runc (the
+         runtime spec does not say); rootfs_switch changes it again. */
+      if (chdir (a->rootfs) < 0)
+        return cr_fail (err, errno, "createContainer hooks: chdir %s", a->rootfs);
+      if (hooks_run (spec->hooks->create_container, spec->hooks->create_container_len, "createContainer", json, err)
+          < 0)
+        return -1;
+    }
   if (rootfs_apply_sysctl (spec, rootfd, err) < 0 || (a->ns->mount_ns && rootfs_finalize (spec, rootfd, err) < 0))
     return -1;
   close (rootfd);
@@ -182,7 +202,7 @@ prepare_process (const struct init_args *a, struct process_plan *plan, struct cr
                                  .seccomp_bundle = a->seccomp_bundle,
                                  .seccomp_profile = a->seccomp_profile,
                                  .preserve_fds = a->opts->preserve_fds,
-                                 .setgroups_allowed = true };
+                                 .setgroups_allowed = a->setgroups_ok };
   /* A missing program is an error of `create`, not a surprise at `start`. */
   if (process_resolve_exe (p, &plan->exe, err) < 0 || process_apply_early (p, spec->linux, err) < 0)
     return -1;
@@ -232,7 +252,7 @@ wait_start_and_exec (const struct init_args *a, struct process_plan *plan, int s
                               .id = a->opts->id,
                               .status = "created",
                               .pid = host_pid,
-                              .bundle = a->opts->bundle,
+                              .bundle = a->bundle,
                               .annotations = spec->annotations,
                               .annotations_len = spec->annotations_len };
       _cleanup_free_ char *json = oci_state_to_json (&st, false);
@@ -272,6 +292,7 @@ container_init (struct init_args *a)
   if (sync_expect (fd, SYNC_GO, &m, &err) < 0)
     init_fail (fd, &err);
   pid_t host_pid = m.pid;
+  a->host_pid = host_pid;
   if (enter_namespaces (a, &err) < 0)
     init_fail (fd, &err);
 

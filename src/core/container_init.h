@@ -21,8 +21,12 @@ struct init_args
   void *seccomp_bundle;
   void *seccomp_profile;
   const char *cgroup_path;
-  const char *state_json_creating;
+  const char *bundle;                        /* the bundle's absolute path, for the hooks' state */
   const struct mount_sources *mount_sources; /* bind sources the runtime opened (mounts.h) */
+  /* Set by the init itself after SYNC_GO: */
+  pid_t host_pid;    /* its pid on the host, for the hooks' state */
+  bool in_userns;    /* a new or joined user namespace */
+  bool setgroups_ok; /* setgroups(2) is allowed in it (read before any container mount) */
 };
 
 /* Runs in the cloned init; never returns. */

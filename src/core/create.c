@@ -50,6 +50,8 @@ struct create_undo
   bool systemd_started;
   char *workspace_tmpfs;
   bool state_dir;
+  const struct spec *poststop; /* the init was started: poststop hooks run after the undo */
+  const char *bundle;
 };
 
 /* What create decides before it takes the id: the bundle's config parsed,
@@ -87,6 +89,23 @@ create_undo_run (struct create_undo *u)
     umount2 (u->workspace_tmpfs, MNT_DETACH);
   if (u->state_dir)
     state_remove_dir (u->root, u->id, &ignored);
+  /* The container is gone: the runtime spec continues a failed create (a
+     prestart, createRuntime or createContainer hook included) at lifecycle
+     step 12, so poststop hooks run, as with runc. Their failure only warns. */
+  const struct spec *spec = u->poststop;
+  if (spec && spec->hooks && spec->hooks->poststop_len)
+    {
+      struct oci_state os = { .oci_version = spec->oci_version,
+                              .id = u->id,
+                              .status = "stopped",
+                              .bundle = u->bundle,
+                              .annotations = spec->annotations,
+                              .annotations_len = spec->annotations_len };
+      _cleanup_free_ char *json = oci_state_to_json (&os, false);
+      struct cr_error herr = { 0 };
+      if (hooks_run (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", json, &herr) < 0)
+        log_warning ("%s", herr.msg);
+    }
 }
 
 static char *
@@ -243,6 +262,33 @@ clone_init (int flags, int into, bool *placed)
   return syscall (SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, 0);
 }
 
+/* The init is gone (a send or receive on the sync socket failed): its last
+   message, if it sent one, says why. */
+static int
+init_gone (int sync_fd, pid_t child, struct cr_error *err)
+{
+  struct sync_msg m;
+  ssize_t n;
+  do
+    n = recv (sync_fd, &m, sizeof m, MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n == (ssize_t) sizeof m && m.type == SYNC_ERROR)
+    {
+      err->code = m.code;
+      memcpy (err->msg, m.msg, sizeof err->msg);
+      err->msg[sizeof err->msg - 1] = '\0';
+      return -1;
+    }
+  siginfo_t si = { 0 };
+  if (waitid (P_PID, child, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == child)
+    {
+      if (si.si_code == CLD_EXITED)
+        return cr_fail (err, 0, "container init exited during setup (exit status %d)", si.si_status);
+      return cr_fail (err, 0, "container init exited during setup (killed by signal %d)", si.si_status);
+    }
+  return cr_fail (err, EPIPE, "container init exited during setup");
+}
+
 /* The runtime's half of the init handshake, up to SYNC_CREATED. */
 static int
 drive_init (const struct create_options *o, struct create_plan *plan, struct ns_plan *ns, int sync_fd, pid_t child,
@@ -254,7 +300,7 @@ drive_init (const struct create_options *o, struct create_plan *plan, struct ns_
   if (ns->new_user && (r = ns_write_id_maps (child, spec, err)) < 0)
     return r;
   if (sync_send (sync_fd, SYNC_GO, child, NULL) < 0)
-    return cr_fail (err, EPIPE, "start container init");
+    return init_gone (sync_fd, child, err);
   /* Overlaps with the init's mount setup; it waits for CGROUP_DONE before
      anything that needs the cgroup, user code included. */
   if (cg && !undo->cgroup_placed && (r = cgroup_enter (cg, child, err)) < 0)
@@ -269,13 +315,13 @@ drive_init (const struct create_options *o, struct create_plan *plan, struct ns_
       undo->systemd_started = true;
     }
   if (sync_send (sync_fd, SYNC_CGROUP_DONE, 0, NULL) < 0)
-    return cr_fail (err, EPIPE, "container init exited during setup");
+    return init_gone (sync_fd, child, err);
   for (;;)
     {
       struct sync_msg m;
       int passed = -1;
       if (sync_recv (sync_fd, &m, &passed) < 0)
-        return cr_fail (err, EPIPE, "container init exited during setup");
+        return init_gone (sync_fd, child, err);
       switch (m.type)
         {
         case SYNC_ERROR: return sync_error_take (&m, err);
@@ -575,7 +621,7 @@ step_init_channels (struct create_ctx *c, struct cr_error *err)
   if (o->console_socket && terminal_connect (o->console_socket, &c->console_fd, err) < 0)
     return -1;
   c->fifo_fd = openat (c->dirfd, STATE_FIFO, O_PATH | O_CLOEXEC);
-  if (c->ns.new_user)
+  if (c->ns.new_user || c->ns.join_user_fd >= 0)
     {
       /* The init opens the fifo as root of its user namespace. */
       uid_t host_root = 0;
@@ -591,13 +637,6 @@ step_init_channels (struct create_ctx *c, struct cr_error *err)
     }
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sync) < 0)
     return cr_fail (err, errno, "socketpair");
-  struct oci_state os = { .oci_version = spec->oci_version,
-                          .id = o->id,
-                          .status = "creating",
-                          .bundle = c->plan->bundle,
-                          .annotations = spec->annotations,
-                          .annotations_len = spec->annotations_len };
-  c->state_json = oci_state_to_json (&os, false);
   return 0;
 }
 
@@ -608,12 +647,16 @@ step_clone (struct create_ctx *c, struct cr_error *err)
   struct spec *spec = c->plan->spec;
   /* Before the init exists, while the runtime still sees the host as root:
      bind sources a user-namespaced init may not reach, idmapped mounts. */
-  int r = mount_sources_open (spec, c->ns.new_user, &c->msrc, err);
+  int r = mount_sources_open (spec, c->ns.new_user || c->ns.join_user_fd >= 0, &c->msrc, err);
   if (r < 0 || (r = ns_prepare_parent (spec, &c->ns, err)) < 0)
     return r;
-  pid_t child = clone_init (c->ns.new_flags, cgroup_clone_target (c->undo->cgroup), &c->undo->cgroup_placed);
+  pid_t child;
+  if (c->ns.join_user_fd >= 0)
+    child = ns_clone_in_userns (c->ns.new_flags | SIGCHLD, c->ns.join_user_fd, err);
+  else if ((child = clone_init (c->ns.new_flags, cgroup_clone_target (c->undo->cgroup), &c->undo->cgroup_placed)) < 0)
+    cr_fail (err, errno, "clone container init");
   if (child < 0)
-    return cr_fail (err, errno, "clone container init");
+    return -1;
   if (child == 0)
     {
       close (c->sync[0]);
@@ -629,14 +672,26 @@ step_clone (struct create_ctx *c, struct cr_error *err)
                              .seccomp_bundle = c->sc_bundle,
                              .seccomp_profile = c->sc_profile,
                              .cgroup_path = c->cgroup_path,
-                             .state_json_creating = c->state_json,
+                             .bundle = c->plan->bundle,
                              .mount_sources = &c->msrc };
       container_init (&a);
     }
   c->child = c->undo->child = child;
   mount_sources_close (&c->msrc);
+  /* The creating-stage hooks get the init's pid, as with runc: prestart and
+     createRuntime hooks (CNI, nvidia) find the namespaces through it. */
+  struct oci_state os = { .oci_version = spec->oci_version,
+                          .id = c->o->id,
+                          .status = "creating",
+                          .pid = child,
+                          .bundle = c->plan->bundle,
+                          .annotations = spec->annotations,
+                          .annotations_len = spec->annotations_len };
+  c->state_json = oci_state_to_json (&os, false);
   if ((r = ns_restore_parent (&c->ns, err)) < 0)
     return r;
+  c->undo->poststop = spec;
+  c->undo->bundle = c->plan->bundle;
   close_fd (&c->sync[1]);
   return 0;
 }

@@ -88,6 +88,7 @@ struct exec_child
   int console_fd;
   struct cgroup_manager *cgroup;
   scmp_filter_ctx sc_bundle, sc_profile;
+  bool setgroups_allowed;
 };
 
 static __attribute__ ((noreturn)) void
@@ -140,7 +141,7 @@ exec_child_run (struct exec_child *c)
                                .seccomp_bundle = c->sc_bundle,
                                .seccomp_profile = c->sc_profile,
                                .preserve_fds = c->o->preserve_fds,
-                               .setgroups_allowed = true };
+                               .setgroups_allowed = c->setgroups_allowed };
   if (process_resolve_exe (p, &plan.exe, &err) < 0 || process_apply_early (p, NULL, &err) < 0)
     goto fail;
   /* The foreground exec blocked every signal to forward them; a mask survives
@@ -193,6 +194,7 @@ exec_prepare (struct exec_child *c, const struct container_state *st, struct spe
   if (c->rootfd < 0)
     return cr_fail (err, errno, "exec %s: open container root", o->id);
   c->ns_flags = differing_namespaces (st->pid);
+  c->setgroups_allowed = process_setgroups_allowed (st->pid);
   if (st->cgroup_path && (r = cgroup_open (st->cgroup_root, st->cgroup_path, &c->cgroup, err)) < 0)
     return r;
   if (spec->linux && spec->linux->seccomp && (r = seccomp_filter_build (spec->linux->seccomp, &c->sc_bundle, err)) < 0)

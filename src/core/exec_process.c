@@ -16,19 +16,22 @@ strv_append (char ***v, size_t *len, const char *s)
   (*v)[*len] = NULL;
 }
 
-/* Set NAME=VALUE in ENV, replacing an existing NAME. */
+/* Set NAME=VALUE in ENV, replacing every existing NAME (a name process.env
+   lists twice must not keep an older value that would win as the last). */
 static void
 env_set (char ***env, size_t *len, const char *kv)
 {
   size_t n = strcspn (kv, "=");
+  bool found = false;
   for (size_t i = 0; i < *len; i++)
     if (strncmp ((*env)[i], kv, n) == 0 && (*env)[i][n] == '=')
       {
         free ((*env)[i]);
         (*env)[i] = xstrdup (kv);
-        return;
+        found = true;
       }
-  strv_append (env, len, kv);
+  if (!found)
+    strv_append (env, len, kv);
 }
 
 static void

@@ -6,6 +6,10 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -77,7 +81,7 @@ int
 ns_plan_build (const struct spec *spec, struct ns_plan *plan, struct cr_error *err)
 {
   memset (plan, 0, sizeof *plan);
-  plan->saved_pid_children = plan->saved_time_children = -1;
+  plan->saved_pid_children = plan->saved_time_children = plan->join_user_fd = -1;
   const struct spec_linux *lx = spec->linux;
   int seen = 0;
   /* Join order: user first (it grants the rights to join the rest), mount last
@@ -108,6 +112,8 @@ ns_plan_build (const struct spec *spec, struct ns_plan *plan, struct cr_error *e
             ns_plan_close (plan);
             return cr_fail (err, errno, "linux.namespaces[%zu].path: open %s", i, ns->path);
           }
+        if (flag == CLONE_NEWUSER)
+          plan->join_user_fd = fd;
         plan->join_fd[plan->join_len] = fd;
         plan->join_flag[plan->join_len++] = flag;
       }
@@ -120,6 +126,12 @@ ns_plan_build (const struct spec *spec, struct ns_plan *plan, struct cr_error *e
      (the namespace root is the cgroup at unshare time); time namespaces are
      created by the runtime so the offsets can be written first. */
   plan->new_flags &= ~(CLONE_NEWCGROUP | CLONE_NEWTIME);
+  /* With a new user namespace the init unshares the IPC namespace once it is
+     that namespace's root: the mqueue filesystem's root directory belongs to
+     the creator, and the runtime's host root would show as the overflow uid. */
+  plan->new_ipc_late = plan->new_user && (plan->new_flags & CLONE_NEWIPC);
+  if (plan->new_ipc_late)
+    plan->new_flags &= ~CLONE_NEWIPC;
   /* Unlisted, the mount namespace is inherited (runtime spec): see rootfs_check_shared. */
   plan->mount_ns = seen & CLONE_NEWNS;
   /* Without a UTS namespace of its own the container's is the runtime's:
@@ -186,6 +198,13 @@ ns_join_child (struct ns_plan *plan, struct cr_error *err)
     {
       if (plan->join_fd[i] < 0)
         continue;
+      if (plan->join_fd[i] == plan->join_user_fd)
+        {
+          /* Joined already, before the clone (ns_clone_in_userns). */
+          close (plan->join_fd[i]);
+          plan->join_fd[i] = plan->join_user_fd = -1;
+          continue;
+        }
       if (setns (plan->join_fd[i], plan->join_flag[i]) < 0)
         return cr_fail (err, errno, "join namespace (setns flag 0x%x)", plan->join_flag[i]);
       close (plan->join_fd[i]);
@@ -219,4 +238,58 @@ ns_write_id_maps (pid_t pid, const struct spec *spec, struct cr_error *err)
   if (r < 0)
     return r;
   return write_map (pid, "gid_map", lx->gid_mappings, lx->gid_mappings_len, err);
+}
+
+/* A user namespace joined by path must own the namespaces the init gets new:
+   cloned from the host's, a mount or pid namespace could not be set up from
+   inside it. A short-lived child joins the user namespace and clones the init
+   as the runtime's own child (CLONE_PARENT), reporting its pid in a pipe.
+   Returns the pid (0 in the init) or -1 with ERR set. */
+pid_t
+ns_clone_in_userns (int flags, int userfd, struct cr_error *err)
+{
+  int p[2];
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return cr_fail (err, errno, "clone container init: pipe");
+  pid_t mid = fork ();
+  if (mid < 0)
+    {
+      close (p[0]);
+      close (p[1]);
+      return cr_fail (err, errno, "clone container init: fork");
+    }
+  if (mid == 0)
+    {
+      int res;
+      close (p[0]);
+      prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+      if (setns (userfd, CLONE_NEWUSER) < 0)
+        res = -errno;
+      else
+        {
+          pid_t c = syscall (SYS_clone, (unsigned long) flags | CLONE_PARENT, NULL, NULL, NULL, 0);
+          if (c == 0)
+            {
+              close (p[1]);
+              return 0;
+            }
+          res = c < 0 ? -errno : c;
+        }
+      write_all (p[1], &res, sizeof res);
+      _exit (0);
+    }
+  close (p[1]);
+  int res = 0;
+  ssize_t n;
+  do
+    n = read (p[0], &res, sizeof res);
+  while (n < 0 && errno == EINTR);
+  close (p[0]);
+  while (waitpid (mid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  if (n != (ssize_t) sizeof res)
+    return cr_fail (err, EIO, "clone container init: helper exited");
+  if (res < 0)
+    return cr_fail (err, -res, "join user namespace (linux.namespaces path)");
+  return res;
 }

@@ -17,6 +17,8 @@ struct ns_plan
   int join_flag[NS_MAX];
   size_t join_len;
   bool new_user, new_cgroup, new_net, new_time, new_pid;
+  bool new_ipc_late;        /* a new IPC namespace the init unshares as root of its new user namespace */
+  int join_user_fd;         /* a user namespace joined by path (an fd of join_fd) or -1 */
   bool mount_ns;            /* listed (new or joined); false: the runtime's is shared */
   bool join_pid, join_time; /* joined by the runtime before the clone: affect children only */
   int saved_pid_children;   /* the runtime's own pid/time_for_children, restored after the clone */
@@ -36,6 +38,10 @@ int ns_restore_parent (struct ns_plan *plan, struct cr_error *err);
 /* Open the caller's pid_for_children / time_for_children (-1 when absent). */
 int ns_save_children_ns (int *pid_fd, int *time_fd);
 int ns_restore_children_ns (int *pid_fd, int *time_fd, struct cr_error *err);
+/* Clone (FLAGS: CLONE_NEW* and the exit signal) a child of ours from inside
+   the user namespace USERFD, so that its new namespaces belong to that one:
+   returns its pid, 0 in the child, or -1 with ERR set. */
+pid_t ns_clone_in_userns (int flags, int userfd, struct cr_error *err);
 /* In the container init: join the namespaces given by path (user first). */
 int ns_join_child (struct ns_plan *plan, struct cr_error *err);
 /* From the runtime: write uid_map/gid_map of PID. */

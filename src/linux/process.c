@@ -304,6 +304,47 @@ env_with_home (const struct spec_process *p, char ***owned)
   return env;
 }
 
+bool
+process_setgroups_allowed (pid_t pid)
+{
+  char path[64], buf[8] = "";
+  if (pid > 0)
+    snprintf (path, sizeof path, "/proc/%d/setgroups", (int) pid);
+  else
+    snprintf (path, sizeof path, "/proc/self/setgroups");
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return true;
+  ssize_t n = read (fd, buf, sizeof buf - 1);
+  close (fd);
+  return n < 4 || strncmp (buf, "deny", 4) != 0;
+}
+
+/* A variable listed twice keeps its last value only (as runc does; getenv
+   would otherwise see the first). ENV is NULL-terminated (or NULL); returns a
+   new vector of its strings. */
+static char **
+env_keep_last (char *const *env)
+{
+  size_t len = 0;
+  while (env && env[len])
+    len++;
+  char **out = xmalloc ((len + 1) * sizeof *out);
+  size_t n = 0;
+  for (size_t i = 0; i < len; i++)
+    {
+      const char *eq = strchr (env[i], '=');
+      size_t klen = eq ? (size_t) (eq - env[i]) + 1 : strlen (env[i]) + 1;
+      bool later = false;
+      for (size_t j = i + 1; j < len && !later; j++)
+        later = strncmp (env[j], env[i], klen) == 0;
+      if (!later)
+        out[n++] = env[i];
+    }
+  out[n] = NULL;
+  return out;
+}
+
 int
 process_exec (struct process_plan *plan, struct cr_error *err)
 {
@@ -330,6 +371,8 @@ process_exec (struct process_plan *plan, struct cr_error *err)
     return r;
   if ((r = caps_set_keep (err)) < 0)
     return r;
+  if (!plan->setgroups_allowed && u->additional_gids_len)
+    return cr_fail (err, 0, "process.user.additionalGids: the user namespace denies setgroups");
   if (plan->setgroups_allowed)
     {
       gid_t groups[u->additional_gids_len + 1];
@@ -356,6 +399,7 @@ process_exec (struct process_plan *plan, struct cr_error *err)
   cloexec_fds_from (3 + plan->preserve_fds);
   for (int fd = 3; fd < 3 + plan->preserve_fds; fd++)
     fcntl (fd, F_SETFD, 0);
-  execve (plan->exe, p->args, env);
+  _cleanup_free_ char **once = env_keep_last (env);
+  execve (plan->exe, p->args, once);
   return cr_fail (err, errno, "exec %s", plan->exe);
 }

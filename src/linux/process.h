@@ -16,8 +16,12 @@ struct process_plan
   scmp_filter_ctx seccomp_profile; /* the profile's stacked filter; NULL when none */
   char *exe;                       /* resolved args[0] */
   int preserve_fds;                /* fds 3..3+N-1 stay open */
-  bool setgroups_allowed;
+  bool setgroups_allowed;          /* false: the user namespace denies setgroups */
 };
+
+/* False when PID's (0: our own) user namespace denies setgroups(2) (its
+   /proc/PID/setgroups says "deny", as `unshare --map-root-user` writes). */
+bool process_setgroups_allowed (pid_t pid);
 
 /* Resolve args[0] with the process's PATH in the current root. */
 int process_resolve_exe (const struct spec_process *p, char **out, struct cr_error *err);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 
@@ -201,8 +202,28 @@ rootfs_apply_sysctl (const struct spec *spec, int rootfd, struct cr_error *err)
   return 0;
 }
 
+/* The container's own /dev/null (so a masked file shows the container's /dev
+   mount, as with runc), but only when it is the real null device: anything
+   else, or none, means the host's. Returns a bind source. */
+static const char *
+null_source (int rootfd, char buf[static 64], int *fd)
+{
+  struct cr_error ignored;
+  struct stat st;
+  *fd = open_in_root (rootfd, "/dev/null", O_PATH | O_NOFOLLOW, &ignored);
+  if (*fd >= 0 && fstat (*fd, &st) == 0 && S_ISCHR (st.st_mode) && st.st_rdev == makedev (1, 3))
+    {
+      snprintf (buf, 64, "/proc/self/fd/%d", *fd);
+      return buf;
+    }
+  if (*fd >= 0)
+    close (*fd);
+  *fd = -1;
+  return "/dev/null";
+}
+
 static int
-mask_path (int rootfd, const char *path, struct cr_error *err)
+mask_path (int rootfd, const char *path, const char *null_src, struct cr_error *err)
 {
   struct cr_error ignored;
   _cleanup_close_ int fd = open_in_root (rootfd, path, O_PATH | O_NOFOLLOW, &ignored);
@@ -226,7 +247,7 @@ mask_path (int rootfd, const char *path, struct cr_error *err)
         return cr_fail (err, errno, "mask %s", path);
       return 0;
     }
-  if (mount ("/dev/null", target, NULL, MS_BIND, NULL) < 0)
+  if (mount (null_src, target, NULL, MS_BIND, NULL) < 0)
     return cr_fail (err, errno, "mask %s", path);
   return 0;
 }
@@ -278,8 +299,11 @@ rootfs_finalize (const struct spec *spec, int rootfd, struct cr_error *err)
   const struct spec_linux *lx = spec->linux;
   if ((r = create_cwd (spec, rootfd, err)) < 0)
     return r;
+  char null_buf[64];
+  _cleanup_close_ int null_fd = -1;
+  const char *null_src = lx && lx->masked_paths_len ? null_source (rootfd, null_buf, &null_fd) : "/dev/null";
   for (size_t i = 0; lx && i < lx->masked_paths_len; i++)
-    if ((r = mask_path (rootfd, lx->masked_paths[i], err)) < 0)
+    if ((r = mask_path (rootfd, lx->masked_paths[i], null_src, err)) < 0)
       return r;
   for (size_t i = 0; lx && i < lx->readonly_paths_len; i++)
     if ((r = readonly_path (rootfd, lx->readonly_paths[i], err)) < 0)
