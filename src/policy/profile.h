@@ -42,7 +42,7 @@ enum profile_level
 
 struct profile_request
 {
-  const char *operator_profile; /* NULL when the operator chose none */
+  const char *operator_profile; /* NULL when the operator named no profile ("none" when it chose none) */
   const char *operator_source;  /* "invoked as cellrun-strict", "--profile",
                                    "config /etc/cellrun/cellrun.conf" */
   const char *workspace;        /* --workspace flag or NULL (wins over the annotation) */

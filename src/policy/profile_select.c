@@ -48,8 +48,8 @@ profile_choose_operator (const char *argv0, const char *flag, const char *config
                            : cands[i][1];
         }
     }
-  if (best == PROFILE_NONE)
-    *name = NULL;
+  /* An explicit "none" (--profile none) stays a choice: it replaces the
+     config file's default like any other --profile (docs/profiles.md). */
   return 0;
 }
 
