@@ -286,6 +286,18 @@ process_gone () {
   return 1
 }
 
+# prun PROFILE ID [run flags]: foreground run of $BUNDLE with `--profile PROFILE` (none = no
+# flag), bounded in time; a timed-out container is removed.
+prun () {
+  local profile=$1 id=$2; shift 2
+  local g=()
+  [ "$profile" = none ] || g=(--profile "$profile")
+  timeout -k 2 30 "$CELLRUN" --root "$ROOT" "${g[@]}" run --bundle "$BUNDLE" "$@" "$id" < /dev/null
+  local rc=$?
+  case $rc in 124|137) "$CELLRUN" --root "$ROOT" delete -f "$id" >/dev/null 2>&1 ;; esac
+  return $rc
+}
+
 # assert_error_line: $output's last line is `cellrun: <what>: <why>`.
 assert_error_line () {
   local last

@@ -20,17 +20,6 @@ all_caps () {
   cfg_set .process.capabilities "{\"bounding\":$1,\"effective\":$1,\"permitted\":$1,\"inheritable\":$1,\"ambient\":$1}"
 }
 
-# prun PROFILE ID [run flags]: foreground run with `--profile PROFILE` (none = no flag).
-prun () {
-  local profile=$1 id=$2; shift 2
-  local g=()
-  [ "$profile" = none ] || g=(--profile "$profile")
-  timeout -k 2 30 "$CELLRUN" --root "$ROOT" "${g[@]}" run --bundle "$BUNDLE" "$@" "$id" < /dev/null
-  local rc=$?
-  case $rc in 124|137) "$CELLRUN" --root "$ROOT" delete -f "$id" >/dev/null 2>&1 ;; esac
-  return $rc
-}
-
 # pcreate PROFILE ID [create flags]: create (detached stdio) under a profile.
 pcreate () {
   local profile=$1 id=$2; shift 2

@@ -13,17 +13,6 @@ setup () {
   permissive_bundle "$BUNDLE"
 }
 
-# prun PROFILE ID [run flags]: foreground run with `--profile PROFILE` (none = no flag).
-prun () {
-  local profile=$1 id=$2; shift 2
-  local g=()
-  [ "$profile" = none ] || g=(--profile "$profile")
-  timeout -k 2 30 "$CELLRUN" --root "$ROOT" "${g[@]}" run --bundle "$BUNDLE" "$@" "$id" < /dev/null
-  local rc=$?
-  case $rc in 124|137) "$CELLRUN" --root "$ROOT" delete -f "$id" >/dev/null 2>&1 ;; esac
-  return $rc
-}
-
 # measure PROFILE SCRIPT: run `sh -c SCRIPT` in the bundle once under PROFILE (output in $WITH)
 # and once without a profile (output in $WITHOUT). Both runs must succeed.
 measure () {

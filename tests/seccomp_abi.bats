@@ -46,16 +46,6 @@ json.dump(c, open(path, "w"), indent=2)
 EOF
 }
 
-# prun PROFILE ID: foreground run of $BUNDLE with `--profile PROFILE` (none: no flag).
-prun () {
-  local profile=$1 id=$2 g=()
-  [ "$profile" = none ] || g=(--profile "$profile")
-  timeout -k 2 30 "$CELLRUN" --root "$ROOT" "${g[@]}" run --bundle "$BUNDLE" "$id" < /dev/null
-  local rc=$?
-  case $rc in 124|137) "$CELLRUN" --root "$ROOT" delete -f "$id" >/dev/null 2>&1 ;; esac
-  return $rc
-}
-
 # result NAME: the probe's answer for NAME in $output.
 result () { awk -v n="$1" '$1 == n { print $2 }' <<< "$output"; }
 
