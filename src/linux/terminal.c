@@ -72,11 +72,13 @@ terminal_setup (const struct spec_process *p, struct cr_error *err)
   _cleanup_close_ int slave = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
   if (slave < 0)
     return cr_fail (err, errno, "open pty peer");
-  if (p->has_console_size)
-    {
-      struct winsize ws = { .ws_row = p->console_height, .ws_col = p->console_width };
-      ioctl (slave, TIOCSWINSZ, &ws);
-    }
+  struct winsize ws = { .ws_row = p->console_height, .ws_col = p->console_width };
+  /* The size is set before the process can run: a foreground run/exec whose
+     stdin is still the caller's terminal gets that terminal's size now (the
+     relay only follows later SIGWINCH changes), or `stty size` in the first
+     instant reads 0 rows. */
+  if (p->has_console_size || (ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col))
+    ioctl (slave, TIOCSWINSZ, &ws);
   if (ioctl (slave, TIOCSCTTY, 0) < 0)
     return cr_fail (err, errno, "set controlling terminal");
   for (int i = 0; i < 3; i++)
