@@ -310,6 +310,7 @@ int
 seccomp_filter_build_profile (const struct spec_seccomp *s, scmp_filter_ctx *out, struct cr_error *err)
 {
   _cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
+  *out = NULL;
   int r = seccomp_filter_build (s, &ctx, err);
   if (r < 0)
     return r;
