@@ -56,6 +56,13 @@ int json_fail_key (struct json_ctx *c, const char *key, const char *fmt, ...) __
    ..."). Free with json_tree_free. */
 json_val json_tree_parse (const char *data, size_t len, const char *what, struct cr_error *err);
 void json_tree_free (json_val v);
+static inline void
+json_tree_freep (json_val *v)
+{
+  json_tree_free (*v);
+}
+/* A parsed tree freed when the variable goes out of scope. */
+#define _cleanup_json_tree_ __attribute__ ((cleanup (json_tree_freep)))
 
 /* Member of object OBJ named KEY, NULL when absent. A JSON null counts as
    absent: several generators write null for "not set". */

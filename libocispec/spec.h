@@ -408,6 +408,33 @@ struct spec_resources *spec_parse_resources_data (const char *data, size_t len, 
 void spec_resources_free (struct spec_resources *r);
 void spec_seccomp_free (struct spec_seccomp *s);
 
+/* Scoped cleanup: the object is freed when the variable goes out of scope
+   (NULL is fine); TAKE_PTR (base/utils.h) hands it on instead. */
+static inline void
+spec_freep (struct spec **s)
+{
+  spec_free (*s);
+}
+static inline void
+spec_process_freep (struct spec_process **p)
+{
+  spec_process_free (*p);
+}
+static inline void
+spec_resources_freep (struct spec_resources **r)
+{
+  spec_resources_free (*r);
+}
+static inline void
+spec_seccomp_freep (struct spec_seccomp **s)
+{
+  spec_seccomp_free (*s);
+}
+#define _cleanup_spec_ __attribute__ ((cleanup (spec_freep)))
+#define _cleanup_spec_process_ __attribute__ ((cleanup (spec_process_freep)))
+#define _cleanup_spec_resources_ __attribute__ ((cleanup (spec_resources_freep)))
+#define _cleanup_spec_seccomp_ __attribute__ ((cleanup (spec_seccomp_freep)))
+
 /* The default config.json `cellrun spec` writes (rootless variant with
    user namespace mappings for the caller's uid/gid). malloc'd JSON. */
 char *spec_default_json (bool rootless, uid_t uid, gid_t gid);

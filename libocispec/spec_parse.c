@@ -342,14 +342,11 @@ parse_process_fields (struct json_ctx *c, json_val v, struct spec_process *p)
 int
 spec_process_parse_json (struct json_ctx *c, json_val v, struct spec_process **out)
 {
-  struct spec_process *p = xcalloc (1, sizeof *p);
+  _cleanup_spec_process_ struct spec_process *p = xcalloc (1, sizeof *p);
   int r = parse_process_fields (c, v, p);
   if (r < 0)
-    {
-      spec_process_free (p);
-      return r;
-    }
-  *out = p;
+    return r;
+  *out = TAKE_PTR (p);
   return 0;
 }
 
@@ -358,7 +355,7 @@ spec_parse_process_data (const char *data, size_t len, struct cr_error *err)
 {
   struct json_ctx c;
   struct spec_process *p = NULL;
-  json_val tree = json_tree_parse (data, len, "process.json", err);
+  _cleanup_json_tree_ json_val tree = json_tree_parse (data, len, "process.json", err);
   if (tree == NULL)
     return NULL;
   json_ctx_init (&c, "process", err);
@@ -366,7 +363,6 @@ spec_parse_process_data (const char *data, size_t len, struct cr_error *err)
     json_fail (&c, "expected an object");
   else
     spec_process_parse_json (&c, tree, &p);
-  json_tree_free (tree);
   return p;
 }
 
@@ -646,25 +642,19 @@ struct spec *
 spec_parse_data (const char *data, size_t len, struct cr_error *err)
 {
   struct json_ctx c;
-  json_val tree = json_tree_parse (data, len, "config.json", err);
+  _cleanup_json_tree_ json_val tree = json_tree_parse (data, len, "config.json", err);
   if (tree == NULL)
     return NULL;
   json_ctx_init (&c, NULL, err);
   if (!YAJL_IS_OBJECT (tree))
     {
       cr_fail (err, 0, "config.json: expected a JSON object");
-      json_tree_free (tree);
       return NULL;
     }
-  struct spec *s = xcalloc (1, sizeof *s);
-  int r = parse_spec (&c, tree, s);
-  json_tree_free (tree);
-  if (r < 0)
-    {
-      spec_free (s);
-      return NULL;
-    }
-  return s;
+  _cleanup_spec_ struct spec *s = xcalloc (1, sizeof *s);
+  if (parse_spec (&c, tree, s) < 0)
+    return NULL;
+  return TAKE_PTR (s);
 }
 
 /* A bundle's config.json is read only if it is a regular file of a sane

@@ -264,14 +264,11 @@ parse_resources_fields (struct json_ctx *c, json_val v, struct spec_resources *r
 int
 spec_resources_parse_json (struct json_ctx *c, json_val v, struct spec_resources **out)
 {
-  struct spec_resources *r = xcalloc (1, sizeof *r);
+  _cleanup_spec_resources_ struct spec_resources *r = xcalloc (1, sizeof *r);
   int ret = parse_resources_fields (c, v, r);
   if (ret < 0)
-    {
-      spec_resources_free (r);
-      return ret;
-    }
-  *out = r;
+    return ret;
+  *out = TAKE_PTR (r);
   return 0;
 }
 
@@ -280,7 +277,7 @@ spec_parse_resources_data (const char *data, size_t len, struct cr_error *err)
 {
   struct json_ctx c;
   struct spec_resources *r = NULL;
-  json_val tree = json_tree_parse (data, len, "resources.json", err);
+  _cleanup_json_tree_ json_val tree = json_tree_parse (data, len, "resources.json", err);
   if (tree == NULL)
     return NULL;
   json_ctx_init (&c, "resources", err);
@@ -288,7 +285,6 @@ spec_parse_resources_data (const char *data, size_t len, struct cr_error *err)
     json_fail (&c, "expected an object");
   else
     spec_resources_parse_json (&c, tree, &r);
-  json_tree_free (tree);
   return r;
 }
 

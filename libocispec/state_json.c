@@ -114,7 +114,7 @@ tree_annotations (yajl_val root, struct container_state *st)
 struct container_state *
 state_file_parse (const char *data, size_t len, const char *what, struct cr_error *err)
 {
-  yajl_val root = json_tree_parse (data, len, what, err);
+  _cleanup_json_tree_ yajl_val root = json_tree_parse (data, len, what, err);
   if (root == NULL)
     return NULL;
   struct container_state *st = xcalloc (1, sizeof *st);
@@ -139,7 +139,6 @@ state_file_parse (const char *data, size_t len, const char *what, struct cr_erro
   /* Absent in older state files, whose overlays never used userxattr. */
   st->workspace_userxattr = tree_true (root, "workspaceUserxattr");
   tree_annotations (root, st);
-  json_tree_free (root);
   return st;
 }
 

@@ -72,10 +72,9 @@ cmd_events (struct cli *g, int argc, char **argv)
     return 1;
   const char *id = argv[optind];
   struct cr_error err = { 0 };
-  struct container_events *ev = NULL;
+  _cleanup_container_events_ struct container_events *ev = NULL;
   if (container_events_open (g->root, id, &ev, &err) < 0)
     return cli_fail (&err);
   int r = stats_once ? print_stats (ev, id, &err) : watch (ev, id, interval_ms, &err);
-  container_events_free (ev);
   return r < 0 ? cli_fail (&err) : 0;
 }

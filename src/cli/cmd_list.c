@@ -38,7 +38,7 @@ cmd_list (struct cli *g, int argc, char **argv)
     {
       if (de->d_name[0] == '.')
         continue;
-      struct container_state *st = NULL;
+      _cleanup_state_ struct container_state *st = NULL;
       enum container_status status;
       struct cr_error err = { 0 };
       if (container_load (g->root, de->d_name, &st, &status, &err) < 0)
@@ -54,7 +54,6 @@ cmd_list (struct cli *g, int argc, char **argv)
       else
         printf ("%-24s %-8d %-8s %-10s %-32s %s\n", st->id, live ? st->pid : 0, container_status_name (status),
                 st->profile ? st->profile : "none", st->created ? st->created : "", st->bundle ? st->bundle : "");
-      state_free (st);
     }
   if (d)
     closedir (d);

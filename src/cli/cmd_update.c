@@ -144,10 +144,10 @@ cmd_update (struct cli *g, int argc, char **argv)
   if (rc)
     return rc;
   struct cr_error err = { 0 };
-  struct spec_resources *parsed = NULL;
+  _cleanup_spec_resources_ struct spec_resources *parsed = NULL;
   if (f.res_file && (parsed = read_resources (f.res_file, &err)) == NULL)
     return cli_fail (&err);
-  int r = container_update (g->root, argv[optind], parsed ? parsed : &f.res, &err);
-  spec_resources_free (parsed);
-  return r < 0 ? cli_fail (&err) : 0;
+  if (container_update (g->root, argv[optind], parsed ? parsed : &f.res, &err) < 0)
+    return cli_fail (&err);
+  return 0;
 }

@@ -19,16 +19,12 @@ static int
 open_cgroup (const char *root, const char *verb, const char *id, struct cgroup_manager **m,
              enum container_status *status, struct cr_error *err)
 {
-  struct container_state *st = NULL;
+  _cleanup_state_ struct container_state *st = NULL;
   if (container_load (root, id, &st, status, err) < 0)
     return -1;
-  int r = 0;
   if (st->cgroup_path == NULL)
-    r = cr_fail (err, 0, "%s %s: the container has no cgroup", verb, id);
-  else
-    r = cgroup_open (st->cgroup_root, st->cgroup_path, m, err);
-  state_free (st);
-  return r;
+    return cr_fail (err, 0, "%s %s: the container has no cgroup", verb, id);
+  return cgroup_open (st->cgroup_root, st->cgroup_path, m, err);
 }
 
 static int
@@ -128,12 +124,10 @@ container_events_oom_fd (struct container_events *ev)
 bool
 container_events_alive (struct container_events *ev)
 {
-  struct container_state *st = NULL;
+  _cleanup_state_ struct container_state *st = NULL;
   enum container_status status;
   struct cr_error ignored;
-  bool alive = container_load (ev->root, ev->id, &st, &status, &ignored) == 0 && status != STATUS_STOPPED;
-  state_free (st);
-  return alive;
+  return container_load (ev->root, ev->id, &st, &status, &ignored) == 0 && status != STATUS_STOPPED;
 }
 
 void

@@ -31,5 +31,12 @@ int container_events_oom_fd (struct container_events *ev);
 /* False once the container is stopped or its state is gone. */
 bool container_events_alive (struct container_events *ev);
 void container_events_free (struct container_events *ev);
+static inline void
+container_events_freep (struct container_events **ev)
+{
+  container_events_free (*ev);
+}
+/* Frees the events handle (and its cgroup) when the variable goes out of scope. */
+#define _cleanup_container_events_ __attribute__ ((cleanup (container_events_freep)))
 
 #endif

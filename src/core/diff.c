@@ -4,21 +4,21 @@
 #include "core/container.h"
 #include "core/diff.h"
 
+#include "base/utils.h"
+
 /* Shared by diff and commit: the overlay layers of a container, read from
    its state (VERB names the command in the error). */
 static int
 load_layers (const char *root, const char *verb, const char *id, struct container_state **st, struct cr_error *err)
 {
+  _cleanup_state_ struct container_state *loaded = NULL;
   enum container_status status;
-  int r = container_load (root, id, st, &status, err);
+  int r = container_load (root, id, &loaded, &status, err);
   if (r < 0)
     return r;
-  if ((*st)->workspace_upper == NULL)
-    {
-      r = cr_fail (err, 0, "%s %s: the container has no overlay workspace", verb, id);
-      state_free (*st);
-      return r;
-    }
+  if (loaded->workspace_upper == NULL)
+    return cr_fail (err, 0, "%s %s: the container has no overlay workspace", verb, id);
+  *st = TAKE_PTR (loaded);
   return 0;
 }
 
@@ -33,26 +33,22 @@ layers_of (const struct container_state *st)
 int
 container_diff (const char *root, const char *id, struct workspace_change **out, size_t *n, struct cr_error *err)
 {
-  struct container_state *st = NULL;
+  _cleanup_state_ struct container_state *st = NULL;
   int r = load_layers (root, "diff", id, &st, err);
   if (r < 0)
     return r;
   struct workspace_layers layers = layers_of (st);
-  r = workspace_diff (&layers, out, n, err);
-  state_free (st);
-  return r;
+  return workspace_diff (&layers, out, n, err);
 }
 
 int
 container_commit (const char *root, const char *id, bool dry_run, struct workspace_change **out, size_t *n,
                   struct cr_error *err)
 {
-  struct container_state *st = NULL;
+  _cleanup_state_ struct container_state *st = NULL;
   int r = load_layers (root, "commit", id, &st, err);
   if (r < 0)
     return r;
   struct workspace_layers layers = layers_of (st);
-  r = workspace_commit (&layers, dry_run, out, n, err);
-  state_free (st);
-  return r;
+  return workspace_commit (&layers, dry_run, out, n, err);
 }

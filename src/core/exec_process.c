@@ -56,10 +56,8 @@ base_process (const struct exec_request *req, const struct spec *spec, struct cr
         return NULL;
       return spec_parse_process_data (data, len, err);
     }
-  struct spec *copy = spec_dup (spec);
-  struct spec_process *p = copy->process;
-  copy->process = NULL;
-  spec_free (copy);
+  _cleanup_spec_ struct spec *copy = spec_dup (spec);
+  struct spec_process *p = TAKE_PTR (copy->process);
   for (size_t i = 0; i < p->args_len; i++)
     free (p->args[i]);
   free (p->args);
@@ -137,29 +135,21 @@ int
 exec_build_process (const char *root, const char *id, const struct exec_request *req, struct spec_process **out,
                     struct cr_error *err)
 {
-  struct spec *spec = NULL;
+  _cleanup_spec_ struct spec *spec = NULL;
   _cleanup_free_ char *profile = NULL;
   _cleanup_free_ char *policy = NULL;
   bool policy_operator = false;
   *out = NULL;
   if (exec_load_container (root, id, &spec, &profile, &policy, &policy_operator, err) < 0)
     return -1;
-  struct spec_process *p = base_process (req, spec, err);
+  _cleanup_spec_process_ struct spec_process *p = base_process (req, spec, err);
   if (p == NULL)
-    {
-      spec_free (spec);
-      return -1;
-    }
+    return -1;
   apply_flags (req, p);
   /* Under a profile the container's process is a ceiling exec cannot raise. */
   profile_exec_ceiling (profile, spec->process, p);
-  int r = apply_env (req, policy, policy_operator, p, err);
-  spec_free (spec);
-  if (r < 0)
-    {
-      spec_process_free (p);
-      return -1;
-    }
-  *out = p;
+  if (apply_env (req, policy, policy_operator, p, err) < 0)
+    return -1;
+  *out = TAKE_PTR (p);
   return 0;
 }

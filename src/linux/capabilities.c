@@ -189,6 +189,34 @@ caps_flag_set (cap_t caps, cap_flag_t flag, uint64_t mask, int last, struct cr_e
   return 0;
 }
 
+static void
+caps_freep (cap_t *caps)
+{
+  if (*caps)
+    cap_free (*caps);
+}
+/* A libcap state freed when the variable goes out of scope. */
+#define _cleanup_cap_ __attribute__ ((cleanup (caps_freep)))
+
+/* Set the effective, permitted and inheritable sets of the calling thread. */
+static int
+caps_set_proc (uint64_t effective, uint64_t permitted, uint64_t inheritable, int last, struct cr_error *err)
+{
+  _cleanup_cap_ cap_t caps = cap_init ();
+  int r;
+  if (caps == NULL)
+    return cr_fail (err, errno, "allocate capability state");
+  if ((r = caps_flag_set (caps, CAP_EFFECTIVE, effective, last, err)) < 0
+      || (r = caps_flag_set (caps, CAP_PERMITTED, permitted, last, err)) < 0
+      || (r = caps_flag_set (caps, CAP_INHERITABLE, inheritable, last, err)) < 0)
+    return r;
+  /* The usual cause of a failure: effective not a subset of permitted, or a
+     permitted capability missing from the bounding set. */
+  if (cap_set_proc (caps) < 0)
+    return cr_fail (err, errno, "set process capabilities");
+  return 0;
+}
+
 int
 caps_apply_final (const struct spec_capabilities *c, struct cr_error *err)
 {
@@ -205,25 +233,8 @@ caps_apply_final (const struct spec_capabilities *c, struct cr_error *err)
         return r;
     }
 
-  cap_t caps = cap_init ();
-  if (caps == NULL)
-    return cr_fail (err, errno, "allocate capability state");
-  if ((r = caps_flag_set (caps, CAP_EFFECTIVE, effective, last, err)) < 0
-      || (r = caps_flag_set (caps, CAP_PERMITTED, permitted, last, err)) < 0
-      || (r = caps_flag_set (caps, CAP_INHERITABLE, inheritable, last, err)) < 0)
-    {
-      cap_free (caps);
-      return r;
-    }
-  if (cap_set_proc (caps) < 0)
-    {
-      int saved = errno;
-      cap_free (caps);
-      /* The usual cause: effective not a subset of permitted, or a permitted
-         capability missing from the bounding set. */
-      return cr_fail (err, saved, "set process capabilities");
-    }
-  cap_free (caps);
+  if ((r = caps_set_proc (effective, permitted, inheritable, last, err)) < 0)
+    return r;
 
   /* Ambient capabilities are inherited across execve by unprivileged
      programs, so anything left over from the runtime must go first. Kernels

@@ -579,11 +579,9 @@ apply_entry (const struct mount_context *ctx, const struct spec_mount *m, int so
 int
 mounts_apply_entry (const struct mount_context *ctx, const struct spec_mount *m, int source_fd, struct cr_error *err)
 {
-  struct mount_options o;
+  _cleanup_mount_options_ struct mount_options o = { 0 };
   int r = mount_options_parse (m->options, &o, err);
   if (r < 0)
     return r;
-  r = apply_entry (ctx, m, source_fd, &o, err);
-  mount_options_clear (&o);
-  return r;
+  return apply_entry (ctx, m, source_fd, &o, err);
 }

@@ -20,6 +20,8 @@ struct mount_options
 
 int mount_options_parse (char *const *options, struct mount_options *out, struct cr_error *err);
 void mount_options_clear (struct mount_options *o);
+/* Parsed options cleared when the variable goes out of scope. */
+#define _cleanup_mount_options_ __attribute__ ((cleanup (mount_options_clear)))
 
 /* Open PATH (absolute or relative to ROOTFD) without leaving ROOTFD. */
 int open_in_root (int rootfd, const char *path, int flags, struct cr_error *err);

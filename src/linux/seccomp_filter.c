@@ -251,7 +251,7 @@ int
 seccomp_filter_build (const struct spec_seccomp *s, scmp_filter_ctx *out, struct cr_error *err)
 {
   uint32_t default_act;
-  scmp_filter_ctx ctx;
+  _cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
   int r;
 
   *out = NULL;
@@ -280,58 +280,44 @@ seccomp_filter_build (const struct spec_seccomp *s, scmp_filter_ctx *out, struct
      container may load filters without it. */
   r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_NNP, 0);
   if (r < 0)
-    {
-      cr_fail (err, -r, "linux.seccomp: clear SCMP_FLTATR_CTL_NNP");
-      goto fail;
-    }
+    return cr_fail (err, -r, "linux.seccomp: clear SCMP_FLTATR_CTL_NNP");
 
   for (size_t i = 0; s->architectures && i < s->architectures_len; i++)
     {
       uint32_t arch;
       r = seccomp_parse_arch (s->architectures[i], &arch, err);
       if (r < 0)
-        {
-          cr_wrap (err, "linux.seccomp.architectures[%zu]", i);
-          goto fail;
-        }
+        return cr_wrap (err, "linux.seccomp.architectures[%zu]", i);
       r = seccomp_arch_add (ctx, arch);
       if (r < 0 && r != -EEXIST)
-        {
-          cr_fail (err, -r, "linux.seccomp.architectures[%zu]: add %s", i, s->architectures[i]);
-          goto fail;
-        }
+        return cr_fail (err, -r, "linux.seccomp.architectures[%zu]: add %s", i, s->architectures[i]);
     }
   if (s->architectures_len == 0 && (r = seccomp_add_compat_arches (ctx, err)) < 0)
-    goto fail;
+    return r;
 
   for (size_t i = 0; s->syscalls && i < s->syscalls_len; i++)
     {
       r = seccomp_add_syscall_rules (ctx, &s->syscalls[i], i, default_act, err);
       if (r < 0)
-        goto fail;
+        return r;
     }
 
-  *out = ctx;
+  *out = TAKE_PTR (ctx);
   return 0;
-
-fail:
-  seccomp_release (ctx);
-  return r < 0 ? r : -EINVAL;
 }
 
 int
 seccomp_filter_build_profile (const struct spec_seccomp *s, scmp_filter_ctx *out, struct cr_error *err)
 {
-  int r = seccomp_filter_build (s, out, err);
+  _cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
+  *out = NULL;
+  int r = seccomp_filter_build (s, &ctx, err);
   if (r < 0)
     return r;
-  r = seccomp_attr_set (*out, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO (EPERM));
+  r = seccomp_attr_set (ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO (EPERM));
   if (r < 0)
-    {
-      seccomp_release (*out);
-      *out = NULL;
-      return cr_fail (err, -r, "profile seccomp: set the bad-architecture action");
-    }
+    return cr_fail (err, -r, "profile seccomp: set the bad-architecture action");
+  *out = TAKE_PTR (ctx);
   return 0;
 }
 
@@ -347,11 +333,12 @@ seccomp_uses_notify (const struct spec_seccomp *s)
 int
 seccomp_filter_load (scmp_filter_ctx ctx, const struct spec_seccomp *s, int *notify_fd, struct cr_error *err)
 {
+  _cleanup_seccomp_ scmp_filter_ctx owned = ctx; /* released in every case */
   int r;
 
   if (notify_fd)
     *notify_fd = -1;
-  if (ctx == NULL)
+  if (owned == NULL)
     return cr_invalid (err, "seccomp: no filter to load");
 
   for (size_t i = 0; s && s->flags && i < s->flags_len; i++)
@@ -361,41 +348,37 @@ seccomp_filter_load (scmp_filter_ctx ctx, const struct spec_seccomp *s, int *not
       if (r < 0)
         {
           cr_wrap (err, "linux.seccomp.flags[%zu]", i);
-          goto out;
+          return r;
         }
       if (attr == _SCMP_FLTATR_MIN)
         {
           log_debug ("seccomp: flag %s not supported by this libseccomp, skipped", s->flags[i]);
           continue;
         }
-      r = seccomp_attr_set (ctx, attr, 1);
+      r = seccomp_attr_set (owned, attr, 1);
       if (r < 0)
         {
           cr_fail (err, -r, "linux.seccomp.flags[%zu]: set %s", i, s->flags[i]);
-          goto out;
+          return r;
         }
     }
 
-  r = seccomp_load (ctx);
+  r = seccomp_load (owned);
   if (r < 0)
     {
       cr_fail (err, -r, "load seccomp filter");
-      goto out;
+      return r;
     }
 
   if (seccomp_uses_notify (s))
     {
-      int fd = seccomp_notify_fd (ctx);
+      int fd = seccomp_notify_fd (owned);
       if (fd < 0)
         log_debug ("seccomp: SCMP_ACT_NOTIFY rules but no listener (all their syscalls unknown?)");
       else if (notify_fd)
         *notify_fd = fd;
     }
-  r = 0;
-
-out:
-  seccomp_release (ctx);
-  return r;
+  return 0;
 }
 
 int

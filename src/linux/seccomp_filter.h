@@ -11,6 +11,16 @@
 #include "base/error.h"
 #include "spec.h"
 
+static inline void
+seccomp_filter_releasep (scmp_filter_ctx *ctx)
+{
+  if (*ctx)
+    seccomp_release (*ctx);
+}
+/* A built filter released when the variable goes out of scope (NULL is
+   fine); TAKE_PTR hands it on, e.g. to seccomp_filter_load. */
+#define _cleanup_seccomp_ __attribute__ ((cleanup (seccomp_filter_releasep)))
+
 /* Build (not load) a filter. Unknown syscall names are skipped (log_debug);
    rules whose action equals the default are skipped; conditions on the
    same argument twice become one rule per condition. NO_NEW_PRIVS is not

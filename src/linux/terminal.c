@@ -124,10 +124,10 @@ terminal_relay (int master, pid_t pid, struct cr_error *err)
   sigprocmask (SIG_BLOCK, NULL, &mask);
   sigaddset (&mask, SIGWINCH);
   sigprocmask (SIG_BLOCK, &mask, NULL);
-  int sfd = signalfd (-1, &mask, SFD_CLOEXEC);
+  _cleanup_close_ int sfd = signalfd (-1, &mask, SFD_CLOEXEC);
   /* A background child of the process may keep the pty open after the process
      exited: the pidfd tells us when to stop, not the hang-up alone. */
-  int pidfd = pid > 0 ? (int) syscall (SYS_pidfd_open, pid, 0) : -1;
+  _cleanup_close_ int pidfd = pid > 0 ? (int) syscall (SYS_pidfd_open, pid, 0) : -1;
   struct pollfd fds[4] = { { .fd = master, .events = POLLIN },
                            { .fd = STDIN_FILENO, .events = POLLIN },
                            { .fd = sfd, .events = POLLIN },
@@ -182,10 +182,6 @@ terminal_relay (int master, pid_t pid, struct cr_error *err)
           write_all (STDOUT_FILENO, buf, n);
         }
     }
-  if (sfd >= 0)
-    close (sfd);
-  if (pidfd >= 0)
-    close (pidfd);
   if (termios_saved)
     tcsetattr (STDIN_FILENO, TCSANOW, &saved_termios);
   return 0;

@@ -40,6 +40,18 @@ policy_clear (struct envpass_policy *p)
   cr_strvfreep (&p->patterns);
   p->patterns = NULL;
 }
+/* A parsed policy cleared when the variable goes out of scope. */
+#define _cleanup_policy_ __attribute__ ((cleanup (policy_clear)))
+
+/* A zeroed array of policies, parsed up to the first one without patterns
+   (policy_parse leaves none on failure): cleared and freed. */
+static void
+policies_freep (struct envpass_policy **v)
+{
+  for (size_t i = 0; *v && (*v)[i].patterns; i++)
+    policy_clear (&(*v)[i]);
+  free (*v);
+}
 
 static bool
 is_glob (const char *pattern)
@@ -198,30 +210,25 @@ policy_passes (const struct envpass_policy *p, enum envpass_origin origin, const
 int
 envpass_validate (const char *policy, struct cr_error *err)
 {
-  struct envpass_policy p;
-  int r = policy_parse (policy, &p, err);
-  if (r < 0)
-    return r;
-  policy_clear (&p);
-  return 0;
+  _cleanup_policy_ struct envpass_policy p = { 0 };
+  return policy_parse (policy, &p, err);
 }
 
 int
 envpass_compute (const char *policy, enum envpass_origin origin, char *const *caller_env, char *const *exec_narrowing,
                  char ***out, struct cr_error *err)
 {
-  struct envpass_policy main_policy;
+  _cleanup_policy_ struct envpass_policy main_policy = { 0 };
   int r = policy_parse (policy, &main_policy, err);
   if (r < 0)
     return r;
   size_t nnarrow = exec_narrowing ? strv_len (exec_narrowing) : 0;
-  struct envpass_policy *narrow = xcalloc (nnarrow ? nnarrow : 1, sizeof *narrow);
-  size_t parsed = 0;
-  for (; parsed < nnarrow; parsed++)
+  __attribute__ ((cleanup (policies_freep))) struct envpass_policy *narrow = xcalloc (nnarrow + 1, sizeof *narrow);
+  for (size_t i = 0; i < nnarrow; i++)
     {
-      r = policy_parse (exec_narrowing[parsed], &narrow[parsed], err);
+      r = policy_parse (exec_narrowing[i], &narrow[i], err);
       if (r < 0)
-        goto out;
+        return r;
     }
 
   size_t n = 0;
@@ -245,13 +252,7 @@ envpass_compute (const char *policy, enum envpass_origin origin, char *const *ca
       result[n] = NULL;
     }
   *out = result;
-  r = 0;
-out:
-  for (size_t j = 0; j < parsed; j++)
-    policy_clear (&narrow[j]);
-  free (narrow);
-  policy_clear (&main_policy);
-  return r;
+  return 0;
 }
 
 static bool

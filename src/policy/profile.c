@@ -667,6 +667,47 @@ env_apply (struct spec *s, const struct profile_request *req, char *const *calle
 
 /* ---- entry points -------------------------------------------------------- */
 
+/* The steps of profile_apply on S (a copy of IN); RES is filled as they go. */
+static int
+apply_steps (struct spec *s, const struct spec *in, const struct profile_request *req, const struct cellrun_config *cfg,
+             char *const *caller_env, enum profile_level level, struct profile_result *res, struct cr_error *err)
+{
+  int r = workspace_resolve (in, req, res, err);
+  if (r < 0)
+    return r;
+  r = env_apply (s, req, caller_env, res, err);
+  if (r < 0)
+    return r;
+  if (level == PROFILE_STRICT)
+    {
+      apply_strict (s);
+      /* Only the bundle's mounts and strict's tmpfs exist yet: the
+         operator's workspace and the allowlisted extra-writable paths below
+         are not subject to it. */
+      r = strict_restrict_bundle_binds (s, cfg, err);
+      if (r < 0)
+        return r;
+    }
+  else if (level == PROFILE_BALANCED)
+    apply_balanced (s);
+
+  /* Appended after the profile's own mounts: see mount_append_sorted. */
+  size_t first_appended = s->mounts_len;
+  if (res->workspace.present)
+    {
+      struct spec_mount *wm = workspace_add_mount (s, first_appended, res);
+      /* A workspace the bundle chose (annotation, not --workspace) is a
+         bundle bind like any other (an overlay never writes to the host). */
+      if (level == PROFILE_STRICT && req->workspace == NULL
+          && (r = strict_restrict_bind (wm, "annotation " PROFILE_ANNOTATION_WORKSPACE, cfg, err)) < 0)
+        return r;
+    }
+  const char *extra = spec_annotation (in, PROFILE_ANNOTATION_EXTRA_WRITABLE);
+  if (extra)
+    return extra_writable_apply (s, first_appended, extra, cfg, res, err);
+  return 0;
+}
+
 int
 profile_apply (const struct spec *in, const struct profile_request *req, const struct cellrun_config *cfg,
                char *const *caller_env, struct spec **out, struct profile_result *res, struct cr_error *err)
@@ -682,53 +723,17 @@ profile_apply (const struct spec *in, const struct profile_request *req, const s
     return r;
   res->profile = xstrdup (profile_level_name (level));
 
-  struct spec *s = spec_dup (in);
-  r = workspace_resolve (in, req, res, err);
+  _cleanup_spec_ struct spec *s = spec_dup (in);
+  r = apply_steps (s, in, req, cfg, caller_env, level, res, err);
   if (r < 0)
-    goto fail;
-  r = env_apply (s, req, caller_env, res, err);
-  if (r < 0)
-    goto fail;
-  if (level == PROFILE_STRICT)
     {
-      apply_strict (s);
-      /* Only the bundle's mounts and strict's tmpfs exist yet: the
-         operator's workspace and the allowlisted extra-writable paths below
-         are not subject to it. */
-      r = strict_restrict_bundle_binds (s, cfg, err);
-      if (r < 0)
-        goto fail;
-    }
-  else if (level == PROFILE_BALANCED)
-    apply_balanced (s);
-
-  /* Appended after the profile's own mounts: see mount_append_sorted. */
-  size_t first_appended = s->mounts_len;
-  if (res->workspace.present)
-    {
-      struct spec_mount *wm = workspace_add_mount (s, first_appended, res);
-      /* A workspace the bundle chose (annotation, not --workspace) is a
-         bundle bind like any other (an overlay never writes to the host). */
-      if (level == PROFILE_STRICT && req->workspace == NULL
-          && (r = strict_restrict_bind (wm, "annotation " PROFILE_ANNOTATION_WORKSPACE, cfg, err)) < 0)
-        goto fail;
-    }
-  const char *extra = spec_annotation (in, PROFILE_ANNOTATION_EXTRA_WRITABLE);
-  if (extra)
-    {
-      r = extra_writable_apply (s, first_appended, extra, cfg, res, err);
-      if (r < 0)
-        goto fail;
+      profile_result_clear (res);
+      return r;
     }
   log_debug ("profile %s applied (workspace %s, env %s)", res->profile,
              res->workspace.present ? res->workspace.mode : "none", res->env_policy);
-  *out = s;
+  *out = TAKE_PTR (s);
   return 0;
-
-fail:
-  spec_free (s);
-  profile_result_clear (res);
-  return r;
 }
 
 void
@@ -781,7 +786,7 @@ text_list (struct text *t, const char *label, const char *const *items)
 static void
 text_seccomp (struct text *t, enum profile_level level)
 {
-  struct spec_seccomp *f = profile_seccomp_build (level);
+  _cleanup_spec_seccomp_ struct spec_seccomp *f = profile_seccomp_build (level);
   text_add (t, "seccomp (stacked on the bundle's filter, default allow):\n  EPERM:");
   const char *last = NULL;
   for (size_t i = 0; i < f->syscalls_len; i++)
@@ -807,7 +812,6 @@ text_seccomp (struct text *t, enum profile_level level)
       else if (strcmp (last, "ioctl") == 0)
         text_add (t, "  EPERM: ioctl TIOCSTI\n");
     }
-  spec_seccomp_free (f);
 }
 
 int

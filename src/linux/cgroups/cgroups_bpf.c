@@ -91,7 +91,7 @@ cgroup_bpf_assemble (const struct spec_device_cgroup *rules, size_t n, struct bp
 {
   /* Worst case per rule: 3 conditions + 5 action instructions. */
   size_t cap = 8 + n * 8, o = 0;
-  struct bpf_insn *p = xcalloc (cap, sizeof *p);
+  _cleanup_free_ struct bpf_insn *p = xcalloc (cap, sizeof *p);
 
   p[o++] = INSN (BPF_LDX | BPF_W | BPF_MEM, R2, R1, 0, 0);
   p[o++] = INSN (BPF_ALU64 | BPF_MOV | BPF_X, R3, R2, 0, 0);
@@ -105,16 +105,10 @@ cgroup_bpf_assemble (const struct spec_device_cgroup *rules, size_t n, struct bp
       const struct spec_device_cgroup *d = &rules[k];
       uint32_t type, acc;
       if (parse_type (d->type, &type) < 0)
-        {
-          free (p);
-          return cr_fail (err, EINVAL, "linux.resources.devices[%zu].type: \"%s\" is not a, b or c", k, d->type);
-        }
+        return cr_fail (err, EINVAL, "linux.resources.devices[%zu].type: \"%s\" is not a, b or c", k, d->type);
       if (parse_access (d->access, &acc) < 0)
-        {
-          free (p);
-          return cr_fail (err, EINVAL, "linux.resources.devices[%zu].access: \"%s\" is not a subset of rwm", k,
-                          d->access);
-        }
+        return cr_fail (err, EINVAL, "linux.resources.devices[%zu].access: \"%s\" is not a subset of rwm", k,
+                        d->access);
       if (acc == 0)
         continue;
       bool has_major = d->has_major && d->major >= 0, has_minor = d->has_minor && d->minor >= 0;
@@ -126,7 +120,7 @@ cgroup_bpf_assemble (const struct spec_device_cgroup *rules, size_t n, struct bp
         {
           p[o++] = INSN (BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, d->allow ? 1 : 0);
           p[o++] = INSN (BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
-          *insns = p;
+          *insns = TAKE_PTR (p);
           *len = o;
           return 0;
         }
@@ -158,7 +152,7 @@ cgroup_bpf_assemble (const struct spec_device_cgroup *rules, size_t n, struct bp
     }
   p[o++] = INSN (BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 0);
   p[o++] = INSN (BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
-  *insns = p;
+  *insns = TAKE_PTR (p);
   *len = o;
   return 0;
 }
