@@ -34,3 +34,60 @@ crash_trials () {
 @test "exec SIGKILLed mid-way leaves no process in the container beyond the init and what it exec'd" {
   crash_trials exec "$(trials 15 60)"
 }
+
+@test "create with a size-capped workspace (tmpfs in the state dir) SIGKILLed at random moments: nothing left" {
+  mkdir -p "$T/ws"
+  annot run.cellrun.workspace "$T/ws:/work"
+  annot run.cellrun.workspace.max-bytes 1M
+  crash_trials create "$(trials 15 60)"
+}
+
+# nothing_left ID: no process, cgroup, mount or state dir of ID (tests/tools/crash_trials.py check)
+nothing_left () {
+  run "$PY" "$TESTS_DIR/tools/crash_trials.py" check "$CELLRUN" "$ROOT" "$BUNDLE" "$ROOTFS" "$1" 0
+  echo "$output" >&2
+  [ "$status" -eq 0 ] || fail "container $1 left something behind"
+}
+
+# running_ct ID: a running `sleep` container with a size-capped workspace (a tmpfs to clean)
+running_ct () {
+  mkdir -p "$T/ws"
+  annot run.cellrun.workspace "$T/ws:/work"
+  annot run.cellrun.workspace.max-bytes 1M
+  cfg_args sh -c 'sleep 1000 & exec sleep 1001'
+  run_d "$1" || fail "run -d $1"
+  [ -n "$(mounts_under "$ROOT/$1")" ] || fail "no workspace tmpfs under the state dir"
+}
+
+@test "truncated state.json of a running container: state says so in one line, delete -f cleans all" {
+  running_ct "$ID"
+  head -c 20 "$ROOT/$ID/state.json" > "$T/half" && cat "$T/half" > "$ROOT/$ID/state.json"
+  run cr state "$ID"
+  [ "$status" -ne 0 ]
+  assert_error_line "$output"
+  assert_contains "$output" "corrupt"
+  run cr delete -f "$ID"
+  [ "$status" -eq 0 ] || fail "delete -f: $output"
+  nothing_left "$ID"
+}
+
+@test "missing state.json of a running container: state says so in one line, delete -f cleans all" {
+  running_ct "$ID"
+  rm "$ROOT/$ID/state.json"
+  run cr state "$ID"
+  [ "$status" -ne 0 ]
+  assert_error_line "$output"
+  assert_contains "$output" "delete --force"
+  run cr delete -f "$ID"
+  [ "$status" -eq 0 ] || fail "delete -f: $output"
+  nothing_left "$ID"
+}
+
+@test "running container with neither state.json nor the intent record: delete -f still cleans all" {
+  running_ct "$ID"
+  rm "$ROOT/$ID/state.json"
+  : > "$ROOT/$ID/intent.json"
+  run cr delete -f "$ID"
+  [ "$status" -eq 0 ] || fail "delete -f: $output"
+  nothing_left "$ID"
+}

@@ -327,6 +327,32 @@ umount_under_state_dir (const char *root, const char *id)
     }
 }
 
+/* What delete --force knows of a container whose state.json is missing or
+   unreadable: the intent record create wrote before making anything or,
+   when that is gone too, the cgroup the saved spec names (no pid: the
+   cgroup's processes are killed). */
+static int
+delete_recover_state (int dirfd, const char *id, struct container_state **out)
+{
+  struct cr_error ignored = { 0 };
+  if (state_load_intent (dirfd, id, out, &ignored) == 0)
+    return 0;
+  struct spec *spec = NULL;
+  if (state_load_spec (dirfd, &spec, &ignored) < 0)
+    return -1;
+  char *path = NULL;
+  int r = cgroup_resolve_path (spec->linux ? spec->linux->cgroups_path : NULL, id, false, &path, &ignored);
+  spec_free (spec);
+  if (r < 0)
+    return -1;
+  struct container_state *st = xcalloc (1, sizeof *st);
+  st->id = xstrdup (id);
+  st->cgroup_root = xstrdup (container_cgroup_root ());
+  st->cgroup_path = path;
+  *out = st;
+  return 0;
+}
+
 int
 container_delete (const char *root, const char *id, bool force, char **kept_workspace, struct cr_error *err)
 {
@@ -349,8 +375,7 @@ container_delete (const char *root, const char *id, bool force, char **kept_work
          wrote before it made anything; a dir with neither made nothing yet. */
       if (!force && err->code != ENOENT)
         return r;
-      struct cr_error ierr = { 0 };
-      if (state_load_intent (dirfd, id, &st, &ierr) < 0)
+      if (delete_recover_state (dirfd, id, &st) < 0)
         {
           if (!force)
             return r;

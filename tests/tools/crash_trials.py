@@ -146,6 +146,13 @@ def measure():
     return sorted(ts)[1]
 
 
+if mode == "check":
+    left = leftovers(idbase)
+    for l in left:
+        print("left: " + l)
+    scrub(left)
+    sys.exit(1 if left else 0)
+
 EXEC_ID = idbase + "-x"
 if mode == "exec":
     if cr("run", "-d", "--bundle", bundle, EXEC_ID).returncode != 0:
@@ -164,8 +171,12 @@ for i in range(count):
     p = spawn(cid)
     t0 = time.monotonic()
     if mode == "init":
-        # The init is the runtime's clone child: kill it at the random moment instead.
-        time.sleep(delay)
+        # The init is the runtime's clone child: wait for it to exist, then kill it at a
+        # random moment of the rest of create.
+        kids = []
+        while not kids and p.poll() is None and time.monotonic() - t0 < dur * 3:
+            kids = children(p.pid)
+        time.sleep(random.uniform(0, dur / 2))
         kids = children(p.pid)
         for k in kids:
             try:
