@@ -305,8 +305,13 @@ delete_loaded (const char *root, const char *id, int dirfd, const struct contain
 static void
 umount_under_state_dir (const char *root, const char *id)
 {
-  _cleanup_free_ char *dir = NULL;
-  xasprintf (&dir, "%s/%s/", root, id);
+  _cleanup_free_ char *path = NULL, *dir = NULL;
+  xasprintf (&path, "%s/%s", root, id);
+  /* mountinfo names mount points by their absolute, resolved path. */
+  _cleanup_free_ char *real = realpath (path, NULL);
+  if (real == NULL)
+    return;
+  xasprintf (&dir, "%s/", real);
   size_t n = strlen (dir);
   for (int round = 0; round < 8; round++)
     {

@@ -167,7 +167,10 @@ state_load (int dirfd, const char *id, struct container_state **out, struct cr_e
   if (r < 0)
     {
       if (err && err->code == ENOENT && faccessat (dirfd, STATE_INTENT, F_OK, 0) == 0)
-        return cr_fail (err, ENOENT, "container %s was not fully created (its create was interrupted): remove it with delete --force", id);
+        return cr_fail (err, ENOENT,
+                        "container %s has no %s (its create was interrupted or the file was removed): remove it with "
+                        "delete --force",
+                        id, STATE_FILE);
       if (err && err->code == ENOENT)
         return cr_fail (err, ENOENT, "container %s does not exist", id);
       return r;
