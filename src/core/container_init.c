@@ -325,7 +325,6 @@ container_init (struct init_args *a)
   if (mount_rootfs (a, &rootfd, &err) < 0 || hooks_and_switch_root (a, rootfd, &err) < 0
       || prepare_process (a, &plan, &err) < 0)
     init_fail (fd, &err);
-  die_with_runtime (fd);
 
   /* Setup is done: from here the init outlives the create process. */
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);

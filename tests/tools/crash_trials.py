@@ -35,7 +35,7 @@ def spawn(cid):
     elif mode == "run":
         argv = ["run", "--bundle", bundle, cid]
     else:
-        argv = ["exec", cid, "sleep", "1000"]
+        argv = ["exec", "--pid-file", PIDFILE, cid, "sleep", "1000"]
     return subprocess.Popen([cellrun, "--root", root] + argv, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -154,6 +154,8 @@ if mode == "check":
     sys.exit(1 if left else 0)
 
 EXEC_ID = idbase + "-x"
+PIDFILE = os.path.join(root, "..", idbase + ".exec.pid")
+orphans = 0  # exec'd programs left by an exec killed before it reported them (no pid file)
 if mode == "exec":
     if cr("run", "-d", "--bundle", bundle, EXEC_ID).returncode != 0:
         sys.exit("exec: could not start the target container")
@@ -196,7 +198,12 @@ for i in range(count):
         p.wait()
         hits["after" if rc is not None else "during"] += 1
     if mode == "exec":
+        reported = os.path.exists(PIDFILE)
+        if reported:
+            os.unlink(PIDFILE)
         left = wait_gone(cid, keep=(init_pid,))
+        if not reported and any("sleep 1000" in l for l in left):
+            orphans += 1
         # a finished exec leaves `sleep 1000` (a legitimate exec'd process): it must be
         # fully in the container (its root is the rootfs), never the runtime half-joined
         bad = [l for l in left if not (l.startswith("process") and "sleep 1000" in l and "root=" + rootfs in l)
@@ -221,6 +228,13 @@ if mode == "exec":
     cr("delete", "-f", EXEC_ID)
 print("%s: %d trials, verb takes %.1f ms, kill delays 0..%.1f ms, killed during %d, after %d, before %d, %d left something"
       % (mode, i + 1, dur * 1000, dur * 1100, hits["during"], hits["after"], hits["before"], nfail))
+if mode == "exec":
+    print("exec: %d of %d trials left the exec'd program running although exec was killed before it reported it"
+          % (orphans, i + 1))
+    # Only the few microseconds between the child's last step and the pid file can do that
+    # (about 7%% of the trials here); a child that goes on without the runtime does it in most.
+    if failed is None and orphans * 3 >= i + 1:
+        failed = (0, 0, ["exec'd programs outlived a killed exec in %d of %d trials" % (orphans, i + 1)])
 if failed:
     print("trial %d (kill after %.1f ms) left:" % (failed[0], failed[1] * 1000))
     for l in failed[2]:
