@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -237,6 +238,8 @@ delete_run_poststop (int dirfd, const struct container_state *st)
   spec_free (spec);
 }
 
+static void umount_under_state_dir (const char *root, const char *id);
+
 /* The state dir goes, or, with KEPT (--keep-workspace), everything but the
    overlay upper layer, whose path comes back in *KEPT. */
 static int
@@ -257,12 +260,14 @@ delete_state_dir (const char *root, const char *id, int dirfd, const struct cont
           rm_rf_at (dirfd, NOTIFY_STATE_DIR, err);
           unlinkat (dirfd, STATE_CONFIG_FILE, 0);
           unlinkat (dirfd, STATE_FIFO, 0);
+          unlinkat (dirfd, STATE_INTENT, 0);
           if (unlinkat (dirfd, STATE_FILE, 0) < 0)
             return cr_fail (err, errno, "delete %s: remove state", id);
           *kept = xstrdup (st->workspace_upper);
           return 0;
         }
     }
+  umount_under_state_dir (root, id);
   return state_remove_dir (root, id, err);
 }
 
@@ -295,6 +300,64 @@ delete_loaded (const char *root, const char *id, int dirfd, const struct contain
   return delete_state_dir (root, id, dirfd, st, kept, err);
 }
 
+/* Mounts create made in the state dir (the size-capped workspace tmpfs) go
+   before the dir is removed, even when no record says they exist. */
+static void
+umount_under_state_dir (const char *root, const char *id)
+{
+  _cleanup_free_ char *path = NULL, *dir = NULL;
+  xasprintf (&path, "%s/%s", root, id);
+  /* mountinfo names mount points by their absolute, resolved path. */
+  _cleanup_free_ char *real = realpath (path, NULL);
+  if (real == NULL)
+    return;
+  xasprintf (&dir, "%s/", real);
+  size_t n = strlen (dir);
+  for (int round = 0; round < 8; round++)
+    {
+      FILE *f = fopen ("/proc/self/mountinfo", "re");
+      if (f == NULL)
+        return;
+      char line[4096];
+      bool found = false;
+      while (fgets (line, sizeof line, f))
+        {
+          char mp[4096];
+          if (sscanf (line, "%*s %*s %*s %*s %4095s", mp) == 1 && strncmp (mp, dir, n) == 0)
+            found = umount2 (mp, MNT_DETACH) == 0 || found;
+        }
+      fclose (f);
+      if (!found)
+        return;
+    }
+}
+
+/* What delete --force knows of a container whose state.json is missing or
+   unreadable: the intent record create wrote before making anything or,
+   when that is gone too, the cgroup the saved spec names (no pid: the
+   cgroup's processes are killed). */
+static int
+delete_recover_state (int dirfd, const char *id, struct container_state **out)
+{
+  struct cr_error ignored = { 0 };
+  if (state_load_intent (dirfd, id, out, &ignored) == 0)
+    return 0;
+  struct spec *spec = NULL;
+  if (state_load_spec (dirfd, &spec, &ignored) < 0)
+    return -1;
+  char *path = NULL;
+  int r = cgroup_resolve_path (spec->linux ? spec->linux->cgroups_path : NULL, id, false, &path, &ignored);
+  spec_free (spec);
+  if (r < 0)
+    return -1;
+  struct container_state *st = xcalloc (1, sizeof *st);
+  st->id = xstrdup (id);
+  st->cgroup_root = xstrdup (container_cgroup_root ());
+  st->cgroup_path = path;
+  *out = st;
+  return 0;
+}
+
 int
 container_delete (const char *root, const char *id, bool force, char **kept_workspace, struct cr_error *err)
 {
@@ -312,10 +375,18 @@ container_delete (const char *root, const char *id, bool force, char **kept_work
   _cleanup_state_ struct container_state *st = NULL;
   if ((r = state_load (dirfd, id, &st, err)) < 0)
     {
-      /* A state dir without state is the leftover of an interrupted create. */
-      if (err->code != ENOENT)
+      /* No state.json (create was killed before it was written) or an
+         unreadable one: with --force, clean up from the intent record create
+         wrote before it made anything; a dir with neither made nothing yet. */
+      if (!force && err->code != ENOENT)
         return r;
-      return state_remove_dir (root, id, err);
+      if (delete_recover_state (dirfd, id, &st) < 0)
+        {
+          if (!force)
+            return r;
+          umount_under_state_dir (root, id);
+          return state_remove_dir (root, id, err);
+        }
     }
   enum container_status status;
   state_status (dirfd, st, &status, err);

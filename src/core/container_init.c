@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -30,6 +31,19 @@ init_fail (int sync_fd, struct cr_error *err)
 {
   sync_send (sync_fd, SYNC_ERROR, 0, err);
   _exit (1);
+}
+
+/* Until SYNC_CREATED the init dies with the create that cloned it. The
+   signal is armed again after every credential change (which clears it),
+   and a parent that died before it was armed is seen as a hang-up on the
+   sync socket, whose other end only the runtime holds. */
+static void
+die_with_runtime (int sync_fd)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  struct pollfd p = { .fd = sync_fd, .events = POLLIN };
+  if (poll (&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)))
+    _exit (1);
 }
 
 static int
@@ -275,10 +289,10 @@ container_init (struct init_args *a)
   struct sync_msg m;
   int rootfd = -1;
 
+  die_with_runtime (fd);
   /* The runtime's setup must not be readable or ptrace-able from inside. */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   close_inherited_fds (a);
-  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   /* A session of its own: the caller's controlling terminal (when it is our
      stdin) is then no container process's controlling terminal, so none can
      type into it (TIOCSTI) or take its foreground (tcsetpgrp); as plain
@@ -295,6 +309,8 @@ container_init (struct init_args *a)
   a->host_pid = host_pid;
   if (enter_namespaces (a, &err) < 0)
     init_fail (fd, &err);
+  /* Becoming root of a user namespace cleared the parent-death signal. */
+  die_with_runtime (fd);
 
   /* A handle on our own fd table that survives the root switch: exec.fifo
      is reopened through it without looking up the (0700) state dir, which a

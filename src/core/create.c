@@ -537,7 +537,9 @@ step_namespaces (struct create_ctx *c, struct cr_error *err)
 static int
 step_workspace (struct create_ctx *c, struct cr_error *err)
 {
-  return prepare_workspace (&c->plan->pr, c->undo, err);
+  /* The first intent record: a killed create's tmpfs is found from it. */
+  int r = state_save_intent (c->dirfd, &c->st, err);
+  return r < 0 ? r : prepare_workspace (&c->plan->pr, c->undo, err);
 }
 
 /* exec.fifo, the notify socket and the effective spec (config.json), which
@@ -600,6 +602,9 @@ step_cgroup (struct create_ctx *c, struct cr_error *err)
   else if (systemd)
     log_debug ("cgroup: %s is managed with cgroupfs: systemd is not PID 1", c->cgroup_path);
   allow_default_devices (spec);
+  /* Recorded before any hierarchy has the directory. */
+  if ((r = state_save_intent (c->dirfd, &c->st, err)) < 0)
+    return r;
   return cgroup_create (c->st.cgroup_root, c->cgroup_path, spec->linux ? spec->linux->resources : NULL,
                         &c->undo->cgroup, err);
 }
@@ -693,7 +698,13 @@ step_clone (struct create_ctx *c, struct cr_error *err)
   c->undo->poststop = spec;
   c->undo->bundle = c->plan->bundle;
   close_fd (&c->sync[1]);
-  return 0;
+  /* The init's pid (and start time, against pid reuse) is on disk before the
+     init is let go (SYNC_GO): a create killed from here on leaves a record
+     `delete --force` kills it by. Until then the init dies with us
+     (container_init: PR_SET_PDEATHSIG, and EOF on the sync socket). */
+  c->st.pid = child;
+  state_pid_start_time (child, &c->st.pid_start_time);
+  return state_save_intent (c->dirfd, &c->st, err);
 }
 
 /* The runtime's column of the protocol up to SYNC_CREATED (core/sync.h). */

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -91,11 +92,25 @@ struct exec_child
   bool setgroups_allowed;
 };
 
+/* PR_SET_PDEATHSIG, and an exit if the runtime is already gone (its end of
+   the sync socket hung up). */
+static void
+exec_die_with_runtime (int sync_fd)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  struct pollfd p = { .fd = sync_fd, .events = POLLIN };
+  if (poll (&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)))
+    _exit (1);
+}
+
 static __attribute__ ((noreturn)) void
 exec_child_run (struct exec_child *c)
 {
   struct cr_error err = { 0 };
   const struct spec_process *p = c->o->process;
+  /* Until it runs the program, the child dies with the runtime: a killed
+     `exec` leaves no half-joined process in the container. */
+  exec_die_with_runtime (c->sync_fd);
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* Into the cgroup first, while host paths still resolve; then the namespaces. */
   if (c->cgroup && cgroup_enter (c->cgroup, 0, &err) < 0)
@@ -119,6 +134,8 @@ exec_child_run (struct exec_child *c)
       goto fail;
     }
   close (c->pidfd);
+  /* Joining a user namespace changed our credentials, clearing the signal. */
+  exec_die_with_runtime (c->sync_fd);
   /* setns(mnt) puts us at the namespace's root; the container may have
      chrooted (--no-pivot), so take its root explicitly. */
   if (fchdir (c->rootfd) < 0 || chroot (".") < 0)
@@ -149,6 +166,8 @@ exec_child_run (struct exec_child *c)
   sigset_t none;
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
+  /* The program (a detached one too) outlives the runtime. */
+  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   process_exec (&plan, &err);
 fail:
   sync_send (c->sync_fd, SYNC_ERROR, 0, &err);

@@ -129,6 +129,36 @@ state_save (int dirfd, const struct container_state *st, struct cr_error *err)
 }
 
 int
+state_save_intent (int dirfd, const struct container_state *st, struct cr_error *err)
+{
+  _cleanup_free_ char *json = state_file_to_json (st);
+  /* A crash leaves either the previous record or this one, never half of it. */
+  int r = write_file_at (dirfd, STATE_INTENT ".tmp", json, strlen (json), err);
+  if (r < 0)
+    return r;
+  if (renameat (dirfd, STATE_INTENT ".tmp", dirfd, STATE_INTENT) < 0)
+    return cr_fail (err, errno, "rename %s", STATE_INTENT);
+  return 0;
+}
+
+int
+state_load_intent (int dirfd, const char *id, struct container_state **out, struct cr_error *err)
+{
+  _cleanup_free_ char *data = NULL;
+  size_t len = 0;
+  int r = read_file_at (dirfd, STATE_INTENT, &data, &len, err);
+  if (r < 0)
+    return r;
+  struct container_state *st = state_file_parse (data, len, STATE_INTENT, err);
+  if (st == NULL)
+    return -1;
+  if (st->id == NULL)
+    st->id = xstrdup (id);
+  *out = st;
+  return 0;
+}
+
+int
 state_load (int dirfd, const char *id, struct container_state **out, struct cr_error *err)
 {
   _cleanup_free_ char *data = NULL;
@@ -136,6 +166,11 @@ state_load (int dirfd, const char *id, struct container_state **out, struct cr_e
   int r = read_file_at (dirfd, STATE_FILE, &data, &len, err);
   if (r < 0)
     {
+      if (err && err->code == ENOENT && faccessat (dirfd, STATE_INTENT, F_OK, 0) == 0)
+        return cr_fail (err, ENOENT,
+                        "container %s has no %s (its create was interrupted or the file was removed): remove it with "
+                        "delete --force",
+                        id, STATE_FILE);
       if (err && err->code == ENOENT)
         return cr_fail (err, ENOENT, "container %s does not exist", id);
       return r;

@@ -14,6 +14,11 @@
 #define STATE_FILE "state.json"
 #define STATE_CONFIG_FILE "config.json"
 #define STATE_FIFO "exec.fifo"
+/* The intent record: what create is about to make (cgroup path, workspace
+   tmpfs) and, from the clone on, the init's pid and start time, written
+   atomically before each of them exists. `delete --force` cleans up from it
+   when state.json is missing (create was killed) or unreadable. */
+#define STATE_INTENT "intent.json"
 
 enum container_status
 {
@@ -42,6 +47,9 @@ int state_open_status (const char *root, const char *id, bool exclusive, int *di
 
 int state_save (int dirfd, const struct container_state *st, struct cr_error *err);
 int state_load (int dirfd, const char *id, struct container_state **out, struct cr_error *err);
+/* Write/read the intent record (STATE_INTENT); same format as state.json. */
+int state_save_intent (int dirfd, const struct container_state *st, struct cr_error *err);
+int state_load_intent (int dirfd, const char *id, struct container_state **out, struct cr_error *err);
 void state_free (struct container_state *st);
 static inline void
 state_freep (struct container_state **st)
