@@ -15,7 +15,8 @@ mode=${3:-run}
 out=$build/tests/fuzz/out
 mkdir -p "$out/obj" "$out/bin" "$out/artifacts" "$out/corpus"
 CC=${FUZZ_CC:-clang}
-libs=${FUZZ_LIBS:-$(pkg-config --libs yajl libseccomp libcap libmnl 2>/dev/null || echo -lyajl -lseccomp -lcap -lmnl)}
+# libseccomp static: its symbols name the frames lsan.supp matches.
+libs=${FUZZ_LIBS:--Wl,-Bstatic -lyajl_s -lseccomp -lcap -Wl,-Bdynamic -lmnl}
 san="address,undefined"
 cflags="-std=gnu11 -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined -Wno-unused-command-line-argument"
 cflags="$cflags -iquote $src/src -I$src/libocispec -I$build"
@@ -47,6 +48,7 @@ done
 [ "$mode" = --build-only ] && exit 0
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:allocator_may_return_null=0}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$src/tests/fuzz/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 secs=${FUZZ_SECONDS:-60}
 fail=0
@@ -64,8 +66,12 @@ for t in $targets; do
   else
     args=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 "${dict[@]}" "$work" "$seeds")
   fi
+  # libseccomp has no frame pointers: the seccomp target unwinds malloc
+  # stacks the slow way so lsan.supp can see which libseccomp path leaked.
+  unwind=
+  [ "$name" = seccomp ] && unwind=:fast_unwind_on_malloc=0
   rc=0
-  "$out/bin/$t" -artifact_prefix="$out/artifacts/$name-" "${args[@]}" >"$log" 2>&1 || rc=$?
+  ASAN_OPTIONS=$ASAN_OPTIONS$unwind "$out/bin/$t" -artifact_prefix="$out/artifacts/$name-" "${args[@]}" >"$log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   total=$((total + ${execs:-0}))
   if [ $rc -ne 0 ]; then
