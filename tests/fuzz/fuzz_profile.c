@@ -12,20 +12,20 @@
 #include "policy/profile.h"
 #include "policy/config_file.h"
 
-static const char base_config[]
-    = "{\"ociVersion\":\"1.0.2\",\"process\":{\"terminal\":false,\"user\":{\"uid\":0,\"gid\":0},"
-      "\"args\":[\"sh\"],\"env\":[\"PATH=/usr/bin:/bin\",\"TERM=xterm\"],\"cwd\":\"/\","
-      "\"capabilities\":{\"bounding\":[\"CAP_KILL\"],\"effective\":[\"CAP_KILL\"],\"permitted\":[\"CAP_KILL\"]},"
-      "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024}],\"noNewPrivileges\":true},"
-      "\"root\":{\"path\":\"rootfs\",\"readonly\":true},\"hostname\":\"runc\","
-      "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
-      "{\"destination\":\"/tmp\",\"type\":\"bind\",\"source\":\"/tmp\",\"options\":[\"rbind\",\"rw\"]},"
-      "{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"mode=755\"]}],"
-      "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"}],"
-      "\"maskedPaths\":[\"/proc/kcore\"],\"readonlyPaths\":[\"/proc/sys\"]}}";
+static const char base_config[] =
+    "{\"ociVersion\":\"1.0.2\",\"process\":{\"terminal\":false,\"user\":{\"uid\":0,\"gid\":0},"
+    "\"args\":[\"sh\"],\"env\":[\"PATH=/usr/bin:/bin\",\"TERM=xterm\"],\"cwd\":\"/\","
+    "\"capabilities\":{\"bounding\":[\"CAP_KILL\"],\"effective\":[\"CAP_KILL\"],\"permitted\":[\"CAP_KILL\"]},"
+    "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024}],\"noNewPrivileges\":true},"
+    "\"root\":{\"path\":\"rootfs\",\"readonly\":true},\"hostname\":\"runc\","
+    "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+    "{\"destination\":\"/tmp\",\"type\":\"bind\",\"source\":\"/tmp\",\"options\":[\"rbind\",\"rw\"]},"
+    "{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"mode=755\"]}],"
+    "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"}],"
+    "\"maskedPaths\":[\"/proc/kcore\"],\"readonlyPaths\":[\"/proc/sys\"]}}";
 
 static const char *const keys[] = {
-  PROFILE_ANNOTATION_PROFILE, PROFILE_ANNOTATION_WORKSPACE,       PROFILE_ANNOTATION_WORKSPACE_MAX,
+  PROFILE_ANNOTATION_PROFILE, PROFILE_ANNOTATION_WORKSPACE,      PROFILE_ANNOTATION_WORKSPACE_MAX,
   PROFILE_ANNOTATION_ENV,     PROFILE_ANNOTATION_EXTRA_WRITABLE,
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
