@@ -168,6 +168,26 @@ test_logic (void)
   CHECK (resolve ("foo", "id", true, NULL) == NULL, "systemd path without colons refused");
   CHECK (resolve ("a--b.slice:p:n", "id", true, NULL) == NULL, "systemd invalid slice refused");
   CHECK (resolve ("x.slice:p:a/b", "id", true, NULL) == NULL, "systemd name with / refused");
+  {
+    /* Found by tests/fuzz/fuzz_cgroups_path: a 40 KB slice made the nested
+       expansion allocate 3.2 GB. Names over systemd's 255 bytes are refused. */
+    char *big = xmalloc (40016);
+    memset (big, 'a', 40000);
+    strcpy (big + 40000, ".slice:p:n");
+    CHECK (resolve (big, "id", true, NULL) == NULL, "systemd slice over 255 bytes refused");
+    memset (big, 'a', 300);
+    strcpy (big + 300, ".slice:p:n");
+    CHECK (resolve (big, "id", true, NULL) == NULL, "systemd slice of 306 bytes refused");
+    strcpy (big, "x.slice:p:");
+    memset (big + 10, 'n', 250);
+    big[260] = '\0';
+    CHECK (resolve (big, "id", true, NULL) == NULL, "systemd scope name over 255 bytes refused");
+    big[10 + 240] = '\0';
+    char *ok = resolve (big, "id", true, NULL);
+    CHECK (ok != NULL, "systemd scope name of 248 bytes accepted");
+    free (ok);
+    free (big);
+  }
 
   char *own = NULL;
   cgroup_own_from_proc ("9:name=systemd:/sd\n4:memory:/mem/x\n0::/unified/y\n", &own, NULL);

@@ -124,6 +124,9 @@ cgroup_own_from_proc (const char *content, char **out, struct cr_error *err)
   return 0;
 }
 
+/* systemd's limit on a unit name (UNIT_NAME_MAX - 1 in its sources). */
+#define UNIT_NAME_MAX 255
+
 static bool
 valid_unit_part (const char *s)
 {
@@ -157,9 +160,13 @@ cgroup_systemd_expand (const char *spec_path, const char *id, char **out, struct
     }
   size_t sl = strlen (slice);
   if (!valid_unit_part (slice) || sl < 7 || strcmp (slice + sl - 6, ".slice") != 0)
-    return cr_fail (err, EINVAL, "linux.cgroupsPath: invalid slice \"%s\"", slice);
+    return cr_fail (err, EINVAL, "linux.cgroupsPath: invalid slice \"%.64s\"", slice);
   if (!valid_unit_part (name) || (*prefix && !valid_unit_part (prefix)))
-    return cr_fail (err, EINVAL, "linux.cgroupsPath: invalid scope name \"%s-%s\"", prefix, name);
+    return cr_fail (err, EINVAL, "linux.cgroupsPath: invalid scope name \"%.64s-%.64s\"", prefix, name);
+  /* systemd refuses unit names over 255 bytes; the bound also keeps the
+     nested expansion below (quadratic in the slice length) small. */
+  if (sl > UNIT_NAME_MAX || strlen (prefix) + strlen (name) + strlen ("-.scope") > UNIT_NAME_MAX)
+    return cr_fail (err, EINVAL, "linux.cgroupsPath: unit name longer than %d bytes", UNIT_NAME_MAX);
 
   /* systemd nests "a-b-c.slice" as a.slice/a-b.slice/a-b-c.slice; "-.slice"
      is the root slice. */
