@@ -569,8 +569,10 @@ step_state_files (struct create_ctx *c, struct cr_error *err)
       spec->process->env[keep] = cut;
       spec->process->env_len = env_len;
     }
-  if (json == NULL || write_file_at (c->dirfd, STATE_CONFIG_FILE, json, strlen (json), err) < 0)
+  if (json == NULL)
     return -1;
+  if (state_write_file (c->dirfd, STATE_CONFIG_FILE, json, strlen (json), err) < 0)
+    return cr_wrap (err, "save config of container %s", c->o->id);
   return 0;
 }
 
