@@ -83,8 +83,8 @@ state_resolve_root (const char *root, char **out, struct cr_error *err)
     }
   if (!S_ISDIR (tst.st_mode) || tst.st_uid != me || (tst.st_mode & (S_IWGRP | S_IWOTH)))
     {
-      int r = cr_fail (err, 0, "--root %s: leads to %s, not a directory that you own and only you can write", root,
-                       real);
+      int r =
+          cr_fail (err, 0, "--root %s: leads to %s, not a directory that you own and only you can write", root, real);
       free (real);
       return r;
     }

@@ -54,7 +54,8 @@ main (void)
   char *data = NULL;
   size_t len = 0;
   cr_error_clear (&err);
-  CHECK (read_file_at (dfd, "state.json", &data, &len, &err) == 0 && len == strlen (old) && memcmp (data, old, len) == 0,
+  CHECK (read_file_at (dfd, "state.json", &data, &len, &err) == 0 && len == strlen (old)
+             && memcmp (data, old, len) == 0,
          "the old state.json is whole after the failed write");
   free (data);
   CHECK (entries (dir) == 1, "no temporary file is left (%d entries)", entries (dir));
