@@ -176,7 +176,7 @@ works_again () {
   works_again "$SROOT" "$ID"
 }
 
-@test "hostile: a symlinked --root that only the caller controls is followed once" {
+@test "hostile: a symlinked --root that only the caller controls is followed" {
   mkdir -m 0700 "$T/real" "$T/links"
   chmod 0755 "$T/links"
   ln -s "$T/real" "$T/links/root"
@@ -184,11 +184,8 @@ works_again () {
   create_in "$SROOT" "$ID"
   [ "$status" -eq 0 ] || fail "create through a safe symlink: $output"
   [ -d "$T/real/$ID" ] || fail "state is not in the link's target"
-  # Resolved once: pointing the link elsewhere later does not move this container.
-  mkdir -m 0700 "$T/other"
-  ln -sfn "$T/other" "$T/links/root"
-  [ -z "$(ls -A "$T/other")" ] || fail "state appeared in the new target"
-  ln -sfn "$T/real" "$T/links/root"
+  [ "$(timeout 10 "$CELLRUN" --root "$SROOT" state "$ID" | json_get .status)" = created ] || fail "state through the link"
+  [ "$(timeout 10 "$CELLRUN" --root "$T/real" list -q)" = "$ID" ] || fail "list in the target"
   timeout 10 "$CELLRUN" --root "$SROOT" delete -f "$ID" || fail "delete through the symlink"
   nothing_left "$T/real" "$ID"
 }
