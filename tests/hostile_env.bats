@@ -192,6 +192,7 @@ works_again () {
 
 @test "hostile: a symlinked --root another user could redirect is refused" {
   mkdir -m 0700 "$T/real"
+  SROOT=$T/real # teardown deletes whatever a (wrongly) followed link made there
   mkdir -m 0755 "$T/links"
   # 1. a link owned by another user.
   ln -s "$T/real" "$T/links/theirs"
