@@ -12,6 +12,7 @@
 struct cli
 {
   const char *root;
+  char *root_resolved; /* a symlinked --root, resolved once (state_resolve_root) */
   const char *log_file;
   const char *log_format;
   bool debug;

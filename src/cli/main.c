@@ -1,6 +1,7 @@
 #include "config.h"
 #include "cli/cli.h"
 #include "core/runtime.h"
+#include "core/state.h"
 #include "base/log.h"
 #include "policy/profile_select.h"
 #include "base/utils.h"
@@ -219,6 +220,14 @@ prepare_verb (struct cli *g, const char *verb_name, char **argv, const char *pro
       if (runtime_protect_binary (argv, &err) < 0)
         return cli_fail (&err);
     }
+  /* A symlinked --root is resolved once, or refused (core/state.c). */
+  if (strcmp (verb_name, "spec") != 0 && strcmp (verb_name, "features") != 0)
+    {
+      if (state_resolve_root (g->root, &g->root_resolved, &err) < 0)
+        return cli_fail (&err);
+      if (g->root_resolved)
+        g->root = g->root_resolved;
+    }
   bool explicit_config = g->config_path != NULL;
   if (!explicit_config)
     g->config_path = CELLRUN_DEFAULT_CONFIG;
@@ -271,5 +280,6 @@ main (int argc, char **argv)
   opterr = 0;
   r = v->fn (&g, sub_argc, sub_argv);
   config_file_clear (&g.config);
+  free (g.root_resolved);
   return r;
 }

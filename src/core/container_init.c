@@ -15,6 +15,7 @@
 #include "base/utils.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -133,6 +134,21 @@ enter_namespaces (struct init_args *a, struct cr_error *err)
 
 /* The mounts (or, without a mount namespace, just the rootfs opened); the
    cgroup is waited for on the way. *ROOTFD is the rootfs. */
+/* The rootfs reached by path here must be the directory create resolved: a
+   filesystem unmounted (or a directory swapped) in between would otherwise
+   run the container on whatever the path names now. */
+static int
+check_rootfs_same (const struct init_args *a, int rootfd, struct cr_error *err)
+{
+  struct stat st;
+  if (fstat (rootfd, &st) < 0)
+    return cr_fail (err, errno, "stat rootfs %s", a->rootfs);
+  if (a->rootfs_ino && (st.st_dev != a->rootfs_dev || st.st_ino != a->rootfs_ino))
+    return cr_fail (err, 0, "rootfs %s: changed during create (its filesystem was unmounted or the directory replaced)",
+                    a->rootfs);
+  return 0;
+}
+
 static int
 mount_rootfs (struct init_args *a, int *rootfd, struct cr_error *err)
 {
@@ -145,9 +161,11 @@ mount_rootfs (struct init_args *a, int *rootfd, struct cr_error *err)
       *rootfd = open (a->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
       if (*rootfd < 0)
         return cr_fail (err, errno, "open rootfs %s", a->rootfs);
+      if (check_rootfs_same (a, *rootfd, err) < 0)
+        return -1;
       return wait_for_cgroup (&cw, err);
     }
-  if (rootfs_prepare (spec, a->rootfs, rootfd, err) < 0)
+  if (rootfs_prepare (spec, a->rootfs, rootfd, err) < 0 || check_rootfs_same (a, *rootfd, err) < 0)
     return -1;
   struct mount_context mctx = { .rootfd = *rootfd,
                                 .rootfs = a->rootfs,

@@ -14,6 +14,8 @@ struct init_args
   const struct create_options *opts;
   struct spec *spec;
   const char *rootfs;
+  dev_t rootfs_dev; /* the rootfs the runtime resolved: the init refuses another */
+  ino_t rootfs_ino;
   int sync_fd;
   int fifo_fd;    /* O_PATH of exec.fifo: reopened for writing via /proc/self/fd */
   int console_fd; /* connected console socket or -1 */

@@ -62,6 +62,7 @@ struct create_plan
   char *bundle;
   char *state_dir;
   char *rootfs;
+  struct stat rootfs_st; /* what resolve_rootfs found: the init checks it binds the same */
   struct spec *spec;
   struct profile_result pr;
   struct notify_plan notify;
@@ -116,7 +117,7 @@ owner_name (void)
 }
 
 static int
-resolve_rootfs (const struct spec *spec, const char *bundle, char **out, struct cr_error *err)
+resolve_rootfs (const struct spec *spec, const char *bundle, char **out, struct stat *st_out, struct cr_error *err)
 {
   if (spec->root == NULL || spec->root->path == NULL)
     return cr_fail (err, 0, "root.path: missing required field");
@@ -134,6 +135,7 @@ resolve_rootfs (const struct spec *spec, const char *bundle, char **out, struct 
       free (real);
       return cr_fail (err, ENOTDIR, "rootfs %s", joined);
     }
+  *st_out = st;
   *out = real;
   return 0;
 }
@@ -435,7 +437,7 @@ create_plan_build (const struct create_options *o, struct create_plan *p, struct
   if (r < 0)
     return r;
   caps_warn_unraisable_ambient (spec->process->capabilities);
-  return resolve_rootfs (spec, p->bundle, &p->rootfs, err);
+  return resolve_rootfs (spec, p->bundle, &p->rootfs, &p->rootfs_st, err);
 }
 
 /* What the steps of create_in_state_dir share: the inputs, what the steps
@@ -571,8 +573,10 @@ step_state_files (struct create_ctx *c, struct cr_error *err)
       spec->process->env[keep] = cut;
       spec->process->env_len = env_len;
     }
-  if (json == NULL || write_file_at (c->dirfd, STATE_CONFIG_FILE, json, strlen (json), err) < 0)
+  if (json == NULL)
     return -1;
+  if (state_write_file (c->dirfd, STATE_CONFIG_FILE, json, strlen (json), err) < 0)
+    return cr_wrap (err, "save config of container %s", c->o->id);
   return 0;
 }
 
@@ -670,6 +674,8 @@ step_clone (struct create_ctx *c, struct cr_error *err)
       struct init_args a = { .opts = c->o,
                              .spec = spec,
                              .rootfs = c->plan->rootfs,
+                             .rootfs_dev = c->plan->rootfs_st.st_dev,
+                             .rootfs_ino = c->plan->rootfs_st.st_ino,
                              .sync_fd = c->sync[1],
                              .fifo_fd = c->fifo_fd,
                              .console_fd = c->console_fd,

@@ -44,6 +44,54 @@ lock_dir (int dfd, bool exclusive, const char *id, struct cr_error *err)
   return 0;
 }
 
+/* A --root that is a symbolic link is followed once, here, and only when
+   nobody but the caller (or root) could have made or could swap it: the link
+   is owned by the caller or root, sits in a directory others cannot write
+   (or a sticky one), and leads to an existing directory the caller owns and
+   no one else can write. Every later step uses the resolved path, so
+   changing the link afterwards redirects nothing. Anything else is refused. */
+int
+state_resolve_root (const char *root, char **out, struct cr_error *err)
+{
+  struct stat st;
+  *out = NULL;
+  if (lstat (root, &st) < 0 || !S_ISLNK (st.st_mode))
+    return 0; /* a plain path: made (or refused) by the verb itself */
+  uid_t me = geteuid ();
+  if (st.st_uid != me && st.st_uid != 0)
+    return cr_fail (err, 0, "--root %s: a symbolic link owned by uid %d, not by you or root: refusing to follow it",
+                    root, (int) st.st_uid);
+  _cleanup_free_ char *parent = xstrdup (root);
+  char *slash = strrchr (parent, '/');
+  if (slash == NULL)
+    strcpy (parent, ".");
+  else
+    slash[slash == parent] = '\0';
+  struct stat pst;
+  if (stat (parent, &pst) < 0)
+    return cr_fail (err, errno, "--root %s", root);
+  if ((pst.st_mode & (S_IWGRP | S_IWOTH)) && !(pst.st_mode & S_ISVTX))
+    return cr_fail (err, 0, "--root %s: a symbolic link in %s, which others can write: refusing to follow it", root,
+                    parent);
+  char *real = realpath (root, NULL);
+  struct stat tst;
+  if (real == NULL || stat (real, &tst) < 0)
+    {
+      int e = errno;
+      free (real);
+      return cr_fail (err, e, "--root %s: a symbolic link whose target cannot be used", root);
+    }
+  if (!S_ISDIR (tst.st_mode) || tst.st_uid != me || (tst.st_mode & (S_IWGRP | S_IWOTH)))
+    {
+      int r =
+          cr_fail (err, 0, "--root %s: leads to %s, not a directory that you own and only you can write", root, real);
+      free (real);
+      return r;
+    }
+  *out = real;
+  return 0;
+}
+
 int
 state_create_dir (const char *root, const char *id, int *dirfd, struct cr_error *err)
 {
@@ -115,16 +163,43 @@ state_remove_dir (const char *root, const char *id, struct cr_error *err)
 
 /* ---- the state file (its JSON lives in libocispec/state_json.c) ---- */
 
+/* NAME in the state dir replaced as a whole: the data goes to a temporary
+   name, is fsync'ed (a delayed-allocation filesystem reports ENOSPC only
+   there), then renamed over NAME and the directory fsync'ed. A full or
+   failing disk leaves the old NAME (or none) and no temporary behind, never
+   a truncated NAME. */
+int
+state_write_file (int dirfd, const char *name, const char *data, size_t len, struct cr_error *err)
+{
+  char tmp[64];
+  snprintf (tmp, sizeof tmp, ".%s.tmp", name);
+  _cleanup_close_ int fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return cr_fail (err, errno, "write %s", name);
+  int r = write_all (fd, data, len);
+  if (r == 0 && fsync (fd) < 0)
+    r = -errno;
+  if (r == 0 && close (TAKE_FD (fd)) < 0 && errno != EINTR)
+    r = -errno;
+  if (r == 0 && renameat (dirfd, tmp, dirfd, name) < 0)
+    r = -errno;
+  if (r < 0)
+    {
+      unlinkat (dirfd, tmp, 0);
+      return cr_fail (err, -r, "write %s", name);
+    }
+  fsync (dirfd);
+  return 0;
+}
+
 int
 state_save (int dirfd, const struct container_state *st, struct cr_error *err)
 {
   _cleanup_free_ char *json = state_file_to_json (st);
-  /* Write to a temporary name and rename: a concurrent `state` never reads half a file. */
-  int r = write_file_at (dirfd, STATE_FILE ".tmp", json, strlen (json), err);
-  if (r < 0)
-    return r;
-  if (renameat (dirfd, STATE_FILE ".tmp", dirfd, STATE_FILE) < 0)
-    return cr_fail (err, errno, "rename state file");
+  /* Atomic: a concurrent `state` never reads half a file, a full disk never
+     truncates the state of a live container. */
+  if (state_write_file (dirfd, STATE_FILE, json, strlen (json), err) < 0)
+    return cr_wrap (err, "save state of container %s", st->id);
   return 0;
 }
 

@@ -34,6 +34,10 @@ const char *container_status_name (enum container_status s);
 /* Validate an id: [A-Za-z0-9][A-Za-z0-9_.+-]*, at most 1024 chars; never "." or "..". */
 int state_validate_id (const char *id, struct cr_error *err);
 
+/* A --root that is a symlink: *OUT is its target when it is safe to follow
+   (see state.c), else an error; NULL (and 0) for a path that is no symlink. */
+int state_resolve_root (const char *root, char **out, struct cr_error *err);
+
 /* Create <root>/<id> atomically (mkdir); EEXIST -> "container ID already exists".
    Returns an O_DIRECTORY fd holding an exclusive flock. */
 int state_create_dir (const char *root, const char *id, int *dirfd, struct cr_error *err);
@@ -45,6 +49,8 @@ int state_remove_dir (const char *root, const char *id, struct cr_error *err);
 int state_open_status (const char *root, const char *id, bool exclusive, int *dirfd, struct container_state **st,
                        enum container_status *status, struct cr_error *err);
 
+/* Replace NAME in the state dir atomically (temp + fsync + rename). */
+int state_write_file (int dirfd, const char *name, const char *data, size_t len, struct cr_error *err);
 int state_save (int dirfd, const struct container_state *st, struct cr_error *err);
 int state_load (int dirfd, const char *id, struct container_state **out, struct cr_error *err);
 /* Write/read the intent record (STATE_INTENT); same format as state.json. */

@@ -464,6 +464,15 @@ hierarchy_rollback (struct cgroup_hierarchy *h, const char *path)
   h->created_from = -1;
 }
 
+/* Which hierarchy refused which directory, and for cgroup2's EAGAIN the
+   reason, which strerror does not tell. */
+static int
+mkdir_failed (const struct cgroup_hierarchy *h, const char *dir, int e, struct cr_error *err)
+{
+  const char *why = e == EAGAIN && *h->name == '\0' ? " (a parent's cgroup.max.descendants or cgroup.max.depth)" : "";
+  return cr_fail (err, e, "mkdir cgroup %s/%s%s", *h->name ? h->name : "cgroup2", dir, why);
+}
+
 static int
 hierarchy_create (struct cgroup_hierarchy *h, const char *path, bool cpuset, struct cr_error *err)
 {
@@ -484,11 +493,11 @@ hierarchy_create (struct cgroup_hierarchy *h, const char *path, bool cpuset, str
                 return -1;
             }
           else if (errno != EEXIST)
-            return cr_fail (err, errno, "mkdir cgroup %s/%s", h->name, pre);
+            return mkdir_failed (h, pre, errno, err);
         }
     }
   else if (errno != EEXIST)
-    return cr_fail (err, errno, "mkdir cgroup %s%s%s", h->name, *h->name ? "/" : "", path);
+    return mkdir_failed (h, path, errno, err);
   if (cpuset && h->created_from >= 0)
     {
       int r = cpuset_inherit (h->rootfd, path, n - 1, err);
