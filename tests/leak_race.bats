@@ -1,0 +1,249 @@
+#!/usr/bin/env bats
+# Leaks and races (issue 12): create/start/delete cycles and exec loops leave no fd, mount,
+# cgroup, state dir or zombie; parallel creates of distinct ids all succeed, of one id have
+# exactly one winner; concurrent delete -f/kill/exec never crash or hang; valgrind finds no
+# definite leak in the lifecycle verbs.
+# Counts: the CI count by default, the full count with CELLRUN_LONG=1 (`make check-long`).
+
+load helpers
+
+long () { [ "${CELLRUN_LONG:-0}" = 1 ]; }
+count () { if long; then echo "$2"; else echo "$1"; fi; }
+
+# The probe a container runs to show its open fds: `ls -d` of /proc/self/fd/0..63 stats each
+# path without opening a directory, so the listing is exactly the fds the process inherited.
+FD_PROBE=()
+for _n in $(seq 0 63); do FD_PROBE+=("/proc/self/fd/$_n"); done
+unset _n
+
+# fd_count PID: open fds of a host process.
+fd_count () { ls "/proc/$1/fd" | wc -l; }
+
+# exec_runtime_fds: open fds of a `cellrun exec $ID sleep 1` while its process runs.
+exec_runtime_fds () {
+  local p n
+  "$CELLRUN" --root "$ROOT" exec "$ID" sleep 1 < /dev/null > /dev/null 2>&1 &
+  p=$!
+  sleep 0.5
+  n=$(ls "/proc/$p/fd" 2>/dev/null | wc -l)
+  wait "$p" || true
+  echo "$n"
+}
+
+# ct_pid ID: the init pid from `state`.
+ct_pid () { state_field "$1" pid; }
+
+# zombies_in_pidns PID: processes in PID's pid namespace (PID excluded) that are zombies,
+# as "pid state comm" lines; empty when there are none.
+zombies_in_pidns () {
+  local ns p st
+  ns=$(readlink "/proc/$1/ns/pid") || return 0
+  for p in /proc/[0-9]*; do
+    [ "${p#/proc/}" = "$1" ] && continue
+    [ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] || continue
+    st=$(awk '/^State:/ { print $2 }' "$p/status" 2>/dev/null) || continue
+    [ "$st" = Z ] && echo "${p#/proc/} $st $(cat "$p/comm" 2>/dev/null)"
+  done
+  return 0
+}
+
+# procs_in_pidns PID: how many processes share PID's pid namespace (PID included).
+procs_in_pidns () {
+  local ns p n=0
+  ns=$(readlink "/proc/$1/ns/pid") || { echo 0; return 0; }
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] && n=$((n + 1))
+  done
+  echo "$n"
+}
+
+# our_cgroups: cgroup directories (any hierarchy) named after one of this file's ids.
+our_cgroups () { find /sys/fs/cgroup -maxdepth 6 -type d -name "*$ID_PREFIX-${CT_TMP##*.}*" 2>/dev/null; }
+our_mounts () { grep -cF -e "$CT_TMP" -e "$ID_PREFIX" /proc/self/mountinfo || true; }
+
+# sanitizer_report FILE...: fails (prints the lines) when a sanitizer or a crash spoke.
+no_sanitizer_report () {
+  if grep -E 'AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer|Segmentation|core dumped' "$@" >&2; then
+    return 1
+  fi
+  return 0
+}
+
+@test "create/start/delete cycles leave no fd, mount, cgroup, process or state dir" {
+  local n i id pid fds host_fds mounts0 pids=()
+  n=$(count 100 1000)
+  cfg_args sleep 1000
+  host_fds=$(fd_count $$)
+  mounts0=$(wc -l < /proc/self/mountinfo)
+  for i in $(seq "$n"); do
+    id=$ID-c$i
+    create_ct "$id" 2>> "$T/errs" || fail "cycle $i: create failed: $(cat "$T/$id.err")"
+    cr start "$id" 2>> "$T/errs" || fail "cycle $i: start failed"
+    pid=$(cat "$T/$id.pid")
+    pids+=("$pid")
+    # the init holds exactly its stdio: no fd of the runtime leaked into it
+    fds=$(ls "/proc/$pid/fd" | tr '\n' ' ')
+    [ "$fds" = "0 1 2 " ] || fail "cycle $i: init $pid holds fds [$fds]"
+    cr delete -f "$id" 2>> "$T/errs" || fail "cycle $i: delete -f failed"
+    [ ! -e "$ROOT/$id" ] || fail "cycle $i: state dir $ROOT/$id left"
+    rm -f "$T/$id.out" "$T/$id.err"
+  done
+  [ ! -s "$T/errs" ] || fail "stderr: $(cat "$T/errs")"
+  # nothing accumulates on the host
+  [ -z "$(ls -A "$ROOT")" ] || fail "left under --root: $(ls -A "$ROOT")"
+  [ "$(wc -l < /proc/self/mountinfo)" -eq "$mounts0" ] || fail "mount count changed: $mounts0 -> $(wc -l < /proc/self/mountinfo)"
+  [ "$(our_mounts)" -eq 0 ] || fail "a mount names the test tree"
+  [ -z "$(our_cgroups)" ] || fail "cgroups left: $(our_cgroups | head)"
+  [ "$(fd_count $$)" -eq "$host_fds" ] || fail "the test shell's fds changed"
+  for pid in "${pids[@]}"; do process_gone "$pid" || fail "init $pid still alive"; done
+  echo "# $n cycles" >&3
+}
+
+@test "execs into one container: exact fds in every exec, no fd growth in the init, no zombies" {
+  local m i pid fd0 rt0 out
+  m=$(count 100 500)
+  cfg_args sleep 1000
+  create_ct "$ID"
+  cr start "$ID"
+  pid=$(cat "$T/$ID.pid")
+  fd0=$(fd_count "$pid")
+  rt0=$(exec_runtime_fds)
+  for i in $(seq "$m"); do
+    # ls fails for the fds that are not open: only its stdout (the open ones) matters
+    cr exec "$ID" ls -d "${FD_PROBE[@]}" > "$T/ls.$i" 2> /dev/null < /dev/null || true
+  done
+  for i in $(seq "$m"); do
+    out=$(tr '\n' ' ' < "$T/ls.$i")
+    [ "$out" = "/proc/self/fd/0 /proc/self/fd/1 /proc/self/fd/2 " ] ||
+      fail "exec $i: the process held [$out]"
+  done
+  # the same with a preserved fd: 0,1,2 and fd 3, nothing more
+  out=$(cr exec --preserve-fds 1 "$ID" ls -d "${FD_PROBE[@]}" 3< /dev/null 2> /dev/null | tr '\n' ' ') || true
+  [ "$out" = "/proc/self/fd/0 /proc/self/fd/1 /proc/self/fd/2 /proc/self/fd/3 " ] ||
+    fail "exec --preserve-fds 1: the process held [$out]"
+  [ "$(fd_count "$pid")" -eq "$fd0" ] || fail "init fds grew: $fd0 -> $(fd_count "$pid")"
+  run zombies_in_pidns "$pid"
+  [ -z "$output" ] || fail "zombies in the container: $output"
+  [ "$(procs_in_pidns "$pid")" -eq 1 ] || fail "processes left in the container: $(procs_in_pidns "$pid")"
+  # the runtime's own fds do not grow with the loop: a `cellrun exec` after the loop holds as
+  # many fds (measured on the host while it waits for its process) as one before it did
+  [ "$(exec_runtime_fds)" -eq "$rt0" ] || fail "cellrun exec held $rt0 fds before the loop, more after"
+  echo "# $m execs; init fds $fd0 before and after" >&3
+  cr delete -f "$ID"
+  no_traces "$ID"
+}
+
+@test "32 parallel creates of distinct ids all succeed and leave nothing after delete -f" {
+  local i rc failed=0 pids=()
+  cfg_args sleep 1000
+  for i in $(seq 32); do
+    create_ct "$ID-p$i" 2> /dev/null &
+    pids+=($!)
+  done
+  for i in $(seq 32); do
+    wait "${pids[i - 1]}" && rc=0 || rc=$?
+    [ "$rc" -eq 0 ] || { failed=$((failed + 1)); echo "create $ID-p$i: rc $rc: $(cat "$T/$ID-p$i.err")" >&2; }
+  done
+  [ "$failed" -eq 0 ] || fail "$failed of 32 parallel creates failed"
+  for i in $(seq 32); do
+    [ "$(state_field "$ID-p$i" status)" = created ] || fail "$ID-p$i is not created"
+    [ "$(state_field "$ID-p$i" pid)" = "$(cat "$T/$ID-p$i.pid")" ] || fail "$ID-p$i: pid mismatch"
+  done
+  [ "$(cr list -q | grep -c "^$ID-p")" -eq 32 ] || fail "list shows $(cr list -q | grep -c "^$ID-p")"
+  for i in $(seq 32); do cr delete -f "$ID-p$i" & done
+  wait
+  for i in $(seq 32); do no_traces "$ID-p$i"; done
+}
+
+@test "parallel creates of one id: exactly one winner, losers get one error line and leave nothing" {
+  local trials t j rc winners pid wpid line pids=()
+  trials=$(count 10 100)
+  cfg_args sleep 1000
+  for t in $(seq "$trials"); do
+    pids=()
+    for j in $(seq 8); do
+      timeout -k 2 30 "$CELLRUN" --root "$ROOT" create --bundle "$BUNDLE" --pid-file "$T/w$j.pid" \
+        "$ID" > /dev/null 2> "$T/w$j.err" < /dev/null &
+      pids+=($!)
+    done
+    winners=0 wpid=
+    for j in $(seq 8); do
+      wait "${pids[j - 1]}" && rc=0 || rc=$?
+      if [ "$rc" -eq 0 ]; then
+        winners=$((winners + 1))
+        wpid=$(cat "$T/w$j.pid")
+        [ ! -s "$T/w$j.err" ] || fail "trial $t: the winner printed: $(cat "$T/w$j.err")"
+      else
+        [ "$rc" -lt 124 ] || fail "trial $t: create $j exit $rc (timeout or signal)"
+        [ "$(wc -l < "$T/w$j.err")" -eq 1 ] || fail "trial $t: loser $j printed: $(cat "$T/w$j.err")"
+        line=$(cat "$T/w$j.err")
+        [[ "$line" =~ ^cellrun:\ .+:\ .+ ]] || fail "trial $t: loser $j: not an error line: $line"
+        assert_contains "$line" "already exists"
+        # a loser's pid file, if any, names no live process
+        if [ -s "$T/w$j.pid" ]; then
+          pid=$(cat "$T/w$j.pid")
+          process_gone "$pid" || fail "trial $t: loser $j left process $pid"
+        fi
+      fi
+    done
+    [ "$winners" -eq 1 ] || fail "trial $t: $winners winners"
+    # the losers did not touch the winner's container
+    [ "$(state_field "$ID" status)" = created ] || fail "trial $t: winner's container is not created"
+    [ "$(state_field "$ID" pid)" = "$wpid" ] || fail "trial $t: state pid is not the winner's"
+    [ "$(procs_in_pidns "$wpid")" -eq 1 ] || fail "trial $t: more than the init in the container"
+    # one cgroup per hierarchy, each holding the winner's init
+    local d ncg=0
+    for d in $(find /sys/fs/cgroup -maxdepth 6 -type d -name "$ID" 2>/dev/null); do
+      grep -qx "$wpid" "$d/cgroup.procs" || fail "trial $t: $d does not hold the winner's init"
+      ncg=$((ncg + 1))
+    done
+    [ "$ncg" -eq "$(wc -l < /proc/self/cgroup)" ] || fail "trial $t: $ncg cgroups for $ID"
+    cr delete -f "$ID"
+    process_gone "$wpid" || fail "trial $t: init survived delete -f"
+    no_traces "$ID"
+    rm -f "$T"/w*.pid "$T"/w*.err
+  done
+  echo "# $trials trials of 8 parallel creates" >&3
+}
+
+@test "concurrent delete -f, kill and exec on one container: no crash, no hang, nothing left" {
+  local trials t j rc pid pids=() names=()
+  trials=$(count 10 100)
+  cfg_args sleep 1000
+  for t in $(seq "$trials"); do
+    create_ct "$ID"
+    # half the trials race a created container, half a running one
+    [ $((t % 2)) -eq 0 ] && cr start "$ID"
+    pid=$(cat "$T/$ID.pid")
+    pids=() names=()
+    for j in 1 2 3 4 5 6 7 8; do
+      case $j in
+        1 | 5) set -- delete -f "$ID" ;;
+        2) set -- kill "$ID" KILL ;;
+        3) set -- kill --all "$ID" TERM ;;
+        4) set -- exec "$ID" true ;;
+        6) set -- exec "$ID" sleep 1 ;;
+        7) set -- state "$ID" ;;
+        8) set -- start "$ID" ;;
+      esac
+      timeout -k 2 20 "$CELLRUN" --root "$ROOT" "$@" > /dev/null 2> "$T/r$j.err" < /dev/null &
+      pids+=($!) names+=("$*")
+    done
+    for j in 1 2 3 4 5 6 7 8; do
+      wait "${pids[j - 1]}" && rc=0 || rc=$?
+      [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] || fail "trial $t: '${names[j - 1]}' hung"
+      [ "$rc" -lt 128 ] || fail "trial $t: '${names[j - 1]}' died of signal $((rc - 128))"
+      if [ "$rc" -ne 0 ]; then
+        # a loser of the race says why in one line
+        [ "$(wc -l < "$T/r$j.err")" -le 1 ] || fail "trial $t: '${names[j - 1]}' printed: $(cat "$T/r$j.err")"
+      fi
+    done
+    no_sanitizer_report "$T"/r*.err || fail "trial $t: sanitizer report"
+    # whatever order they ran in, a last delete -f leaves nothing
+    cr delete -f "$ID" 2> /dev/null || true
+    process_gone "$pid" || fail "trial $t: init $pid survived"
+    no_traces "$ID"
+    rm -f "$T"/r*.err "$T/$ID.pid"
+  done
+  echo "# $trials trials" >&3
+}
