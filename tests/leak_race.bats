@@ -75,6 +75,22 @@ alive_in_ns () {
   return 1
 }
 
+# race_dump NS: what a hung race left (for the failure message): the verbs' errors, the
+# container's freezer state, status, and every process in pid namespace NS with its state.
+race_dump () {
+  local p f
+  for f in "$T"/r*.err; do [ -s "$f" ] && echo "${f##*/}: $(cat "$f")" >&2; done
+  for f in $(find /sys/fs/cgroup -maxdepth 6 -name freezer.state -path "*$ID*" 2>/dev/null); do
+    echo "$f: $(cat "$f")" >&2
+  done
+  echo "state: $(state_field "$ID" status 2>&1)" >&2
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$1" ] || continue
+    echo "in the container: ${p#/proc/} $(tr '\0' ' ' < "$p/cmdline") $(awk '/^State:/ { print $2 }' "$p/status")" >&2
+  done
+  return 0
+}
+
 # our_cgroups: cgroup directories (any hierarchy) named after one of this file's ids.
 our_cgroups () { find /sys/fs/cgroup -maxdepth 6 -type d -name "*$ID_PREFIX-${CT_TMP##*.}*" 2>/dev/null; }
 our_mounts () { grep -cF -e "$CT_TMP" -e "$ID_PREFIX" /proc/self/mountinfo || true; }
@@ -261,7 +277,7 @@ no_sanitizer_report () {
     done
     for j in $(seq 10); do
       wait "${pids[j - 1]}" && rc=0 || rc=$?
-      [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] || fail "trial $t: '${names[j - 1]}' hung"
+      [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] || { race_dump "$pidns"; fail "trial $t: '${names[j - 1]}' hung"; }
       [ "$rc" -lt 128 ] || fail "trial $t: '${names[j - 1]}' died of signal $((rc - 128))"
       if [ "$rc" -ne 0 ]; then
         # a loser of the race says why in one line
