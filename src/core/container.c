@@ -204,18 +204,19 @@ wait_pid_gone (pid_t pid, unsigned long long start, int timeout_ms)
   return state_pid_alive (pid, start) ? -ETIMEDOUT : 0;
 }
 
-/* --force on a live container: thaw it, kill everything in its cgroup and
-   the init, and wait (up to 5 s) for the init to be gone. */
+/* --force on a live container: kill everything in its cgroup and the init,
+   thaw it, and wait (up to 5 s) for the init to be gone. The thaw comes
+   after the SIGKILL (a frozen process cannot die until thawed, and none
+   runs again before it dies) and whatever the saved status: the container
+   may have been frozen after it was read (another tool, a racing pause). */
 static int
-delete_stop (const char *id, const struct container_state *st, enum container_status status, struct cgroup_manager *cg,
-             struct cr_error *err)
+delete_stop (const char *id, const struct container_state *st, struct cgroup_manager *cg, struct cr_error *err)
 {
   struct cr_error kerr = { 0 };
   if (cg)
     {
-      if (status == STATUS_PAUSED)
-        cgroup_freeze (cg, false, &kerr);
       cgroup_kill_all (cg, SIGKILL, &kerr);
+      cgroup_freeze (cg, false, &kerr);
     }
   signal_init (st, SIGKILL, &kerr);
   if (wait_pid_gone (st->pid, st->pid_start_time, 5000) < 0)
@@ -285,7 +286,7 @@ delete_loaded (const char *root, const char *id, int dirfd, const struct contain
     return cr_fail (err, 0, "delete %s: container is %s: stop it first or use --force", id,
                     container_status_name (status));
   int r;
-  if (status != STATUS_STOPPED && (r = delete_stop (id, st, status, cg, err)) < 0)
+  if (status != STATUS_STOPPED && (r = delete_stop (id, st, cg, err)) < 0)
     return r;
   if (st->systemd_unit)
     {

@@ -14,17 +14,27 @@ struct container_events
   struct cgroup_manager *cgroup;
 };
 
-/* Load ID's state and open its cgroup; VERB names the command in errors. */
+/* Load ID's state and open its cgroup; VERB names the command in errors.
+   With LOCKFD, the state dir stays locked exclusively (the fd comes back in
+   *LOCKFD) so that the status checked here still holds while the caller acts. */
 static int
-open_cgroup (const char *root, const char *verb, const char *id, struct cgroup_manager **m,
-             enum container_status *status, struct cr_error *err)
+open_cgroup_locked (const char *root, const char *verb, const char *id, int *lockfd, struct cgroup_manager **m,
+                    enum container_status *status, struct cr_error *err)
 {
   _cleanup_state_ struct container_state *st = NULL;
-  if (container_load (root, id, &st, status, err) < 0)
+  if (lockfd ? state_open_status (root, id, true, lockfd, &st, status, err) < 0
+             : container_load (root, id, &st, status, err) < 0)
     return -1;
   if (st->cgroup_path == NULL)
     return cr_fail (err, 0, "%s %s: the container has no cgroup", verb, id);
   return cgroup_open (st->cgroup_root, st->cgroup_path, m, err);
+}
+
+static int
+open_cgroup (const char *root, const char *verb, const char *id, struct cgroup_manager **m,
+             enum container_status *status, struct cr_error *err)
+{
+  return open_cgroup_locked (root, verb, id, NULL, m, status, err);
 }
 
 static int
@@ -33,7 +43,11 @@ set_frozen (const char *root, const char *id, bool frozen, struct cr_error *err)
   const char *verb = frozen ? "pause" : "resume";
   _cleanup_cgroup_manager_ struct cgroup_manager *m = NULL;
   enum container_status status;
-  if (open_cgroup (root, verb, id, &m, &status, err) < 0)
+  /* Locked from the status check to the freeze: a pause that checked
+     "running" before a concurrent `delete -f` killed the container would
+     otherwise freeze it with SIGKILL pending, and it could not die. */
+  _cleanup_close_ int lockfd = -1;
+  if (open_cgroup_locked (root, verb, id, &lockfd, &m, &status, err) < 0)
     return -1;
   int r = 0;
   if (frozen && status != STATUS_RUNNING)
