@@ -104,15 +104,17 @@ works_again () {
   works_again "$SROOT" "$ID"
 }
 
-@test "hostile: ENOSPC on state.json (room for config.json only) fails cleanly, no temp file kept" {
+@test "hostile: ENOSPC partway through the state files (room for the first only) fails cleanly, no temp file kept" {
   fixture_tmpfs "$T/fs" size=64k
   SROOT=$T/fs/state
   mkdir "$SROOT"
-  # 16 pages; 15 filled: config.json (under one page) fits, state.json does not.
+  # 16 pages; 15 filled: the first small state file (intent.json, under one page) fits, the
+  # next one (config.json or state.json) does not.
   dd if=/dev/zero of="$T/fs/fill" bs=4k count=15 2>/dev/null
   create_in "$SROOT" "$ID"
   assert_clean_failure
-  assert_contains "$output" "state.json: No space left on device"
+  assert_contains "$output" "No space left on device"
+  assert_contains "$output" "$ID"
   nothing_left "$SROOT" "$ID"
   [ -z "$(ls -A "$SROOT")" ] || fail "left in the state root: $(ls -A "$SROOT")"
   rm "$T/fs/fill"

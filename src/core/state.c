@@ -207,12 +207,10 @@ int
 state_save_intent (int dirfd, const struct container_state *st, struct cr_error *err)
 {
   _cleanup_free_ char *json = state_file_to_json (st);
-  /* A crash leaves either the previous record or this one, never half of it. */
-  int r = write_file_at (dirfd, STATE_INTENT ".tmp", json, strlen (json), err);
-  if (r < 0)
-    return r;
-  if (renameat (dirfd, STATE_INTENT ".tmp", dirfd, STATE_INTENT) < 0)
-    return cr_fail (err, errno, "rename %s", STATE_INTENT);
+  /* A crash leaves either the previous record or this one, never half of it
+     (and a full disk no temp file). */
+  if (state_write_file (dirfd, STATE_INTENT, json, strlen (json), err) < 0)
+    return cr_wrap (err, "record the create of container %s", st->id);
   return 0;
 }
 
