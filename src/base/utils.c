@@ -119,18 +119,6 @@ write_all (int fd, const void *buf, size_t len)
 }
 
 int
-write_file_at (int dirfd, const char *path, const void *data, size_t len, struct cr_error *err)
-{
-  _cleanup_close_ int fd = openat (dirfd, path, O_WRONLY | O_CLOEXEC | O_TRUNC | O_CREAT, 0644);
-  if (fd < 0)
-    return cr_fail (err, errno, "open %s", path);
-  int r = write_all (fd, data, len);
-  if (r < 0)
-    return cr_fail (err, -r, "write %s", path);
-  return 0;
-}
-
-int
 write_file (const char *path, const void *data, size_t len, mode_t mode, struct cr_error *err)
 {
   _cleanup_close_ int fd = open (path, O_WRONLY | O_CLOEXEC | O_TRUNC | O_CREAT, mode);

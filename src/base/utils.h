@@ -78,7 +78,6 @@ int write_all (int fd, const void *buf, size_t len);
 int send_fd (int sock, const void *buf, size_t len, int fd);
 /* Write a whole file (O_CLOEXEC|O_TRUNC|O_CREAT). */
 int write_file (const char *path, const void *data, size_t len, mode_t mode, struct cr_error *err);
-int write_file_at (int dirfd, const char *path, const void *data, size_t len, struct cr_error *err);
 /* Write to a temp file then rename: readers never see a partial file. */
 int write_file_atomic (const char *path, const void *data, size_t len, mode_t mode, struct cr_error *err);
 /* mkdir -p with MODE for each created component. */
