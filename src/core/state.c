@@ -164,12 +164,13 @@ state_remove_dir (const char *root, const char *id, struct cr_error *err)
 /* ---- the state file (its JSON lives in libocispec/state_json.c) ---- */
 
 /* NAME in the state dir replaced as a whole: the data goes to a temporary
-   name, is fsync'ed (a delayed-allocation filesystem reports ENOSPC only
-   there), then renamed over NAME and the directory fsync'ed. A full or
-   failing disk leaves the old NAME (or none) and no temporary behind, never
-   a truncated NAME. */
-int
-state_write_file (int dirfd, const char *name, const char *data, size_t len, struct cr_error *err)
+   name, then is renamed over NAME, so a full or failing disk leaves the old
+   NAME (or none) and no temporary behind, never a truncated NAME. With FLUSH
+   the data is fsync'ed first: a delayed-allocation filesystem reports ENOSPC
+   only there. No directory fsync: the state describes processes, which do
+   not survive a power loss either. */
+static int
+replace_file (int dirfd, const char *name, const char *data, size_t len, bool flush, struct cr_error *err)
 {
   char tmp[64];
   snprintf (tmp, sizeof tmp, ".%s.tmp", name);
@@ -177,7 +178,7 @@ state_write_file (int dirfd, const char *name, const char *data, size_t len, str
   if (fd < 0)
     return cr_fail (err, errno, "write %s", name);
   int r = write_all (fd, data, len);
-  if (r == 0 && fsync (fd) < 0)
+  if (r == 0 && flush && fsync (fd) < 0)
     r = -errno;
   if (r == 0 && close (TAKE_FD (fd)) < 0 && errno != EINTR)
     r = -errno;
@@ -188,8 +189,13 @@ state_write_file (int dirfd, const char *name, const char *data, size_t len, str
       unlinkat (dirfd, tmp, 0);
       return cr_fail (err, -r, "write %s", name);
     }
-  fsync (dirfd);
   return 0;
+}
+
+int
+state_write_file (int dirfd, const char *name, const char *data, size_t len, struct cr_error *err)
+{
+  return replace_file (dirfd, name, data, len, true, err);
 }
 
 int
@@ -208,8 +214,9 @@ state_save_intent (int dirfd, const struct container_state *st, struct cr_error 
 {
   _cleanup_free_ char *json = state_file_to_json (st);
   /* A crash leaves either the previous record or this one, never half of it
-     (and a full disk no temp file). */
-  if (state_write_file (dirfd, STATE_INTENT, json, strlen (json), err) < 0)
+     (and a full disk no temp file). Not flushed: it is read back only after
+     a process crash, from the page cache, and create writes it three times. */
+  if (replace_file (dirfd, STATE_INTENT, json, strlen (json), false, err) < 0)
     return cr_wrap (err, "record the create of container %s", st->id);
   return 0;
 }
