@@ -14,8 +14,8 @@ ENGINE_RUNTIME=${ENGINE_RUNTIME:-cellrun}
 CONTRIB_DIR=$(cd "$BATS_TEST_DIRNAME/../../contrib" && pwd)
 export ENGINE_RUNTIME CONTRIB_DIR
 
-# engine_require CMD:PACKAGE...: install the packages whose command (or absolute path) is
-# missing, with apt-get.
+# engine_require CMD:PACKAGE...: install the packages whose command (or absolute path, or
+# py.MODULE, see have_cmd) is missing, with apt-get.
 # On failure ENGINE_SKIP says which packages could not be installed.
 engine_require () {
   local want pkgs=() cmd pkg
@@ -42,8 +42,14 @@ engine_require () {
   return 0
 }
 
+# have_cmd CMD: CMD is on PATH, or an absolute path that is executable, or py.MODULE: a module
+# the suite's python3 can import.
 have_cmd () {
-  case "$1" in /*) [ -x "$1" ] ;; *) command -v "$1" >/dev/null 2>&1 ;; esac
+  case "$1" in
+    /*) [ -x "$1" ] ;;
+    py.*) "${PY:-python3}" -c "import ${1#py.}" >/dev/null 2>&1 ;;
+    *) command -v "$1" >/dev/null 2>&1 ;;
+  esac
 }
 
 engine_skip_if_unavailable () {
