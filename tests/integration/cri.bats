@@ -321,11 +321,16 @@ cgroup_of () { awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i
   [ "$(stat -L -c %i "/proc/$ppid/ns/net")" = "$(stat -L -c %i "/proc/$apid/ns/net")" ]
   ip=$(crictl inspectp "$POD" | json_get .status.network.ip)
   [ -n "$ip" ]
-  run crictl exec "$CTR" -- sh -c 'cat /proc/net/dev; ip -4 addr'
+  run crictl exec "$CTR" -- cat /proc/net/dev
   echo "$output"
   [ "$status" -eq 0 ]
-  [ "$(printf '%s\n' "$output" | awk -F: '/^ *[a-z0-9]+:/ && NF == 2 { gsub(/ /, "", $1); print $1 }' | sort | tr '\n' ' ')" = "eth0 lo " ]
+  [ "$(printf '%s\n' "$output" | awk -F: '/^ *[a-z0-9]+:/ { gsub(/ /, "", $1); print $1 }' | sort | tr '\n' ' ')" = "eth0 lo " ]
+  run crictl exec "$CTR" -- ip -4 addr
+  echo "$output"
+  [ "$status" -eq 0 ]
   assert_contains "$output" "inet $ip/24"
+  assert_contains "$output" "inet 127.0.0.1/8"
+  assert_contains "$output" "LOOPBACK,UP"
   # The handler's profile is the pause container's too.
   run grep -E '^CapEff:' "/proc/$ppid/status"
   [[ "$output" =~ CapEff:[[:space:]]+0000000000000000 ]]
