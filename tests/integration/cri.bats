@@ -60,8 +60,10 @@ setup_file () {
   setsid containerd --config "$CD/config.toml" --log-level info > "$CD/containerd.log" 2>&1 < /dev/null &
   echo $! > "$CD/containerd.pid"
   local i
-  for i in $(seq 150); do
+  # Until the CRI service answers; a CRI plugin that failed to load never will.
+  for i in $(seq 100); do
     crictl --timeout 1 version >/dev/null 2>&1 && break
+    grep -q 'failed to load plugin io.containerd.grpc.v1.cri' "$CD/containerd.log" && break
     sleep 0.1
   done
   crictl version >&2 || { cat "$CD/containerd.log" >&2; return 1; }
