@@ -250,7 +250,9 @@ cgroup_of () { awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i
   start_ctr c1 '["sleep", "300"]'
   ppid=$(pod_pid "$POD")
   apid=$(pid_of "$CTR")
-  [ -n "$ppid" ] && [ -n "$apid" ] && [ "$ppid" != "$apid" ]
+  [ -n "$ppid" ] || fail "no pid for the pause container"
+  [ -n "$apid" ] || fail "no pid for the app container"
+  [ "$ppid" != "$apid" ]
   for ns in net ipc; do
     [ "$(stat -L -c %i "/proc/$ppid/ns/$ns")" = "$(stat -L -c %i "/proc/$apid/ns/$ns")" ] ||
       fail "$ns namespace differs: pause $(readlink "/proc/$ppid/ns/$ns"), app $(readlink "/proc/$apid/ns/$ns")"
@@ -291,7 +293,8 @@ cgroup_of () { awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i
   apid=$(pid_of "$CTR")
   mem=$(cgroup_of "$apid" memory)
   cpu=$(cgroup_of "$apid" cpu)
-  [ -n "$mem" ] && [ -n "$cpu" ]
+  [ -n "$mem" ] || fail "pid $apid has no memory cgroup"
+  [ -n "$cpu" ] || fail "pid $apid has no cpu cgroup"
   echo "memory $mem cpu $cpu"
   [ "$(cat "/sys/fs/cgroup/memory$mem/memory.limit_in_bytes")" = 67108864 ]
   cpudir=$(ls -d /sys/fs/cgroup/cpu,cpuacct /sys/fs/cgroup/cpu 2>/dev/null | head -n 1)
