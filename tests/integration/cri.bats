@@ -433,3 +433,24 @@ cgroup_of () { awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i
   crictl wait "$CTR" CONTAINER_EXITED
   [ "$(crictl inspect "$CTR" | json_get .status.exit_code)" = 0 ]
 }
+
+@test "cri: the security context's user and read-only root apply, and an ExecSync past its timeout is ended" {
+  run_pod cellrun
+  start_ctr c1 '["sleep", "300"]' \
+    '{"linux": {"security_context": {"run_as_user": {"value": 1000}, "readonly_rootfs": true, "namespace_options": {"pid": "CONTAINER"}}}}'
+  run crictl exec "$CTR" -- sh -c 'id -u; touch /probe && echo root-writable'
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [ "$(printf '%s\n' "$output" | head -n 1)" = 1000 ]
+  refute_contains "$output" root-writable
+  # A probe that hangs (kubelet exec probes): the shim kills it when the timeout passes.
+  run crictl exec --grace 1 "$CTR" -- sleep 30
+  echo "$output"
+  [ "$status" -eq 1 ]
+  assert_contains "$output" "DEADLINE_EXCEEDED"
+  run crictl exec "$CTR" -- ps -o args
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ -z "$(printf '%s\n' "$output" | grep -x 'sleep 30')" ] || fail "the timed-out exec still runs"
+  [ "$(crictl inspect "$CTR" | json_get .status.state)" = CONTAINER_RUNNING ]
+}
