@@ -304,5 +304,5 @@ userns_explain_clone_failure (int errnum, struct cr_error *err)
     return cr_fail (err, errnum,
                     "create user namespace: refused by AppArmor (kernel.apparmor_restrict_unprivileged_userns=1; "
                     "see docs/rootless.md)");
-  return cr_fail (err, errnum, "create user namespace");
+  return cr_fail (err, errnum, "clone container init (with a new user namespace)");
 }
