@@ -586,7 +586,11 @@ workspace_add_mount (struct spec *s, size_t first_appended, const struct profile
       /* userxattr: the namespace of the overlay's markers, which diff must
          read (the state records it). */
       const char *xattr_opt = w->userxattr ? "userxattr" : NULL;
-      const char *const opts[] = { lower, upper, work, "redirect_dir=off", "metacopy=off", xattr_opt, NULL };
+      /* With userxattr the kernel takes redirect_dir=off for "follow" (the
+         redirect_always_follow default) and refuses it: nofollow creates no
+         redirects either. */
+      const char *redirect = w->userxattr ? "redirect_dir=nofollow" : "redirect_dir=off";
+      const char *const opts[] = { lower, upper, work, redirect, "metacopy=off", xattr_opt, NULL };
       return mount_append_sorted (s, first_appended, w->container_path, "overlay", "overlay", opts);
     }
   if (strcmp (w->mode, "ro") == 0)
