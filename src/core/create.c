@@ -717,7 +717,8 @@ step_clone (struct create_ctx *c, struct cr_error *err)
                              .seccomp_profile = c->sc_profile,
                              .cgroup_path = c->cgroup_path,
                              .bundle = c->plan->bundle,
-                             .mount_sources = &c->msrc };
+                             .mount_sources = &c->msrc,
+                             .maps_by_caller = dumpable };
       container_init (&a);
     }
   c->child = c->undo->child = child;
