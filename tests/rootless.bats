@@ -441,7 +441,7 @@ in_deleg () {
   rl_no_state "$ID"
 }
 
-@test "error: host ids not granted in /etc/subuid; additionalGids or a gid= option under a single mapping (a missing user namespace is added)" {
+@test "error: host ids not granted in /etc/subuid; additionalGids or a gid= option under a single mapping; idmapped mount; size-capped workspace (a missing user namespace is added)" {
   rl_runc_bundle
   rl_maps "[{\"containerID\":0,\"hostID\":$RL_UID,\"size\":1},{\"containerID\":1,\"hostID\":7,\"size\":10}]" \
     "[{\"containerID\":0,\"hostID\":$RL_GID,\"size\":1}]"
@@ -475,6 +475,33 @@ EOF
   [ "$status" -ne 0 ]
   assert_error_line
   assert_contains "$output" "option gid=5: gid 5 is not mapped in the user namespace"
+  rl_no_state "$ID"
+
+  # an idmapped mount and a size-capped workspace need the host's root
+  "$PY" - "$BUNDLE/config.json" "$T" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["mounts"] = [m for m in c["mounts"] if "gid=5" not in m.get("options", [])] + [{
+    "destination": "/mnt", "type": "bind", "source": sys.argv[2], "options": ["bind"],
+    "uidMappings": [{"containerID": 0, "hostID": 0, "size": 1}],
+    "gidMappings": [{"containerID": 0, "hostID": 0, "size": 1}]}]
+json.dump(c, open(sys.argv[1], "w"))
+EOF
+  run urun "$ID"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  assert_error_line
+  assert_contains "$output" "an idmapped mount needs the host's root"
+  rl_no_state "$ID"
+  rl_runc_bundle
+  annot run.cellrun.workspace.max-bytes 1M
+  mkdir -p "$T/ws"
+  chown "$RL_USER:" "$T/ws"
+  run ucr run --workspace "$T/ws:/mnt:overlay" --bundle "$BUNDLE" "$ID" < /dev/null
+  echo "$output"
+  [ "$status" -ne 0 ]
+  assert_error_line
+  assert_contains "$output" "the size cap is a tmpfs mounted on the host"
   rl_no_state "$ID"
 
   # without a user namespace (and mappings) the profile layer adds one mapping the caller
