@@ -232,7 +232,7 @@ EOF
 # ---------------------------------------------------------------- mappings
 
 @test "subordinate ranges through newuidmap/newgidmap: both ranges mapped (checked inside), setgroups allowed, additionalGids work" {
-  [ -n "$RL_SUBUID" ] && [ -n "$RL_SUBGID" ] || skip "no 65536-id subordinate range for $RL_USER"
+  rl_need_helpers
   rl_runc_bundle
   rl_range_maps
   cfg_set .process.user.additionalGids '[5, 1000]'
@@ -251,7 +251,7 @@ EOF
 }
 
 @test "container root on a subordinate uid: the exec fifo stays the caller's (0622), the init opens it and starts" {
-  [ -n "$RL_SUBUID" ] || skip "no subordinate range"
+  rl_need_helpers
   rl_runc_bundle
   rl_maps "[{\"containerID\":0,\"hostID\":$RL_SUBUID,\"size\":65536}]" \
     "[{\"containerID\":0,\"hostID\":$RL_SUBGID,\"size\":65536}]"
@@ -421,7 +421,7 @@ in_deleg () {
 # ---------------------------------------------------------------- errors
 
 @test "error: newuidmap not setuid (a copy first in PATH), or missing from PATH; nothing left" {
-  [ -n "$RL_SUBUID" ] || skip "no subordinate range"
+  rl_need_helpers
   rl_runc_bundle
   rl_range_maps
   mkdir -p "$T/path" "$T/empty"

@@ -170,6 +170,12 @@ rl_cellrun_bundle () {
   chmod 644 "$BUNDLE/config.json"
 }
 
+# rl_need_helpers: newuidmap and newgidmap (package uidmap) installed setuid.
+rl_need_helpers () {
+  [ -n "$RL_SUBUID" ] && [ -n "$RL_SUBGID" ] || skip "no 65536-id subordinate range for $RL_USER"
+  [ -u "$(command -v newuidmap)" ] && [ -u "$(command -v newgidmap)" ] || skip "newuidmap/newgidmap (uidmap) not installed setuid"
+}
+
 # rl_no_state ID: the user's root holds nothing of ID.
 rl_no_state () {
   [ ! -e "$RL_ROOT/$1" ] || { echo "state of $1 left in $RL_ROOT" >&2; ls -la "$RL_ROOT/$1" >&2; return 1; }

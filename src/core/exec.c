@@ -10,6 +10,7 @@
 #include "policy/exec_ceiling.h"
 #include "linux/seccomp_filter.h"
 #include "linux/terminal.h"
+#include "linux/userns.h"
 #include "base/utils.h"
 
 #include <errno.h>
@@ -290,7 +291,8 @@ exec_fork_in_userns (struct exec_child *c, int sync[2], struct cr_error *err)
 static pid_t
 exec_fork (struct exec_child *c, int sync[2], struct cr_error *err)
 {
-  if (geteuid () != 0 && (c->ns_flags & CLONE_NEWUSER) && (c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)))
+  bool rootless = userns_detect_rootless ();
+  if (rootless && (c->ns_flags & CLONE_NEWUSER) && (c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)))
     return exec_fork_in_userns (c, sync, err);
   int saved_pid = -1, saved_time = -1;
   if (c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME))
@@ -317,8 +319,15 @@ exec_fork (struct exec_child *c, int sync[2], struct cr_error *err)
   if (saved_pid >= 0 || saved_time >= 0)
     {
       struct cr_error rerr = { 0 };
+      /* Rootless, the runtime's own pid namespace may be out of reach; it
+         forks nothing else, so that is only worth a debug line. */
       if (ns_restore_children_ns (&saved_pid, &saved_time, &rerr) < 0)
-        log_warning ("%s", rerr.msg);
+        {
+          if (rootless)
+            log_debug ("%s", rerr.msg);
+          else
+            log_warning ("%s", rerr.msg);
+        }
     }
   if (child < 0)
     cr_fail (err, errno, "exec %s: fork", c->o->id);
