@@ -981,9 +981,20 @@ test_rootless (void)
       spec_free (out);
       profile_result_clear (&res);
     }
-  req.rootless = false;
+  /* Root of a user namespace (rootless podman) needs no nested one. */
+  req.caller_uid = req.caller_gid = 0;
   spec_free (in);
   in = make_spec (NULL, NULL);
+  r = apply (in, &req, NULL, NULL, &out, &res, &err);
+  CHECK (r == 0 && find_ns (out, "user") == NULL && out->linux->uid_mappings_len == 0,
+         "rootless as uid 0 of a user namespace: no user namespace added");
+  if (r == 0)
+    {
+      spec_free (out);
+      profile_result_clear (&res);
+    }
+  req.rootless = false;
+  req.caller_uid = 1234;
   r = apply (in, &req, NULL, NULL, &out, &res, &err);
   CHECK (r == 0 && find_ns (out, "user") == NULL && out->linux->uid_mappings_len == 0,
          "not rootless: no user namespace added");
