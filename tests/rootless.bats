@@ -250,6 +250,27 @@ EOF
   [ "$(tail -n 1 <<< "$output")" = "0 5 1000" ]
 }
 
+@test "subordinate ranges + overlay workspace: files container uid 1000 wrote (a subordinate uid on the host) are removed by delete" {
+  rl_need_helpers
+  rl_runc_bundle
+  rl_range_maps
+  local ws=$T/ws
+  mkdir -p "$ws/sub"
+  chown -R "$RL_USER:" "$ws"
+  chmod 777 "$ws/sub"
+  cfg_set .process.user '{"uid":1000,"gid":1000}'
+  cfg_args sh -c 'mkdir /mnt/sub/d && echo x > /mnt/sub/d/f && id -u'
+  run ucr run --keep --workspace "$ws:/mnt:overlay" --bundle "$BUNDLE" "$ID" < /dev/null
+  echo "$output"
+  [ "$status" -eq 0 ]
+  local f=$RL_ROOT/$ID/workspace/upper/sub/d/f
+  [ "$(stat -c %u "$f")" = $((RL_SUBUID + 999)) ] || fail "$f: owner $(stat -c %u "$f")"
+  run ucr delete "$ID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  rl_no_state "$ID"
+}
+
 @test "container root on a subordinate uid: the exec fifo stays the caller's (0622), the init opens it and starts" {
   rl_need_helpers
   rl_runc_bundle
