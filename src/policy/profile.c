@@ -697,7 +697,11 @@ apply_rootless (struct spec *s, const struct profile_request *req)
       if (l->namespaces[i].type && strcmp (l->namespaces[i].type, "user") == 0)
         has_user = true, new_user = is_new;
     }
-  if (!has_user && any_new)
+  /* Root of a user namespace (the runtime under rootless podman) holds
+     CAP_SYS_ADMIN there and makes the other namespaces itself: a nested one
+     mapping only its 0 would leave the bundle's other ids (devpts gid=5,
+     process.user) unmapped. */
+  if (!has_user && any_new && req->caller_uid != 0)
     {
       static const char *const user[] = { "user", NULL };
       namespaces_add_missing (s, user);
