@@ -318,7 +318,7 @@ container_init (struct init_args *a)
      checks /proc/<pid> is the caller's, which a non-dumpable process's is
      not): until SYNC_GO the init stays dumpable, which lets only that uid
      (and root) in, and nothing of the container runs yet. */
-  prctl (PR_SET_DUMPABLE, geteuid () != 0, 0, 0, 0);
+  prctl (PR_SET_DUMPABLE, a->maps_by_caller, 0, 0, 0);
   close_inherited_fds (a);
   /* A session of its own: the caller's controlling terminal (when it is our
      stdin) is then no container process's controlling terminal, so none can

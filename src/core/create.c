@@ -435,6 +435,9 @@ create_plan_build (const struct create_options *o, struct create_plan *p, struct
     return r;
   if (o->rootless && (r = rootless_prepare_spec (spec, err)) < 0)
     return r;
+  if (o->rootless && geteuid () != 0 && p->pr.workspace.max_bytes)
+    return cr_fail (err, 0, "rootless: %s: the size cap is a tmpfs mounted on the host, which needs root",
+                    PROFILE_ANNOTATION_WORKSPACE_MAX);
   if (spec->process->terminal && o->console_socket == NULL && o->terminal_master == NULL)
     return cr_fail (err, 0,
                     "process.terminal is true: a --console-socket is required when cellrun does not stay attached");
@@ -717,7 +720,8 @@ step_clone (struct create_ctx *c, struct cr_error *err)
                              .seccomp_profile = c->sc_profile,
                              .cgroup_path = c->cgroup_path,
                              .bundle = c->plan->bundle,
-                             .mount_sources = &c->msrc };
+                             .mount_sources = &c->msrc,
+                             .maps_by_caller = dumpable };
       container_init (&a);
     }
   c->child = c->undo->child = child;

@@ -247,7 +247,7 @@ exec_fork_in_userns (struct exec_child *c, int sync[2], struct cr_error *err)
     {
       int res;
       close (p[0]);
-      if (setns (c->pidfd, c->ns_flags & (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWTIME)) < 0)
+      if (setns (c->pidfd, CLONE_NEWUSER | (c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME))) < 0)
         res = -errno;
       else
         {
@@ -285,28 +285,14 @@ exec_fork_in_userns (struct exec_child *c, int sync[2], struct cr_error *err)
   return res;
 }
 
-/* Whether the pid (time) namespace must be joined by a helper child: an
-   unprivileged caller needs the container's user namespace first, and root
-   of a non-initial user namespace (the runtime under rootless podman) may
-   join the container's but not return to its own, which an ancestor user
-   namespace owns. */
-static bool
-exec_join_in_helper (const struct exec_child *c)
-{
-  if (!(c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)))
-    return false;
-  if (geteuid () != 0)
-    return (c->ns_flags & CLONE_NEWUSER) != 0;
-  return userns_detect_rootless ();
-}
-
 /* Fork the child, which runs exec_child_run on SYNC[1]. A pid namespace can
    only be entered by children: join it for the one child, then return to our
    own so nothing else we fork lands inside. */
 static pid_t
 exec_fork (struct exec_child *c, int sync[2], struct cr_error *err)
 {
-  if (exec_join_in_helper (c))
+  bool rootless = userns_detect_rootless ();
+  if (rootless && (c->ns_flags & CLONE_NEWUSER) && (c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)))
     return exec_fork_in_userns (c, sync, err);
   int saved_pid = -1, saved_time = -1;
   if (c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME))
@@ -333,8 +319,15 @@ exec_fork (struct exec_child *c, int sync[2], struct cr_error *err)
   if (saved_pid >= 0 || saved_time >= 0)
     {
       struct cr_error rerr = { 0 };
+      /* Rootless, the runtime's own pid namespace may be out of reach; it
+         forks nothing else, so that is only worth a debug line. */
       if (ns_restore_children_ns (&saved_pid, &saved_time, &rerr) < 0)
-        log_warning ("%s", rerr.msg);
+        {
+          if (rootless)
+            log_debug ("%s", rerr.msg);
+          else
+            log_warning ("%s", rerr.msg);
+        }
     }
   if (child < 0)
     cr_fail (err, errno, "exec %s: fork", c->o->id);

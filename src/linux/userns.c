@@ -139,6 +139,10 @@ check_mount_ids (const struct spec *spec, struct cr_error *err)
 {
   const struct spec_linux *lx = spec->linux;
   for (size_t i = 0; i < spec->mounts_len; i++)
+    if (spec->mounts[i].uid_mappings_len || spec->mounts[i].gid_mappings_len)
+      return cr_fail (err, 0, "mounts[%zu] (%s): an idmapped mount needs the host's root", i,
+                      spec->mounts[i].destination);
+  for (size_t i = 0; i < spec->mounts_len; i++)
     for (size_t k = 0; spec->mounts[i].options && spec->mounts[i].options[k]; k++)
       {
         const char *o = spec->mounts[i].options[k];

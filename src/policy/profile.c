@@ -681,8 +681,8 @@ single_mapping (struct spec_id_mapping **map, size_t *len, uint32_t host)
   *len = 1;
 }
 
-/* An unprivileged caller can make the other namespaces only as root of a
-   user namespace of its own: one is added (when the spec makes any new
+/* An unprivileged caller (not even root of a user namespace) can make the
+   other namespaces only as root of a user namespace of its own: one is added (when the spec makes any new
    namespace and names no user namespace), and a new user namespace without
    mappings maps container 0 to the caller (docs/rootless.md). */
 static void
@@ -697,11 +697,7 @@ apply_rootless (struct spec *s, const struct profile_request *req)
       if (l->namespaces[i].type && strcmp (l->namespaces[i].type, "user") == 0)
         has_user = true, new_user = is_new;
     }
-  /* Root of a user namespace (the runtime under rootless podman) holds
-     CAP_SYS_ADMIN there and makes the other namespaces itself: a nested one
-     mapping only its 0 would leave the bundle's other ids (devpts gid=5,
-     process.user) unmapped. */
-  if (!has_user && any_new && req->caller_uid != 0)
+  if (!has_user && any_new)
     {
       static const char *const user[] = { "user", NULL };
       namespaces_add_missing (s, user);
@@ -744,7 +740,9 @@ apply_steps (struct spec *s, const struct spec *in, const struct profile_request
     }
   else if (level == PROFILE_BALANCED)
     apply_balanced (s);
-  if (req->rootless)
+  /* Root of a user namespace (rootless podman) creates namespaces without a
+     nested one, and a nested one would map only its uid 0. */
+  if (req->rootless && req->caller_uid != 0)
     apply_rootless (s, req);
 
   /* Appended after the profile's own mounts: see mount_append_sorted. */

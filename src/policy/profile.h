@@ -48,8 +48,9 @@ struct profile_request
   const char *workspace;           /* --workspace flag or NULL (wins over the annotation) */
   const char *env_pass;            /* --env-pass flag or NULL (wins over the annotation) */
   const char *state_dir;           /* the container's private state dir (0700) */
-  bool rootless;                   /* no host root: a user namespace mapping the caller is added when the
-                                   bundle has none, overlay workspaces use userxattr (docs/rootless.md) */
+  bool rootless;                   /* no host root: overlay workspaces use userxattr; with caller_uid != 0 a
+                                      user namespace mapping the caller is added when the bundle has none
+                                      (docs/rootless.md) */
   uint32_t caller_uid, caller_gid; /* rootless: the ids that single mapping maps container 0 to */
 };
 
