@@ -250,6 +250,27 @@ EOF
   [ "$(tail -n 1 <<< "$output")" = "0 5 1000" ]
 }
 
+@test "subordinate ranges + overlay workspace: files container uid 1000 wrote (a subordinate uid on the host) are removed by delete" {
+  rl_need_helpers
+  rl_runc_bundle
+  rl_range_maps
+  local ws=$T/ws
+  mkdir -p "$ws/sub"
+  chown -R "$RL_USER:" "$ws"
+  chmod 777 "$ws/sub"
+  cfg_set .process.user '{"uid":1000,"gid":1000}'
+  cfg_args sh -c 'mkdir /mnt/sub/d && echo x > /mnt/sub/d/f && id -u'
+  run ucr run --keep --workspace "$ws:/mnt:overlay" --bundle "$BUNDLE" "$ID" < /dev/null
+  echo "$output"
+  [ "$status" -eq 0 ]
+  local f=$RL_ROOT/$ID/workspace/upper/sub/d/f
+  [ "$(stat -c %u "$f")" = $((RL_SUBUID + 999)) ] || fail "$f: owner $(stat -c %u "$f")"
+  run ucr delete "$ID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  rl_no_state "$ID"
+}
+
 @test "container root on a subordinate uid: the exec fifo stays the caller's (0622), the init opens it and starts" {
   rl_need_helpers
   rl_runc_bundle
@@ -338,36 +359,6 @@ EOF
   run ucr --cgroup-manager disabled run --bundle "$BUNDLE" "$ID2" < /dev/null
   [ "$status" -eq 0 ]
   refute_contains "$output" "no cgroup"
-}
-
-# rl_cg2_setup: a cgroup2 mount (outside $CT_TMP) with a subtree delegated to the user:
-# $CG2/$DELEG owned by it (cgroup.procs, cgroup.subtree_control, cgroup.threads), and
-# $DELEG/launch, where the runtime is started from.
-rl_cg2_setup () {
-  CG2=$(mktemp -d "$TMP_PREFIX-rlcg2.XXXXXX")
-  if ! mount -t cgroup2 none "$CG2" 2>/dev/null; then rmdir "$CG2"; CG2=; skip "cannot mount cgroup2"; fi
-  DELEG=$ID_PREFIX-rl-$BATS_TEST_NUMBER
-  mkdir "$CG2/$DELEG"
-  chown "$RL_USER:" "$CG2/$DELEG" "$CG2/$DELEG/cgroup.procs" "$CG2/$DELEG/cgroup.subtree_control" \
-    "$CG2/$DELEG/cgroup.threads"
-  as_user mkdir "$CG2/$DELEG/launch"
-}
-
-rl_cg2_teardown () {
-  [ -n "${CG2:-}" ] || return 0
-  rl_cleanup_containers
-  local d
-  for d in $(find "$CG2/$DELEG" -depth -type d 2>/dev/null); do rmdir "$d" 2>/dev/null; done
-  [ ! -d "$CG2/$DELEG" ] || echo "cgroup $CG2/$DELEG left" >&2
-  umount "$CG2" 2>/dev/null || umount -l "$CG2"
-  rmdir "$CG2"
-  CG2=
-}
-
-# in_deleg CMD...: CMD as the user, started from the delegated $DELEG/launch.
-in_deleg () {
-  sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CG2/$DELEG/launch" \
-    timeout -k 5 60 runuser -u "$RL_USER" -- env -u XDG_RUNTIME_DIR CELLRUN_CGROUP_ROOT="$CG2" "$@"
 }
 
 @test "delegated cgroup v2 subtree: the container's cgroup is made and used there (ps, delete removes it)" {

@@ -89,6 +89,7 @@ rl_setup () {
 
 rl_teardown () {
   rl_cleanup_containers
+  rl_cg2_teardown
   cellrun_teardown
 }
 
@@ -179,4 +180,34 @@ rl_need_helpers () {
 # rl_no_state ID: the user's root holds nothing of ID.
 rl_no_state () {
   [ ! -e "$RL_ROOT/$1" ] || { echo "state of $1 left in $RL_ROOT" >&2; ls -la "$RL_ROOT/$1" >&2; return 1; }
+}
+
+# rl_cg2_setup: a cgroup2 mount (outside $CT_TMP) with a subtree delegated to the user:
+# $CG2/$DELEG owned by it (cgroup.procs, cgroup.subtree_control, cgroup.threads), and
+# $DELEG/launch, where the runtime is started from.
+rl_cg2_setup () {
+  CG2=$(mktemp -d "$TMP_PREFIX-rlcg2.XXXXXX")
+  if ! mount -t cgroup2 none "$CG2" 2>/dev/null; then rmdir "$CG2"; CG2=; skip "cannot mount cgroup2"; fi
+  DELEG=$ID_PREFIX-rl-$BATS_TEST_NUMBER
+  mkdir "$CG2/$DELEG"
+  chown "$RL_USER:" "$CG2/$DELEG" "$CG2/$DELEG/cgroup.procs" "$CG2/$DELEG/cgroup.subtree_control" \
+    "$CG2/$DELEG/cgroup.threads"
+  as_user mkdir "$CG2/$DELEG/launch"
+}
+
+rl_cg2_teardown () {
+  [ -n "${CG2:-}" ] || return 0
+  rl_cleanup_containers
+  local d
+  for d in $(find "$CG2/$DELEG" -depth -type d 2>/dev/null); do rmdir "$d" 2>/dev/null; done
+  [ ! -d "$CG2/$DELEG" ] || echo "cgroup $CG2/$DELEG left" >&2
+  umount "$CG2" 2>/dev/null || umount -l "$CG2"
+  rmdir "$CG2"
+  CG2=
+}
+
+# in_deleg CMD...: CMD as the user, started from the delegated $DELEG/launch.
+in_deleg () {
+  sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CG2/$DELEG/launch" \
+    timeout -k 5 60 runuser -u "$RL_USER" -- env -u XDG_RUNTIME_DIR CELLRUN_CGROUP_ROOT="$CG2" "$@"
 }

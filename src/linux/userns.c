@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <sched.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,4 +311,51 @@ userns_explain_clone_failure (int errnum, struct cr_error *err)
                     "create user namespace: refused by AppArmor (kernel.apparmor_restrict_unprivileged_userns=1; "
                     "see docs/rootless.md)");
   return cr_fail (err, errnum, "clone container init (with a new user namespace)");
+}
+
+int
+userns_remove_mapped (const struct spec *spec, int dirfd, const char *name, struct cr_error *err)
+{
+  int ready[2], go[2];
+  if (pipe2 (ready, O_CLOEXEC) < 0)
+    return cr_fail (err, errno, "pipe");
+  if (pipe2 (go, O_CLOEXEC) < 0)
+    {
+      close (ready[0]), close (ready[1]);
+      return cr_fail (err, errno, "pipe");
+    }
+  pid_t child = fork ();
+  if (child == 0)
+    {
+      close (ready[0]), close (go[1]);
+      char c = 'e';
+      /* Dumpable, so that the caller's uid may write our maps. */
+      prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
+      if (unshare (CLONE_NEWUSER) == 0)
+        c = 'u';
+      if (write (ready[1], &c, 1) != 1 || c != 'u' || read (go[0], &c, 1) != 1 || c != 'g')
+        _exit (2);
+      if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+        _exit (3);
+      struct cr_error e = { 0 };
+      _exit (rm_rf_at (dirfd, name, &e) < 0 ? 1 : 0);
+    }
+  int e = errno;
+  close (ready[1]), close (go[0]);
+  char c = 0;
+  int r = 0;
+  if (child < 0)
+    r = cr_fail (err, e, "fork");
+  else if (read (ready[0], &c, 1) != 1 || c != 'u')
+    r = cr_fail (err, 0, "create a user namespace to remove %s", name);
+  else if ((r = userns_write_maps_rootless (child, spec, err)) == 0 && write (go[1], "g", 1) != 1)
+    r = cr_fail (err, errno, "remove %s", name);
+  close (ready[0]), close (go[1]);
+  int status = 0;
+  if (child > 0)
+    while (waitpid (child, &status, 0) < 0 && errno == EINTR)
+      ;
+  if (r == 0 && !(WIFEXITED (status) && WEXITSTATUS (status) == 0))
+    r = cr_fail (err, 0, "remove %s as root of a user namespace with the container's mappings failed", name);
+  return r;
 }

@@ -29,6 +29,11 @@ int userns_check_rootless (const struct spec *spec, struct cr_error *err);
 /* Write PID's uid_map and gid_map as an unprivileged caller (see top). */
 int userns_write_maps_rootless (pid_t pid, const struct spec *spec, struct cr_error *err);
 
+/* Remove NAME below DIRFD (recursively) as root of a new user namespace
+   with SPEC's mappings: files that subordinate ids wrote (an overlay upper
+   layer) are out of the caller's reach, but not of that root's. */
+int userns_remove_mapped (const struct spec *spec, int dirfd, const char *name, struct cr_error *err);
+
 /* Why creating a user namespace failed with ERRNUM: the sysctl or LSM that
    disables unprivileged user namespaces, if one does. Fills ERR. */
 int userns_explain_clone_failure (int errnum, struct cr_error *err);
