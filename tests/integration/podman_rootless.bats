@@ -80,6 +80,17 @@ pr_kill_user_procs () {
   wait_until 50 bash -c "! pgrep -u $PR_UID >/dev/null"
 }
 
+# shadow_retry CMD...: useradd/usermod/userdel fail at once while another suite holds the lock
+# on /etc/passwd or /etc/subuid; retry for a few seconds.
+shadow_retry () {
+  local i
+  for i in $(seq 20); do
+    "$@" && return 0
+    sleep 0.3
+  done
+  return 1
+}
+
 pr_write_configs () {
   local conf=$PR_HOME/.config/containers
   mkdir -p "$conf" "$PR_HOME/tmp"
@@ -114,12 +125,12 @@ setup_file () {
   chmod 755 "$PR"
   engine_bin_dir "$PR/bin"
   # -K SUB_*_COUNT=0: no automatic range from login.defs, only the one picked here.
-  useradd -M -d "$PR_HOME" -s /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$PR_USER"
+  shadow_retry useradd -M -d "$PR_HOME" -s /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$PR_USER"
   PR_USER_CREATED=1
   PR_UID=$(id -u "$PR_USER")
   PR_GID=$(id -g "$PR_USER")
   PR_BASE=$(pick_subid_base)
-  usermod --add-subuids "$PR_BASE-$((PR_BASE + 65535))" --add-subgids "$PR_BASE-$((PR_BASE + 65535))" "$PR_USER"
+  shadow_retry usermod --add-subuids "$PR_BASE-$((PR_BASE + 65535))" --add-subgids "$PR_BASE-$((PR_BASE + 65535))" "$PR_USER"
   export PR_USER_CREATED PR_UID PR_GID PR_BASE
   mkdir -p "$PR_HOME" "$PR_RUN"
   pr_write_configs
@@ -143,10 +154,15 @@ teardown_file () {
     # Last resort: the user is this file's own, so every process it has was started here.
     local pid
     for pid in $(pgrep -u "$PR_UID"); do kill -9 "$pid" 2>/dev/null || true; done
-    usermod --del-subuids "$PR_BASE-$((PR_BASE + 65535))" --del-subgids "$PR_BASE-$((PR_BASE + 65535))" "$PR_USER" 2>/dev/null || true
-    userdel "$PR_USER" 2>/dev/null || true
+    shadow_retry usermod --del-subuids "$PR_BASE-$((PR_BASE + 65535))" --del-subgids "$PR_BASE-$((PR_BASE + 65535))" "$PR_USER" 2>/dev/null || true
+    shadow_retry userdel "$PR_USER" 2>/dev/null || true
   fi
   cellrun_teardown_file
+  # The user, its group and its ranges are gone, whatever failed above.
+  if [ "${PR_USER_CREATED:-0}" = 1 ] && grep -q "^$PR_USER:" /etc/passwd /etc/group /etc/subuid /etc/subgid; then
+    echo "podman_rootless: $PR_USER is left in $(grep -l "^$PR_USER:" /etc/passwd /etc/group /etc/subuid /etc/subgid)" >&2
+    return 1
+  fi
 }
 
 setup () {
