@@ -64,6 +64,18 @@ json_escape (char *out, size_t outlen, const char *in)
 
 static const char *level_names[] = { "error", "warning", "info", "debug" };
 
+/* stderr gets errors, and warnings and debug (only with --debug) unless a
+   --log file takes them: under conmon the runtime's stderr is the
+   container's, so a warning written there would show up in the container's
+   output (podman reads the log file). */
+static bool
+log_to_stderr (enum log_level level)
+{
+  if (level == LOG_INFO)
+    return false;
+  return level == LOG_ERROR || log_file_fd < 0;
+}
+
 void
 log_msg (enum log_level level, const char *fmt, ...)
 {
@@ -96,8 +108,7 @@ log_msg (enum log_level level, const char *fmt, ...)
       int len = snprintf (line, sizeof line, "%s: %s\n", level_names[level], msg);
       write_all (log_file_fd, line, len);
     }
-  /* stderr always gets errors and warnings; debug only with --debug. */
-  if (level != LOG_INFO)
+  if (log_to_stderr (level))
     {
       char line[2200];
       int len = level == LOG_ERROR ? snprintf (line, sizeof line, "cellrun: %s\n", msg)

@@ -115,6 +115,11 @@ enter_namespaces (struct init_args *a, struct cr_error *err)
   a->in_userns = a->ns->new_user || a->ns->join_user_fd >= 0;
   if (a->in_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     return cr_fail (err, errno, "become root in the user namespace");
+  /* Root of a non-initial user namespace already (the runtime under rootless
+     podman): no new one, but the same limits as inside one (no mknod, no
+     fresh sysfs without a network namespace of its own). */
+  if (a->opts->rootless)
+    a->in_userns = true;
   /* Made after becoming root of a new user namespace, so it (and its
      /dev/mqueue) belongs to the container's root. */
   if (a->ns->new_ipc_late && unshare (CLONE_NEWIPC) < 0)

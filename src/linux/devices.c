@@ -102,6 +102,23 @@ device_overridden (const struct spec_linux *lx, const char *path)
   return false;
 }
 
+/* A mount of the config at PATH already provides the node (rootless podman
+   --privileged binds the host's /dev/null and the others there): a node
+   made here could not replace that mount point (unlink fails with EBUSY). */
+static bool
+device_mounted (const struct spec *spec, const char *path)
+{
+  for (size_t i = 0; i < spec->mounts_len; i++)
+    {
+      if (spec->mounts[i].destination == NULL)
+        continue;
+      _cleanup_free_ char *clean = path_clean (spec->mounts[i].destination);
+      if (strcmp (clean, path) == 0)
+        return true;
+    }
+  return false;
+}
+
 int
 devices_setup (int rootfd, const struct spec *spec, bool in_userns, struct cr_error *err)
 {
@@ -112,7 +129,7 @@ devices_setup (int rootfd, const struct spec *spec, bool in_userns, struct cr_er
   for (size_t i = 0; i < ARRAY_SIZE (default_devices); i++)
     {
       const struct default_device *d = &default_devices[i];
-      if (device_overridden (lx, d->path))
+      if (device_overridden (lx, d->path) || device_mounted (spec, d->path))
         continue;
       r = make_node (rootfd, d->path, S_IFCHR, makedev (d->maj, d->min), 0666, 0, 0, in_userns, err);
       if (r < 0)
