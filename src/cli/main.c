@@ -215,7 +215,9 @@ prepare_verb (struct cli *g, const char *verb_name, char **argv, const char *pro
   struct cr_error err = { 0 };
   /* Verbs that run code inside a container first move to a sealed copy of
      this binary, so nothing in a container can rewrite it via /proc/<pid>/exe. */
-  if (strcmp (verb_name, "create") == 0 || strcmp (verb_name, "run") == 0 || strcmp (verb_name, "exec") == 0)
+  if (strcmp (verb_name, "create") == 0 || strcmp (verb_name, "run") == 0)
+    runtime_protect_later (argv); /* decided with the spec: core/create.c */
+  else if (strcmp (verb_name, "exec") == 0)
     {
       if (runtime_protect_binary (argv, &err) < 0)
         return cli_fail (&err);

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "linux/process.h"
+#include "linux/selfexe.h"
 #include "linux/capabilities.h"
 #include "linux/mounts.h"
 #include "linux/seccomp_filter.h"
@@ -14,7 +15,9 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 #include <linux/magic.h>
 
 static const struct
@@ -345,6 +348,34 @@ env_keep_last (char *const *env)
   return out;
 }
 
+/* The program starts from the sealed trampoline: MARKER, the fifo's
+   directory fd and name (both kept open across this one exec), EXE, ARGS. */
+static int
+exec_trampoline (struct process_plan *plan, int tramp, char **env, struct cr_error *err)
+{
+  const struct spec_process *p = plan->proc;
+  char dir[16] = "-", name[16] = "-";
+  if (plan->fifo_dir >= 0)
+    {
+      snprintf (dir, sizeof dir, "%d", plan->fifo_dir);
+      snprintf (name, sizeof name, "%d", plan->fifo_fd);
+      fcntl (plan->fifo_dir, F_SETFD, 0);
+      fcntl (plan->fifo_fd, F_SETFD, 0);
+    }
+  size_t n = 0;
+  while (p->args && p->args[n])
+    n++;
+  _cleanup_free_ char **argv = xcalloc (n + 5, sizeof *argv);
+  argv[0] = (char *) "cellrun-trampoline";
+  argv[1] = dir;
+  argv[2] = name;
+  argv[3] = plan->exe;
+  for (size_t i = 0; i < n; i++)
+    argv[4 + i] = p->args[i];
+  syscall (SYS_execveat, tramp, "", argv, env, AT_EMPTY_PATH);
+  return cr_fail (err, errno, "exec %s through the trampoline", plan->exe);
+}
+
 int
 process_exec (struct process_plan *plan, struct cr_error *err)
 {
@@ -354,6 +385,9 @@ process_exec (struct process_plan *plan, struct cr_error *err)
   /* Read while still privileged, before any filter could refuse the open. */
   _cleanup_free_ char **env_owned = NULL;
   char *const *env = env_with_home (p, &env_owned);
+  _cleanup_close_ int tramp = -1;
+  if (plan->trampoline && (tramp = selfexe_trampoline_open (err)) < 0)
+    return -1;
 
   /* `run` and `exec` block every signal to forward them, and a mask survives
      execve: unblock before a seccomp filter could refuse rt_sigprocmask. */
@@ -400,6 +434,8 @@ process_exec (struct process_plan *plan, struct cr_error *err)
   for (int fd = 3; fd < 3 + plan->preserve_fds; fd++)
     fcntl (fd, F_SETFD, 0);
   _cleanup_free_ char **once = env_keep_last (env);
+  if (tramp >= 0)
+    return exec_trampoline (plan, tramp, once, err);
   execve (plan->exe, p->args, once);
   return cr_fail (err, errno, "exec %s", plan->exe);
 }
