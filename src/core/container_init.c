@@ -354,6 +354,7 @@ container_init (struct init_args *a)
       plan.trampoline = true;
       plan.fifo_dir = self_fds;
       plan.fifo_fd = a->fifo_fd;
+      plan.sync_fd = fd;
       process_exec (&plan, &err);
       sync_send (fd, SYNC_ERROR, 0, &err);
       _exit (127);

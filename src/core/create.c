@@ -295,8 +295,9 @@ init_gone (int sync_fd, pid_t child, struct cr_error *err)
 }
 
 /* After SYNC_CREATED the init sets up the program's identity and execs the
-   trampoline: EOF on the sync socket with a sealed /proc/CHILD/exe is that
-   exec (an init that died first has no exe left by the time its fds close). */
+   trampoline, which closes the sync socket once it is non-dumpable: EOF with a
+   sealed /proc/CHILD/exe is that (an init that died first has no exe left by
+   the time its fds close). */
 static int
 wait_trampoline (int sync_fd, pid_t child, struct cr_error *err)
 {

@@ -348,13 +348,16 @@ env_keep_last (char *const *env)
   return out;
 }
 
-/* The program starts from the sealed trampoline: MARKER, the fifo's
-   directory fd and name (both kept open across this one exec), EXE, ARGS. */
+/* The program starts from the sealed trampoline: MARKER, the sync socket, the
+   fifo's directory fd and name (all kept open across this one exec), EXE,
+   ARGS (linux/trampoline.c). */
 static int
 exec_trampoline (struct process_plan *plan, int tramp, char **env, struct cr_error *err)
 {
   const struct spec_process *p = plan->proc;
-  char dir[16] = "-", name[16] = "-";
+  char sync[16], dir[16] = "-", name[16] = "-";
+  snprintf (sync, sizeof sync, "%d", plan->sync_fd);
+  fcntl (plan->sync_fd, F_SETFD, 0);
   if (plan->fifo_dir >= 0)
     {
       snprintf (dir, sizeof dir, "%d", plan->fifo_dir);
@@ -365,13 +368,14 @@ exec_trampoline (struct process_plan *plan, int tramp, char **env, struct cr_err
   size_t n = 0;
   while (p->args && p->args[n])
     n++;
-  _cleanup_free_ char **argv = xcalloc (n + 5, sizeof *argv);
+  _cleanup_free_ char **argv = xcalloc (n + 6, sizeof *argv);
   argv[0] = (char *) "cellrun-trampoline";
-  argv[1] = dir;
-  argv[2] = name;
-  argv[3] = plan->exe;
+  argv[1] = sync;
+  argv[2] = dir;
+  argv[3] = name;
+  argv[4] = plan->exe;
   for (size_t i = 0; i < n; i++)
-    argv[4 + i] = p->args[i];
+    argv[5 + i] = p->args[i];
   syscall (SYS_execveat, tramp, "", argv, env, AT_EMPTY_PATH);
   return cr_fail (err, errno, "exec %s through the trampoline", plan->exe);
 }

@@ -107,7 +107,7 @@ selfexe_trampoline_fits (const struct spec *spec)
     return false;
   /* The filters are loaded before the trampoline runs: they must let its
      few syscalls (and the exec of it) through. */
-  static const char *const needed[] = { "execveat", "execve", "openat", "write", "close", "exit_group" };
+  static const char *const needed[] = { "execveat", "execve", "openat", "write", "close", "prctl", "exit_group" };
   for (size_t i = 0; i < ARRAY_SIZE (needed); i++)
     if (!seccomp_lets_through (lx->seccomp, needed[i]) || !seccomp_lets_through (lx->profile_seccomp, needed[i]))
       return false;

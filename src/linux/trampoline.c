@@ -3,13 +3,17 @@
    cellrun and executed from a sealed memfd, so /proc/<pid>/exe of the init is
    that memfd, never the host binary, from the moment the container exists.
 
-   argv: MARKER, DIRFD, NAME, EXE, ARGS...  With DIRFD != "-", open NAME in
+   argv: MARKER, SYNCFD, DIRFD, NAME, EXE, ARGS...  First become non-dumpable
+   again (an exec resets it: the runtime's fds must stay out of reach of
+   /proc/1/fd), then close SYNCFD, the runtime's sign that the container is
+   created (the trampoline is in place). With DIRFD != "-", open NAME in
    DIRFD (exec.fifo through /proc/self/fd) for writing, which blocks until
    `cellrun start` opens it, write "0", close DIRFD and NAME, then execve EXE
    with ARGS and the environment. Failures go to the fifo as "E<message>" and
    end in exit 127. Any other argv (a `#!/proc/self/exe` script, say) exits. */
 #include <asm/unistd.h>
 #include <linux/fcntl.h>
+#include <linux/prctl.h>
 
 #define MARKER "cellrun-trampoline"
 
@@ -117,12 +121,16 @@ tramp_main (long *sp)
   long argc = sp[0];
   char **argv = (char **) (sp + 1);
   char **envp = argv + argc + 1;
-  if (argc < 5 || !same (argv[0], MARKER))
+  if (argc < 6 || !same (argv[0], MARKER))
     {
       static const char msg[] = "cellrun-trampoline: not a program to run\n";
       sys3 (__NR_write, 2, (long) msg, sizeof msg - 1);
       quit (127);
     }
+  if (sys3 (__NR_prctl, PR_SET_DUMPABLE, 0, 0) < 0)
+    quit (127);
+  sys3 (__NR_close, number (argv[1]), 0, 0);
+  argv++;
   long fifo = -1;
   if (!same (argv[1], "-"))
     {
