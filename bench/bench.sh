@@ -148,7 +148,7 @@ case "${1:-}" in
   --inner-cg) W=$2; inner_cg "$3"; exit 0 ;;
 esac
 
-W=$(mktemp -d /tmp/cellrun-bench.XXXXXX)
+W=$(mktemp -d "${TMPDIR:-/tmp}/cellrun-bench.XXXXXX")
 cleanup () {
   local d id
   for d in "$W"/s-cellrun*; do

@@ -9,7 +9,8 @@ load helpers
   for tool in hyperfine crun runc; do
     command -v "$tool" > /dev/null || skip "$tool not installed"
   done
-  run timeout -k 5 300 bash "$TESTS_DIR/../bench/bench.sh" --smoke
+  mkdir -p "$T/tmp"
+  TMPDIR=$T/tmp run timeout -k 5 300 bash "$TESTS_DIR/../bench/bench.sh" --smoke
   echo "$output"
   [ "$status" -eq 0 ] || fail "bench.sh --smoke failed"
   local section
@@ -24,6 +25,5 @@ load helpers
   grep -q '^| runc | [0-9]' <<< "$output" || fail "missing runc rows"
   grep -q '^- run, no cgroups, / floor: [0-9.]* (limit 1.50)' <<< "$output" || fail "no goal lines"
   # it cleans up after itself
-  run ls -d /tmp/cellrun-bench.* 2> /dev/null
-  [ -z "$output" ] || fail "left behind: $output"
+  [ -z "$(ls -A "$T/tmp")" ] || fail "left behind: $(ls -A "$T/tmp")"
 }
