@@ -4,7 +4,9 @@
 
 #include <stdio.h>
 
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -149,6 +151,32 @@ selfexe_pid_is_sealed (pid_t pid)
   return fd >= 0 && fd_is_sealed (fd);
 }
 
+/* How much of the ELF file FD (SIZE bytes) exec needs: up to the end of the
+   last segment; what follows (debug info, section headers) is not loaded and
+   need not be copied. *EH is the header with the section table dropped, for
+   the copy. SIZE when the header looks odd. */
+static off_t
+loaded_size (int fd, off_t size, ElfW (Ehdr) * eh)
+{
+  if (pread (fd, eh, sizeof *eh, 0) != (ssize_t) sizeof *eh || memcmp (eh->e_ident, ELFMAG, SELFMAG) != 0
+      || eh->e_phentsize != sizeof (ElfW (Phdr)) || eh->e_phnum == 0 || eh->e_phnum > 64)
+    return size;
+  ElfW (Phdr) ph[64];
+  size_t len = eh->e_phnum * sizeof ph[0];
+  if (pread (fd, ph, len, eh->e_phoff) != (ssize_t) len)
+    return size;
+  off_t end = eh->e_phoff + len;
+  for (size_t i = 0; i < eh->e_phnum; i++)
+    if ((off_t) (ph[i].p_offset + ph[i].p_filesz) > end)
+      end = ph[i].p_offset + ph[i].p_filesz;
+  if (end >= size)
+    return size;
+  eh->e_shoff = 0;
+  eh->e_shnum = 0;
+  eh->e_shstrndx = SHN_UNDEF;
+  return end;
+}
+
 int
 selfexe_ensure_sealed (char **argv, struct cr_error *err)
 {
@@ -167,13 +195,18 @@ selfexe_ensure_sealed (char **argv, struct cr_error *err)
   _cleanup_close_ int mfd = memfd_create ("cellrun", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (mfd < 0)
     return cr_fail (err, errno, "memfd_create");
+  ElfW (Ehdr) eh;
+  off_t end = loaded_size (self, st.st_size, &eh);
   off_t off = 0;
-  while (off < st.st_size)
+  while (off < end)
     {
-      ssize_t n = sendfile (mfd, self, &off, st.st_size - off);
+      ssize_t n = sendfile (mfd, self, &off, end - off);
       if (n <= 0)
         return cr_fail (err, n < 0 ? errno : EIO, "copy runtime binary");
     }
+  /* Without its tail the copy has no section headers: say so. */
+  if (end < st.st_size && pwrite (mfd, &eh, sizeof eh, 0) != (ssize_t) sizeof eh)
+    return cr_fail (err, errno, "copy runtime binary");
   if (fcntl (mfd, F_ADD_SEALS, SEALS) < 0)
     return cr_fail (err, errno, "seal runtime binary");
   fexecve (mfd, argv, environ);
