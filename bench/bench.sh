@@ -18,7 +18,9 @@
 #   exec-1000    1000 (--smoke: 20) cellrun execs in a row: p50, p99, first vs last 100
 #   rss          peak RSS of `run` (max RSS of the waited-for children, which includes the
 #                runtime's own re-exec and the container's /bin/true)
-#   binary       size of the binary file and its shared libraries (ldd, without the vdso)
+#   binary       size of the binary file, stripped (`strip -o`: Debian's crun and runc are), and
+#                its shared libraries (ldd, without the vdso)
+# State roots: a tmpfs per inner part, as the default roots under /run are on a real host.
 # Interleaving: the machine's noise drifts over seconds, so the commands of a group alternate:
 # ROUNDS rounds, each one short hyperfine invocation (-N, RUNS_PER_ROUND runs, 1 warm-up) per
 # command in turn; the samples of all rounds are pooled per command. min/median/p90 in ms.
@@ -40,7 +42,7 @@ if [ "$SMOKE" = 1 ]; then ROUNDS=2 PER=2 EXECS=20; fi
 export CELLRUN BENCH_ROUNDS=$ROUNDS BENCH_RUNS_PER_ROUND=$PER BENCH_EXECS=$EXECS
 
 [ "$(id -u)" -eq 0 ] || { echo "bench.sh: run as root" >&2; exit 1; }
-for tool in hyperfine runc crun unshare python3 /usr/bin/time "${CC:-cc}"; do
+for tool in hyperfine runc crun unshare python3 strip /usr/bin/time "${CC:-cc}"; do
   command -v "$tool" >/dev/null || { echo "bench.sh: $tool not installed" >&2; exit 1; }
 done
 [ -x "$CELLRUN" ] || { echo "bench.sh: no cellrun binary at $CELLRUN (run make)" >&2; exit 1; }
@@ -80,11 +82,24 @@ peak_rss () {
   echo "$max" > "$W/rss.$name"
 }
 
-# ---- inner parts: run inside `unshare -m` (see the header)
+# ---- inner parts: run inside `unshare -m` (see the header). The state roots are on a tmpfs
+# of that namespace, as the default roots under /run are on a real host (an fsync there is free).
+inner_state () {
+  mkdir -p "$W/state"
+  mount -t tmpfs -o mode=0700 bench-state "$W/state"
+  trap inner_cleanup EXIT
+}
+inner_cleanup () {
+  local id
+  for id in $(ls "$W/state/cellrun" 2>/dev/null); do "$CELLRUN" --root "$W/state/cellrun" delete -f "$id" > /dev/null 2>&1 || true; done
+  for id in $(crun --root "$W/state/crun" list -q 2>/dev/null); do crun --root "$W/state/crun" delete -f "$id" > /dev/null 2>&1 || true; done
+  for id in $(runc --root "$W/state/runc" list -q 2>/dev/null); do runc --root "$W/state/runc" delete -f "$id" > /dev/null 2>&1 || true; done
+}
 inner_nocg () {
+  inner_state
   mount --bind "$W/empty" /sys/fs/cgroup/unified/cgroup.controllers
-  local CR="$CELLRUN --root $W/s-cellrun --cgroup-manager=disabled"
-  local CRUN="crun --root $W/s-crun --cgroup-manager=disabled"
+  local CR="$CELLRUN --root $W/state/cellrun --cgroup-manager=disabled"
+  local CRUN="crun --root $W/state/crun --cgroup-manager=disabled"
   must_work $CR run -b "$W/bundle" c-check
   must_work $CRUN run -b "$W/bundle" c-check
   must_work "$W/run_floor" "$W/rootfs" /bin/true
@@ -121,9 +136,10 @@ PY
 
 inner_cg () { # GROUP: run-v1 on the host's hierarchy, run-v2 over a cgroup2 mount
   local group=$1
-  local CR="$CELLRUN --root $W/s-cellrun-$group"
-  local CRUN="crun --root $W/s-crun-$group --cgroup-manager=cgroupfs"
-  local RUNC="runc --root $W/s-runc-$group"
+  inner_state
+  local CR="$CELLRUN --root $W/state/cellrun"
+  local CRUN="crun --root $W/state/crun --cgroup-manager=cgroupfs"
+  local RUNC="runc --root $W/state/runc"
   if [ "$group" = run-v2 ]; then
     mount -t cgroup2 none /sys/fs/cgroup
   else
@@ -149,20 +165,7 @@ case "${1:-}" in
 esac
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/cellrun-bench.XXXXXX")
-cleanup () {
-  local d id
-  for d in "$W"/s-cellrun*; do
-    [ -d "$d" ] || continue
-    for id in $(ls "$d"); do "$CELLRUN" --root "$d" delete -f "$id" > /dev/null 2>&1 || true; done
-  done
-  for d in "$W"/s-crun*; do
-    [ -d "$d" ] && for id in $(crun --root "$d" list -q 2>/dev/null); do crun --root "$d" delete -f "$id" > /dev/null 2>&1 || true; done
-  done
-  for d in "$W"/s-runc*; do
-    [ -d "$d" ] && for id in $(runc --root "$d" list -q 2>/dev/null); do runc --root "$d" delete -f "$id" > /dev/null 2>&1 || true; done
-  done
-  rm -rf --one-file-system "$W"
-}
+cleanup () { rm -rf --one-file-system "$W"; } # the containers go with their inner part
 trap cleanup EXIT
 : > "$W/empty"
 export W
@@ -200,7 +203,8 @@ fi
 
 for f in "$CELLRUN" "$(command -v crun)" "$(command -v runc)"; do
   f=$(readlink -f "$f")
-  echo "$(basename "$f") $(stat -c %s "$f") $(ldd "$f" 2>/dev/null | grep -vc 'linux-vdso\|not a dynamic')" >> "$W/binary"
+  strip -o "$W/stripped" "$f" 2> /dev/null || cp "$f" "$W/stripped"
+  echo "$(basename "$f") $(stat -c %s "$f") $(stat -c %s "$W/stripped") $(ldd "$f" 2>/dev/null | grep -vc 'linux-vdso\|not a dynamic')" >> "$W/binary"
 done
 
 python3 - "$W" "$SMOKE" <<'PY'
@@ -257,12 +261,12 @@ print("| runtime | KiB | / crun |\n|:---|---:|---:|")
 for rt in ("cellrun", "crun", "floor"):
     if rt in rss:
         print("| %s | %d | %.2f |" % (rt, rss[rt], rss[rt] / rss["crun"]))
-print("\n### binary\n\n| binary | MiB | shared libraries |\n|:---|---:|---:|")
+print("\n### binary\n\n| binary | file [MiB] | stripped [MiB] | shared libraries |\n|:---|---:|---:|---:|")
 binary = {}
 for line in open(os.path.join(w, "binary")):
-    name, size, libs = line.split()
-    binary[name] = (int(size), int(libs))
-    print("| %s | %.2f | %s |" % (name, int(size) / 2**20, libs))
+    name, size, stripped, libs = line.split()
+    binary[name] = (int(stripped), int(libs))
+    print("| %s | %.2f | %.2f | %s |" % (name, int(size) / 2**20, int(stripped) / 2**20, libs))
 print("\n### goals (medians)\n")
 def goal(what, a, b, limit):
     if a is None or b is None:
@@ -280,7 +284,7 @@ goal("execs in a row: p99 / p50", g("exec-n", "p99"), g("exec-n", "p50"), 2.0)
 goal("execs in a row: last / first", g("exec-n", "last"), g("exec-n", "first"), 1.1)
 goal("create+start+delete / crun", g("lifecycle", "cellrun"), g("lifecycle", "crun"), 0.5)
 goal("peak RSS / crun", rss.get("cellrun"), rss.get("crun"), 0.6)
-goal("binary size / crun", binary.get("cellrun", (None,))[0], binary.get("crun", (None,))[0], 1.0)
+goal("binary size (stripped) / crun", binary.get("cellrun", (None,))[0], binary.get("crun", (None,))[0], 1.0)
 libs = binary.get("cellrun", (None, None))[1]
 print("- shared libraries: %s (limit 4): %s" % (libs, "met" if libs is not None and libs <= 4 else "MISSED"))
 PY
