@@ -236,9 +236,12 @@ static int
 prepare_verb (struct cli *g, const char *verb_name, char **argv, const char *profile_flag)
 {
   struct cr_error err = { 0 };
-  /* Verbs that run code inside a container first move to a sealed copy of
-     this binary, so nothing in a container can rewrite it via /proc/<pid>/exe. */
-  if (strcmp (verb_name, "create") == 0 || strcmp (verb_name, "run") == 0 || strcmp (verb_name, "exec") == 0)
+  /* Nothing in a container may rewrite this binary via /proc/<pid>/exe:
+     `exec` moves to a sealed copy of it now; `create`/`run` choose between
+     the sealed exec trampoline and that copy once the spec is known. */
+  if (strcmp (verb_name, "create") == 0 || strcmp (verb_name, "run") == 0)
+    runtime_protect_later (argv); /* decided with the spec: core/create.c */
+  else if (strcmp (verb_name, "exec") == 0)
     {
       if (runtime_protect_binary (argv, &err) < 0)
         return cli_fail (&err);

@@ -357,6 +357,18 @@ container_init (struct init_args *a)
   /* Setup is done: from here the init outlives the create process. */
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   sync_send (fd, SYNC_CREATED, 0, NULL);
+  if (a->trampoline)
+    {
+      /* Identity, filters and fds now; the trampoline waits for `start`.
+         The runtime takes the sync socket's EOF at that exec as "created". */
+      plan.trampoline = true;
+      plan.fifo_dir = self_fds;
+      plan.fifo_fd = a->fifo_fd;
+      plan.sync_fd = fd;
+      process_exec (&plan, &err);
+      sync_send (fd, SYNC_ERROR, 0, &err);
+      _exit (127);
+    }
   close (fd);
   wait_start_and_exec (a, &plan, self_fds, host_pid);
 }

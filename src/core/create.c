@@ -14,10 +14,12 @@
 #include "core/notify.h"
 #include "core/rootless.h"
 #include "linux/userns.h"
+#include "core/runtime.h"
 #include "core/sync.h"
 #include "linux/process.h"
 #include "policy/profile.h"
 #include "linux/rootfs.h"
+#include "linux/selfexe.h"
 #include "linux/seccomp_filter.h"
 #include "state_json.h"
 #include "linux/cgroups/systemd_scope.h"
@@ -69,6 +71,7 @@ struct create_plan
   struct spec *spec;
   struct profile_result pr;
   struct notify_plan notify;
+  bool trampoline; /* the init execs the program through the sealed trampoline */
 };
 
 static void
@@ -294,6 +297,28 @@ init_gone (int sync_fd, pid_t child, struct cr_error *err)
   return cr_fail (err, EPIPE, "container init exited during setup");
 }
 
+/* After SYNC_CREATED the init sets up the program's identity and execs the
+   trampoline, which closes the sync socket once it is non-dumpable: EOF with a
+   sealed /proc/CHILD/exe is that (an init that died first has no exe left by
+   the time its fds close). */
+static int
+wait_trampoline (int sync_fd, pid_t child, struct cr_error *err)
+{
+  struct sync_msg m;
+  int passed = -1;
+  if (sync_recv (sync_fd, &m, &passed) == 0)
+    {
+      if (passed >= 0)
+        close (passed);
+      if (m.type == SYNC_ERROR)
+        return sync_error_take (&m, err);
+      return cr_fail (err, EPROTO, "unexpected message from container init");
+    }
+  if (!selfexe_pid_is_sealed (child))
+    return init_gone (sync_fd, child, err);
+  return 0;
+}
+
 /* The runtime's half of the init handshake, up to SYNC_CREATED. */
 static int
 drive_init (const struct create_options *o, struct create_plan *plan, struct ns_plan *ns, int sync_fd, pid_t child,
@@ -368,7 +393,7 @@ drive_init (const struct create_options *o, struct create_plan *plan, struct ns_
               return r2;
           }
           break;
-        case SYNC_CREATED: return 0;
+        case SYNC_CREATED: return plan->trampoline ? wait_trampoline (sync_fd, child, err) : 0;
         default: return cr_fail (err, EPROTO, "unexpected message from container init");
         }
     }
@@ -646,26 +671,36 @@ step_init_channels (struct create_ctx *c, struct cr_error *err)
   if (o->console_socket && terminal_connect (o->console_socket, &c->console_fd, err) < 0)
     return -1;
   c->fifo_fd = openat (c->dirfd, STATE_FIFO, O_PATH | O_CLOEXEC);
-  if (c->ns.new_user || c->ns.join_user_fd >= 0)
+  /* The init opens the fifo as root of its user namespace; through the
+     trampoline, as the process's user (its identity is set by then). */
+  uid_t uid = c->plan->trampoline ? spec->process->user.uid : 0;
+  gid_t gid = c->plan->trampoline ? spec->process->user.gid : 0;
+  bool userns = c->ns.new_user || c->ns.join_user_fd >= 0;
+  if (userns || uid != 0 || gid != 0)
     {
-      /* The init opens the fifo as root of its user namespace. */
-      uid_t host_root = 0;
-      gid_t host_group = 0;
-      for (size_t i = 0; i < spec->linux->uid_mappings_len; i++)
-        if (spec->linux->uid_mappings[i].container_id == 0)
-          host_root = spec->linux->uid_mappings[i].host_id;
-      for (size_t i = 0; i < spec->linux->gid_mappings_len; i++)
-        if (spec->linux->gid_mappings[i].container_id == 0)
-          host_group = spec->linux->gid_mappings[i].host_id;
-      /* Rootless, the fifo stays the caller's: a container root that is
+      uid_t host_uid = userns ? 0 : uid;
+      gid_t host_gid = userns ? 0 : gid;
+      for (size_t i = 0; userns && i < spec->linux->uid_mappings_len; i++)
+        {
+          const struct spec_id_mapping *m = &spec->linux->uid_mappings[i];
+          if (uid >= m->container_id && uid - m->container_id < m->size)
+            host_uid = m->host_id + (uid - m->container_id);
+        }
+      for (size_t i = 0; userns && i < spec->linux->gid_mappings_len; i++)
+        {
+          const struct spec_id_mapping *m = &spec->linux->gid_mappings[i];
+          if (gid >= m->container_id && gid - m->container_id < m->size)
+            host_gid = m->host_id + (gid - m->container_id);
+        }
+      /* Rootless, the fifo stays the caller's: a process user that is
          another (subordinate) uid may write it, as nobody else can reach
          it (the state dir is 0700; the init has it open O_PATH). */
-      if (geteuid () != 0 && (host_root != geteuid () || host_group != getegid ()))
+      if (geteuid () != 0 && (host_uid != geteuid () || host_gid != getegid ()))
         {
           if (fchmodat (c->dirfd, STATE_FIFO, 0622, 0) < 0)
             return cr_fail (err, errno, "chmod %s", STATE_FIFO);
         }
-      else if (fchownat (c->dirfd, STATE_FIFO, host_root, host_group, 0) < 0)
+      else if (fchownat (c->dirfd, STATE_FIFO, host_uid, host_gid, 0) < 0)
         return cr_fail (err, errno, "chown %s", STATE_FIFO);
     }
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sync) < 0)
@@ -721,7 +756,8 @@ step_clone (struct create_ctx *c, struct cr_error *err)
                              .cgroup_path = c->cgroup_path,
                              .bundle = c->plan->bundle,
                              .mount_sources = &c->msrc,
-                             .maps_by_caller = dumpable };
+                             .maps_by_caller = dumpable,
+                             .trampoline = c->plan->trampoline };
       container_init (&a);
     }
   c->child = c->undo->child = child;
@@ -804,6 +840,13 @@ container_create (const struct create_options *o, pid_t *pid, struct cr_error *e
      bundle that can be run, and removed again on any later failure. */
   struct create_plan plan = { 0 };
   if ((r = create_plan_build (o, &plan, err)) < 0)
+    {
+      create_plan_clear (&plan);
+      return r;
+    }
+  /* Before anything exists: a container the trampoline cannot start moves
+     this runtime to its sealed copy now (a re-exec). */
+  if ((r = runtime_protect_for (plan.spec, &plan.trampoline, err)) < 0)
     {
       create_plan_clear (&plan);
       return r;

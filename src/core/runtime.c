@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+static char **protect_argv;
+
 int
 runtime_protect_binary (char **argv, struct cr_error *err)
 {
@@ -18,6 +20,30 @@ runtime_protect_binary (char **argv, struct cr_error *err)
   /* Holding host fds and a view of the host: not for ptrace or core dumps. */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   return 0;
+}
+
+void
+runtime_protect_later (char **argv)
+{
+  protect_argv = argv;
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+int
+runtime_protect_for (const struct spec *spec, bool *trampoline, struct cr_error *err)
+{
+  *trampoline = false;
+  int need = selfexe_needs_protection (err);
+  if (need <= 0)
+    return need;
+  if (selfexe_trampoline_fits (spec))
+    {
+      *trampoline = true;
+      return 0;
+    }
+  if (protect_argv == NULL)
+    return cr_fail (err, 0, "internal: no argv to re-exec the sealed runtime with");
+  return runtime_protect_binary (protect_argv, err);
 }
 
 static int

@@ -12,6 +12,15 @@
    binary (re-exec with ARGV), so nothing in a container can rewrite it via
    /proc/<pid>/exe, and become non-dumpable (we hold host fds). */
 int runtime_protect_binary (char **argv, struct cr_error *err);
+/* For create/run: become non-dumpable now and keep ARGV; the sealed copy is
+   chosen (or not) by runtime_protect_for once the spec is known. */
+void runtime_protect_later (char **argv);
+/* With SPEC known: when this binary needs protecting, either *TRAMPOLINE
+   (the init execs the program through the sealed trampoline, no re-exec) or
+   the re-exec of runtime_protect_binary with the argv of
+   runtime_protect_later. */
+struct spec;
+int runtime_protect_for (const struct spec *spec, bool *trampoline, struct cr_error *err);
 
 /* Foreground `run`/`exec`: with a pty MASTER (>= 0), relay our stdio until it
    hangs up (closing MASTER) then collect PID; without one, forward to PID every

@@ -3,44 +3,54 @@
 #include "base/utils.h"
 
 #include <errno.h>
-#include <libmnl/libmnl.h>
 #include <net/if.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
-#include <time.h>
+#include <unistd.h>
 
+/* One RTM_NEWLINK request with an ack, on a plain netlink socket: the whole
+   conversation is one message each way, no library needed. */
 int
 netlink_loopback_up (struct cr_error *err)
 {
-  char buf[MNL_SOCKET_BUFFER_SIZE];
-  struct mnl_socket *nl = mnl_socket_open2 (NETLINK_ROUTE, SOCK_CLOEXEC);
-  if (nl == NULL)
-    return cr_fail (err, errno, "open netlink socket");
-  int ret = 0;
-  if (mnl_socket_bind (nl, 0, MNL_SOCKET_AUTOPID) < 0)
-    {
-      ret = cr_fail (err, errno, "bind netlink socket");
-      goto out;
-    }
-  struct nlmsghdr *nlh = mnl_nlmsg_put_header (buf);
-  nlh->nlmsg_type = RTM_NEWLINK;
-  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-  unsigned seq = nlh->nlmsg_seq = time (NULL);
-  struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header (nlh, sizeof *ifm);
-  ifm->ifi_family = AF_UNSPEC;
+  struct
+  {
+    struct nlmsghdr nh;
+    struct ifinfomsg ifm;
+  } req = { 0 };
+  req.nh.nlmsg_len = sizeof req;
+  req.nh.nlmsg_type = RTM_NEWLINK;
+  req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  req.nh.nlmsg_seq = 1;
+  req.ifm.ifi_family = AF_UNSPEC;
   /* lo is always index 1 in a fresh network namespace. */
-  ifm->ifi_index = 1;
-  ifm->ifi_flags = IFF_UP;
-  ifm->ifi_change = IFF_UP;
-  if (mnl_socket_sendto (nl, nlh, nlh->nlmsg_len) < 0)
-    {
-      ret = cr_fail (err, errno, "bring up lo: send");
-      goto out;
-    }
-  ssize_t n = mnl_socket_recvfrom (nl, buf, sizeof buf);
-  if (n < 0 || mnl_cb_run (buf, n, seq, mnl_socket_get_portid (nl), NULL, NULL) < 0)
-    ret = cr_fail (err, errno, "bring up lo");
-out:
-  mnl_socket_close (nl);
-  return ret;
+  req.ifm.ifi_index = 1;
+  req.ifm.ifi_flags = IFF_UP;
+  req.ifm.ifi_change = IFF_UP;
+  _cleanup_close_ int fd = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0)
+    return cr_fail (err, errno, "open netlink socket");
+  struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+  if (sendto (fd, &req, sizeof req, 0, (struct sockaddr *) &kernel, sizeof kernel) != (ssize_t) sizeof req)
+    return cr_fail (err, errno, "bring up lo: send");
+  union
+  {
+    struct nlmsghdr nh;
+    char buf[1024];
+  } ans;
+  ssize_t n;
+  do
+    n = recv (fd, &ans, sizeof ans, 0);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return cr_fail (err, errno, "bring up lo");
+  if (n < (ssize_t) (NLMSG_HDRLEN + sizeof (struct nlmsgerr)) || ans.nh.nlmsg_type != NLMSG_ERROR
+      || ans.nh.nlmsg_seq != req.nh.nlmsg_seq)
+    return cr_fail (err, EPROTO, "bring up lo: unexpected netlink answer");
+  const struct nlmsgerr *e = NLMSG_DATA (&ans.nh);
+  if (e->error != 0)
+    return cr_fail (err, -e->error, "bring up lo");
+  return 0;
 }

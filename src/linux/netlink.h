@@ -1,4 +1,4 @@
-/* Network setup over rtnetlink (libmnl): the loopback interface of a new
+/* Network setup over rtnetlink: the loopback interface of a new
    network namespace starts down. */
 #ifndef CELLRUN_NETLINK_H
 #define CELLRUN_NETLINK_H

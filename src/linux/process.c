@@ -1,5 +1,6 @@
 #include "config.h"
 #include "linux/process.h"
+#include "linux/selfexe.h"
 #include "linux/capabilities.h"
 #include "linux/mounts.h"
 #include "linux/seccomp_filter.h"
@@ -15,7 +16,9 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 #include <linux/magic.h>
 
 static const struct
@@ -346,6 +349,38 @@ env_keep_last (char *const *env)
   return out;
 }
 
+/* The program starts from the sealed trampoline: MARKER, the sync socket, the
+   fifo's directory fd and name (all kept open across this one exec), EXE,
+   ARGS (linux/trampoline.c). */
+static int
+exec_trampoline (struct process_plan *plan, int tramp, char **env, struct cr_error *err)
+{
+  const struct spec_process *p = plan->proc;
+  char sync[16], dir[16] = "-", name[16] = "-";
+  snprintf (sync, sizeof sync, "%d", plan->sync_fd);
+  fcntl (plan->sync_fd, F_SETFD, 0);
+  if (plan->fifo_dir >= 0)
+    {
+      snprintf (dir, sizeof dir, "%d", plan->fifo_dir);
+      snprintf (name, sizeof name, "%d", plan->fifo_fd);
+      fcntl (plan->fifo_dir, F_SETFD, 0);
+      fcntl (plan->fifo_fd, F_SETFD, 0);
+    }
+  size_t n = 0;
+  while (p->args && p->args[n])
+    n++;
+  _cleanup_free_ char **argv = xcalloc (n + 6, sizeof *argv);
+  argv[0] = (char *) "cellrun-trampoline";
+  argv[1] = sync;
+  argv[2] = dir;
+  argv[3] = name;
+  argv[4] = plan->exe;
+  for (size_t i = 0; i < n; i++)
+    argv[5 + i] = p->args[i];
+  syscall (SYS_execveat, tramp, "", argv, env, AT_EMPTY_PATH);
+  return cr_fail (err, errno, "exec %s through the trampoline", plan->exe);
+}
+
 int
 process_exec (struct process_plan *plan, struct cr_error *err)
 {
@@ -355,6 +390,9 @@ process_exec (struct process_plan *plan, struct cr_error *err)
   /* Read while still privileged, before any filter could refuse the open. */
   _cleanup_free_ char **env_owned = NULL;
   char *const *env = env_with_home (p, &env_owned);
+  _cleanup_close_ int tramp = -1;
+  if (plan->trampoline && (tramp = selfexe_trampoline_open (err)) < 0)
+    return -1;
 
   /* `run` and `exec` block every signal to forward them, and a mask survives
      execve: unblock before a seccomp filter could refuse rt_sigprocmask. */
@@ -401,6 +439,8 @@ process_exec (struct process_plan *plan, struct cr_error *err)
   for (int fd = 3; fd < 3 + plan->preserve_fds; fd++)
     fcntl (fd, F_SETFD, 0);
   _cleanup_free_ char **once = env_keep_last (env);
+  if (tramp >= 0)
+    return exec_trampoline (plan, tramp, once, err);
   execve (plan->exe, p->args, once);
   return cr_fail (err, errno, "exec %s", plan->exe);
 }

@@ -17,6 +17,12 @@ struct process_plan
   char *exe;                       /* resolved args[0] */
   int preserve_fds;                /* fds 3..3+N-1 stay open */
   bool setgroups_allowed;          /* false: the user namespace denies setgroups */
+  /* Exec the program through the sealed trampoline (linux/trampoline.c),
+     which first waits on exec.fifo: FIFO_DIR is an O_PATH of /proc/self/fd,
+     FIFO_FD the O_PATH of the fifo (fifo_dir < 0: no wait); the trampoline
+     closes SYNC_FD once it is in place and non-dumpable. */
+  bool trampoline;
+  int fifo_dir, fifo_fd, sync_fd;
 };
 
 /* False when PID's (0: our own) user namespace denies setgroups(2) (its
