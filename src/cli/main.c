@@ -49,6 +49,13 @@ static const struct verb verbs[] = {
   { "diff", cmd_diff, "diff [--format text|json] ID", "list changes in an overlay workspace" },
   { "commit", cmd_commit, "commit [--dry-run] ID", "apply an overlay workspace's changes to the host directory" },
   { "profile", cmd_profile, "profile show NAME", "describe an isolation profile" },
+  { "sandbox", cmd_sandbox,
+    "sandbox [--rootfs DIR] [--workspace H:C[:MODE]] [--bind S[:D]] [--ro-bind S[:D]] [--tmpfs D[:SIZE]] "
+    "[--profile strict|balanced] [--network none|host] [--memory SIZE] [--cpus N] [--pids N] [--rlimit NAME=S[:H]] "
+    "[--timeout SECONDS] [--env K=V] [--env-pass POLICY] [--cwd DIR] [--user UID[:GID]] [--hostname NAME] "
+    "[--result FILE|-] [--collect CT[:HOST]] [--diff] [--commit] [--require-limits] [-t] [--print-spec] [--] CMD "
+    "[ARG...]",
+    "run one command in a throw-away sandbox, no bundle needed" },
 };
 
 static const struct verb *
@@ -215,7 +222,8 @@ prepare_verb (struct cli *g, const char *verb_name, char **argv, const char *pro
   struct cr_error err = { 0 };
   /* Verbs that run code inside a container first move to a sealed copy of
      this binary, so nothing in a container can rewrite it via /proc/<pid>/exe. */
-  if (strcmp (verb_name, "create") == 0 || strcmp (verb_name, "run") == 0 || strcmp (verb_name, "exec") == 0)
+  if (strcmp (verb_name, "create") == 0 || strcmp (verb_name, "run") == 0 || strcmp (verb_name, "exec") == 0
+      || strcmp (verb_name, "sandbox") == 0)
     {
       if (runtime_protect_binary (argv, &err) < 0)
         return cli_fail (&err);

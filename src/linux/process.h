@@ -17,6 +17,7 @@ struct process_plan
   char *exe;                       /* resolved args[0] */
   int preserve_fds;                /* fds 3..3+N-1 stay open */
   bool setgroups_allowed;          /* false: the user namespace denies setgroups */
+  int pdeath_signal;               /* > 0: armed again after the credential change (which clears it) */
 };
 
 /* False when PID's (0: our own) user namespace denies setgroups(2) (its

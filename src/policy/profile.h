@@ -48,6 +48,9 @@ struct profile_request
   const char *workspace;        /* --workspace flag or NULL (wins over the annotation) */
   const char *env_pass;         /* --env-pass flag or NULL (wins over the annotation) */
   const char *state_dir;        /* the container's private state dir (0700) */
+  char *const *operator_binds;  /* host paths the operator itself bound writable (`cellrun sandbox --bind`):
+                                   like --workspace, not subject to strict's writable_allowlist (NULL terminated,
+                                   may be NULL) */
 };
 
 struct profile_result
