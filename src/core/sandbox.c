@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -39,8 +40,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-#define SANDBOX_ID "sandbox"
 
 /* ---- result ---------------------------------------------------------------- */
 
@@ -89,8 +88,8 @@ sandbox_setup_exit_code (const struct cr_error *err)
   /* The init reports a program it cannot find at create ("exec X: ...")
      and a failed execve at start ("start ID: exec X: ..."). */
   const char *m = err->msg;
-  if (has_prefix (m, "start " SANDBOX_ID ": "))
-    m += strlen ("start " SANDBOX_ID ": ");
+  if (has_prefix (m, "start ") && strstr (m, ": "))
+    m = strstr (m, ": ") + 2;
   if (!has_prefix (m, "exec "))
     return SANDBOX_EXIT_SETUP;
   if (err->code == ENOENT || strstr (m, strerror (ENOENT)) || strstr (m, "not found in $PATH"))
@@ -112,6 +111,7 @@ struct sandbox_ctx
 {
   const struct sandbox_options *o;
   char dir[4096]; /* D */
+  const char *id; /* the container's id: D's name, unique (its cgroup is <own>/<id>) */
   char *state_root;
   char *root_view; /* D/root, or NULL */
   bool private_ns; /* cellrun is in a mount namespace of its own, with a tmpfs on D */
@@ -141,6 +141,7 @@ make_temp_dir (struct sandbox_ctx *c, struct cr_error *err)
       c->dir[0] = '\0';
       return cr_fail (err, e, "make the sandbox's temp dir in %s", tmp);
     }
+  c->id = strrchr (c->dir, '/') + 1;
   return 0;
 }
 
@@ -228,6 +229,13 @@ check_limits (struct sandbox_ctx *c, enum cgroup_manager_kind *kind, struct cr_e
 {
   const struct sandbox_options *o = c->o;
   *kind = o->cgroup_manager;
+  /* No limit asked for, no cgroup: a cgroup costs more than the rest of a
+     short run, and the pid namespace already holds every process. */
+  if (!limits_asked (o->flags))
+    {
+      *kind = CGROUP_MANAGER_DISABLED;
+      return 0;
+    }
   if (cgroups_writable (*kind))
     return 0;
   if (limits_asked (o->flags) && o->require_limits)
@@ -285,7 +293,7 @@ create_container (struct sandbox_ctx *c, enum cgroup_manager_kind kind, struct c
   _cleanup_strv_ char **binds = NULL;
   profile_request_fill (o, &pr, &binds);
   struct create_options co = { .root = c->state_root,
-                               .id = SANDBOX_ID,
+                               .id = c->id,
                                .bundle = c->dir,
                                .cgroup_manager = kind,
                                .profile = &pr,
@@ -313,7 +321,7 @@ create_container (struct sandbox_ctx *c, enum cgroup_manager_kind kind, struct c
   _cleanup_free_ char *cg = NULL;
   struct cr_error ignored = { 0 };
   if (kind != CGROUP_MANAGER_DISABLED)
-    cgroup_resolve_path (NULL, SANDBOX_ID, false, &cg, &ignored);
+    cgroup_resolve_path (NULL, c->id, false, &cg, &ignored);
   if (sandbox_watchdog_start (&c->wd, c->pidfd, container_cgroup_root (), cg) < 0)
     return cr_fail (err, errno, "sandbox: hand the init to the watchdog");
   return 0;
@@ -410,7 +418,7 @@ check_oom (struct sandbox_ctx *c)
 {
   _cleanup_free_ char *cg = NULL;
   struct cr_error ignored = { 0 };
-  if (cgroup_resolve_path (NULL, SANDBOX_ID, false, &cg, &ignored) < 0)
+  if (cgroup_resolve_path (NULL, c->id, false, &cg, &ignored) < 0)
     return;
   _cleanup_cgroup_manager_ struct cgroup_manager *m = NULL;
   uint64_t kills = 0;
@@ -421,7 +429,7 @@ check_oom (struct sandbox_ctx *c)
 static int
 start_and_wait (struct sandbox_ctx *c, const sigset_t *forward, struct cr_error *err)
 {
-  int r = container_start (c->state_root, SANDBOX_ID, err);
+  int r = container_start (c->state_root, c->id, err);
   if (r < 0)
     return r;
   if (c->master >= 0)
@@ -440,7 +448,7 @@ start_and_wait (struct sandbox_ctx *c, const sigset_t *forward, struct cr_error 
       return cr_fail (err, errno, "sandbox: wait for the command");
   c->pid = -1;
   collect_status (c, status, &ru);
-  if (c->o->cgroup_manager != CGROUP_MANAGER_DISABLED)
+  if (c->o->flags->has_memory)
     check_oom (c);
   return 0;
 }
@@ -455,7 +463,7 @@ diff_and_commit (struct sandbox_ctx *c, struct cr_error *err)
   int r = 0;
   if (c->o->diff)
     {
-      if ((r = container_diff (c->state_root, SANDBOX_ID, &ch, &n, err)) < 0)
+      if ((r = container_diff (c->state_root, c->id, &ch, &n, err)) < 0)
         return r;
       for (size_t i = 0; i < n; i++)
         {
@@ -467,7 +475,7 @@ diff_and_commit (struct sandbox_ctx *c, struct cr_error *err)
     }
   if (c->o->commit)
     {
-      if ((r = container_commit (c->state_root, SANDBOX_ID, false, &ch, &n, err)) < 0)
+      if ((r = container_commit (c->state_root, c->id, false, &ch, &n, err)) < 0)
         return r;
       workspace_changes_free (ch, n);
     }
@@ -486,7 +494,7 @@ teardown (struct sandbox_ctx *c)
       while (waitpid (c->pid, NULL, 0) < 0 && errno == EINTR)
         ;
     }
-  if (c->created && container_delete (c->state_root, SANDBOX_ID, true, NULL, &derr) < 0)
+  if (c->created && container_delete (c->state_root, c->id, true, NULL, &derr) < 0)
     log_warning ("%s", derr.msg);
   if (c->mntns >= 0)
     close (c->mntns);
@@ -514,7 +522,7 @@ print_spec (const struct sandbox_options *o, struct spec *spec, struct cr_error 
   struct profile_request pr;
   _cleanup_strv_ char **binds = NULL;
   profile_request_fill (o, &pr, &binds);
-  pr.state_dir = "$TMPDIR/cellrun-sandbox.XXXXXX/state/" SANDBOX_ID;
+  pr.state_dir = "$TMPDIR/cellrun-sandbox.XXXXXX/state/cellrun-sandbox.XXXXXX";
   struct spec *out = NULL;
   struct profile_result res;
   int r = profile_apply (spec, &pr, o->config, o->caller_env, &out, &res, err);
@@ -582,6 +590,8 @@ sandbox_run (const struct sandbox_options *o)
   struct sandbox_ctx c = { .o = o, .mntns = -1, .pidfd = -1, .pid = -1, .master = -1, .wd = { .sock = -1, .pid = -1 } };
   uint64_t t0 = now_ms ();
   struct cr_error *err = &c.res.error;
+  /* Holding host fds and a view of the host: not for ptrace or core dumps. */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   int r = sandbox_spec_build (o->flags, &c.spec, err);
   if (r == 0)
     raise_to_floor (c.spec, o);
@@ -590,7 +600,7 @@ sandbox_run (const struct sandbox_options *o)
       r = print_spec (o, c.spec, err);
       spec_free (c.spec);
       if (r < 0)
-        log_cr_error (err);
+        log_error ("sandbox: %s", err->msg);
       return r < 0 ? SANDBOX_EXIT_SETUP : 0;
     }
   sigset_t forward;
@@ -608,7 +618,7 @@ sandbox_run (const struct sandbox_options *o)
          diff, commit) failed: cellrun's own failure either way. */
       c.res.failed = true;
       c.res.exit_code = sandbox_setup_exit_code (err);
-      log_cr_error (err);
+      log_error ("sandbox: %s", err->msg);
     }
   teardown (&c);
   sigprocmask (SIG_SETMASK, &saved, NULL);
