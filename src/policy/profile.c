@@ -701,6 +701,22 @@ apply_steps (struct spec *s, const struct spec *in, const struct profile_request
   size_t first_appended = s->mounts_len;
   if (res->workspace.present)
     {
+      /* A bundle mount below the workspace (sandbox --bind /x:/tmp/out with
+         the workspace at /tmp) goes on top of it, or the workspace would
+         hide it: it moves behind the workspace, its order kept. */
+      size_t below = 0;
+      for (size_t i = 0; i < first_appended - below;)
+        if (s->mounts[i].destination && path_is_below_or_equal (s->mounts[i].destination, res->workspace.container_path)
+            && strcmp (s->mounts[i].destination, res->workspace.container_path) != 0)
+          {
+            struct spec_mount m = s->mounts[i];
+            memmove (&s->mounts[i], &s->mounts[i + 1], (s->mounts_len - i - 1) * sizeof m);
+            s->mounts[s->mounts_len - 1] = m;
+            below++;
+          }
+        else
+          i++;
+      first_appended -= below;
       struct spec_mount *wm = workspace_add_mount (s, first_appended, res);
       /* A workspace the bundle chose (annotation, not --workspace) is a
          bundle bind like any other (an overlay never writes to the host). */
