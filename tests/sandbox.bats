@@ -15,7 +15,7 @@ setup () {
 }
 
 teardown () {
-  local p
+  local p st
   for p in "${SB_PIDS[@]:-}"; do
     [ -n "$p" ] && kill -9 "$p" 2>/dev/null
   done
@@ -56,12 +56,24 @@ init_of () {
 
 # pids_in_ns NSLINK: live (non-zombie) host pids whose pid namespace is NSLINK.
 pids_in_ns () {
-  local p
+  local p st
   for p in /proc/[0-9]*; do
     [ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$1" ] || continue
-    [ "$(awk '/^State:/ { print $2 }' "$p/status" 2>/dev/null)" = Z ] && continue
-    echo "${p#/proc/}"
+    st=$(awk '/^State:/ { print $2 }' "$p/status" 2>/dev/null) || continue
+    case "$st" in ''|Z|X) continue ;; esac
+    echo "${p#/proc/}:$st"
   done
+}
+
+# ns_empty NSLINK: no live process of that pid namespace within 3 s (the kernel's teardown).
+ns_empty () {
+  local i
+  for i in $(seq 30); do
+    [ -z "$(pids_in_ns "$1")" ] && return 0
+    sleep 0.1
+  done
+  echo "left alive: $(pids_in_ns "$1")" >&2
+  return 1
 }
 
 json_field () { "$PY" -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print(json.dumps(v))' "$1" "$2"; }
@@ -314,7 +326,7 @@ EOF
   wait "$SB_PID" || rc=$?
   [ "$rc" -eq 124 ] || fail "status $rc: $(cat "$T/log")"
   [ "$(json_field "$T/r.json" timed_out)" = true ] || fail "$(cat "$T/r.json")"
-  [ -z "$(pids_in_ns "$ns")" ] || fail "left alive: $(pids_in_ns "$ns")"
+  ns_empty "$ns"
   nothing_left
 }
 
@@ -344,7 +356,7 @@ EOF
   [ "$max" -le 30 ] || fail "the bomb reached $max processes"
   assert_contains "$(cat "$T/log")" "fork"
   [ "$rc" -eq 124 ] || fail "status $rc"
-  [ -z "$(pids_in_ns "$ns")" ] || fail "left alive"
+  ns_empty "$ns"
   run sb -- sh -c 'i=0; while [ $i -lt 40 ]; do sleep 3 & i=$((i+1)); done; echo forked-all'
   assert_contains "$output" "forked-all"
   run sb --pids 20 -- sh -c 'i=0; while [ $i -lt 40 ]; do sleep 3 & i=$((i+1)); done; echo forked-all'
@@ -404,7 +416,7 @@ EOF
     sleep 0.1
   done
   [ -z "$(pids_in_ns "$ns")" ] || fail "processes left: $(pids_in_ns "$ns")"
-  local p
+  local p st
   for p in /proc/[0-9]*; do
     grep -qF "$SBTMP" "$p/mountinfo" 2>/dev/null && fail "mount of the sandbox left in ${p#/proc/}"
   done
