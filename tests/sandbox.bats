@@ -276,6 +276,9 @@ EOF
   assert_contains "$output" "notty"
   run timeout 30 script -qec "TMPDIR=$SBTMP $CELLRUN --root $ROOT sandbox -t -- sh -c 'test -t 0 && echo is-a-tty'" /dev/null
   assert_contains "$output" "is-a-tty"
+  run timeout 30 script -qec "TMPDIR=$SBTMP $CELLRUN --root $ROOT sandbox -t --timeout 1 --result $T/r.json -- sleep 20" /dev/null
+  [ "$status" -eq 124 ] || fail "-t with --timeout: status $status"
+  [ "$(json_field "$T/r.json" timed_out)" = true ] || fail "$(cat "$T/r.json")"
   nothing_left
 }
 

@@ -295,6 +295,15 @@ create_container (struct sandbox_ctx *c, enum cgroup_manager_kind kind, struct c
   struct profile_request pr;
   _cleanup_strv_ char **binds = NULL;
   profile_request_fill (o, &pr, &binds);
+  int r0;
+  if (kind != CGROUP_MANAGER_DISABLED)
+    {
+      _cleanup_free_ char *cg = NULL;
+      if ((r0 = cgroup_resolve_path (NULL, c->id, false, &cg, err)) < 0)
+        return r0;
+      if (sandbox_watchdog_cgroup (&c->wd, container_cgroup_root (), cg) < 0)
+        return cr_fail (err, errno, "sandbox: tell the watchdog the cgroup");
+    }
   struct create_options co = { .root = c->state_root,
                                .id = c->id,
                                .bundle = c->dir,
@@ -321,11 +330,7 @@ create_container (struct sandbox_ctx *c, enum cgroup_manager_kind kind, struct c
       if ((c->mntns = open (ns, O_RDONLY | O_CLOEXEC)) < 0)
         return cr_fail (err, errno, "sandbox: open %s", ns);
     }
-  _cleanup_free_ char *cg = NULL;
-  struct cr_error ignored = { 0 };
-  if (kind != CGROUP_MANAGER_DISABLED)
-    cgroup_resolve_path (NULL, c->id, false, &cg, &ignored);
-  if (sandbox_watchdog_start (&c->wd, c->pidfd, container_cgroup_root (), cg) < 0)
+  if (sandbox_watchdog_start (&c->wd, c->pidfd) < 0)
     return cr_fail (err, errno, "sandbox: hand the init to the watchdog");
   return 0;
 }

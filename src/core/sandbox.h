@@ -75,8 +75,11 @@ struct sandbox_watchdog
 /* Fork it (before cellrun enters its private mount namespace). DIR is the
    temp dir it removes, TIMEOUT_MS (0 none) is armed at sandbox_watchdog_start. */
 int sandbox_watchdog_spawn (const char *dir, uint64_t timeout_ms, struct sandbox_watchdog *w, struct cr_error *err);
-/* Hand it the init (its pidfd) and the cgroup (CGROUP_ROOT, CGROUP_PATH may be NULL). */
-int sandbox_watchdog_start (struct sandbox_watchdog *w, int pidfd, const char *cgroup_root, const char *cgroup_path);
+/* Tell it the cgroup, before create makes it (a SIGKILL during create then
+   leaves no cgroup either). */
+int sandbox_watchdog_cgroup (struct sandbox_watchdog *w, const char *cgroup_root, const char *cgroup_path);
+/* Hand it the init (its pidfd); the timeout starts now. */
+int sandbox_watchdog_start (struct sandbox_watchdog *w, int pidfd);
 /* True once it has reported that the timeout expired (it then killed the sandbox). */
 bool sandbox_watchdog_timed_out (struct sandbox_watchdog *w);
 /* Everything was cleaned up: tell it, and reap it. */

@@ -99,17 +99,18 @@ receive (struct watchdog_state *s)
     cleanup_and_exit (s);
   if (buf[0] == 'E')
     _exit (0);
+  if (buf[0] == 'C' && n > 2 && (size_t) n - 1 <= sizeof s->cgroup)
+    {
+      memcpy (s->cgroup, buf + 1, n - 1);
+      s->cgroup[sizeof s->cgroup - 1] = '\0';
+      s->has_cgroup = s->cgroup[0] != '\0';
+      return;
+    }
   if (buf[0] != 'S')
     return;
   struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
   if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
     memcpy (&s->pidfd, CMSG_DATA (c), sizeof (int));
-  if (n > 2 && (size_t) n - 1 <= sizeof s->cgroup)
-    {
-      memcpy (s->cgroup, buf + 1, n - 1);
-      s->cgroup[sizeof s->cgroup - 1] = '\0';
-      s->has_cgroup = s->cgroup[0] != '\0';
-    }
   if (s->timeout_ms)
     {
       struct itimerspec its = { .it_value = { .tv_sec = s->timeout_ms / 1000,
@@ -187,16 +188,20 @@ sandbox_watchdog_spawn (const char *dir, uint64_t timeout_ms, struct sandbox_wat
 }
 
 int
-sandbox_watchdog_start (struct sandbox_watchdog *w, int pidfd, const char *cgroup_root, const char *cgroup_path)
+sandbox_watchdog_cgroup (struct sandbox_watchdog *w, const char *cgroup_root, const char *cgroup_path)
 {
   char buf[4096 + 1];
-  size_t n = 1;
-  buf[0] = 'S';
-  if (cgroup_root && cgroup_path && strlen (cgroup_root) + strlen (cgroup_path) + 3 < sizeof buf)
-    n += (size_t) snprintf (buf + 1, sizeof buf - 1, "%s%c%s", cgroup_root, '\0', cgroup_path) + 1;
-  else
-    buf[n++] = '\0';
-  return send_fd (w->sock, buf, n, pidfd);
+  buf[0] = 'C';
+  if (strlen (cgroup_root) + strlen (cgroup_path) + 3 >= sizeof buf)
+    return -1;
+  size_t n = 1 + (size_t) snprintf (buf + 1, sizeof buf - 1, "%s%c%s", cgroup_root, '\0', cgroup_path) + 1;
+  return send (w->sock, buf, n, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+int
+sandbox_watchdog_start (struct sandbox_watchdog *w, int pidfd)
+{
+  return send_fd (w->sock, "S", 1, pidfd);
 }
 
 bool
