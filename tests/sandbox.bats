@@ -482,3 +482,15 @@ EOF
   [ ! -e "$T/out/ran" ] || fail "--print-spec ran the command"
   nothing_left
 }
+
+@test "lesson: container paths are judged by whole components (a..b is a name, a/../b is refused)" {
+  run sb --tmpfs /tmp/a..b -- sh -c 'grep -c " /tmp/a..b " /proc/self/mountinfo'
+  [ "$status" -eq 0 ] || fail "$output"
+  [ "$output" = 1 ] || fail "a..b: $output"
+  run sb --tmpfs /tmp/x/../../etc -- true
+  [ "$status" -eq 125 ] || fail "status $status"
+  assert_contains "$output" 'must not contain ".."'
+  run sb --collect /tmp/..:"$T/x" -- true
+  [ "$status" -eq 125 ] || fail "collect /tmp/..: status $status"
+  nothing_left
+}
