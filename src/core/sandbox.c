@@ -1,15 +1,14 @@
 /* `cellrun sandbox` (docs/sandbox.md): the generated spec through the
    ordinary create/start/delete paths, with a private state root.
 
-   Layout of one run, all below a fresh temp dir D ($TMPDIR or /tmp,
-   mkdtemp, 0700):
-     D/state   the --root of the one container ("sandbox")
-     D/root    the host's / (recursive bind, recursively read-only) when no
-               --rootfs is given
-   cellrun first enters a mount namespace of its own and mounts a tmpfs on D
-   there, so none of this is ever visible on the host and all of it goes
-   with cellrun, even on SIGKILL; the watchdog (sandbox_watchdog.c) removes
-   the cgroup and the empty D. */
+   Layout of one run, all below a fresh temp dir D ($TMPDIR, else /dev/shm,
+   else /tmp; mkdtemp, 0700):
+     D/state   the --root of the one container (id: D's name)
+     D/root    the mount point of the host's / (recursive bind, recursively
+               read-only) when no --rootfs is given; that bind is made in a
+               mount namespace of cellrun's own, so the host never sees it
+   The watchdog (sandbox_watchdog.c) removes the cgroup and D should cellrun
+   be killed. */
 #include "config.h"
 #include "core/sandbox.h"
 #include "core/diff.h"
@@ -114,7 +113,9 @@ struct sandbox_ctx
   const char *id; /* the container's id: D's name, unique (its cgroup is <own>/<id>) */
   char *state_root;
   char *root_view; /* D/root, or NULL */
-  bool private_ns; /* cellrun is in a mount namespace of its own, with a tmpfs on D */
+  bool private_ns; /* cellrun is in a mount namespace of its own (the default root) */
+  int host_ns;     /* the mount namespace it came from, and its cwd there */
+  int cwd;
   bool created;
   struct sandbox_watchdog wd;
   struct spec *spec;
@@ -148,38 +149,38 @@ make_temp_dir (struct sandbox_ctx *c, struct cr_error *err)
   return 0;
 }
 
-/* A mount namespace of cellrun's own with a tmpfs on D: the state, the
-   overlay's upper dir and the root view exist only there. Without the
-   privilege for it (unprivileged use), D is used as it is and the watchdog
-   removes it. */
+/* The default root needs a mount namespace of cellrun's own, where the
+   host's / can be bound for the sandbox without touching the host's mount
+   table. HOST_NS and CWD (opened before) take cellrun back at teardown. */
 static int
 enter_private_ns (struct sandbox_ctx *c, struct cr_error *err)
 {
+  c->host_ns = open ("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+  c->cwd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (c->host_ns < 0)
+    return cr_fail (err, errno, "sandbox: open /proc/self/ns/mnt");
   if (unshare (CLONE_NEWNS) < 0)
-    {
-      if (errno != EPERM)
-        return cr_fail (err, errno, "sandbox: unshare the mount namespace");
-      log_debug ("sandbox: no mount namespace of our own (%s): state stays in %s", strerror (errno), c->dir);
-      return 0;
-    }
-  if (mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-    return cr_fail (err, errno, "sandbox: make / a slave mount");
-  if (mount ("cellrun-sandbox", c->dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
-    return cr_fail (err, errno, "sandbox: mount the state tmpfs on %s", c->dir);
+    return cr_fail (err, errno, "sandbox: a mount namespace for the host's / as root");
   c->private_ns = true;
+  /* Private: nothing mounted here shows on the host, nor in the root view. */
+  if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    return cr_fail (err, errno, "sandbox: make / private");
   return 0;
 }
 
 /* The default root: the host's / bound recursively on D/root, made
    read-only recursively (every submount too, as bind mounts keep their own
-   flags), with D itself taken out of the view. */
+   flags), with D itself covered by an empty read-only tmpfs in the view.
+   (Covered, not unmounted: an unmount waits for an RCU grace period, which
+   costs more than the rest of the setup.) */
 static int
 prepare_root_view (struct sandbox_ctx *c, struct cr_error *err)
 {
   if (strcmp (c->spec->root->path, "/") != 0)
     return 0;
-  if (!c->private_ns)
-    return cr_fail (err, EPERM, "sandbox: the host's / as root needs a mount namespace of cellrun's own");
+  int r = enter_private_ns (c, err);
+  if (r < 0)
+    return r;
   xasprintf (&c->root_view, "%s/root", c->dir);
   if (mkdir (c->root_view, 0700) < 0)
     return cr_fail (err, errno, "mkdir %s", c->root_view);
@@ -187,10 +188,10 @@ prepare_root_view (struct sandbox_ctx *c, struct cr_error *err)
     return cr_fail (err, errno, "sandbox: bind / on %s", c->root_view);
   _cleanup_free_ char *inner = NULL;
   xasprintf (&inner, "%s%s", c->root_view, c->dir);
-  if (umount2 (inner, MNT_DETACH) < 0)
+  if (mount ("cellrun-sandbox", inner, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0755") < 0)
     return cr_fail (err, errno, "sandbox: hide %s from the sandbox", c->dir);
   _cleanup_close_ int fd = open (c->root_view, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  int r = fd < 0 ? -errno : mount_setattr_fd (fd, true, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, 0);
+  r = fd < 0 ? -errno : mount_setattr_fd (fd, true, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, 0);
   if (r < 0)
     return cr_fail (err, -r, "sandbox: make the host's / read-only for the sandbox");
   free (c->spec->root->path);
@@ -510,14 +511,15 @@ teardown (struct sandbox_ctx *c)
     close (c->pidfd);
   if (c->master >= 0)
     close (c->master);
-  if (c->dir[0])
-    {
-      if (c->private_ns)
-        umount2 (c->dir, MNT_DETACH);
-      else
-        rm_rf_at (AT_FDCWD, c->dir, &derr);
-      rmdir (c->dir);
-    }
+  /* Back to the host's mount namespace: ours (the root view) goes with it. */
+  if (c->private_ns && (setns (c->host_ns, CLONE_NEWNS) < 0 || (c->cwd >= 0 && fchdir (c->cwd) < 0)))
+    log_warning ("sandbox: return to the host's mount namespace: %s", strerror (errno));
+  if (c->host_ns >= 0)
+    close (c->host_ns);
+  if (c->cwd >= 0)
+    close (c->cwd);
+  if (c->dir[0] && rm_rf_at (AT_FDCWD, c->dir, &derr) < 0)
+    log_warning ("%s", derr.msg);
   sandbox_watchdog_finish (&c->wd);
   free (c->state_root);
   free (c->root_view);
@@ -575,7 +577,7 @@ sandbox_steps (struct sandbox_ctx *c, sigset_t *forward, struct cr_error *err)
     return r;
   if ((r = sandbox_watchdog_spawn (c->dir, c->o->timeout_ms, &c->wd, err)) < 0)
     return r;
-  if ((r = enter_private_ns (c, err)) < 0 || (r = prepare_root_view (c, err)) < 0)
+  if ((r = prepare_root_view (c, err)) < 0)
     return r;
   xasprintf (&c->state_root, "%s/state", c->dir);
   if (mkdir (c->state_root, 0700) < 0)
@@ -595,7 +597,9 @@ sandbox_steps (struct sandbox_ctx *c, sigset_t *forward, struct cr_error *err)
 int
 sandbox_run (const struct sandbox_options *o)
 {
-  struct sandbox_ctx c = { .o = o, .mntns = -1, .pidfd = -1, .pid = -1, .master = -1, .wd = { .sock = -1, .pid = -1 } };
+  struct sandbox_ctx c = {
+    .o = o, .mntns = -1, .pidfd = -1, .pid = -1, .master = -1, .host_ns = -1, .cwd = -1, .wd = { .sock = -1, .pid = -1 }
+  };
   uint64_t t0 = now_ms ();
   struct cr_error *err = &c.res.error;
   /* Holding host fds and a view of the host: not for ptrace or core dumps. */
