@@ -22,6 +22,8 @@ struct cli
   const char *config_path;
   struct cellrun_config config;
   char **environ;
+  bool rootless;      /* --rootless true, or auto (the default) and detected (linux/userns.h) */
+  char *root_default; /* the default --root when none was given (state_default_root) */
 };
 
 /* Print ERR as "cellrun: ..." (and to the json log) and return 1. */

@@ -35,6 +35,10 @@ struct create_options
   enum cgroup_manager_kind cgroup_manager;
   int preserve_fds;
   bool keep; /* run --keep: the stopped container stays until `delete` */
+  /* no host root (--rootless, docs/rootless.md): id maps through the
+     unprivileged paths, a cgroup only when one is delegated, rlimits
+     clamped to the hard limits, no device cgroup */
+  bool rootless;
   /* profile layer inputs; NULL = no profile processing */
   const struct profile_request *profile;
   const struct cellrun_config *config;

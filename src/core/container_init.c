@@ -308,8 +308,12 @@ container_init (struct init_args *a)
   int rootfd = -1;
 
   die_with_runtime (fd);
-  /* The runtime's setup must not be readable or ptrace-able from inside. */
-  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* The runtime's setup must not be readable or ptrace-able from inside.
+     Rootless, the id maps are written by the caller's uid (newuidmap
+     checks /proc/<pid> is the caller's, which a non-dumpable process's is
+     not): until SYNC_GO the init stays dumpable, which lets only that uid
+     (and root) in, and nothing of the container runs yet. */
+  prctl (PR_SET_DUMPABLE, a->maps_by_caller, 0, 0, 0);
   close_inherited_fds (a);
   /* A session of its own: the caller's controlling terminal (when it is our
      stdin) is then no container process's controlling terminal, so none can
@@ -325,6 +329,7 @@ container_init (struct init_args *a)
     init_fail (fd, &err);
   pid_t host_pid = m.pid;
   a->host_pid = host_pid;
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (enter_namespaces (a, &err) < 0)
     init_fail (fd, &err);
   /* Becoming root of a user namespace cleared the parent-death signal. */

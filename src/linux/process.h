@@ -28,6 +28,9 @@ bool process_setgroups_allowed (pid_t pid);
 int process_resolve_exe (const struct spec_process *p, char **out, struct cr_error *err);
 /* Parse an RLIMIT_* name. */
 int process_rlimit_from_name (const char *name, int *out);
+/* Without a cgroup (rootless): the processes of INIT's pid namespace when it
+   is not ours, else INIT and its descendants; sorted, *PIDS malloc'd. */
+int process_list_container (pid_t init, pid_t **pids, size_t *n, struct cr_error *err);
 /* Check the parts of process that can be checked before anything is created. */
 int process_validate (const struct spec_process *p, struct cr_error *err);
 /* chdir to CWD resolved inside the current root (created if missing); fails

@@ -592,7 +592,11 @@ workspace_add_mount (struct spec *s, size_t first_appended, const struct profile
       /* userxattr: the namespace of the overlay's markers, which diff must
          read (the state records it). */
       const char *xattr_opt = w->userxattr ? "userxattr" : NULL;
-      const char *const opts[] = { lower, upper, work, "redirect_dir=off", "metacopy=off", xattr_opt, NULL };
+      /* With userxattr the kernel takes redirect_dir=off for "follow" (the
+         redirect_always_follow default) and refuses it: nofollow creates no
+         redirects either. */
+      const char *redirect = w->userxattr ? "redirect_dir=nofollow" : "redirect_dir=off";
+      const char *const opts[] = { lower, upper, work, redirect, "metacopy=off", xattr_opt, NULL };
       return mount_append_sorted (s, first_appended, w->container_path, "overlay", "overlay", opts);
     }
   if (strcmp (w->mode, "ro") == 0)
@@ -671,6 +675,48 @@ env_apply (struct spec *s, const struct profile_request *req, char *const *calle
   return 0;
 }
 
+/* ---- rootless -------------------------------------------------------------- */
+
+static void
+single_mapping (struct spec_id_mapping **map, size_t *len, uint32_t host)
+{
+  *map = xcalloc (1, sizeof **map);
+  (*map)->container_id = 0;
+  (*map)->host_id = host;
+  (*map)->size = 1;
+  *len = 1;
+}
+
+/* An unprivileged caller (not even root of a user namespace) can make the
+   other namespaces only as root of a user namespace of its own: one is added (when the spec makes any new
+   namespace and names no user namespace), and a new user namespace without
+   mappings maps container 0 to the caller (docs/rootless.md). */
+static void
+apply_rootless (struct spec *s, const struct profile_request *req)
+{
+  struct spec_linux *l = spec_linux_get (s);
+  bool has_user = false, new_user = false, any_new = false;
+  for (size_t i = 0; i < l->namespaces_len; i++)
+    {
+      bool is_new = l->namespaces[i].path == NULL || *l->namespaces[i].path == '\0';
+      any_new |= is_new;
+      if (l->namespaces[i].type && strcmp (l->namespaces[i].type, "user") == 0)
+        has_user = true, new_user = is_new;
+    }
+  if (!has_user && any_new)
+    {
+      static const char *const user[] = { "user", NULL };
+      namespaces_add_missing (s, user);
+      new_user = true;
+    }
+  if (!new_user)
+    return;
+  if (l->uid_mappings_len == 0)
+    single_mapping (&l->uid_mappings, &l->uid_mappings_len, req->caller_uid);
+  if (l->gid_mappings_len == 0)
+    single_mapping (&l->gid_mappings, &l->gid_mappings_len, req->caller_gid);
+}
+
 /* ---- entry points -------------------------------------------------------- */
 
 /* The steps of profile_apply on S (a copy of IN); RES is filled as they go. */
@@ -681,6 +727,10 @@ apply_steps (struct spec *s, const struct spec *in, const struct profile_request
   int r = workspace_resolve (in, req, res, err);
   if (r < 0)
     return r;
+  /* A kernel overlay mounted in a user namespace keeps its markers in
+     user.overlay.* (trusted.* needs the host's CAP_SYS_ADMIN). */
+  if (req->rootless && res->workspace.present && strcmp (res->workspace.mode, "overlay") == 0)
+    res->workspace.userxattr = true;
   r = env_apply (s, req, caller_env, res, err);
   if (r < 0)
     return r;
@@ -696,6 +746,10 @@ apply_steps (struct spec *s, const struct spec *in, const struct profile_request
     }
   else if (level == PROFILE_BALANCED)
     apply_balanced (s);
+  /* Root of a user namespace (rootless podman) creates namespaces without a
+     nested one, and a nested one would map only its uid 0. */
+  if (req->rootless && req->caller_uid != 0)
+    apply_rootless (s, req);
 
   /* Appended after the profile's own mounts: see mount_append_sorted. */
   size_t first_appended = s->mounts_len;

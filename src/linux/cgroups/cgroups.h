@@ -33,6 +33,12 @@ int cgroup_detect_mode (const char *root, enum cgroup_mode *out, struct cr_error
    "/<expanded slice>/<prefix>-<name>.scope". */
 int cgroup_resolve_path (const char *cgroups_path, const char *id, bool systemd, char **out, struct cr_error *err);
 
+/* Rootless (cgroups_delegate.c): true when an unprivileged caller can
+   create PATH below ROOT and move the container into it, which needs a
+   cgroup v2 subtree delegated to it; otherwise false and *WHY (malloc'd)
+   says what is missing. */
+bool cgroup_delegated (const char *root, const char *path, char **why);
+
 /* Create PATH in every hierarchy the mode uses and apply RES (may be NULL).
    On failure removes whatever it created. */
 int cgroup_create (const char *root, const char *path, const struct spec_resources *res, struct cgroup_manager **out,
