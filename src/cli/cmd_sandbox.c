@@ -200,8 +200,11 @@ int
 cmd_sandbox (struct cli *g, int argc, char **argv)
 {
   struct sandbox_cli s = { 0 };
-  s.f.uid = getuid ();
-  s.f.gid = getgid ();
+  /* Rootless, the caller is container id 0 of a single mapping: that is
+     the default then (docs/sandbox.md, "Unprivileged use"). */
+  s.f.uid = g->rootless ? 0 : getuid ();
+  s.f.gid = g->rootless ? 0 : getgid ();
+  s.o.rootless = g->rootless;
   s.o.flags = &s.f;
   s.o.operator_profile = g->profile;
   s.o.operator_source = g->profile_source;

@@ -254,7 +254,8 @@ prepare_verb (struct cli *g, const char *verb_name, char **argv, const char *pro
         return cli_fail (&err);
     }
   /* A symlinked --root is resolved once, or refused (core/state.c). */
-  if (strcmp (verb_name, "spec") != 0 && strcmp (verb_name, "features") != 0)
+  /* `sandbox` keeps its state in a private temp dir of its own, not in --root. */
+  if (strcmp (verb_name, "spec") != 0 && strcmp (verb_name, "features") != 0 && strcmp (verb_name, "sandbox") != 0)
     {
       if (g->root == NULL)
         {

@@ -114,6 +114,7 @@ struct sandbox_ctx
   char *state_root;
   char *root_view; /* D/root, or NULL */
   bool private_ns; /* cellrun is in a mount namespace of its own (the default root) */
+  bool own_userns; /* unprivileged: in a user namespace of its own for that (no way back) */
   int host_ns;     /* the mount namespace it came from, and its cwd there */
   int cwd;
   bool created;
@@ -153,6 +154,46 @@ make_temp_dir (struct sandbox_ctx *c, struct cr_error *err)
    host's / can be bound for the sandbox without touching the host's mount
    table. HOST_NS and CWD (opened before) take cellrun back at teardown. */
 static int
+write_self (const char *file, const char *data, struct cr_error *err)
+{
+  _cleanup_close_ int fd = open (file, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write_all (fd, data, strlen (data)) < 0)
+    return cr_fail (err, errno, "sandbox: write %s", file);
+  return 0;
+}
+
+static int enter_own_userns_maps (uid_t uid, gid_t gid, struct cr_error *err);
+
+/* Unprivileged: a user namespace of cellrun's own with its ids mapped to
+   themselves gives it the right to a mount namespace; the runtime stays
+   rootless inside it (same ids, not the initial user namespace). */
+static int
+enter_own_userns (struct sandbox_ctx *c, struct cr_error *err)
+{
+  uid_t uid = geteuid ();
+  gid_t gid = getegid ();
+  if (unshare (CLONE_NEWUSER | CLONE_NEWNS) < 0)
+    return cr_fail (err, errno, "sandbox: a user and mount namespace for the host's / as root");
+  c->own_userns = true;
+  /* /proc/self of a non-dumpable process belongs to root: ours for a moment. */
+  prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
+  int r = enter_own_userns_maps (uid, gid, err);
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  return r;
+}
+
+static int
+enter_own_userns_maps (uid_t uid, gid_t gid, struct cr_error *err)
+{
+  char map[64];
+  snprintf (map, sizeof map, "%u %u 1\n", (unsigned) uid, (unsigned) uid);
+  if (write_self ("/proc/self/uid_map", map, err) < 0 || write_self ("/proc/self/setgroups", "deny", err) < 0)
+    return -1;
+  snprintf (map, sizeof map, "%u %u 1\n", (unsigned) gid, (unsigned) gid);
+  return write_self ("/proc/self/gid_map", map, err);
+}
+
+static int
 enter_private_ns (struct sandbox_ctx *c, struct cr_error *err)
 {
   c->host_ns = open ("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
@@ -160,7 +201,12 @@ enter_private_ns (struct sandbox_ctx *c, struct cr_error *err)
   if (c->host_ns < 0)
     return cr_fail (err, errno, "sandbox: open /proc/self/ns/mnt");
   if (unshare (CLONE_NEWNS) < 0)
-    return cr_fail (err, errno, "sandbox: a mount namespace for the host's / as root");
+    {
+      if (errno != EPERM || !c->o->rootless)
+        return cr_fail (err, errno, "sandbox: a mount namespace for the host's / as root");
+      if (enter_own_userns (c, err) < 0)
+        return -1;
+    }
   c->private_ns = true;
   /* Private: nothing mounted here shows on the host, nor in the root view. */
   if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -262,6 +308,9 @@ profile_request_fill (const struct sandbox_options *o, struct profile_request *p
   pr->operator_source = o->operator_source;
   pr->workspace = o->workspace;
   pr->env_pass = o->env_pass ? o->env_pass : SANDBOX_DEFAULT_ENV_PASS;
+  pr->rootless = o->rootless;
+  pr->caller_uid = geteuid ();
+  pr->caller_gid = getegid ();
   size_t n = 0;
   *binds = xcalloc (o->flags->mounts_len + 1, sizeof (char *));
   for (size_t i = 0; i < o->flags->mounts_len; i++)
@@ -314,6 +363,7 @@ create_container (struct sandbox_ctx *c, enum cgroup_manager_kind kind, struct c
                                .caller_env = o->caller_env,
                                .spec = c->spec,
                                .die_with_parent = true,
+                               .rootless = o->rootless,
                                .terminal_master = o->flags->terminal ? &c->master : NULL };
   int r = container_create (&co, &c->pid, err);
   if (r < 0)
@@ -512,7 +562,9 @@ teardown (struct sandbox_ctx *c)
   if (c->master >= 0)
     close (c->master);
   /* Back to the host's mount namespace: ours (the root view) goes with it. */
-  if (c->private_ns && (setns (c->host_ns, CLONE_NEWNS) < 0 || (c->cwd >= 0 && fchdir (c->cwd) < 0)))
+  if (c->own_userns && c->root_view)
+    umount2 (c->root_view, MNT_DETACH); /* the host's namespace is out of reach from our user namespace */
+  else if (c->private_ns && (setns (c->host_ns, CLONE_NEWNS) < 0 || (c->cwd >= 0 && fchdir (c->cwd) < 0)))
     log_warning ("sandbox: return to the host's mount namespace: %s", strerror (errno));
   if (c->host_ns >= 0)
     close (c->host_ns);
@@ -630,7 +682,7 @@ sandbox_run (const struct sandbox_options *o)
          diff, commit) failed: cellrun's own failure either way. */
       c.res.failed = true;
       c.res.exit_code = sandbox_setup_exit_code (err);
-      log_error ("sandbox: %s", err->msg);
+      log_error ("%s%s", has_prefix (err->msg, "sandbox: ") ? "" : "sandbox: ", err->msg);
     }
   teardown (&c);
   sigprocmask (SIG_SETMASK, &saved, NULL);

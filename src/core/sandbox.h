@@ -36,6 +36,7 @@ struct sandbox_options
   bool diff, commit;
   bool print_spec;
   bool require_limits;
+  bool rootless; /* no host root (docs/rootless.md) */
 };
 
 struct sandbox_result
