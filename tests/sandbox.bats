@@ -494,3 +494,25 @@ EOF
   [ "$status" -eq 125 ] || fail "collect /tmp/..: status $status"
   nothing_left
 }
+
+@test "cgroup2 (a private cgroup2 mount as the cgroup root): limits it cannot hold warn, or fail with --require-limits" {
+  local cg2
+  cg2=$(mktemp -d "$TMP_PREFIX-sbcg2.XXXXXX")
+  mount -t cgroup2 none "$cg2" || { rmdir "$cg2"; skip "no cgroup2 mount possible"; }
+  grep -qw pids "$cg2/cgroup.controllers" && { umount "$cg2"; rmdir "$cg2"; skip "pids is available on cgroup2 here"; }
+  CELLRUN_CGROUP_ROOT=$cg2 run sb --pids 10 --result "$T/r.json" -- echo ran
+  local s1=$status o1=$output
+  CELLRUN_CGROUP_ROOT=$cg2 run sb --pids 10 --require-limits -- echo ran
+  local s2=$status o2=$output
+  local left
+  left=$(find "$cg2" -name 'cellrun-sandbox.*')
+  umount "$cg2"
+  rmdir "$cg2"
+  [ "$s1" -eq 0 ] || fail "without --require-limits: status $s1: $o1"
+  assert_contains "$o1" "NOT enforced"
+  assert_contains "$o1" "ran"
+  [ "$s2" -eq 125 ] || fail "with --require-limits: status $s2: $o2"
+  refute_contains "$o2" "ran"
+  [ -z "$left" ] || fail "cgroup left on the cgroup2 mount: $left"
+  nothing_left
+}

@@ -150,9 +150,6 @@ make_temp_dir (struct sandbox_ctx *c, struct cr_error *err)
   return 0;
 }
 
-/* The default root needs a mount namespace of cellrun's own, where the
-   host's / can be bound for the sandbox without touching the host's mount
-   table. HOST_NS and CWD (opened before) take cellrun back at teardown. */
 static int
 write_self (const char *file, const char *data, struct cr_error *err)
 {
@@ -193,6 +190,9 @@ enter_own_userns_maps (uid_t uid, gid_t gid, struct cr_error *err)
   return write_self ("/proc/self/gid_map", map, err);
 }
 
+/* The default root needs a mount namespace of cellrun's own, where the
+   host's / can be bound for the sandbox without touching the host's mount
+   table. HOST_NS and CWD (opened before) take cellrun back at teardown. */
 static int
 enter_private_ns (struct sandbox_ctx *c, struct cr_error *err)
 {
@@ -245,7 +245,7 @@ prepare_root_view (struct sandbox_ctx *c, struct cr_error *err)
   return 0;
 }
 
-/* The limits asked for (or strict's pids default) need a cgroup we can write. */
+/* --memory, --cpus, --pids: the limits that need a cgroup. */
 static bool
 limits_asked (const struct sandbox_flags *f)
 {
@@ -288,12 +288,11 @@ check_limits (struct sandbox_ctx *c, enum cgroup_manager_kind *kind, struct cr_e
     }
   if (cgroups_writable (*kind))
     return 0;
-  if (limits_asked (o->flags) && o->require_limits)
+  if (o->require_limits)
     return cr_fail (err, EPERM,
                     "sandbox: --memory/--cpus/--pids cannot be enforced: no writable cgroup "
                     "(--require-limits)");
-  if (limits_asked (o->flags))
-    log_warning ("sandbox: no writable cgroup: --memory/--cpus/--pids are NOT enforced");
+  log_warning ("sandbox: no writable cgroup: --memory/--cpus/--pids are NOT enforced");
   *kind = CGROUP_MANAGER_DISABLED;
   return 0;
 }
@@ -619,6 +618,13 @@ write_result (const struct sandbox_options *o, const struct sandbox_result *r)
     log_warning ("sandbox: --result: %s", err.msg);
 }
 
+/* A create that failed on the cgroup or its limits (linux.resources). */
+static bool
+limits_failure (const struct cr_error *err)
+{
+  return has_prefix (err->msg, "linux.resources") || strstr (err->msg, "cgroup") != NULL;
+}
+
 /* From the temp dir to the command's end; the first failure lands in ERR. */
 static int
 sandbox_steps (struct sandbox_ctx *c, sigset_t *forward, struct cr_error *err)
@@ -641,7 +647,16 @@ sandbox_steps (struct sandbox_ctx *c, sigset_t *forward, struct cr_error *err)
   sigdelset (forward, SIGILL);
   sigdelset (forward, SIGFPE);
   sigprocmask (SIG_BLOCK, forward, NULL);
-  if ((r = create_container (c, kind, err)) < 0)
+  r = create_container (c, kind, err);
+  if (r < 0 && kind != CGROUP_MANAGER_DISABLED && !c->o->require_limits && limits_failure (err))
+    {
+      /* Tried for real, not guessed: the cgroup exists but cannot hold the
+         limits (a controller missing, say). The undo of create removed it. */
+      log_warning ("sandbox: the limits cannot be applied (%s): --memory/--cpus/--pids are NOT enforced", err->msg);
+      cr_error_clear (err);
+      r = create_container (c, CGROUP_MANAGER_DISABLED, err);
+    }
+  if (r < 0)
     return r;
   return start_and_wait (c, forward, err);
 }
