@@ -107,6 +107,14 @@ nothing_left () {
   nothing_left
 }
 
+@test "unprivileged: --collect is refused before anything runs, with a clear line (not supported without root yet)" {
+  run usb --collect /tmp/out.txt:"$T/ws/got.txt" --bind "$T/ws:/tmp/w" -- sh -c 'echo ran > /tmp/w/ran'
+  [ "$status" -eq 125 ] || fail "status $status: $output"
+  assert_contains "$output" "cellrun: sandbox: --collect: open the sandbox's mount namespace (not possible without root yet)"
+  [ ! -e "$T/ws/ran" ] || fail "the command ran"
+  nothing_left
+}
+
 @test "unprivileged: limits without a delegated cgroup warn (not enforced), or fail with --require-limits" {
   run usb --memory 64M -- echo ran
   [ "$status" -eq 0 ] || fail "$output"

@@ -377,8 +377,11 @@ create_container (struct sandbox_ctx *c, enum cgroup_manager_kind kind, struct c
     {
       _cleanup_free_ char *ns = NULL;
       xasprintf (&ns, "/proc/%d/ns/mnt", (int) c->pid);
+      /* Unprivileged, the init (not dumpable, its memory from cellrun's
+         initial user namespace) is out of ptrace reach: no way in. */
       if ((c->mntns = open (ns, O_RDONLY | O_CLOEXEC)) < 0)
-        return cr_fail (err, errno, "sandbox: open %s", ns);
+        return cr_fail (err, errno, "--collect: open the sandbox's mount namespace%s",
+                        o->rootless ? " (not possible without root yet)" : "");
     }
   if (sandbox_watchdog_start (&c->wd, c->pidfd) < 0)
     return cr_fail (err, errno, "sandbox: hand the init to the watchdog");
