@@ -2,6 +2,7 @@
 #include "config.h"
 #include "unit.h"
 #include "policy/sandbox_spec.h"
+#include "policy/profile.h"
 #include "base/utils.h"
 
 #include <stdlib.h>
@@ -188,9 +189,60 @@ test_bad_input (void)
   CHECK (sandbox_spec_build (&lax, &s, &err) < 0, "unknown --profile");
 }
 
+/* Through the profile layer (strict): the sandbox's own --bind stays writable (the caller's choice,
+   like --workspace), and a bind below the workspace goes on top of it. */
+static void
+test_through_profile (void)
+{
+  char *args[] = { (char *) "true", NULL };
+  struct sandbox_mount m = { .kind = SANDBOX_BIND, .source = (char *) "/tmp", .destination = (char *) "/tmp/out" };
+  struct sandbox_flags f = { .args = args, .mounts = &m, .mounts_len = 1 };
+  struct spec *s = NULL, *out = NULL;
+  struct cr_error err = { 0 };
+  CHECK (sandbox_spec_build (&f, &s, &err) == 0, "build");
+  char *binds[] = { (char *) "/tmp", NULL };
+  struct profile_request req = { .workspace = "/tmp:/tmp:rw",
+                                 .env_pass = SANDBOX_DEFAULT_ENV_PASS,
+                                 .state_dir = "/nonexistent-state",
+                                 .operator_binds = binds };
+  struct profile_result res;
+  int r = profile_apply (s, &req, NULL, NULL, &out, &res, &err);
+  CHECK (r == 0 && out, "profile_apply (%s)", err.msg);
+  if (out)
+    {
+      ssize_t ws = -1, bind = -1;
+      for (size_t i = 0; i < out->mounts_len; i++)
+        {
+          if (strcmp (out->mounts[i].destination, "/tmp") == 0 && strcmp (out->mounts[i].type, "bind") == 0)
+            ws = i;
+          if (strcmp (out->mounts[i].destination, "/tmp/out") == 0)
+            bind = i;
+        }
+      CHECK (ws >= 0 && bind > ws, "the bind below the workspace comes after it (%zd, %zd)", ws, bind);
+      CHECK (bind >= 0 && has_option (&out->mounts[bind], "rw") && !has_option (&out->mounts[bind], "ro"),
+             "strict keeps the operator's --bind writable");
+      spec_free (out);
+      profile_result_clear (&res);
+    }
+  /* The same bind from a bundle (not the operator's) is forced read-only by strict. */
+  req.operator_binds = NULL;
+  req.workspace = NULL;
+  r = profile_apply (s, &req, NULL, NULL, &out, &res, &err);
+  CHECK (r == 0 && out, "profile_apply without operator binds");
+  if (out)
+    {
+      const struct spec_mount *b = find_mount (out, "/tmp/out");
+      CHECK (b && has_option (b, "ro"), "a bundle's writable bind is forced read-only");
+      spec_free (out);
+      profile_result_clear (&res);
+    }
+  spec_free (s);
+}
+
 int
 main (void)
 {
+  test_through_profile ();
   test_defaults ();
   test_flags ();
   test_bad_input ();
