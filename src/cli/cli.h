@@ -52,6 +52,7 @@ int cmd_spec (struct cli *g, int argc, char **argv);
 int cmd_diff (struct cli *g, int argc, char **argv);
 int cmd_commit (struct cli *g, int argc, char **argv);
 int cmd_profile (struct cli *g, int argc, char **argv);
+int cmd_sandbox (struct cli *g, int argc, char **argv);
 
 /* create and run share their flags. */
 struct create_options;

@@ -50,6 +50,13 @@ static const struct verb verbs[] = {
   { "diff", cmd_diff, "diff [--format text|json] ID", "list changes in an overlay workspace" },
   { "commit", cmd_commit, "commit [--dry-run] ID", "apply an overlay workspace's changes to the host directory" },
   { "profile", cmd_profile, "profile show NAME", "describe an isolation profile" },
+  { "sandbox", cmd_sandbox,
+    "sandbox [--rootfs DIR] [--workspace H:C[:MODE]] [--bind S[:D]] [--ro-bind S[:D]] [--tmpfs D[:SIZE]] "
+    "[--profile strict|balanced] [--network none|host] [--memory SIZE] [--cpus N] [--pids N] [--rlimit NAME=S[:H]] "
+    "[--timeout SECONDS] [--env K=V] [--env-pass POLICY] [--cwd DIR] [--user UID[:GID]] [--hostname NAME] "
+    "[--result FILE|-] [--collect CT[:HOST]] [--diff] [--commit] [--require-limits] [-t] [--print-spec] [--] CMD "
+    "[ARG...]",
+    "run one command in a throw-away sandbox, no bundle needed" },
 };
 
 static const struct verb *
@@ -238,7 +245,9 @@ prepare_verb (struct cli *g, const char *verb_name, char **argv, const char *pro
   struct cr_error err = { 0 };
   /* Nothing in a container may rewrite this binary via /proc/<pid>/exe:
      `exec` moves to a sealed copy of it now; `create`/`run` choose between
-     the sealed exec trampoline and that copy once the spec is known. */
+     the sealed exec trampoline and that copy once the spec is known.
+     `sandbox` always goes through the trampoline (its command is alone in
+     a pid namespace of its own): it is never re-executed mid-run. */
   if (strcmp (verb_name, "create") == 0 || strcmp (verb_name, "run") == 0)
     runtime_protect_later (argv); /* decided with the spec: core/create.c */
   else if (strcmp (verb_name, "exec") == 0)
@@ -247,7 +256,8 @@ prepare_verb (struct cli *g, const char *verb_name, char **argv, const char *pro
         return cli_fail (&err);
     }
   /* A symlinked --root is resolved once, or refused (core/state.c). */
-  if (strcmp (verb_name, "spec") != 0 && strcmp (verb_name, "features") != 0)
+  /* `sandbox` keeps its state in a private temp dir of its own, not in --root. */
+  if (strcmp (verb_name, "spec") != 0 && strcmp (verb_name, "features") != 0 && strcmp (verb_name, "sandbox") != 0)
     {
       if (g->root == NULL)
         {

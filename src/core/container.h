@@ -45,6 +45,11 @@ struct create_options
   char *const *caller_env;
   /* set by `run` in the foreground: the terminal master comes back here */
   int *terminal_master;
+  /* `sandbox`: the spec to run instead of BUNDLE/config.json (BUNDLE is still
+     the directory relative paths and hooks see), and an init that keeps its
+     parent-death signal (SIGKILL) for good, so it dies with the runtime. */
+  const struct spec *spec;
+  bool die_with_parent;
 };
 
 int container_create (const struct create_options *o, pid_t *pid, struct cr_error *err);

@@ -354,8 +354,11 @@ container_init (struct init_args *a)
       || prepare_process (a, &plan, &err) < 0)
     init_fail (fd, &err);
 
-  /* Setup is done: from here the init outlives the create process. */
-  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  /* Setup is done: from here the init outlives the create process (but
+     not a sandbox's: process_exec arms the signal again after setuid). */
+  if (!a->opts->die_with_parent)
+    prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  plan.pdeath_signal = a->opts->die_with_parent ? SIGKILL : 0;
   sync_send (fd, SYNC_CREATED, 0, NULL);
   if (a->trampoline)
     {

@@ -434,11 +434,16 @@ create_plan_build (const struct create_options *o, struct create_plan *p, struct
   p->bundle = realpath (o->bundle ? o->bundle : ".", NULL);
   if (p->bundle == NULL)
     return cr_fail (err, errno, "bundle %s", o->bundle ? o->bundle : ".");
-  _cleanup_free_ char *config_path = NULL;
-  xasprintf (&config_path, "%s/config.json", p->bundle);
-  struct spec *loaded = spec_parse_file (config_path, err);
-  if (loaded == NULL)
-    return -1;
+  struct spec *loaded = NULL;
+  if (o->spec)
+    loaded = spec_dup (o->spec);
+  else
+    {
+      _cleanup_free_ char *config_path = NULL;
+      xasprintf (&config_path, "%s/config.json", p->bundle);
+      if ((loaded = spec_parse_file (config_path, err)) == NULL)
+        return -1;
+    }
   xasprintf (&p->state_dir, "%s/%s", o->root, o->id);
   /* The profile layer turns the bundle into the spec that actually runs. */
   p->spec = loaded;

@@ -42,7 +42,10 @@ runtime_protect_for (const struct spec *spec, bool *trampoline, struct cr_error 
       return 0;
     }
   if (protect_argv == NULL)
-    return cr_fail (err, 0, "internal: no argv to re-exec the sealed runtime with");
+    return cr_fail (err, 0,
+                    "protect the runtime binary: the sealed trampoline cannot start this container "
+                    "and this verb is never re-executed (a pid namespace of its own, no hooks, no LSM label "
+                    "and a seccomp filter that allows execve/execveat are needed)");
   return runtime_protect_binary (protect_argv, err);
 }
 

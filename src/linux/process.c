@@ -426,6 +426,8 @@ process_exec (struct process_plan *plan, struct cr_error *err)
     return cr_fail (err, errno, "setuid %u", u->uid);
   if ((r = caps_apply_final (p->capabilities, err)) < 0)
     return r;
+  if (plan->pdeath_signal > 0)
+    prctl (PR_SET_PDEATHSIG, plan->pdeath_signal, 0, 0, 0);
   if (p->no_new_privileges)
     {
       if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -23,6 +23,7 @@ struct process_plan
      closes SYNC_FD once it is in place and non-dumpable. */
   bool trampoline;
   int fifo_dir, fifo_fd, sync_fd;
+  int pdeath_signal; /* > 0: armed again after the credential change (which clears it) */
 };
 
 /* False when PID's (0: our own) user namespace denies setgroups(2) (its

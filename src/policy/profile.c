@@ -447,10 +447,15 @@ mount_is_writable (const struct spec_mount *m)
    read-only (recursively for rbind), or refused when the operator set
    strict_bundle_binds = refuse.  WHAT names the mount's origin in errors. */
 static int
-strict_restrict_bind (struct spec_mount *m, const char *what, const struct cellrun_config *cfg, struct cr_error *err)
+strict_restrict_bind (struct spec_mount *m, const char *what, const struct cellrun_config *cfg,
+                      char *const *operator_binds, struct cr_error *err)
 {
   if (!mount_is_bind (m) || !mount_is_writable (m))
     return 0;
+  /* The operator's own bind (sandbox --bind), named exactly: not a bundle's. */
+  for (size_t i = 0; m->source && operator_binds && operator_binds[i]; i++)
+    if (strcmp (operator_binds[i], m->source) == 0)
+      return 0;
   struct cr_error ignored = { 0 };
   char *resolved = NULL;
   if (m->source && m->source[0] == '/'
@@ -471,11 +476,12 @@ strict_restrict_bind (struct spec_mount *m, const char *what, const struct cellr
 }
 
 static int
-strict_restrict_bundle_binds (struct spec *s, const struct cellrun_config *cfg, struct cr_error *err)
+strict_restrict_bundle_binds (struct spec *s, const struct cellrun_config *cfg, char *const *operator_binds,
+                              struct cr_error *err)
 {
   for (size_t i = 0; i < s->mounts_len; i++)
     {
-      int r = strict_restrict_bind (&s->mounts[i], "mount", cfg, err);
+      int r = strict_restrict_bind (&s->mounts[i], "mount", cfg, operator_binds, err);
       if (r < 0)
         return r;
     }
@@ -734,7 +740,7 @@ apply_steps (struct spec *s, const struct spec *in, const struct profile_request
       /* Only the bundle's mounts and strict's tmpfs exist yet: the
          operator's workspace and the allowlisted extra-writable paths below
          are not subject to it. */
-      r = strict_restrict_bundle_binds (s, cfg, err);
+      r = strict_restrict_bundle_binds (s, cfg, req->operator_binds, err);
       if (r < 0)
         return r;
     }
@@ -749,11 +755,27 @@ apply_steps (struct spec *s, const struct spec *in, const struct profile_request
   size_t first_appended = s->mounts_len;
   if (res->workspace.present)
     {
+      /* A bundle mount below the workspace (sandbox --bind /x:/tmp/out with
+         the workspace at /tmp) goes on top of it, or the workspace would
+         hide it: it moves behind the workspace, its order kept. */
+      size_t below = 0;
+      for (size_t i = 0; i < first_appended - below;)
+        if (s->mounts[i].destination && path_is_below_or_equal (s->mounts[i].destination, res->workspace.container_path)
+            && strcmp (s->mounts[i].destination, res->workspace.container_path) != 0)
+          {
+            struct spec_mount m = s->mounts[i];
+            memmove (&s->mounts[i], &s->mounts[i + 1], (s->mounts_len - i - 1) * sizeof m);
+            s->mounts[s->mounts_len - 1] = m;
+            below++;
+          }
+        else
+          i++;
+      first_appended -= below;
       struct spec_mount *wm = workspace_add_mount (s, first_appended, res);
       /* A workspace the bundle chose (annotation, not --workspace) is a
          bundle bind like any other (an overlay never writes to the host). */
       if (level == PROFILE_STRICT && req->workspace == NULL
-          && (r = strict_restrict_bind (wm, "annotation " PROFILE_ANNOTATION_WORKSPACE, cfg, err)) < 0)
+          && (r = strict_restrict_bind (wm, "annotation " PROFILE_ANNOTATION_WORKSPACE, cfg, NULL, err)) < 0)
         return r;
     }
   const char *extra = spec_annotation (in, PROFILE_ANNOTATION_EXTRA_WRITABLE);

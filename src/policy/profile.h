@@ -52,6 +52,9 @@ struct profile_request
                                       user namespace mapping the caller is added when the bundle has none
                                       (docs/rootless.md) */
   uint32_t caller_uid, caller_gid; /* rootless: the ids that single mapping maps container 0 to */
+  char *const *operator_binds;     /* host paths the operator itself bound writable (`cellrun sandbox --bind`):
+                                      like --workspace, not subject to strict's writable_allowlist (NULL
+                                      terminated, may be NULL) */
 };
 
 struct profile_result

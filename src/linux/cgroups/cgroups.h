@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "base/error.h"
@@ -68,6 +69,9 @@ int cgroup_kill_all (struct cgroup_manager *m, int sig, struct cr_error *err);
 int cgroup_destroy (struct cgroup_manager *m, struct cr_error *err);
 /* Counters for `events --stats`; free with oci_stats_clear. */
 int cgroup_stats (struct cgroup_manager *m, struct oci_stats *out, struct cr_error *err);
+/* How many processes the OOM killer killed in the cgroup (memory.events or
+   v1 memory.oom_control "oom_kill"); -ENOENT without a memory controller. */
+int cgroup_oom_kills (struct cgroup_manager *m, uint64_t *out);
 /* Caller-owned fd readable on OOM, or -ENOTSUP. */
 int cgroup_oom_event_fd (struct cgroup_manager *m, struct cr_error *err);
 
