@@ -516,3 +516,19 @@ EOF
   [ -z "$left" ] || fail "cgroup left on the cgroup2 mount: $left"
   nothing_left
 }
+
+@test "CVE-2019-5736: a #!/proc/self/exe command reaches only the sealed trampoline, never the runtime binary" {
+  mkdir -p "$T/ws"
+  printf '#!/proc/self/exe\n' > "$T/ws/x"
+  chmod +x "$T/ws/x"
+  before=$(sha256sum "$CELLRUN" | cut -d' ' -f1)
+  run sb --profile balanced --workspace "$T/ws:/tmp/w:ro" -- /tmp/w/x
+  [ "$status" -ne 0 ] || fail "a #!/proc/self/exe command ran"
+  assert_contains "$output" "cellrun-trampoline: not a program to run"
+  # The command's own exe link names the program, not cellrun.
+  run sb --profile balanced -- /bin/sh -c 'readlink /proc/1/exe; readlink /proc/self/exe'
+  [ "$status" -eq 0 ] || fail "sh: $output"
+  refute_contains "$output" "cellrun"
+  [ "$(sha256sum "$CELLRUN" | cut -d' ' -f1)" = "$before" ] || fail "the runtime binary changed"
+  nothing_left
+}
