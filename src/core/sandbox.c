@@ -377,11 +377,10 @@ create_container (struct sandbox_ctx *c, enum cgroup_manager_kind kind, struct c
     {
       _cleanup_free_ char *ns = NULL;
       xasprintf (&ns, "/proc/%d/ns/mnt", (int) c->pid);
-      /* Unprivileged, the init (not dumpable, its memory from cellrun's
-         initial user namespace) is out of ptrace reach: no way in. */
+      /* Unprivileged too: the init already runs the trampoline inside the
+         sandbox's user namespace, where cellrun passes the ptrace check. */
       if ((c->mntns = open (ns, O_RDONLY | O_CLOEXEC)) < 0)
-        return cr_fail (err, errno, "--collect: open the sandbox's mount namespace%s",
-                        o->rootless ? " (not possible without root yet)" : "");
+        return cr_fail (err, errno, "--collect: open the sandbox's mount namespace");
     }
   if (sandbox_watchdog_start (&c->wd, c->pidfd) < 0)
     return cr_fail (err, errno, "sandbox: hand the init to the watchdog");
