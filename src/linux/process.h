@@ -23,6 +23,9 @@ struct process_plan
      closes SYNC_FD once it is in place and non-dumpable. */
   bool trampoline;
   int fifo_dir, fifo_fd, sync_fd;
+  /* `exec`: the trampoline forks the program as the runtime's child and
+     sends its pid on SYNC_FD (no fifo). */
+  bool exec_mode;
 };
 
 /* False when PID's (0: our own) user namespace denies setgroups(2) (its
