@@ -341,6 +341,8 @@ runtime_copy () {
   private_rootfs
   # pid 1 grabs /proc/<pid>/exe of any other process (the runtime while it joins the
   # container during `exec`), then tries to write through it once that process has exec'd.
+  # CAP_SYS_PTRACE lets it open the exe of that (non-dumpable) process, so the attempt is real.
+  # Once done it stays alive: an init that exits kills an exec still in flight (SIGKILL, 137).
   cat > "$BUNDLE/rootfs/grab.sh" <<'EOF2'
 #!/bin/sh
 read start _ < /proc/uptime
@@ -356,14 +358,19 @@ while :; do
       *busybox*) exec 5<&- ;;
       *) echo "opened $target"; sleep 1
          if (printf '#!/bin/sh\necho pwned\n' > /proc/self/fd/5) 2>/dev/null; then echo WROTE; else echo write-failed; fi
-         exec 5<&-; echo finished; exit 0 ;;
+         exec 5<&-; echo finished; exec sleep 600 ;;
     esac
   done
 done
 echo finished
+exec sleep 600
 EOF2
   chmod 755 "$BUNDLE/rootfs/grab.sh"
   cfg_args /grab.sh
+  local c
+  for c in bounding effective permitted; do
+    cfg_set ".process.capabilities.$c" "$(cfg_get ".process.capabilities.$c" | sed 's/]$/,"CAP_SYS_PTRACE"]/')"
+  done
   create_ct "$ID"
   cr start "$ID"
   local i
@@ -377,6 +384,7 @@ EOF2
   for i in $(seq 30); do grep -q finished "$T/$ID.out" && break; sleep 0.1; done
   cat "$T/$ID.out" >&2
   if grep -q WROTE "$T/$ID.out"; then fail "the container wrote the runtime binary"; fi
+  grep -q '^opened ' "$T/$ID.out" || fail "pid 1 never got hold of an exec'd process: the test proves nothing"
   [ "$(sha256sum < "$CELLRUN")" = "$SUM_BEFORE" ]
 }
 

@@ -4,8 +4,10 @@
 # a tiny static trampoline run from a sealed memfd, so from the moment the container exists
 # (created) /proc/<init>/exe is that memfd. Containers the trampoline cannot serve (a pid
 # namespace shared or joined, startContainer hooks, an LSM exec label, a seccomp filter that
-# might refuse the trampoline's syscalls) still get the sealed copy of the runtime. `exec` keeps
-# the sealed copy. Every test checks on the host that the binary (a copy) is untouched.
+# might refuse the trampoline's syscalls) still get the sealed copy of the runtime. `exec` does
+# its setup outside the container's pid namespace and starts the program through the trampoline,
+# which forks it into that namespace (a terminal or an LSM label still take the sealed copy).
+# Every test checks on the host that the binary (a copy) is untouched.
 
 load helpers
 
@@ -132,4 +134,48 @@ created_exe () {
   echo "$out"
   [ "$rc" -eq 0 ]
   assert_contains "$out" "sealed=0 host=1"
+}
+
+@test "selfexe: exec is not re-executed; its program is forked into the container by the trampoline" {
+  runtime_copy
+  cfg_args sleep 100
+  create_ct "$ID"
+  cr start "$ID"
+  wait_status "$ID" running
+  local init
+  init=$(cat "$T/$ID.pid")
+  "$CELLRUN" --root "$ROOT" exec "$ID" sleep 5 < /dev/null > /dev/null 2>&1 &
+  local rt=$! prog= i
+  for i in $(seq 100); do
+    prog=$(pgrep -P "$rt" -x sleep || true)
+    [ -n "$prog" ] && break
+    sleep 0.05
+  done
+  [ -n "$prog" ] || fail "the exec'd program never showed up as the runtime's child"
+  # the runtime still is the host file (no sealed re-exec) and non-dumpable ...
+  run exe_of "$rt"
+  echo "runtime: $output"
+  assert_contains "$output" "sealed=0 host=1"
+  [ "$(stat -c %u "/proc/$rt/fd")" = 0 ] || fail "the runtime is dumpable"
+  # ... it never joined the container's pid namespace, its program did
+  [ "$(readlink "/proc/$rt/ns/pid")" = "$(readlink /proc/self/ns/pid)" ] || fail "the runtime is in another pid namespace"
+  [ "$(readlink "/proc/$prog/ns/pid")" = "$(readlink "/proc/$init/ns/pid")" ] || fail "the program is not in the container's pid namespace"
+  [ "$(awk '/^NSpid:/ {print NF - 1}' "/proc/$prog/status")" = 2 ]
+  kill "$prog"
+  wait "$rt" || true
+  cr delete -f "$ID"
+  [ "$(sha256sum < "$CELLRUN")" = "$SUM_BEFORE" ]
+}
+
+@test "selfexe: exec through the trampoline still sets oom_score_adj (written before it leaves our /proc)" {
+  cfg_args sleep 100
+  create_ct "$ID"
+  cr start "$ID"
+  wait_status "$ID" running
+  printf '%s\n' '{"args":["sh","-c","cat /proc/self/oom_score_adj"],"cwd":"/","env":["PATH=/bin"],"oomScoreAdj":500,"user":{"uid":0,"gid":0}}' > "$T/proc.json"
+  run cr exec --process "$T/proc.json" "$ID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = 500 ]
+  cr delete -f "$ID"
 }

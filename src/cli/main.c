@@ -244,17 +244,12 @@ prepare_verb (struct cli *g, const char *verb_name, char **argv, const char *pro
 {
   struct cr_error err = { 0 };
   /* Nothing in a container may rewrite this binary via /proc/<pid>/exe:
-     `exec` moves to a sealed copy of it now; `create`/`run` choose between
-     the sealed exec trampoline and that copy once the spec is known.
+     `create`/`run`/`exec` choose between the sealed exec trampoline and a
+     sealed copy of the runtime once the spec is known.
      `sandbox` always goes through the trampoline (its command is alone in
      a pid namespace of its own): it is never re-executed mid-run. */
-  if (strcmp (verb_name, "create") == 0 || strcmp (verb_name, "run") == 0)
-    runtime_protect_later (argv); /* decided with the spec: core/create.c */
-  else if (strcmp (verb_name, "exec") == 0)
-    {
-      if (runtime_protect_binary (argv, &err) < 0)
-        return cli_fail (&err);
-    }
+  if (strcmp (verb_name, "create") == 0 || strcmp (verb_name, "run") == 0 || strcmp (verb_name, "exec") == 0)
+    runtime_protect_later (argv); /* decided with the spec: core/create.c, core/exec.c */
   /* A symlinked --root is resolved once, or refused (core/state.c). */
   /* `sandbox` keeps its state in a private temp dir of its own, not in --root. */
   if (strcmp (verb_name, "spec") != 0 && strcmp (verb_name, "features") != 0 && strcmp (verb_name, "sandbox") != 0)

@@ -3,6 +3,7 @@
 #include "linux/capabilities.h"
 #include "linux/cgroups/cgroups.h"
 #include "core/container.h"
+#include "core/runtime.h"
 #include "core/sync.h"
 #include "base/log.h"
 #include "linux/namespaces.h"
@@ -91,7 +92,14 @@ struct exec_child
   struct cgroup_manager *cgroup;
   scmp_filter_ctx sc_bundle, sc_profile;
   bool setgroups_allowed;
+  /* The program starts from the sealed trampoline, which forks it into the
+     pid namespace: this child never enters it (docs/security.md). */
+  bool trampoline;
 };
+
+/* linux/trampoline.c writes these messages itself. */
+_Static_assert(SYNC_ERROR == 5 && SYNC_EXEC_PID == 9 && sizeof (struct sync_msg) == 3 * sizeof (int) + 1024,
+               "linux/trampoline.c's copy of struct sync_msg");
 
 /* PR_SET_PDEATHSIG, and an exit if the runtime is already gone (its end of
    the sync socket hung up). */
@@ -128,7 +136,13 @@ exec_child_run (struct exec_child *c)
       keep[n++] = 3 + i;
     close_fds_except (3, keep, n);
   }
-  int rest = c->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME);
+  /* Through the trampoline, the pid (time) namespace is for our children
+     only (one setns joins them all, the user namespace first), and the
+     container's /proc has no /proc/self for us: what process_apply_early
+     writes there (oom_score_adj) is written now. */
+  if (c->trampoline && process_apply_early (p, NULL, &err) < 0)
+    goto fail;
+  int rest = c->trampoline ? c->ns_flags : c->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME);
   if (rest && setns (c->pidfd, rest) < 0)
     {
       cr_fail (&err, errno, "join the namespaces of container %s", c->o->id);
@@ -159,8 +173,13 @@ exec_child_run (struct exec_child *c)
                                .seccomp_bundle = c->sc_bundle,
                                .seccomp_profile = c->sc_profile,
                                .preserve_fds = c->o->preserve_fds,
-                               .setgroups_allowed = c->setgroups_allowed };
-  if (process_resolve_exe (p, &plan.exe, &err) < 0 || process_apply_early (p, NULL, &err) < 0)
+                               .setgroups_allowed = c->setgroups_allowed,
+                               .trampoline = c->trampoline,
+                               .exec_mode = true,
+                               .fifo_dir = -1,
+                               .fifo_fd = -1,
+                               .sync_fd = c->sync_fd };
+  if (process_resolve_exe (p, &plan.exe, &err) < 0 || (!c->trampoline && process_apply_early (p, NULL, &err) < 0))
     goto fail;
   /* The foreground exec blocked every signal to forward them; a mask survives
      execve, and the program's own handlers would never run under it. */
@@ -197,8 +216,7 @@ exec_child_clear (struct exec_child *c)
    filters (the bundle's and, under a profile, the profile's, as the container
    has) and the console socket. */
 static int
-exec_prepare (struct exec_child *c, const struct container_state *st, struct spec *spec, const char *profile,
-              struct cr_error *err)
+exec_prepare (struct exec_child *c, const struct container_state *st, struct spec *spec, struct cr_error *err)
 {
   const struct exec_options *o = c->o;
   int r;
@@ -219,13 +237,9 @@ exec_prepare (struct exec_child *c, const struct container_state *st, struct spe
     return r;
   if (spec->linux && spec->linux->seccomp && (r = seccomp_filter_build (spec->linux->seccomp, &c->sc_bundle, err)) < 0)
     return r;
-  struct spec_seccomp *ps = profile_exec_seccomp (profile);
-  if (ps)
-    {
-      spec->linux->profile_seccomp = ps;
-      if ((r = seccomp_filter_build_profile (ps, &c->sc_profile, err)) < 0)
-        return r;
-    }
+  struct spec_seccomp *ps = spec->linux ? spec->linux->profile_seccomp : NULL;
+  if (ps && (r = seccomp_filter_build_profile (ps, &c->sc_profile, err)) < 0)
+    return r;
   if (o->console_socket && (r = terminal_connect (o->console_socket, &c->console_fd, err)) < 0)
     return r;
   return 0;
@@ -292,10 +306,10 @@ static pid_t
 exec_fork (struct exec_child *c, int sync[2], struct cr_error *err)
 {
   bool rootless = userns_detect_rootless ();
-  if (rootless && (c->ns_flags & CLONE_NEWUSER) && (c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)))
+  if (!c->trampoline && rootless && (c->ns_flags & CLONE_NEWUSER) && (c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)))
     return exec_fork_in_userns (c, sync, err);
   int saved_pid = -1, saved_time = -1;
-  if (c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME))
+  if (!c->trampoline && (c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)))
     {
       ns_save_children_ns (&saved_pid, &saved_time);
       if (setns (c->pidfd, c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)) < 0)
@@ -335,16 +349,33 @@ exec_fork (struct exec_child *c, int sync[2], struct cr_error *err)
 }
 
 /* Read SYNC_FD until the child's execve closes it (close-on-exec: EOF means
-   success), handing a pty master it sends to O->terminal_master. */
+   success), handing a pty master it sends to O->terminal_master. Through the
+   trampoline, *CHILD becomes the process it forked (our child too), and the
+   trampoline, which exits at once, is reaped. */
 static int
-exec_wait_ready (int sync_fd, const struct exec_options *o, pid_t child, struct cr_error *err)
+exec_wait_ready (int sync_fd, const struct exec_options *o, bool trampoline, pid_t *child, struct cr_error *err)
 {
+  pid_t forked = -1;
   for (;;)
     {
       struct sync_msg m;
       int passed = -1;
       if (sync_recv (sync_fd, &m, &passed) < 0)
-        return 0;
+        {
+          if (!trampoline)
+            return 0;
+          while (waitpid (*child, NULL, 0) < 0 && errno == EINTR)
+            ;
+          if (forked < 0)
+            return cr_fail (err, EIO, "exec %s: the trampoline exited without starting the process", o->id);
+          *child = forked;
+          return 0;
+        }
+      if (m.type == SYNC_EXEC_PID)
+        {
+          forked = m.pid;
+          continue;
+        }
       if (m.type == SYNC_TERMINAL)
         {
           if (o->terminal_master)
@@ -357,10 +388,29 @@ exec_wait_ready (int sync_fd, const struct exec_options *o, pid_t child, struct 
         {
           err->code = m.code;
           memcpy (err->msg, m.msg, sizeof err->msg);
-          waitpid (child, NULL, 0);
+          waitpid (*child, NULL, 0);
+          if (forked > 0)
+            waitpid (forked, NULL, 0);
           return -1;
         }
     }
+}
+
+/* Before anything is opened: the program starts through the sealed
+   trampoline, or this runtime re-executes from its sealed copy (the checks
+   see the profile's filter, kept in the spec for exec_prepare). */
+static int
+exec_protect (struct exec_child *c, struct spec *spec, const char *profile, struct cr_error *err)
+{
+  struct spec_seccomp *ps = profile_exec_seccomp (profile);
+  if (spec->linux)
+    {
+      spec_seccomp_free (spec->linux->profile_seccomp);
+      spec->linux->profile_seccomp = ps;
+    }
+  else
+    spec_seccomp_free (ps);
+  return runtime_protect_for_exec (spec, c->o->process, &c->trampoline, err);
 }
 
 int
@@ -376,8 +426,8 @@ exec_start (const struct exec_options *o, pid_t *pid, struct cr_error *err)
   enum container_status status;
   struct exec_child c = { .o = o, .spec = spec, .pidfd = -1, .rootfd = -1, .sync_fd = -1, .console_fd = -1 };
   int sync[2] = { -1, -1 };
-  if ((r = container_load (o->root, o->id, &st, &status, err)) < 0
-      || (r = exec_prepare (&c, st, spec, profile, err)) < 0)
+  if ((r = container_load (o->root, o->id, &st, &status, err)) < 0 || (r = exec_protect (&c, spec, profile, err)) < 0
+      || (r = exec_prepare (&c, st, spec, err)) < 0)
     goto out;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
     {
@@ -392,7 +442,7 @@ exec_start (const struct exec_options *o, pid_t *pid, struct cr_error *err)
     }
   close (sync[1]);
   sync[1] = -1;
-  if ((r = exec_wait_ready (sync[0], o, child, err)) < 0)
+  if ((r = exec_wait_ready (sync[0], o, c.trampoline, &child, err)) < 0)
     goto out;
   if (o->pid_file)
     {

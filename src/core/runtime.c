@@ -29,14 +29,14 @@ runtime_protect_later (char **argv)
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
-int
-runtime_protect_for (const struct spec *spec, bool *trampoline, struct cr_error *err)
+static int
+protect_with (bool fits, bool *trampoline, struct cr_error *err)
 {
   *trampoline = false;
   int need = selfexe_needs_protection (err);
   if (need <= 0)
     return need;
-  if (selfexe_trampoline_fits (spec))
+  if (fits)
     {
       *trampoline = true;
       return 0;
@@ -47,6 +47,18 @@ runtime_protect_for (const struct spec *spec, bool *trampoline, struct cr_error 
                     "and this verb is never re-executed (a pid namespace of its own, no hooks, no LSM label "
                     "and a seccomp filter that allows execve/execveat are needed)");
   return runtime_protect_binary (protect_argv, err);
+}
+
+int
+runtime_protect_for (const struct spec *spec, bool *trampoline, struct cr_error *err)
+{
+  return protect_with (selfexe_trampoline_fits (spec), trampoline, err);
+}
+
+int
+runtime_protect_for_exec (const struct spec *spec, const struct spec_process *p, bool *trampoline, struct cr_error *err)
+{
+  return protect_with (selfexe_trampoline_fits_exec (spec, p), trampoline, err);
 }
 
 static int

@@ -21,6 +21,10 @@ void runtime_protect_later (char **argv);
    runtime_protect_later. */
 struct spec;
 int runtime_protect_for (const struct spec *spec, bool *trampoline, struct cr_error *err);
+/* The same for `exec` of P into the container of SPEC. */
+struct spec_process;
+int runtime_protect_for_exec (const struct spec *spec, const struct spec_process *p, bool *trampoline,
+                              struct cr_error *err);
 
 /* Foreground `run`/`exec`: with a pty MASTER (>= 0), relay our stdio until it
    hangs up (closing MASTER) then collect PID; without one, forward to PID every

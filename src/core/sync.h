@@ -47,7 +47,8 @@ enum sync_type
   SYNC_ERROR,
   SYNC_TERMINAL,
   SYNC_SECCOMP_FD,
-  SYNC_CGROUP_DONE
+  SYNC_CGROUP_DONE,
+  SYNC_EXEC_PID /* exec through the trampoline: the pid of the process it forked */
 };
 
 struct sync_msg

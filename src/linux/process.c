@@ -370,6 +370,16 @@ exec_trampoline (struct process_plan *plan, int tramp, char **env, struct cr_err
   while (p->args && p->args[n])
     n++;
   _cleanup_free_ char **argv = xcalloc (n + 6, sizeof *argv);
+  if (plan->exec_mode)
+    {
+      argv[0] = (char *) "cellrun-trampoline-exec";
+      argv[1] = sync;
+      argv[2] = plan->exe;
+      for (size_t i = 0; i < n; i++)
+        argv[3 + i] = p->args[i];
+      syscall (SYS_execveat, tramp, "", argv, env, AT_EMPTY_PATH);
+      return cr_fail (err, errno, "exec %s through the trampoline", plan->exe);
+    }
   argv[0] = (char *) "cellrun-trampoline";
   argv[1] = sync;
   argv[2] = dir;

@@ -24,6 +24,9 @@ struct process_plan
   bool trampoline;
   int fifo_dir, fifo_fd, sync_fd;
   int pdeath_signal; /* > 0: armed again after the credential change (which clears it) */
+  /* `exec`: the trampoline forks the program as the runtime's child and
+     sends its pid on SYNC_FD (no fifo). */
+  bool exec_mode;
 };
 
 /* False when PID's (0: our own) user namespace denies setgroups(2) (its

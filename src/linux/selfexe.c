@@ -116,6 +116,19 @@ selfexe_trampoline_fits (const struct spec *spec)
   return true;
 }
 
+bool
+selfexe_trampoline_fits_exec (const struct spec *spec, const struct spec_process *p)
+{
+  if (p->terminal || p->apparmor_profile || p->selinux_label || !selfexe_trampoline_fits (spec))
+    return false;
+  static const char *const needed[] = { "clone", "fcntl", "setsid" };
+  for (size_t i = 0; i < ARRAY_SIZE (needed); i++)
+    if (!seccomp_lets_through (spec->linux->seccomp, needed[i])
+        || !seccomp_lets_through (spec->linux->profile_seccomp, needed[i]))
+      return false;
+  return true;
+}
+
 int
 selfexe_trampoline_open (struct cr_error *err)
 {

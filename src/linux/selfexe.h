@@ -18,6 +18,11 @@ int selfexe_needs_protection (struct cr_error *err);
    (docs/security.md): a pid namespace of its own, no startContainer hooks,
    no LSM exec label, seccomp filters that let the trampoline run. */
 bool selfexe_trampoline_fits (const struct spec *spec);
+/* The same for an `exec` of P into the container of SPEC (whose
+   linux.profile_seccomp is the profile's filter, if any): no terminal, no LSM
+   label, and the filters also let the trampoline's clone, fcntl and setsid
+   through. */
+bool selfexe_trampoline_fits_exec (const struct spec *spec, const struct spec_process *p);
 /* A sealed, close-on-exec memfd holding the trampoline, or -1. */
 int selfexe_trampoline_open (struct cr_error *err);
 /* Whether /proc/PID/exe is a sealed memfd (the trampoline or a sealed copy). */

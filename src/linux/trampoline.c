@@ -10,12 +10,34 @@
    DIRFD (exec.fifo through /proc/self/fd) for writing, which blocks until
    `cellrun start` opens it, write "0", close DIRFD and NAME, then execve EXE
    with ARGS and the environment. Failures go to the fifo as "E<message>" and
-   end in exit 127. Any other argv (a `#!/proc/self/exe` script, say) exits. */
+   end in exit 127.
+
+   argv: MARKER_EXEC, SYNCFD, EXE, ARGS... (`cellrun exec`, set up outside the
+   container's pid namespace, whose children land in it): non-dumpable, then
+   fork the process as the runtime's child (CLONE_PARENT), send its pid on
+   SYNCFD and exit; the child starts a session, marks SYNCFD close-on-exec
+   and execs EXE, on
+   failure it sends a SYNC_ERROR and exits 127. So every process of the
+   container's pid namespace has this sealed image or the program's.
+
+   Any other argv (a `#!/proc/self/exe` script, say) exits. */
 #include <asm/unistd.h>
 #include <linux/fcntl.h>
 #include <linux/prctl.h>
 
 #define MARKER "cellrun-trampoline"
+#define MARKER_EXEC "cellrun-trampoline-exec"
+/* core/sync.h's struct sync_msg and message types (core/exec.c checks). */
+#define SYNC_ERROR 5
+#define SYNC_EXEC_PID 9
+#define SYNC_MSG_MAX 1024
+struct sync_msg
+{
+  int type, code, pid;
+  char msg[SYNC_MSG_MAX];
+};
+#define CLONE_PARENT_FLAG 0x00008000
+#define SIGCHLD_NR 17
 
 #if defined(__x86_64__)
 static long
@@ -115,12 +137,55 @@ report (int fd, const char *prefix, const char *arg, long e)
   sys3 (__NR_write, fd, (long) buf, n);
 }
 
+static void
+send_msg (int fd, int type, int code, int pid, const char *a, const char *b)
+{
+  struct sync_msg m;
+  /* volatile: the compiler must not turn this into a call to memset */
+  volatile char *z = (volatile char *) &m;
+  for (unsigned long i = 0; i < sizeof m; i++)
+    z[i] = 0;
+  char *d = m.msg;
+  m.type = type, m.code = code, m.pid = pid;
+  const char *parts[] = { "exec ", a, ": ", b };
+  for (unsigned i = 0; a && i < sizeof parts / sizeof parts[0]; i++)
+    for (const char *p = parts[i]; *p && d < m.msg + SYNC_MSG_MAX - 1; p++)
+      *d++ = *p;
+  sys3 (__NR_write, fd, (long) &m, sizeof m);
+}
+
+static __attribute__ ((noreturn)) void
+exec_mode (char **argv, char **envp)
+{
+  int sync = number (argv[1]);
+  long pid = sys4 (__NR_clone, CLONE_PARENT_FLAG | SIGCHLD_NR, 0, 0, 0);
+  if (pid == 0)
+    {
+      sys3 (__NR_setsid, 0, 0, 0); /* its own session, as without the trampoline */
+      sys3 (__NR_fcntl, sync, F_SETFD, FD_CLOEXEC);
+      long r = sys3 (__NR_execve, (long) argv[2], (long) (argv + 3), (long) envp);
+      send_msg (sync, SYNC_ERROR, -r, 0, argv[2], why (-r));
+      quit (127);
+    }
+  if (pid < 0)
+    send_msg (sync, SYNC_ERROR, -pid, 0, argv[2], why (-pid));
+  else
+    send_msg (sync, SYNC_EXEC_PID, 0, pid, 0, 0);
+  quit (pid < 0 ? 127 : 0);
+}
+
 __attribute__ ((used, noreturn)) void
 tramp_main (long *sp)
 {
   long argc = sp[0];
   char **argv = (char **) (sp + 1);
   char **envp = argv + argc + 1;
+  if (argc >= 4 && same (argv[0], MARKER_EXEC))
+    {
+      if (sys3 (__NR_prctl, PR_SET_DUMPABLE, 0, 0) < 0)
+        quit (127);
+      exec_mode (argv, envp);
+    }
   if (argc < 6 || !same (argv[0], MARKER))
     {
       static const char msg[] = "cellrun-trampoline: not a program to run\n";
