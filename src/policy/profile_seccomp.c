@@ -339,7 +339,7 @@ profile_seccomp_describe (enum profile_level level)
     if (syscall_groups[i].kind == SG_ALLOW)
       out_group (&o, "allow", &syscall_groups[i]);
     else if (syscall_groups[i].kind == SG_ALLOW_ARGS)
-      out_group (&o, "allow with argument rules", &syscall_groups[i]);
+      out_group (&o, "allow", &syscall_groups[i]);
   for (size_t i = 0; i < syscall_groups_len; i++)
     if (syscall_groups[i].kind == SG_DENY || (strict && syscall_groups[i].kind == SG_DENY_STRICT))
       out_group (&o, "EPERM", &syscall_groups[i]);
