@@ -819,11 +819,11 @@ static int
 load_filter (const struct spec_seccomp *f)
 {
   struct cr_error err = { 0 };
-  scmp_filter_ctx ctx = NULL;
-  if (seccomp_filter_build_profile (f, &ctx, &err) < 0)
+  struct seccomp_prog *prog = NULL;
+  if (seccomp_filter_build_profile (f, &prog, &err) < 0)
     return -1;
   prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-  return seccomp_filter_load (ctx, f, NULL, &err);
+  return seccomp_prog_load (prog, &err);
 }
 
 static int
