@@ -46,8 +46,13 @@ enum mode
   M_COUNT
 };
 static const char *const mode_names[] = {
-  "no filter",      "balanced, libseccomp linear", "balanced, libseccomp tree", "balanced, cellrun compiled",
-  "strict, libseccomp linear", "strict, libseccomp tree", "strict, cellrun compiled",
+  "no filter",
+  "balanced, libseccomp linear",
+  "balanced, libseccomp tree",
+  "balanced, cellrun compiled",
+  "strict, libseccomp linear",
+  "strict, libseccomp tree",
+  "strict, cellrun compiled",
 };
 
 static double

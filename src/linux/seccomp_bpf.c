@@ -165,7 +165,8 @@ abi_items (const struct spec_seccomp *s, uint32_t arch, struct item **out, size_
           (*out)[(*n)++] = (struct item){ (uint32_t) nr, i, act, sc->args_len == 0, sc->names[k] };
         }
     }
-  qsort (*out, *n, sizeof **out, cmp_item);
+  if (*n > 1)
+    qsort (*out, *n, sizeof **out, cmp_item);
   return 0;
 }
 

@@ -2,6 +2,7 @@
    (wrapped in a minimal config.json) and built into a libseccomp filter
    with seccomp_filter_build, and compiled to BPF by seccomp_prog_compile
    (the profile filter's compiler, linux/seccomp_bpf.c), never loaded. */
+#include <errno.h>
 #include <seccomp.h>
 #include "fuzz.h"
 #include "spec.h"
