@@ -11,9 +11,10 @@
    no security error.  The denied groups return EPERM, and four calls are
    allowed only with the arguments the profile accepts (clone, unshare,
    ioctl, personality): their allowed and denied argument sets are disjoint
-   and cover every value, because libseccomp drops conditional rules of a
-   syscall once it has an unconditional one, and leaves the order of
-   overlapping conditions of different actions unspecified.
+   and cover every value, so the order in which rules are checked does not
+   matter.  (libseccomp, which the unit tests compare with, drops the
+   conditional rules of a syscall once it has an unconditional one, and
+   linux/seccomp_bpf.c refuses such a mix.)
 
    balanced: a denylist (default ALLOW) of the denied groups but
    debug-fast-io, and the same argument rules minus personality and
@@ -265,8 +266,8 @@ profile_seccomp_build (enum profile_level level)
     }
   if (strict)
     add_personality_rules (&b);
-  /* Under strict this repeats the default (the loader skips it); it stays
-     so that both filters name clone3. */
+  /* Under strict this gives the default's answer anyway; it stays so that
+     both filters name clone3. */
   const char *const clone3[] = { "clone3", NULL };
   builder_add (&b, clone3, DENY, ENOSYS);
   add_namespace_flag_rules (&b, level);
