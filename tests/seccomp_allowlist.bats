@@ -342,15 +342,18 @@ DENIED_EPERM="mount unshare-user unshare-mnt ptrace keyctl bpf perf_event_open i
 # Not in the table: sysfs(2) (obsolete, harmless: counts filesystem types), listmount(2) (458,
 # newer than this libseccomp, so no name could list it), syscall numbers past the last one of
 # the x86_64 and i386 tables.  Strict answers ENOSYS; balanced, a denylist, lets the known ones
-# through; x32 is refused as a whole with EPERM.
-@test "allowlist: a syscall not in the table, one newer than libseccomp and numbers past the last syscall get ENOSYS under strict" {
+# through; x32 is refused as a whole with EPERM.  open_tree_attr (467, Linux 6.15, also newer
+# than libseccomp) is in the mount group by number: EPERM under both.
+@test "allowlist: a syscall not in the table, one newer than libseccomp and numbers past the last syscall get ENOSYS under strict; open_tree_attr EPERM under both" {
   have_probe || skip "sysprobe not built"
-  cfg_args sysprobe nr 139 3 nr 458 0 0 0 0 nr 1000 int80 1000 int80 20 x32 39
+  cfg_args sysprobe nr 139 3 nr 458 0 0 0 0 nr 1000 int80 1000 int80 20 x32 39 nr 467 -1 0 0 0 0 int80 467 -1 0 0 0 0
   run prun none "$ID"
   echo "no profile: $output"
   [ "$status" -eq 0 ]
   expect OK nr-139 int80-20 || fail "no profile: sysfs or i386 getpid failed"
   case "$(result nr-458)" in "" | ENOSYS | EPERM) fail "no profile: listmount did not reach the kernel" ;; esac
+  local ota=nr-467
+  case "$(result nr-467)$(result int80-467)" in *ENOSYS* | *EPERM* | "") ota= ;; esac # a kernel before 6.15
   cr delete -f "$ID" >/dev/null 2>&1 || true
 
   run prun strict "$ID"
@@ -359,12 +362,14 @@ DENIED_EPERM="mount unshare-user unshare-mnt ptrace keyctl bpf perf_event_open i
   expect ENOSYS nr-139 nr-458 nr-1000 int80-1000 || fail "strict: not ENOSYS"
   expect OK int80-20 || fail "strict: i386 getpid must be allowed"
   expect EPERM x32-39 || fail "strict: x32 must be refused with EPERM"
+  [ -z "$ota" ] || expect EPERM nr-467 int80-467 || fail "strict: open_tree_attr (newer than libseccomp) must be EPERM"
   cr delete -f "$ID" >/dev/null 2>&1 || true
 
   run prun balanced "$ID"
   echo "balanced: $output"
   [ "$status" -eq 0 ]
   expect OK nr-139 || fail "balanced is a denylist: sysfs must pass"
+  [ -z "$ota" ] || expect EPERM nr-467 int80-467 || fail "balanced: open_tree_attr, the twin of open_tree, must be EPERM"
   case "$(result nr-458)" in "" | ENOSYS | EPERM) fail "balanced: listmount did not reach the kernel" ;; esac
 }
 

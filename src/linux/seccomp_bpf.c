@@ -74,14 +74,31 @@ static const struct
   { "msgrcv", 401 },   { "msgctl", 402 },
 };
 
-static int
-resolve (uint32_t arch, const char *name)
+/* Syscalls newer than the libseccomp this was written against (2.5.4),
+   which the table names anyway (a denied twin must not wait for a
+   libseccomp upgrade).  Since Linux 5.1 new syscalls have one number on
+   every ABI here (x86_64, i386, arm, aarch64). */
+static const struct
+{
+  const char *name;
+  int nr;
+} newer[] = {
+  { "open_tree_attr", 467 }, /* Linux 6.15: open_tree with mount attributes */
+};
+
+int
+seccomp_bpf_resolve (uint32_t arch, const char *name)
 {
   int nr = seccomp_syscall_resolve_name_arch (arch, name);
   if (nr < 0 && arch == SCMP_ARCH_X86)
     for (size_t i = 0; i < ARRAY_SIZE (i386_direct); i++)
       if (strcmp (i386_direct[i].name, name) == 0)
         return i386_direct[i].nr;
+  if (nr == __NR_SCMP_ERROR
+      && (arch == SCMP_ARCH_X86_64 || arch == SCMP_ARCH_X86 || arch == SCMP_ARCH_ARM || arch == SCMP_ARCH_AARCH64))
+    for (size_t i = 0; i < ARRAY_SIZE (newer); i++)
+      if (strcmp (newer[i].name, name) == 0)
+        return newer[i].nr;
   return nr;
 }
 
@@ -157,7 +174,7 @@ abi_items (const struct spec_seccomp *s, uint32_t arch, struct item **out, size_
         }
       for (size_t k = 0; sc->names && k < sc->names_len; k++)
         {
-          int nr = resolve (arch, sc->names[k]);
+          int nr = seccomp_bpf_resolve (arch, sc->names[k]);
           if (nr < 0)
             continue; /* not a syscall of this ABI */
           if (*n == cap)

@@ -45,6 +45,12 @@ seccomp_prog_freep (struct seccomp_prog **p)
 int seccomp_prog_compile (const struct spec_seccomp *s, uint32_t badarch_act, struct seccomp_prog **out,
                           struct cr_error *err);
 
+/* The number of syscall NAME on ABI ARCH (an SCMP_ARCH_* value), or < 0
+   when the ABI has no such call: libseccomp's answer, plus the direct i386
+   socket and IPC entries, and the few syscalls newer than libseccomp 2.5.4
+   that the profile table names. */
+int seccomp_bpf_resolve (uint32_t arch, const char *name);
+
 /* seccomp(SECCOMP_SET_MODE_FILTER) of P into the calling thread (needs
    no_new_privs or CAP_SYS_ADMIN); frees P in every case. */
 int seccomp_prog_load (struct seccomp_prog *p, struct cr_error *err);

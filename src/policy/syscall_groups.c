@@ -113,7 +113,7 @@ const struct syscall_group syscall_groups[] = {
   /* ---- denied: EPERM ---------------------------------------------------- */
   { "mount", "reconfigure the sandbox: mounts, the new mount API, entering other namespaces by fd", SG_DENY, false,
     NAMES ("mount", "umount", "umount2", "pivot_root", "move_mount", "open_tree", "fsopen", "fsmount", "fsconfig",
-           "fspick", "mount_setattr", "setns") },
+           "fspick", "mount_setattr", "open_tree_attr", "setns") },
   { "kernel", "load or replace kernel code, or change host-wide kernel state", SG_DENY, false,
     NAMES ("kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "create_module", "bpf",
            "swapon", "swapoff", "reboot", "sethostname", "setdomainname", "acct", "iopl", "ioperm", "quotactl",

@@ -36,8 +36,7 @@ denies (const struct spec_seccomp *f, const char *name)
 static bool
 known_on (uint32_t arch, const char *name)
 {
-  int nr = seccomp_syscall_resolve_name_arch (arch, name);
-  return nr != __NR_SCMP_ERROR && nr >= 0;
+  return seccomp_bpf_resolve (arch, name) >= 0;
 }
 
 static void
