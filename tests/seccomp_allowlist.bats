@@ -69,7 +69,7 @@ for d in dirs:
                           "options": ["rbind", "ro", "nosuid", "nodev"]})
 p = doc["process"]
 p["cwd"] = "/tmp"
-p["env"] = ["PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin:/probe", "HOME=/tmp/home", "LANG=C.UTF-8",
+p["env"] = ["PATH=/usr/bin:/bin:/usr/sbin:/sbin:/probe", "HOME=/tmp/home", "LANG=C.UTF-8",
             "TERM=dumb", "P=/probe"]
 with open(path, "w") as f:
     json.dump(doc, f, indent=2)
@@ -91,7 +91,7 @@ workload () {
   local check='sysprobe nr 139 3; echo "--- workload"'
   if [ "$WORKLOAD_VIA" = sandbox ]; then
     run timeout -k 2 120 "$CELLRUN" --root "$ROOT" sandbox --profile strict --ro-bind "$HOSTFS/probe:/tmp/probe" \
-      --env P=/tmp/probe --env PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin:/tmp/probe --env HOME=/tmp/home \
+      --env P=/tmp/probe --env PATH=/usr/bin:/bin:/usr/sbin:/sbin:/tmp/probe --env HOME=/tmp/home \
       --env LANG=C.UTF-8 --cwd /tmp -- sh -c "$check; $1"
   else
     cfg_args sh -c "$check; $1"
