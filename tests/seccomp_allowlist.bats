@@ -400,3 +400,15 @@ DENIED_EPERM="mount unshare-user unshare-mnt ptrace keyctl bpf perf_event_open i
   refute_contains "$output" "allow basic-io"
   refute_contains "$output" "EPERM debug-fast-io"
 }
+
+@test "allowlist: an execve that fails after the filter is loaded is reported as usual (the error path is allowed)" {
+  printf '\x7fELF garbage' > "$HOSTFS/probe/badexec"
+  chmod 755 "$HOSTFS/probe/badexec"
+  cfg_args /probe/badexec
+  run prun strict "$ID"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  assert_error_line
+  assert_contains "$output" "badexec"
+  assert_contains "$output" "Exec format error"
+}
