@@ -266,6 +266,41 @@ test_same_as_libseccomp (enum profile_level level, const char *label)
   spec_seccomp_free (s);
 }
 
+/* Without an architectures list the compiler admits the native ABI and its
+   compat ABIs but x32, as the loader does for the native ones. */
+static void
+test_default_arches (void)
+{
+#if defined(__x86_64__) && !defined(__ILP32__)
+  struct spec_seccomp s = { .default_action = (char *) "SCMP_ACT_ALLOW" };
+  struct seccomp_prog *p = NULL;
+  struct cr_error err = { 0 };
+  CHECK (seccomp_prog_compile (&s, SCMP_ACT_ERRNO (EPERM), &p, &err) == 0, "a rule-less filter compiles (%s)", err.msg);
+  if (p == NULL)
+    return;
+  struct seccomp_data d[] = { { .nr = 39, .arch = SCMP_ARCH_X86_64 },
+                              { .nr = 20, .arch = SCMP_ARCH_X86 },
+                              { .nr = 39 | 0x40000000, .arch = SCMP_ARCH_X86_64 },
+                              { .nr = 20, .arch = SCMP_ARCH_ARM } };
+  uint32_t r[4];
+  for (size_t i = 0; i < 4; i++)
+    r[i] = bpf_sim (p->insns, p->len, &d[i]);
+  CHECK (r[0] == SCMP_ACT_ALLOW && r[1] == SCMP_ACT_ALLOW && r[2] == SCMP_ACT_ERRNO (EPERM)
+             && r[3] == SCMP_ACT_ERRNO (EPERM),
+         "no architectures: x86_64 and i386 admitted, x32 and arm get the bad-arch action (%#x %#x %#x %#x)", r[0],
+         r[1], r[2], r[3]);
+  seccomp_prog_free (p);
+  struct spec_seccomp x32 = s;
+  char *arches[] = { (char *) "SCMP_ARCH_X32", NULL };
+  x32.architectures = arches;
+  x32.architectures_len = 1;
+  CHECK (seccomp_prog_compile (&x32, SCMP_ACT_ERRNO (EPERM), &p, &err) < 0 && p == NULL,
+         "the profile compiler refuses to admit x32 (%s)", err.msg);
+#else
+  CHECK (1, "# SKIP x86_64 only");
+#endif
+}
+
 /* In a child under strict: a bit per expectation met. */
 static int
 strict_child (void)
@@ -334,6 +369,7 @@ main (void)
   test_filters ();
   test_same_as_libseccomp (PROFILE_STRICT, "strict");
   test_same_as_libseccomp (PROFILE_BALANCED, "balanced");
+  test_default_arches ();
   test_loaded ();
   return UNIT_DONE ();
 }
