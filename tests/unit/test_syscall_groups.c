@@ -311,6 +311,7 @@ strict_child (void)
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_filter_build_profile (f, &prog, &err) < 0
       || seccomp_prog_load (prog, &err) < 0)
     return 200;
+  spec_seccomp_free (f);
   int bits = 0, n = 0;
 #define EXPECT(call, want)                                                            \
   do                                                                                  \
