@@ -198,6 +198,10 @@ rm_rf_at (int dirfd, const char *name, struct cr_error *err)
   if (errno != EISDIR && errno != EPERM)
     return cr_fail (err, errno, "remove %s", name);
   int dfd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  /* A directory of ours without permissions (overlay's work/work is mode
+     0 and, rootless, owned by the caller): let us in first. */
+  if (dfd < 0 && errno == EACCES && fchmodat (dirfd, name, 0700, AT_SYMLINK_NOFOLLOW) == 0)
+    dfd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dfd < 0)
     return errno == ENOENT ? 0 : cr_fail (err, errno, "open %s", name);
   int r = rm_rf_dirfd (dfd, err);

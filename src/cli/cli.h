@@ -22,6 +22,8 @@ struct cli
   const char *config_path;
   struct cellrun_config config;
   char **environ;
+  bool rootless;      /* --rootless true, or auto (the default) and detected (linux/userns.h) */
+  char *root_default; /* the default --root when none was given (state_default_root) */
 };
 
 /* Print ERR as "cellrun: ..." (and to the json log) and return 1. */
@@ -50,6 +52,7 @@ int cmd_spec (struct cli *g, int argc, char **argv);
 int cmd_diff (struct cli *g, int argc, char **argv);
 int cmd_commit (struct cli *g, int argc, char **argv);
 int cmd_profile (struct cli *g, int argc, char **argv);
+int cmd_sandbox (struct cli *g, int argc, char **argv);
 
 /* create and run share their flags. */
 struct create_options;

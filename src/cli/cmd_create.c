@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int
 cli_parse_create_flags (struct cli *g, const char *verb, int argc, char **argv, struct create_options *o,
@@ -42,6 +43,10 @@ cli_parse_create_flags (struct cli *g, const char *verb, int argc, char **argv, 
   o->root = g->root;
   o->bundle = ".";
   o->cgroup_manager = g->cgroup_manager;
+  o->rootless = g->rootless;
+  pr->rootless = g->rootless;
+  pr->caller_uid = geteuid ();
+  pr->caller_gid = getegid ();
   o->config = &g->config;
   o->caller_env = g->environ;
   o->profile = pr;

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 extern char **environ;
 
@@ -49,6 +50,13 @@ static const struct verb verbs[] = {
   { "diff", cmd_diff, "diff [--format text|json] ID", "list changes in an overlay workspace" },
   { "commit", cmd_commit, "commit [--dry-run] ID", "apply an overlay workspace's changes to the host directory" },
   { "profile", cmd_profile, "profile show NAME", "describe an isolation profile" },
+  { "sandbox", cmd_sandbox,
+    "sandbox [--rootfs DIR] [--workspace H:C[:MODE]] [--bind S[:D]] [--ro-bind S[:D]] [--tmpfs D[:SIZE]] "
+    "[--profile strict|balanced] [--network none|host] [--memory SIZE] [--cpus N] [--pids N] [--rlimit NAME=S[:H]] "
+    "[--timeout SECONDS] [--env K=V] [--env-pass POLICY] [--cwd DIR] [--user UID[:GID]] [--hostname NAME] "
+    "[--result FILE|-] [--collect CT[:HOST]] [--diff] [--commit] [--require-limits] [-t] [--print-spec] [--] CMD "
+    "[ARG...]",
+    "run one command in a throw-away sandbox, no bundle needed" },
 };
 
 static const struct verb *
@@ -76,7 +84,8 @@ print_help (void)
   for (size_t i = 0; i < ARRAY_SIZE (verbs); i++)
     printf ("  %-10s %s\n", verbs[i].name, verbs[i].summary);
   printf ("\nGlobal flags:\n"
-          "  --root DIR            state directory (default /run/cellrun)\n"
+          "  --root DIR            state directory (default /run/cellrun; rootless: $XDG_RUNTIME_DIR/cellrun)\n"
+          "  --rootless MODE       auto (default: detected), true or false (docs/rootless.md)\n"
           "  --log FILE            also write log messages to FILE\n"
           "  --log-format FORMAT   text or json\n"
           "  --debug               print debug messages\n"
@@ -134,6 +143,24 @@ cli_need_args (const char *verb, int argc, int optind, int n, const char *names)
 /* Parse the global flags into G up to the verb; returns -1 to go on, or the
    exit status (--help, --version, a bad flag). */
 static int
+parse_rootless (struct cli *g, const char *value)
+{
+  if (strcmp (value, "true") == 0)
+    g->rootless = true;
+  else if (strcmp (value, "false") == 0)
+    g->rootless = false;
+  else if (strcmp (value, "auto") == 0)
+    g->rootless = runtime_detect_rootless ();
+  else
+    {
+      log_init (NULL, NULL, false, NULL);
+      log_error ("--rootless: unknown value %s (want auto, true or false)", value);
+      return 1;
+    }
+  return -1;
+}
+
+static int
 parse_global_flags (struct cli *g, int argc, char **argv, const char **profile_flag)
 {
   enum
@@ -181,8 +208,11 @@ parse_global_flags (struct cli *g, int argc, char **argv, const char **profile_f
         break;
       case OPT_PROFILE: *profile_flag = optarg; break;
       case OPT_CONFIG: g->config_path = optarg; break;
-      case OPT_CRIU:
-      case OPT_ROOTLESS: break; /* accepted for runc compatibility */
+      case OPT_CRIU: break; /* accepted for runc compatibility */
+      case OPT_ROOTLESS:
+        if (parse_rootless (g, optarg) >= 0)
+          return 1;
+        break;
       case OPT_CGROUP_MANAGER:
         if (strcmp (optarg, "disabled") == 0)
           g->cgroup_manager = CGROUP_MANAGER_DISABLED;
@@ -215,14 +245,28 @@ prepare_verb (struct cli *g, const char *verb_name, char **argv, const char *pro
   struct cr_error err = { 0 };
   /* Verbs that run code inside a container first move to a sealed copy of
      this binary, so nothing in a container can rewrite it via /proc/<pid>/exe. */
+  /* Not `sandbox`: its command is pid 1 of a pid namespace nothing ever
+     joins, so no process of it can reach cellrun's /proc/<pid>/exe (the
+     init execs the command directly; docs/sandbox.md). */
   if (strcmp (verb_name, "create") == 0 || strcmp (verb_name, "run") == 0 || strcmp (verb_name, "exec") == 0)
     {
       if (runtime_protect_binary (argv, &err) < 0)
         return cli_fail (&err);
     }
   /* A symlinked --root is resolved once, or refused (core/state.c). */
-  if (strcmp (verb_name, "spec") != 0 && strcmp (verb_name, "features") != 0)
+  /* `sandbox` keeps its state in a private temp dir of its own, not in --root. */
+  if (strcmp (verb_name, "spec") != 0 && strcmp (verb_name, "features") != 0 && strcmp (verb_name, "sandbox") != 0)
     {
+      if (g->root == NULL)
+        {
+          bool notice = false;
+          if (state_default_root (g->rootless, &g->root_default, &notice, &err) < 0)
+            return cli_fail (&err);
+          g->root = g->root_default;
+          if (notice)
+            log_warning ("rootless: no XDG_RUNTIME_DIR or /run/user/%u: state goes to %s", (unsigned) geteuid (),
+                         g->root);
+        }
       if (state_resolve_root (g->root, &g->root_resolved, &err) < 0)
         return cli_fail (&err);
       if (g->root_resolved)
@@ -241,7 +285,7 @@ prepare_verb (struct cli *g, const char *verb_name, char **argv, const char *pro
 int
 main (int argc, char **argv)
 {
-  struct cli g = { .root = "/run/cellrun", .environ = environ };
+  struct cli g = { .environ = environ, .rootless = runtime_detect_rootless () };
   const char *profile_flag = NULL;
   struct cr_error err = { 0 };
   int r = parse_global_flags (&g, argc, argv, &profile_flag);
@@ -281,5 +325,6 @@ main (int argc, char **argv)
   r = v->fn (&g, sub_argc, sub_argv);
   config_file_clear (&g.config);
   free (g.root_resolved);
+  free (g.root_default);
   return r;
 }

@@ -10,6 +10,7 @@
 #include "state_json.h"
 #include "linux/cgroups/systemd_scope.h"
 #include "base/utils.h"
+#include "linux/userns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -269,7 +270,24 @@ delete_state_dir (const char *root, const char *id, int dirfd, const struct cont
         }
     }
   umount_under_state_dir (root, id);
-  return state_remove_dir (root, id, err);
+  /* Rootless with subordinate ids, the overlay's upper layer may hold files
+     the caller cannot remove: the saved mappings are read first, for
+     removing them as root of a user namespace with those mappings. */
+  _cleanup_spec_ struct spec *spec = NULL;
+  struct cr_error ignored = { 0 };
+  if (st->workspace_upper && geteuid () != 0)
+    state_load_spec (dirfd, &spec, &ignored);
+  int r = state_remove_dir (root, id, err);
+  if (r < 0 && (err->code == EACCES || err->code == EPERM) && spec && spec->linux && spec->linux->uid_mappings_len)
+    {
+      /* What the namespace's root cannot reach (the caller's own dirs, when
+         the caller is not mapped) is left for one more pass as the caller. */
+      _cleanup_close_ int rfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (rfd >= 0 && userns_remove_mapped (spec, rfd, id, &ignored) == 0)
+        return 0;
+      r = state_remove_dir (root, id, err);
+    }
+  return r;
 }
 
 /* Tear down a loaded container: checks, stop (--force), systemd scope,

@@ -35,12 +35,21 @@ struct create_options
   enum cgroup_manager_kind cgroup_manager;
   int preserve_fds;
   bool keep; /* run --keep: the stopped container stays until `delete` */
+  /* no host root (--rootless, docs/rootless.md): id maps through the
+     unprivileged paths, a cgroup only when one is delegated, rlimits
+     clamped to the hard limits, no device cgroup */
+  bool rootless;
   /* profile layer inputs; NULL = no profile processing */
   const struct profile_request *profile;
   const struct cellrun_config *config;
   char *const *caller_env;
   /* set by `run` in the foreground: the terminal master comes back here */
   int *terminal_master;
+  /* `sandbox`: the spec to run instead of BUNDLE/config.json (BUNDLE is still
+     the directory relative paths and hooks see), and an init that keeps its
+     parent-death signal (SIGKILL) for good, so it dies with the runtime. */
+  const struct spec *spec;
+  bool die_with_parent;
 };
 
 int container_create (const struct create_options *o, pid_t *pid, struct cr_error *err);

@@ -308,8 +308,12 @@ container_init (struct init_args *a)
   int rootfd = -1;
 
   die_with_runtime (fd);
-  /* The runtime's setup must not be readable or ptrace-able from inside. */
-  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* The runtime's setup must not be readable or ptrace-able from inside.
+     Rootless, the id maps are written by the caller's uid (newuidmap
+     checks /proc/<pid> is the caller's, which a non-dumpable process's is
+     not): until SYNC_GO the init stays dumpable, which lets only that uid
+     (and root) in, and nothing of the container runs yet. */
+  prctl (PR_SET_DUMPABLE, a->maps_by_caller, 0, 0, 0);
   close_inherited_fds (a);
   /* A session of its own: the caller's controlling terminal (when it is our
      stdin) is then no container process's controlling terminal, so none can
@@ -325,6 +329,7 @@ container_init (struct init_args *a)
     init_fail (fd, &err);
   pid_t host_pid = m.pid;
   a->host_pid = host_pid;
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (enter_namespaces (a, &err) < 0)
     init_fail (fd, &err);
   /* Becoming root of a user namespace cleared the parent-death signal. */
@@ -344,8 +349,11 @@ container_init (struct init_args *a)
       || prepare_process (a, &plan, &err) < 0)
     init_fail (fd, &err);
 
-  /* Setup is done: from here the init outlives the create process. */
-  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  /* Setup is done: from here the init outlives the create process (but
+     not a sandbox's: process_exec arms the signal again after setuid). */
+  if (!a->opts->die_with_parent)
+    prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  plan.pdeath_signal = a->opts->die_with_parent ? SIGKILL : 0;
   sync_send (fd, SYNC_CREATED, 0, NULL);
   close (fd);
   wait_start_and_exec (a, &plan, self_fds, host_pid);

@@ -25,6 +25,7 @@ struct init_args
   const char *cgroup_path;
   const char *bundle;                        /* the bundle's absolute path, for the hooks' state */
   const struct mount_sources *mount_sources; /* bind sources the runtime opened (mounts.h) */
+  bool maps_by_caller; /* rootless: the caller's uid writes the id maps, so the init stays dumpable until SYNC_GO */
   /* Set by the init itself after SYNC_GO: */
   pid_t host_pid;    /* its pid on the host, for the hooks' state */
   bool in_userns;    /* a new or joined user namespace */

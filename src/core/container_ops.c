@@ -7,6 +7,7 @@
 #include "core/container.h"
 #include "core/state.h"
 #include "linux/cgroups/cgroups.h"
+#include "linux/process.h"
 
 struct container_events
 {
@@ -91,9 +92,20 @@ container_ps (const char *root, const char *id, pid_t **pids, size_t *n, struct 
   enum container_status status;
   *pids = NULL;
   *n = 0;
-  if (open_cgroup (root, "ps", id, &m, &status, err) < 0)
+  _cleanup_state_ struct container_state *st = NULL;
+  if (container_load (root, id, &st, &status, err) < 0)
     return -1;
-  int r = cgroup_pids (m, pids, n, err);
+  int r;
+  if (st->cgroup_path == NULL)
+    {
+      /* No cgroup (rootless without a delegated one, --cgroup-manager
+         disabled): the processes are found through the init. */
+      if (status == STATUS_STOPPED)
+        return 0;
+      r = process_list_container (st->pid, pids, n, err);
+    }
+  else if ((r = cgroup_open (st->cgroup_root, st->cgroup_path, &m, err)) == 0)
+    r = cgroup_pids (m, pids, n, err);
   if (r < 0)
     return r;
   /* An exited process stays in cgroup.procs until it is reaped: it is not

@@ -12,6 +12,8 @@
 #include "linux/mounts.h"
 #include "linux/namespaces.h"
 #include "core/notify.h"
+#include "core/rootless.h"
+#include "linux/userns.h"
 #include "core/sync.h"
 #include "linux/process.h"
 #include "policy/profile.h"
@@ -32,6 +34,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -299,7 +302,9 @@ drive_init (const struct create_options *o, struct create_plan *plan, struct ns_
   const struct spec *spec = plan->spec;
   struct cgroup_manager *cg = undo->cgroup;
   int r;
-  if (ns->new_user && (r = ns_write_id_maps (child, spec, err)) < 0)
+  /* Without root (not even of a user namespace) only the caller's own id
+     or its /etc/subuid ranges (through newuidmap) can be mapped. */
+  if (ns->new_user && (r = (geteuid () != 0 ? userns_write_maps_rootless : ns_write_id_maps) (child, spec, err)) < 0)
     return r;
   if (sync_send (sync_fd, SYNC_GO, child, NULL) < 0)
     return init_gone (sync_fd, child, err);
@@ -405,11 +410,16 @@ create_plan_build (const struct create_options *o, struct create_plan *p, struct
   p->bundle = realpath (o->bundle ? o->bundle : ".", NULL);
   if (p->bundle == NULL)
     return cr_fail (err, errno, "bundle %s", o->bundle ? o->bundle : ".");
-  _cleanup_free_ char *config_path = NULL;
-  xasprintf (&config_path, "%s/config.json", p->bundle);
-  struct spec *loaded = spec_parse_file (config_path, err);
-  if (loaded == NULL)
-    return -1;
+  struct spec *loaded = NULL;
+  if (o->spec)
+    loaded = spec_dup (o->spec);
+  else
+    {
+      _cleanup_free_ char *config_path = NULL;
+      xasprintf (&config_path, "%s/config.json", p->bundle);
+      if ((loaded = spec_parse_file (config_path, err)) == NULL)
+        return -1;
+    }
   xasprintf (&p->state_dir, "%s/%s", o->root, o->id);
   /* The profile layer turns the bundle into the spec that actually runs. */
   p->spec = loaded;
@@ -429,6 +439,11 @@ create_plan_build (const struct create_options *o, struct create_plan *p, struct
   int r = process_validate (spec->process, err);
   if (r < 0 || (r = devices_validate (spec, err)) < 0)
     return r;
+  if (o->rootless && (r = rootless_prepare_spec (spec, err)) < 0)
+    return r;
+  if (o->rootless && geteuid () != 0 && p->pr.workspace.max_bytes)
+    return cr_fail (err, 0, "rootless: %s: the size cap is a tmpfs mounted on the host, which needs root",
+                    PROFILE_ANNOTATION_WORKSPACE_MAX);
   if (spec->process->terminal && o->console_socket == NULL && o->terminal_master == NULL)
     return cr_fail (err, 0,
                     "process.terminal is true: a --console-socket is required when cellrun does not stay attached");
@@ -595,6 +610,12 @@ step_cgroup (struct create_ctx *c, struct cr_error *err)
   int r = cgroup_resolve_path (spec->linux ? spec->linux->cgroups_path : NULL, o->id, systemd, &c->cgroup_path, err);
   if (r < 0)
     return r;
+  if (o->rootless && !rootless_use_cgroup (spec, c->st.cgroup_root, c->cgroup_path))
+    {
+      free (c->cgroup_path);
+      c->cgroup_path = NULL;
+      return 0;
+    }
   c->st.cgroup_path = c->cgroup_path;
   if (systemd && systemd_scope_available ())
     {
@@ -643,7 +664,15 @@ step_init_channels (struct create_ctx *c, struct cr_error *err)
       for (size_t i = 0; i < spec->linux->gid_mappings_len; i++)
         if (spec->linux->gid_mappings[i].container_id == 0)
           host_group = spec->linux->gid_mappings[i].host_id;
-      if (fchownat (c->dirfd, STATE_FIFO, host_root, host_group, 0) < 0)
+      /* Rootless, the fifo stays the caller's: a container root that is
+         another (subordinate) uid may write it, as nobody else can reach
+         it (the state dir is 0700; the init has it open O_PATH). */
+      if (geteuid () != 0 && (host_root != geteuid () || host_group != getegid ()))
+        {
+          if (fchmodat (c->dirfd, STATE_FIFO, 0622, 0) < 0)
+            return cr_fail (err, errno, "chmod %s", STATE_FIFO);
+        }
+      else if (fchownat (c->dirfd, STATE_FIFO, host_root, host_group, 0) < 0)
         return cr_fail (err, errno, "chown %s", STATE_FIFO);
     }
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sync) < 0)
@@ -662,10 +691,22 @@ step_clone (struct create_ctx *c, struct cr_error *err)
   if (r < 0 || (r = ns_prepare_parent (spec, &c->ns, err)) < 0)
     return r;
   pid_t child;
+  /* Rootless, the init is born dumpable, so that the caller's uid can write
+     its id maps (container_init makes it non-dumpable at SYNC_GO). */
+  bool dumpable = geteuid () != 0 && c->ns.new_user;
+  if (dumpable)
+    prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
   if (c->ns.join_user_fd >= 0)
     child = ns_clone_in_userns (c->ns.new_flags | SIGCHLD, c->ns.join_user_fd, err);
   else if ((child = clone_init (c->ns.new_flags, cgroup_clone_target (c->undo->cgroup), &c->undo->cgroup_placed)) < 0)
-    cr_fail (err, errno, "clone container init");
+    {
+      if (c->ns.new_user)
+        userns_explain_clone_failure (errno, err);
+      else
+        cr_fail (err, errno, "clone container init");
+    }
+  if (dumpable && child != 0)
+    prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (child < 0)
     return -1;
   if (child == 0)
@@ -686,7 +727,8 @@ step_clone (struct create_ctx *c, struct cr_error *err)
                              .seccomp_profile = c->sc_profile,
                              .cgroup_path = c->cgroup_path,
                              .bundle = c->plan->bundle,
-                             .mount_sources = &c->msrc };
+                             .mount_sources = &c->msrc,
+                             .maps_by_caller = dumpable };
       container_init (&a);
     }
   c->child = c->undo->child = child;

@@ -10,6 +10,7 @@
 #include "policy/exec_ceiling.h"
 #include "linux/seccomp_filter.h"
 #include "linux/terminal.h"
+#include "linux/userns.h"
 #include "base/utils.h"
 
 #include <errno.h>
@@ -230,12 +231,69 @@ exec_prepare (struct exec_child *c, const struct container_state *st, struct spe
   return 0;
 }
 
+/* Rootless: joining a pid namespace also needs CAP_SYS_ADMIN in our own
+   user namespace, which only the container's gives us, and the host's pid
+   namespace could not be entered again. A short-lived child joins the user
+   and pid (time) namespaces and clones the exec child as the runtime's own
+   child (CLONE_PARENT), reporting its pid in a pipe. */
+static pid_t
+exec_fork_in_userns (struct exec_child *c, int sync[2], struct cr_error *err)
+{
+  int p[2];
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return cr_fail (err, errno, "exec %s: pipe", c->o->id);
+  pid_t mid = fork ();
+  if (mid == 0)
+    {
+      int res;
+      close (p[0]);
+      if (setns (c->pidfd, CLONE_NEWUSER | (c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME))) < 0)
+        res = -errno;
+      else
+        {
+          pid_t k = syscall (SYS_clone, (unsigned long) CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
+          if (k == 0)
+            {
+              close (p[1]);
+              close (sync[0]);
+              c->ns_flags &= ~(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWTIME);
+              c->sync_fd = sync[1];
+              exec_child_run (c);
+            }
+          res = k < 0 ? -errno : k;
+        }
+      write_all (p[1], &res, sizeof res);
+      _exit (0);
+    }
+  int e = errno;
+  close (p[1]);
+  int res = 0;
+  ssize_t n = -1;
+  if (mid > 0)
+    do
+      n = read (p[0], &res, sizeof res);
+    while (n < 0 && errno == EINTR);
+  close (p[0]);
+  if (mid < 0)
+    return cr_fail (err, e, "exec %s: fork", c->o->id);
+  while (waitpid (mid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  if (n != (ssize_t) sizeof res)
+    return cr_fail (err, EIO, "exec %s: the helper joining the container's namespaces exited", c->o->id);
+  if (res < 0)
+    return cr_fail (err, -res, "exec %s: join the user and pid namespaces", c->o->id);
+  return res;
+}
+
 /* Fork the child, which runs exec_child_run on SYNC[1]. A pid namespace can
    only be entered by children: join it for the one child, then return to our
    own so nothing else we fork lands inside. */
 static pid_t
 exec_fork (struct exec_child *c, int sync[2], struct cr_error *err)
 {
+  bool rootless = userns_detect_rootless ();
+  if (rootless && (c->ns_flags & CLONE_NEWUSER) && (c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)))
+    return exec_fork_in_userns (c, sync, err);
   int saved_pid = -1, saved_time = -1;
   if (c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME))
     {
@@ -261,8 +319,15 @@ exec_fork (struct exec_child *c, int sync[2], struct cr_error *err)
   if (saved_pid >= 0 || saved_time >= 0)
     {
       struct cr_error rerr = { 0 };
+      /* Rootless, the runtime's own pid namespace may be out of reach; it
+         forks nothing else, so that is only worth a debug line. */
       if (ns_restore_children_ns (&saved_pid, &saved_time, &rerr) < 0)
-        log_warning ("%s", rerr.msg);
+        {
+          if (rootless)
+            log_debug ("%s", rerr.msg);
+          else
+            log_warning ("%s", rerr.msg);
+        }
     }
   if (child < 0)
     cr_fail (err, errno, "exec %s: fork", c->o->id);

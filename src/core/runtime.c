@@ -2,6 +2,7 @@
 #include "core/runtime.h"
 #include "linux/selfexe.h"
 #include "linux/terminal.h"
+#include "linux/userns.h"
 
 #include <errno.h>
 #include <sys/prctl.h>
@@ -71,4 +72,10 @@ runtime_wait_foreground (pid_t pid, int master, const sigset_t *forward, bool re
     if (errno != EINTR)
       return 255;
   return exit_code (status);
+}
+
+bool
+runtime_detect_rootless (void)
+{
+  return userns_detect_rootless ();
 }

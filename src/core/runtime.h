@@ -20,4 +20,7 @@ int runtime_protect_binary (char **argv, struct cr_error *err);
    it (128+N for signal N). */
 int runtime_wait_foreground (pid_t pid, int master, const sigset_t *forward, bool reap_any);
 
+/* --rootless auto: no host root here (linux/userns.h, docs/rootless.md). */
+bool runtime_detect_rootless (void);
+
 #endif

@@ -402,3 +402,51 @@ state_open_status (const char *root, const char *id, bool exclusive, int *dirfd,
     }
   return r;
 }
+
+static bool
+owned_dir (const char *path)
+{
+  struct stat st;
+  return lstat (path, &st) == 0 && S_ISDIR (st.st_mode) && st.st_uid == geteuid ();
+}
+
+int
+state_default_root (bool rootless, char **out, bool *notice, struct cr_error *err)
+{
+  *notice = false;
+  *out = NULL;
+  if (!rootless)
+    {
+      *out = xstrdup ("/run/cellrun");
+      return 0;
+    }
+  const char *xdg = getenv ("XDG_RUNTIME_DIR");
+  struct stat st;
+  if (xdg && xdg[0] == '/' && stat (xdg, &st) == 0 && S_ISDIR (st.st_mode))
+    {
+      xasprintf (out, "%s/cellrun", xdg);
+      return 0;
+    }
+  _cleanup_free_ char *run_user = NULL;
+  xasprintf (&run_user, "/run/user/%u", (unsigned) geteuid ());
+  if (owned_dir (run_user))
+    {
+      xasprintf (out, "%s/cellrun", run_user);
+      return 0;
+    }
+  _cleanup_free_ char *tmp = NULL;
+  xasprintf (&tmp, "/tmp/cellrun-%u", (unsigned) geteuid ());
+  if (mkdir (tmp, 0700) < 0 && errno != EEXIST)
+    return cr_fail (err, errno, "default rootless state directory %s", tmp);
+  /* /tmp is shared: someone else may have made the name first. */
+  if (lstat (tmp, &st) < 0)
+    return cr_fail (err, errno, "default rootless state directory %s", tmp);
+  if (!S_ISDIR (st.st_mode) || st.st_uid != geteuid () || (st.st_mode & 077))
+    return cr_fail (err, 0,
+                    "default rootless state directory %s: not a directory of yours that only you can use "
+                    "(set XDG_RUNTIME_DIR or pass --root)",
+                    tmp);
+  *notice = true;
+  *out = TAKE_PTR (tmp);
+  return 0;
+}

@@ -38,6 +38,13 @@ int state_validate_id (const char *id, struct cr_error *err);
    (see state.c), else an error; NULL (and 0) for a path that is no symlink. */
 int state_resolve_root (const char *root, char **out, struct cr_error *err);
 
+/* The default --root: /run/cellrun for root in the initial user namespace;
+   rootless: $XDG_RUNTIME_DIR/cellrun, else /run/user/<uid>/cellrun when
+   that directory exists and is the caller's, else /tmp/cellrun-<uid>
+   (made 0700 here, and refused unless it is the caller's own directory that
+   no one else can use; *NOTICE is then set). *OUT is malloc'd. */
+int state_default_root (bool rootless, char **out, bool *notice, struct cr_error *err);
+
 /* Create <root>/<id> atomically (mkdir); EEXIST -> "container ID already exists".
    Returns an O_DIRECTORY fd holding an exclusive flock. */
 int state_create_dir (const char *root, const char *id, int *dirfd, struct cr_error *err);

@@ -175,10 +175,12 @@ mount_sources_open (const struct spec *spec, bool new_userns, struct mount_sourc
       if (!new_userns && !idmapped)
         continue;
       int fd = open_one_source (m, i, err);
-      if (fd < 0 && !idmapped && err->code == ENOSYS)
+      if (fd < 0 && !idmapped && (err->code == ENOSYS || err->code == EPERM))
         {
-          /* A kernel without open_tree (before 5.2): the init binds by path. */
-          log_debug ("mount %s: open_tree not supported, the init binds the path", m->destination);
+          /* A kernel without open_tree (before 5.2), or a rootless runtime
+             (a detached copy needs CAP_SYS_ADMIN over the host's mount
+             namespace): the init binds by path, as the caller on the host. */
+          log_debug ("mount %s: open_tree: %s, the init binds the path", m->destination, strerror (err->code));
           continue;
         }
       if (fd < 0)

@@ -5,6 +5,7 @@
 #include "linux/seccomp_filter.h"
 #include "base/utils.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -385,6 +386,8 @@ process_exec (struct process_plan *plan, struct cr_error *err)
     return cr_fail (err, errno, "setuid %u", u->uid);
   if ((r = caps_apply_final (p->capabilities, err)) < 0)
     return r;
+  if (plan->pdeath_signal > 0)
+    prctl (PR_SET_PDEATHSIG, plan->pdeath_signal, 0, 0, 0);
   if (p->no_new_privileges)
     {
       if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -400,4 +403,98 @@ process_exec (struct process_plan *plan, struct cr_error *err)
   _cleanup_free_ char **once = env_keep_last (env);
   execve (plan->exe, p->args, once);
   return cr_fail (err, errno, "exec %s", plan->exe);
+}
+
+static bool
+read_ppid (pid_t pid, pid_t *ppid)
+{
+  char path[64], buf[512];
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : read (fd, buf, sizeof buf - 1);
+  if (n <= 0)
+    return false;
+  buf[n] = '\0';
+  const char *paren = strrchr (buf, ')');
+  int pp;
+  if (paren == NULL || sscanf (paren + 1, " %*c %d", &pp) != 1)
+    return false;
+  *ppid = pp;
+  return true;
+}
+
+static int
+cmp_pid (const void *a, const void *b)
+{
+  pid_t x = *(const pid_t *) a, y = *(const pid_t *) b;
+  return (x > y) - (x < y);
+}
+
+int
+process_list_container (pid_t init, pid_t **pids, size_t *n, struct cr_error *err)
+{
+  char path[64];
+  struct stat own, ns;
+  snprintf (path, sizeof path, "/proc/%d/ns/pid", (int) init);
+  if (stat (path, &ns) < 0)
+    return cr_fail (err, errno, "stat %s", path);
+  bool by_ns = stat ("/proc/self/ns/pid", &own) == 0 && own.st_ino != ns.st_ino;
+  DIR *d = opendir ("/proc");
+  if (d == NULL)
+    return cr_fail (err, errno, "open /proc");
+  size_t cap = 16, len = 0;
+  pid_t *all = xcalloc (cap, sizeof *all), *par = xcalloc (cap, sizeof *par);
+  struct dirent *e;
+  while ((e = readdir (d)))
+    {
+      unsigned long long v;
+      if (parse_uint64 (e->d_name, &v) < 0 || v == 0)
+        continue;
+      pid_t pid = v, ppid = 0;
+      struct stat st;
+      snprintf (path, sizeof path, "/proc/%d/ns/pid", (int) pid);
+      if (by_ns ? stat (path, &st) < 0 || st.st_ino != ns.st_ino || st.st_dev != ns.st_dev : !read_ppid (pid, &ppid))
+        continue;
+      if (len == cap)
+        {
+          cap *= 2;
+          all = xrealloc (all, cap * sizeof *all);
+          par = xrealloc (par, cap * sizeof *par);
+        }
+      all[len] = pid;
+      par[len++] = ppid;
+    }
+  closedir (d);
+  size_t out = 0;
+  if (by_ns)
+    out = len;
+  else
+    {
+      /* INIT and its descendants: keep a pid once its parent is kept. */
+      bool *keep = xcalloc (len + 1, sizeof *keep);
+      bool grew = true;
+      while (grew)
+        {
+          grew = false;
+          for (size_t i = 0; i < len; i++)
+            {
+              if (keep[i])
+                continue;
+              bool k = all[i] == init;
+              for (size_t j = 0; !k && j < len; j++)
+                k = keep[j] && all[j] == par[i];
+              if (k)
+                keep[i] = grew = true;
+            }
+        }
+      for (size_t i = 0; i < len; i++)
+        if (keep[i])
+          all[out++] = all[i];
+      free (keep);
+    }
+  free (par);
+  qsort (all, out, sizeof *all, cmp_pid);
+  *pids = all;
+  *n = out;
+  return 0;
 }

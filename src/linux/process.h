@@ -18,6 +18,7 @@ struct process_plan
   char *exe;                            /* resolved args[0] */
   int preserve_fds;                     /* fds 3..3+N-1 stay open */
   bool setgroups_allowed;               /* false: the user namespace denies setgroups */
+  int pdeath_signal;                    /* > 0: armed again after the credential change (which clears it) */
 };
 
 /* False when PID's (0: our own) user namespace denies setgroups(2) (its
@@ -28,6 +29,9 @@ bool process_setgroups_allowed (pid_t pid);
 int process_resolve_exe (const struct spec_process *p, char **out, struct cr_error *err);
 /* Parse an RLIMIT_* name. */
 int process_rlimit_from_name (const char *name, int *out);
+/* Without a cgroup (rootless): the processes of INIT's pid namespace when it
+   is not ours, else INIT and its descendants; sorted, *PIDS malloc'd. */
+int process_list_container (pid_t init, pid_t **pids, size_t *n, struct cr_error *err);
 /* Check the parts of process that can be checked before anything is created. */
 int process_validate (const struct spec_process *p, struct cr_error *err);
 /* chdir to CWD resolved inside the current root (created if missing); fails

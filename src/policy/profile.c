@@ -447,10 +447,15 @@ mount_is_writable (const struct spec_mount *m)
    read-only (recursively for rbind), or refused when the operator set
    strict_bundle_binds = refuse.  WHAT names the mount's origin in errors. */
 static int
-strict_restrict_bind (struct spec_mount *m, const char *what, const struct cellrun_config *cfg, struct cr_error *err)
+strict_restrict_bind (struct spec_mount *m, const char *what, const struct cellrun_config *cfg,
+                      char *const *operator_binds, struct cr_error *err)
 {
   if (!mount_is_bind (m) || !mount_is_writable (m))
     return 0;
+  /* The operator's own bind (sandbox --bind), named exactly: not a bundle's. */
+  for (size_t i = 0; m->source && operator_binds && operator_binds[i]; i++)
+    if (strcmp (operator_binds[i], m->source) == 0)
+      return 0;
   struct cr_error ignored = { 0 };
   char *resolved = NULL;
   if (m->source && m->source[0] == '/'
@@ -471,11 +476,12 @@ strict_restrict_bind (struct spec_mount *m, const char *what, const struct cellr
 }
 
 static int
-strict_restrict_bundle_binds (struct spec *s, const struct cellrun_config *cfg, struct cr_error *err)
+strict_restrict_bundle_binds (struct spec *s, const struct cellrun_config *cfg, char *const *operator_binds,
+                              struct cr_error *err)
 {
   for (size_t i = 0; i < s->mounts_len; i++)
     {
-      int r = strict_restrict_bind (&s->mounts[i], "mount", cfg, err);
+      int r = strict_restrict_bind (&s->mounts[i], "mount", cfg, operator_binds, err);
       if (r < 0)
         return r;
     }
@@ -586,7 +592,11 @@ workspace_add_mount (struct spec *s, size_t first_appended, const struct profile
       /* userxattr: the namespace of the overlay's markers, which diff must
          read (the state records it). */
       const char *xattr_opt = w->userxattr ? "userxattr" : NULL;
-      const char *const opts[] = { lower, upper, work, "redirect_dir=off", "metacopy=off", xattr_opt, NULL };
+      /* With userxattr the kernel takes redirect_dir=off for "follow" (the
+         redirect_always_follow default) and refuses it: nofollow creates no
+         redirects either. */
+      const char *redirect = w->userxattr ? "redirect_dir=nofollow" : "redirect_dir=off";
+      const char *const opts[] = { lower, upper, work, redirect, "metacopy=off", xattr_opt, NULL };
       return mount_append_sorted (s, first_appended, w->container_path, "overlay", "overlay", opts);
     }
   if (strcmp (w->mode, "ro") == 0)
@@ -665,6 +675,48 @@ env_apply (struct spec *s, const struct profile_request *req, char *const *calle
   return 0;
 }
 
+/* ---- rootless -------------------------------------------------------------- */
+
+static void
+single_mapping (struct spec_id_mapping **map, size_t *len, uint32_t host)
+{
+  *map = xcalloc (1, sizeof **map);
+  (*map)->container_id = 0;
+  (*map)->host_id = host;
+  (*map)->size = 1;
+  *len = 1;
+}
+
+/* An unprivileged caller (not even root of a user namespace) can make the
+   other namespaces only as root of a user namespace of its own: one is added (when the spec makes any new
+   namespace and names no user namespace), and a new user namespace without
+   mappings maps container 0 to the caller (docs/rootless.md). */
+static void
+apply_rootless (struct spec *s, const struct profile_request *req)
+{
+  struct spec_linux *l = spec_linux_get (s);
+  bool has_user = false, new_user = false, any_new = false;
+  for (size_t i = 0; i < l->namespaces_len; i++)
+    {
+      bool is_new = l->namespaces[i].path == NULL || *l->namespaces[i].path == '\0';
+      any_new |= is_new;
+      if (l->namespaces[i].type && strcmp (l->namespaces[i].type, "user") == 0)
+        has_user = true, new_user = is_new;
+    }
+  if (!has_user && any_new)
+    {
+      static const char *const user[] = { "user", NULL };
+      namespaces_add_missing (s, user);
+      new_user = true;
+    }
+  if (!new_user)
+    return;
+  if (l->uid_mappings_len == 0)
+    single_mapping (&l->uid_mappings, &l->uid_mappings_len, req->caller_uid);
+  if (l->gid_mappings_len == 0)
+    single_mapping (&l->gid_mappings, &l->gid_mappings_len, req->caller_gid);
+}
+
 /* ---- entry points -------------------------------------------------------- */
 
 /* The steps of profile_apply on S (a copy of IN); RES is filled as they go. */
@@ -675,6 +727,10 @@ apply_steps (struct spec *s, const struct spec *in, const struct profile_request
   int r = workspace_resolve (in, req, res, err);
   if (r < 0)
     return r;
+  /* A kernel overlay mounted in a user namespace keeps its markers in
+     user.overlay.* (trusted.* needs the host's CAP_SYS_ADMIN). */
+  if (req->rootless && res->workspace.present && strcmp (res->workspace.mode, "overlay") == 0)
+    res->workspace.userxattr = true;
   r = env_apply (s, req, caller_env, res, err);
   if (r < 0)
     return r;
@@ -684,22 +740,42 @@ apply_steps (struct spec *s, const struct spec *in, const struct profile_request
       /* Only the bundle's mounts and strict's tmpfs exist yet: the
          operator's workspace and the allowlisted extra-writable paths below
          are not subject to it. */
-      r = strict_restrict_bundle_binds (s, cfg, err);
+      r = strict_restrict_bundle_binds (s, cfg, req->operator_binds, err);
       if (r < 0)
         return r;
     }
   else if (level == PROFILE_BALANCED)
     apply_balanced (s);
+  /* Root of a user namespace (rootless podman) creates namespaces without a
+     nested one, and a nested one would map only its uid 0. */
+  if (req->rootless && req->caller_uid != 0)
+    apply_rootless (s, req);
 
   /* Appended after the profile's own mounts: see mount_append_sorted. */
   size_t first_appended = s->mounts_len;
   if (res->workspace.present)
     {
+      /* A bundle mount below the workspace (sandbox --bind /x:/tmp/out with
+         the workspace at /tmp) goes on top of it, or the workspace would
+         hide it: it moves behind the workspace, its order kept. */
+      size_t below = 0;
+      for (size_t i = 0; i < first_appended - below;)
+        if (s->mounts[i].destination && path_is_below_or_equal (s->mounts[i].destination, res->workspace.container_path)
+            && strcmp (s->mounts[i].destination, res->workspace.container_path) != 0)
+          {
+            struct spec_mount m = s->mounts[i];
+            memmove (&s->mounts[i], &s->mounts[i + 1], (s->mounts_len - i - 1) * sizeof m);
+            s->mounts[s->mounts_len - 1] = m;
+            below++;
+          }
+        else
+          i++;
+      first_appended -= below;
       struct spec_mount *wm = workspace_add_mount (s, first_appended, res);
       /* A workspace the bundle chose (annotation, not --workspace) is a
          bundle bind like any other (an overlay never writes to the host). */
       if (level == PROFILE_STRICT && req->workspace == NULL
-          && (r = strict_restrict_bind (wm, "annotation " PROFILE_ANNOTATION_WORKSPACE, cfg, err)) < 0)
+          && (r = strict_restrict_bind (wm, "annotation " PROFILE_ANNOTATION_WORKSPACE, cfg, NULL, err)) < 0)
         return r;
     }
   const char *extra = spec_annotation (in, PROFILE_ANNOTATION_EXTRA_WRITABLE);

@@ -42,12 +42,19 @@ enum profile_level
 
 struct profile_request
 {
-  const char *operator_profile; /* NULL when the operator named no profile ("none" when it chose none) */
-  const char *operator_source;  /* "invoked as cellrun-strict", "--profile",
+  const char *operator_profile;    /* NULL when the operator named no profile ("none" when it chose none) */
+  const char *operator_source;     /* "invoked as cellrun-strict", "--profile",
                                    "config /etc/cellrun/cellrun.conf" */
-  const char *workspace;        /* --workspace flag or NULL (wins over the annotation) */
-  const char *env_pass;         /* --env-pass flag or NULL (wins over the annotation) */
-  const char *state_dir;        /* the container's private state dir (0700) */
+  const char *workspace;           /* --workspace flag or NULL (wins over the annotation) */
+  const char *env_pass;            /* --env-pass flag or NULL (wins over the annotation) */
+  const char *state_dir;           /* the container's private state dir (0700) */
+  bool rootless;                   /* no host root: overlay workspaces use userxattr; with caller_uid != 0 a
+                                      user namespace mapping the caller is added when the bundle has none
+                                      (docs/rootless.md) */
+  uint32_t caller_uid, caller_gid; /* rootless: the ids that single mapping maps container 0 to */
+  char *const *operator_binds;     /* host paths the operator itself bound writable (`cellrun sandbox --bind`):
+                                      like --workspace, not subject to strict's writable_allowlist (NULL
+                                      terminated, may be NULL) */
 };
 
 struct profile_result

@@ -18,8 +18,8 @@ struct workspace_request
   char *mode;                   /* "overlay", "ro" or "rw" */
   unsigned long long max_bytes; /* 0 = unlimited; overlay only */
   bool userxattr;               /* overlay: mount with "userxattr", so the overlay's markers are user.overlay.*
-                                   (never set today: cellrun mounts with the runtime's privileges and uses
-                                   trusted.overlay.*); recorded in the state for diff/commit */
+                                   (set for a rootless caller, whose overlay is mounted in a user namespace;
+                                   as root cellrun uses trusted.overlay.*); recorded in the state for diff/commit */
 };
 
 /* Parse HOST:CONTAINER[:MODE]; both paths absolute, MODE defaults to

@@ -914,6 +914,82 @@ test_input_unchanged (void)
   spec_free (in);
 }
 
+/* Rootless: a user namespace mapping the caller is added when the spec has
+   none (or has one without mappings); overlay workspaces use userxattr. */
+static void
+test_rootless (void)
+{
+  struct cr_error err = { 0 };
+  _cleanup_free_ char *state = NULL, *flag = NULL;
+  xasprintf (&state, "%s/rlstate", tmpdir);
+  xasprintf (&flag, "%s/rllower:/work", tmpdir);
+  mkdir_rel ("rllower");
+  struct spec *in = make_spec (NULL, NULL);
+  struct profile_request req = { .operator_profile = "balanced",
+                                 .workspace = flag,
+                                 .state_dir = state,
+                                 .rootless = true,
+                                 .caller_uid = 1234,
+                                 .caller_gid = 5678 };
+  struct spec *out = NULL;
+  struct profile_result res;
+  int r = apply (in, &req, NULL, NULL, &out, &res, &err);
+  CHECK (r == 0, "rootless: profile_apply succeeds (%s)", err.msg);
+  if (r < 0)
+    return;
+  const struct spec_linux *l = out->linux;
+  CHECK (find_ns (out, "user") && find_ns (out, "user")->path == NULL, "rootless: a new user namespace is added");
+  CHECK (l->uid_mappings_len == 1 && l->uid_mappings[0].container_id == 0 && l->uid_mappings[0].host_id == 1234
+             && l->uid_mappings[0].size == 1,
+         "rootless: uid 0 maps to the caller's uid, size 1");
+  CHECK (l->gid_mappings_len == 1 && l->gid_mappings[0].host_id == 5678 && l->gid_mappings[0].size == 1,
+         "rootless: gid 0 maps to the caller's gid, size 1");
+  const struct spec_mount *m = find_mount (out, "/work", NULL);
+  CHECK (res.workspace.userxattr && m && has_opt (m, "userxattr") && has_opt (m, "redirect_dir=nofollow")
+             && !has_opt (m, "redirect_dir=off"),
+         "rootless: the overlay workspace uses userxattr and redirect_dir=nofollow");
+  spec_free (out);
+  profile_result_clear (&res);
+
+  /* Mappings the bundle set are kept; without rootless nothing is added. */
+  spec_free (in);
+  in = make_spec (NULL, ",\"uidMappings\":[{\"containerID\":0,\"hostID\":1234,\"size\":1},{\"containerID\":1,"
+                        "\"hostID\":100000,\"size\":65536}],\"gidMappings\":[{\"containerID\":0,\"hostID\":5678,"
+                        "\"size\":1}]");
+  req.workspace = NULL;
+  r = apply (in, &req, NULL, NULL, &out, &res, &err);
+  CHECK (r == 0 && out->linux->uid_mappings_len == 2 && out->linux->uid_mappings[1].host_id == 100000,
+         "rootless: the bundle's own mappings are kept (%s)", err.msg);
+  if (r == 0)
+    {
+      spec_free (out);
+      profile_result_clear (&res);
+    }
+  /* Root of a user namespace (rootless podman) needs no nested one. */
+  req.caller_uid = req.caller_gid = 0;
+  spec_free (in);
+  in = make_spec (NULL, NULL);
+  r = apply (in, &req, NULL, NULL, &out, &res, &err);
+  CHECK (r == 0 && find_ns (out, "user") == NULL && out->linux->uid_mappings_len == 0,
+         "rootless as uid 0 of a user namespace: no user namespace added");
+  if (r == 0)
+    {
+      spec_free (out);
+      profile_result_clear (&res);
+    }
+  req.rootless = false;
+  req.caller_uid = 1234;
+  r = apply (in, &req, NULL, NULL, &out, &res, &err);
+  CHECK (r == 0 && find_ns (out, "user") == NULL && out->linux->uid_mappings_len == 0,
+         "not rootless: no user namespace added");
+  if (r == 0)
+    {
+      spec_free (out);
+      profile_result_clear (&res);
+    }
+  spec_free (in);
+}
+
 int
 main (void)
 {
@@ -929,6 +1005,7 @@ main (void)
   test_cap_names ();
   test_seccomp_load ();
   test_input_unchanged ();
+  test_rootless ();
   struct cr_error err;
   rm_rf_at (AT_FDCWD, tmpdir, &err);
   return UNIT_DONE ();

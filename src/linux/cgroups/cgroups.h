@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "base/error.h"
@@ -31,6 +32,12 @@ int cgroup_detect_mode (const char *root, enum cgroup_mode *out, struct cr_error
    the runtime's own cgroup; SYSTEMD: "slice:prefix:name" ->
    "/<expanded slice>/<prefix>-<name>.scope". */
 int cgroup_resolve_path (const char *cgroups_path, const char *id, bool systemd, char **out, struct cr_error *err);
+
+/* Rootless (cgroups_delegate.c): true when an unprivileged caller can
+   create PATH below ROOT and move the container into it, which needs a
+   cgroup v2 subtree delegated to it; otherwise false and *WHY (malloc'd)
+   says what is missing. */
+bool cgroup_delegated (const char *root, const char *path, char **why);
 
 /* Create PATH in every hierarchy the mode uses and apply RES (may be NULL).
    On failure removes whatever it created. */
@@ -62,6 +69,9 @@ int cgroup_kill_all (struct cgroup_manager *m, int sig, struct cr_error *err);
 int cgroup_destroy (struct cgroup_manager *m, struct cr_error *err);
 /* Counters for `events --stats`; free with oci_stats_clear. */
 int cgroup_stats (struct cgroup_manager *m, struct oci_stats *out, struct cr_error *err);
+/* How many processes the OOM killer killed in the cgroup (memory.events or
+   v1 memory.oom_control "oom_kill"); -ENOENT without a memory controller. */
+int cgroup_oom_kills (struct cgroup_manager *m, uint64_t *out);
 /* Caller-owned fd readable on OOM, or -ENOTSUP. */
 int cgroup_oom_event_fd (struct cgroup_manager *m, struct cr_error *err);
 

@@ -234,3 +234,22 @@ cgroup_v2_stats (struct cgroup_manager *m, struct oci_stats *s, struct cr_error 
   v2_hugetlb (s, fd);
   return 0;
 }
+
+int
+cgroup_oom_kills (struct cgroup_manager *m, uint64_t *out)
+{
+  struct cgroup_hierarchy *h = m->mode == CGROUP_MODE_V2 ? NULL : cgroup_v1_find (m, "memory");
+  const char *file = "memory.oom_control";
+  if (h == NULL || h->fd < 0)
+    {
+      h = &m->unified;
+      file = "memory.events";
+    }
+  if (h->fd < 0)
+    return -ENOENT;
+  _cleanup_free_ char *body = NULL;
+  if (cgroup_read_at (h->fd, file, &body, NULL) < 0)
+    return -ENOENT;
+  *out = 0;
+  return cgroup_keyed_value (body, "oom_kill", out) ? 0 : -ENOENT;
+}

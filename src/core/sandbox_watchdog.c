@@ -1,0 +1,228 @@
+/* The sandbox's watchdog (docs/sandbox.md, "Dying with cellrun").
+
+   The kernel cleans up most of a sandbox when cellrun is killed with
+   SIGKILL: the init has PR_SET_PDEATHSIG(SIGKILL) and is pid 1 of its pid
+   namespace, so its death kills every process of the sandbox, and the mounts
+   live in mount namespaces that go with their last process. Two things are
+   not the kernel's: the cgroup directories and the temp dir. This process,
+   forked before anything else exists, holds the other end of a socketpair;
+   EOF on it means cellrun is gone (however it died). It then kills what is
+   left (the init through its pidfd, the cgroup), waits for the init to be
+   gone, removes the cgroup and the temp dir, and exits.
+
+   It also owns the --timeout: armed when cellrun hands it the init, and on
+   expiry it tells cellrun ("T") and kills the sandbox. One timer serves the
+   plain and the -t (pty relay) waits alike. */
+#include "config.h"
+#include "core/sandbox.h"
+#include "linux/cgroups/cgroups.h"
+#include "base/utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct watchdog_state
+{
+  const char *dir;
+  uint64_t timeout_ms;
+  int sock;
+  int pidfd;
+  int timer;
+  char cgroup[4096]; /* "root\0path\0" */
+  bool has_cgroup;
+};
+
+static void
+kill_sandbox (struct watchdog_state *s)
+{
+  if (s->pidfd >= 0)
+    syscall (SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
+  if (s->has_cgroup)
+    {
+      struct cgroup_manager *m = NULL;
+      struct cr_error ignored = { 0 };
+      if (cgroup_open (s->cgroup, s->cgroup + strlen (s->cgroup) + 1, &m, &ignored) == 0)
+        {
+          cgroup_kill_all (m, SIGKILL, &ignored);
+          cgroup_manager_free (m);
+        }
+    }
+}
+
+static __attribute__ ((noreturn)) void
+cleanup_and_exit (struct watchdog_state *s)
+{
+  kill_sandbox (s);
+  struct cr_error ignored = { 0 };
+  if (s->pidfd >= 0)
+    {
+      /* pid 1 of a pid namespace finishes exiting only once every other
+         process of it is gone: then the cgroup can be removed. */
+      struct pollfd p = { .fd = s->pidfd, .events = POLLIN };
+      while (poll (&p, 1, 10000) < 0 && errno == EINTR)
+        ;
+    }
+  if (s->has_cgroup)
+    {
+      struct cgroup_manager *m = NULL;
+      if (cgroup_open (s->cgroup, s->cgroup + strlen (s->cgroup) + 1, &m, &ignored) == 0)
+        {
+          cgroup_destroy (m, &ignored);
+          cgroup_manager_free (m);
+        }
+    }
+  /* We live in the host's mount namespace: there the temp dir is a plain
+     directory (cellrun's tmpfs on it was in cellrun's own namespace). */
+  rm_rf_at (AT_FDCWD, s->dir, &ignored);
+  _exit (0);
+}
+
+static void
+receive (struct watchdog_state *s)
+{
+  char buf[sizeof s->cgroup + 1];
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  ssize_t n = recvmsg (s->sock, &mh, MSG_CMSG_CLOEXEC);
+  if (n < 0 && errno == EINTR)
+    return;
+  if (n <= 0)
+    cleanup_and_exit (s);
+  if (buf[0] == 'E')
+    _exit (0);
+  if (buf[0] == 'C' && n > 2 && (size_t) n - 1 <= sizeof s->cgroup)
+    {
+      memcpy (s->cgroup, buf + 1, n - 1);
+      s->cgroup[sizeof s->cgroup - 1] = '\0';
+      s->has_cgroup = s->cgroup[0] != '\0';
+      return;
+    }
+  if (buf[0] != 'S')
+    return;
+  struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
+  if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+    memcpy (&s->pidfd, CMSG_DATA (c), sizeof (int));
+  if (s->timeout_ms)
+    {
+      struct itimerspec its = { .it_value = { .tv_sec = s->timeout_ms / 1000,
+                                              .tv_nsec = (long) (s->timeout_ms % 1000) * 1000000 } };
+      s->timer = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC);
+      if (s->timer >= 0)
+        timerfd_settime (s->timer, 0, &its, NULL);
+    }
+}
+
+static __attribute__ ((noreturn)) void
+watchdog_main (struct watchdog_state *s)
+{
+  /* Only cellrun's death (EOF) or its word ends us, never a signal meant
+     for the command: a session of our own, and signals ignored. */
+  setsid ();
+  static const int ignored[] = {
+    SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU
+  };
+  for (size_t i = 0; i < ARRAY_SIZE (ignored); i++)
+    signal (ignored[i], SIG_IGN);
+  sigset_t none;
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  /* The caller's stdio is not ours to keep open once cellrun is gone. */
+  int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  for (int fd = 0; null >= 0 && fd < 3; fd++)
+    dup2 (null, fd);
+  int keep[] = { s->sock };
+  close_fds_except (3, keep, 1);
+  for (;;)
+    {
+      struct pollfd p[2] = { { .fd = s->sock, .events = POLLIN }, { .fd = s->timer, .events = POLLIN } };
+      if (poll (p, 2, -1) < 0)
+        continue;
+      if (p[1].revents & POLLIN)
+        {
+          uint64_t ticks;
+          if (read (s->timer, &ticks, sizeof ticks) > 0)
+            {
+              send (s->sock, "T", 1, MSG_NOSIGNAL);
+              kill_sandbox (s);
+            }
+          close (s->timer);
+          s->timer = -1;
+        }
+      if (p[0].revents & (POLLIN | POLLHUP | POLLERR))
+        receive (s);
+    }
+}
+
+int
+sandbox_watchdog_spawn (const char *dir, uint64_t timeout_ms, struct sandbox_watchdog *w, struct cr_error *err)
+{
+  int sv[2];
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return cr_fail (err, errno, "sandbox watchdog: socketpair");
+  pid_t pid = fork ();
+  if (pid < 0)
+    {
+      close (sv[0]);
+      close (sv[1]);
+      return cr_fail (err, errno, "sandbox watchdog: fork");
+    }
+  if (pid == 0)
+    {
+      close (sv[0]);
+      struct watchdog_state s = { .dir = dir, .timeout_ms = timeout_ms, .sock = sv[1], .pidfd = -1, .timer = -1 };
+      watchdog_main (&s);
+    }
+  close (sv[1]);
+  w->sock = sv[0];
+  w->pid = pid;
+  return 0;
+}
+
+int
+sandbox_watchdog_cgroup (struct sandbox_watchdog *w, const char *cgroup_root, const char *cgroup_path)
+{
+  char buf[4096 + 1];
+  buf[0] = 'C';
+  if (strlen (cgroup_root) + strlen (cgroup_path) + 3 >= sizeof buf)
+    return -1;
+  size_t n = 1 + (size_t) snprintf (buf + 1, sizeof buf - 1, "%s%c%s", cgroup_root, '\0', cgroup_path) + 1;
+  return send (w->sock, buf, n, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+int
+sandbox_watchdog_start (struct sandbox_watchdog *w, int pidfd)
+{
+  return send_fd (w->sock, "S", 1, pidfd);
+}
+
+bool
+sandbox_watchdog_timed_out (struct sandbox_watchdog *w)
+{
+  char c;
+  ssize_t n = recv (w->sock, &c, 1, MSG_DONTWAIT);
+  return n == 1 && c == 'T';
+}
+
+void
+sandbox_watchdog_finish (struct sandbox_watchdog *w)
+{
+  if (w->sock >= 0)
+    {
+      send (w->sock, "E", 1, MSG_NOSIGNAL);
+      close (w->sock);
+      w->sock = -1;
+    }
+  if (w->pid > 0)
+    while (waitpid (w->pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+  w->pid = -1;
+}
