@@ -3,12 +3,14 @@
 # fail with the errno docs/profiles.md promises (EPERM for the denied groups, ENOSYS for
 # anything the table does not allow, including numbers past the last syscall).
 #
-# Every case starts from a *permissive* bundle (permissive_bundle in helpers.bash: every
-# capability, no seccomp of its own, no masked or read-only paths, noNewPrivileges off), so
-# what fails is failed by the profile. The workloads run the host's own tools: the rootfs is
-# an empty directory with read-only rbinds of the host's /usr and /etc (and /bin, /lib, ...
-# as the host has them: symlinks on a usr-merged Debian, binds otherwise). They all go
-# through one helper, `workload`, so they can move to `cellrun sandbox` in one place.
+# The workloads run the host's own tools and all go through one helper, `workload`: by
+# default `cellrun sandbox --profile strict` (the host's root read-only, no bundle filter of
+# its own); WORKLOAD_VIA=bundle runs them from a *permissive* bundle instead (permissive_bundle
+# in helpers.bash: every capability, no seccomp of its own, no masked or read-only paths,
+# noNewPrivileges off) whose rootfs is an empty directory with read-only rbinds of the host's
+# /usr and /etc (and /bin, /lib, ... as the host has them: symlinks on a usr-merged Debian,
+# binds otherwise). Either way what fails is failed by the profile. The denied-call, exec and
+# stacking cases use that permissive bundle.
 
 load helpers
 
@@ -81,7 +83,7 @@ have_probe () { [ -x "$HOSTFS/probe/sysprobe" ] && [ -s "$HOSTFS/probe/sysprobe"
 # How the workloads run: "bundle" (the host-tools bundle above, `cellrun --profile strict run`)
 # or "sandbox" (`cellrun sandbox --profile strict`, the host's root read-only, the probe dir
 # bound at /tmp/probe). Scripts find the probe dir in $P either way.
-WORKLOAD_VIA=${WORKLOAD_VIA:-bundle}
+WORKLOAD_VIA=${WORKLOAD_VIA:-sandbox}
 
 # workload SCRIPT: run `sh -c SCRIPT` under strict (the ONE place that says how; output in
 # $output, status in $status). Before SCRIPT the same shell checks the allowlist is the
