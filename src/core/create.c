@@ -400,9 +400,10 @@ drive_init (const struct create_options *o, struct create_plan *plan, struct ns_
 }
 
 static int
-build_seccomp (const struct spec *spec, scmp_filter_ctx *bundle, scmp_filter_ctx *profile, struct cr_error *err)
+build_seccomp (const struct spec *spec, scmp_filter_ctx *bundle, struct seccomp_prog **profile, struct cr_error *err)
 {
-  *bundle = *profile = NULL;
+  *bundle = NULL;
+  *profile = NULL;
   if (spec->linux && spec->linux->seccomp && seccomp_filter_build (spec->linux->seccomp, bundle, err) < 0)
     return -1;
   if (spec->linux && spec->linux->profile_seccomp
@@ -494,7 +495,8 @@ struct create_ctx
   char *state_json; /* OCI state "creating", for the hooks */
   struct ns_plan ns;
   struct mount_sources msrc;
-  scmp_filter_ctx sc_bundle, sc_profile;
+  scmp_filter_ctx sc_bundle;
+  struct seccomp_prog *sc_profile;
   int sync[2];
   int console_fd;
   int fifo_fd; /* O_PATH of exec.fifo, for the init */
@@ -543,9 +545,9 @@ create_ctx_close (struct create_ctx *c)
   close_fd (&c->fifo_fd);
   if (c->sc_bundle)
     seccomp_release (c->sc_bundle);
-  if (c->sc_profile)
-    seccomp_release (c->sc_profile);
-  c->sc_bundle = c->sc_profile = NULL;
+  seccomp_prog_free (c->sc_profile);
+  c->sc_bundle = NULL;
+  c->sc_profile = NULL;
   ns_plan_close (&c->ns);
   mount_sources_close (&c->msrc);
 }

@@ -90,7 +90,8 @@ struct exec_child
   int sync_fd;
   int console_fd;
   struct cgroup_manager *cgroup;
-  scmp_filter_ctx sc_bundle, sc_profile;
+  scmp_filter_ctx sc_bundle;
+  struct seccomp_prog *sc_profile;
   bool setgroups_allowed;
   /* The program starts from the sealed trampoline, which forks it into the
      pid namespace: this child never enters it (docs/security.md). */
@@ -205,8 +206,7 @@ exec_child_clear (struct exec_child *c)
     close (c->rootfd);
   if (c->sc_bundle)
     seccomp_release (c->sc_bundle);
-  if (c->sc_profile)
-    seccomp_release (c->sc_profile);
+  seccomp_prog_free (c->sc_profile);
   if (c->cgroup)
     cgroup_manager_free (c->cgroup);
 }

@@ -241,9 +241,7 @@ load_filters (struct process_plan *plan, struct cr_error *err)
     }
   if (plan->seccomp_profile)
     {
-      scmp_filter_ctx ctx = TAKE_PTR (plan->seccomp_profile);
-      int ignored = -1;
-      if (seccomp_filter_load (ctx, plan->lx->profile_seccomp, &ignored, err) < 0)
+      if (seccomp_prog_load (TAKE_PTR (plan->seccomp_profile), err) < 0)
         return cr_wrap (err, "profile seccomp filter");
     }
   return 0;

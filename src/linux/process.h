@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <seccomp.h>
 #include "base/error.h"
+#include "linux/seccomp_bpf.h"
 #include "spec.h"
 
 struct process_plan
@@ -13,7 +14,7 @@ struct process_plan
   const struct spec_process *proc;
   const struct spec_linux *lx;     /* seccomp objects, personality */
   scmp_filter_ctx seccomp_bundle;  /* built before fork; NULL when none */
-  scmp_filter_ctx seccomp_profile; /* the profile's stacked filter; NULL when none */
+  struct seccomp_prog *seccomp_profile; /* the profile's stacked filter; NULL when none */
   char *exe;                       /* resolved args[0] */
   int preserve_fds;                /* fds 3..3+N-1 stay open */
   bool setgroups_allowed;          /* false: the user namespace denies setgroups */

@@ -307,18 +307,9 @@ seccomp_filter_build (const struct spec_seccomp *s, scmp_filter_ctx *out, struct
 }
 
 int
-seccomp_filter_build_profile (const struct spec_seccomp *s, scmp_filter_ctx *out, struct cr_error *err)
+seccomp_filter_build_profile (const struct spec_seccomp *s, struct seccomp_prog **out, struct cr_error *err)
 {
-  _cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
-  *out = NULL;
-  int r = seccomp_filter_build (s, &ctx, err);
-  if (r < 0)
-    return r;
-  r = seccomp_attr_set (ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO (EPERM));
-  if (r < 0)
-    return cr_fail (err, -r, "profile seccomp: set the bad-architecture action");
-  *out = TAKE_PTR (ctx);
-  return 0;
+  return seccomp_prog_compile (s, SCMP_ACT_ERRNO (EPERM), out, err);
 }
 
 bool

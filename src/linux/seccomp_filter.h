@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "linux/seccomp_bpf.h"
 #include "spec.h"
 
 static inline void
@@ -32,11 +33,12 @@ seccomp_filter_releasep (scmp_filter_ctx *ctx)
    unknown action SCMP_ACT_FOO". */
 int seccomp_filter_build (const struct spec_seccomp *s, scmp_filter_ctx *out, struct cr_error *err);
 
-/* seccomp_filter_build for the profile's filter (profile_seccomp_build):
-   a syscall of an ABI S does not list (x32 on x86_64) fails with EPERM
-   instead of killing the thread, so a whole ABI is denied the way the
-   profile denies a call. */
-int seccomp_filter_build_profile (const struct spec_seccomp *s, scmp_filter_ctx *out, struct cr_error *err);
+/* The profile's filter (profile_seccomp_build) compiled to BPF without
+   libseccomp's rule database (linux/seccomp_bpf.h): a syscall of an ABI S
+   does not list (x32 on x86_64) fails with EPERM instead of killing the
+   thread, so a whole ABI is denied the way the profile denies a call.
+   Load it with seccomp_prog_load. */
+int seccomp_filter_build_profile (const struct spec_seccomp *s, struct seccomp_prog **out, struct cr_error *err);
 
 /* Apply S's flags, load CTX into the calling thread, and release CTX (in
    every case). *NOTIFY_FD gets the user-notification listener (O_CLOEXEC,

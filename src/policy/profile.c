@@ -862,32 +862,8 @@ text_list (struct text *t, const char *label, const char *const *items)
 static void
 text_seccomp (struct text *t, enum profile_level level)
 {
-  _cleanup_spec_seccomp_ struct spec_seccomp *f = profile_seccomp_build (level);
-  text_add (t, "seccomp (stacked on the bundle's filter, default allow):\n  EPERM:");
-  const char *last = NULL;
-  for (size_t i = 0; i < f->syscalls_len; i++)
-    {
-      const struct spec_seccomp_syscall *sc = &f->syscalls[i];
-      if (sc->args_len || sc->errno_ret != EPERM)
-        continue;
-      for (size_t j = 0; sc->names[j]; j++)
-        text_add (t, " %s", sc->names[j]);
-    }
-  text_add (t, "\n  ENOSYS: clone3 (libc falls back to clone)\n");
-  for (size_t i = 0; i < f->syscalls_len; i++)
-    {
-      const struct spec_seccomp_syscall *sc = &f->syscalls[i];
-      if (sc->args_len == 0 || (last && strcmp (last, sc->names[0]) == 0))
-        continue;
-      last = sc->names[0];
-      if (strcmp (last, "unshare") == 0 || strcmp (last, "clone") == 0)
-        text_add (t, "  EPERM: %s with namespace flags%s\n", last,
-                  level == PROFILE_BALANCED ? " (CLONE_NEWUSER alone allowed)" : "");
-      else if (strcmp (last, "personality") == 0)
-        text_add (t, "  EPERM: personality other than 0 and 0xffffffff\n");
-      else if (strcmp (last, "ioctl") == 0)
-        text_add (t, "  EPERM: ioctl TIOCSTI\n");
-    }
+  _cleanup_free_ char *s = profile_seccomp_describe (level);
+  text_add (t, "%s", s);
 }
 
 int

@@ -94,10 +94,15 @@ void profile_result_clear (struct profile_result *r);
    `cellrun profile show NAME`); *TEXT is malloc'd. */
 int profile_describe (const char *name, char **text, struct cr_error *err);
 
-/* The seccomp denylist of a profile as a filter (SCMP_ACT_ALLOW default),
-   built fresh; free with spec_seccomp_free.  LEVEL must not be
-   PROFILE_NONE. */
+/* The seccomp filter of a profile, built fresh from the table of
+   policy/syscall_groups.c: strict an allowlist (default ERRNO(ENOSYS)),
+   balanced a denylist (default ALLOW); free with spec_seccomp_free.  LEVEL
+   must not be PROFILE_NONE. */
 struct spec_seccomp *profile_seccomp_build (enum profile_level level);
+
+/* The filter of LEVEL in words, group by group (for `cellrun profile
+   show`); malloc'd. */
+char *profile_seccomp_describe (enum profile_level level);
 
 /* Deep copy of a seccomp filter (libocispec/spec_dup.c). */
 struct spec_seccomp *spec_seccomp_dup (const struct spec_seccomp *s);

@@ -1,19 +1,37 @@
-/* The strict and balanced seccomp denylists, expressed as an OCI
-   linux.seccomp object so the ordinary seccomp loader can build them.  The
-   profile layer stores the result in spec->linux->profile_seccomp, a second
-   filter stacked on the bundle's own: the kernel runs a syscall only when
-   every installed filter allows it, so the profile can only take away.
+/* The profiles' seccomp filters, built from the table of syscall_groups.c
+   as an OCI linux.seccomp object so the ordinary seccomp loader can build
+   them.  The profile layer stores the result in spec->linux->profile_seccomp,
+   a second filter stacked on the bundle's own: the kernel runs a syscall
+   only when every installed filter allows it, so the profile can only take
+   away.
 
-   Default action is ALLOW (this is a denylist on top of whatever the bundle
-   allows); denied calls return EPERM, except clone3 which returns ENOSYS so
-   that libc falls back to clone(2), whose flags a filter can inspect
-   (clone3 passes them in memory, out of a filter's reach). */
+   strict: an allowlist.  Default action ERRNO(ENOSYS): a syscall the table
+   does not allow (forgotten, obscure, or newer than the table or libseccomp)
+   looks "not implemented", so libc falls back where it can and programs see
+   no security error.  The denied groups return EPERM, and four calls are
+   allowed only with the arguments the profile accepts (clone, unshare,
+   ioctl, personality): their allowed and denied argument sets are disjoint
+   and cover every value, so the order in which rules are checked does not
+   matter.  (libseccomp, which the unit tests compare with, drops the
+   conditional rules of a syscall once it has an unconditional one, and
+   linux/seccomp_bpf.c refuses such a mix.)
+
+   balanced: a denylist (default ALLOW) of the denied groups but
+   debug-fast-io, and the same argument rules minus personality and
+   CLONE_NEWUSER alone (clarification 10).
+
+   Both: clone3 returns ENOSYS so that libc falls back to clone(2), whose
+   flags a filter can inspect (clone3 passes them in memory). */
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy/profile.h"
+#include "policy/syscall_groups.h"
 #include "base/utils.h"
 
 #define CLONE_NS_NEWTIME 0x00000080ULL
@@ -25,87 +43,7 @@
 #define CLONE_NS_NEWPID 0x20000000ULL
 #define CLONE_NS_NEWNET 0x40000000ULL
 
-#define TIOCSTI_REQUEST 0x5412ULL
-
-/* Denied under both profiles: escaping or reconfiguring the sandbox (mount
-   API, namespaces by fd), kernel code and state (modules, kexec, bpf,
-   swap, clocks, reboot), kernel attack surface rarely needed by workloads
-   (userfaultfd, keyrings, perf, handle-based opens that bypass path checks). */
-static const char *const denied_always[] = {
-  "mount",
-  "umount",
-  "umount2",
-  "pivot_root",
-  "move_mount",
-  "open_tree",
-  "fsopen",
-  "fsmount",
-  "fsconfig",
-  "fspick",
-  "mount_setattr",
-  "setns",
-  "kexec_load",
-  "kexec_file_load",
-  "init_module",
-  "finit_module",
-  "delete_module",
-  "create_module",
-  "bpf",
-  "perf_event_open",
-  "userfaultfd",
-  "keyctl",
-  "add_key",
-  "request_key",
-  "open_by_handle_at",
-  "name_to_handle_at",
-  "swapon",
-  "swapoff",
-  "reboot",
-  "sethostname",
-  "setdomainname",
-  "acct",
-  /* Clocks: every name of every ABI the filter admits.  The i386 ABI has
-     the time64 twins (clock_settime64 404, clock_adjtime64 405) besides the
-     old calls; libseccomp resolves each name per architecture and skips
-     names an ABI lacks (the *64 ones on x86_64, stime on x86_64). */
-  "settimeofday",
-  "stime",
-  "clock_settime",
-  "clock_settime64",
-  "clock_adjtime",
-  "clock_adjtime64",
-  "adjtimex",
-  "iopl",
-  "ioperm",
-  "quotactl",
-  "quotactl_fd",
-  "lookup_dcookie",
-  "syslog",
-  "nfsservctl",
-  "uselib",
-  "vm86",
-  "vm86old",
-  NULL,
-};
-
-/* Denied under both profiles: calls that reach into another process the way
-   ptrace does (the kernel checks them with ptrace access rules): take a copy
-   of its file descriptors, compare its kernel objects, advise its memory.
-   Balanced keeps ptrace itself (clarification 10), so there these narrow the
-   surface rather than separate the container's processes; under strict they
-   close what "ptrace is denied" leaves open. */
-static const char *const denied_cross_process[] = {
-  "pidfd_getfd",
-  "kcmp",
-  "process_madvise",
-  NULL,
-};
-
-/* Denied by strict only: balanced keeps what debuggers, profilers, rootless
-   build tools and fast I/O runtimes need (clarification 10). */
-static const char *const denied_strict_only[] = {
-  "ptrace", "process_vm_readv", "process_vm_writev", "io_uring_setup", "io_uring_enter", "io_uring_register", NULL,
-};
+#define LOW32 0xffffffffULL
 
 struct ns_flag
 {
@@ -121,18 +59,26 @@ static const struct ns_flag ns_flags[] = {
   { CLONE_NS_NEWUSER, true }, { CLONE_NS_NEWPID, true },    { CLONE_NS_NEWNET, true }, { CLONE_NS_NEWTIME, false },
 };
 
+/* ioctl requests denied under both profiles: TIOCSTI pushes a byte into a
+   terminal's input queue, TIOCLINUX's TIOCL_PASTESEL (and friends) pastes
+   the console selection into it; with a terminal shared with the host both
+   type commands into the caller's shell. */
+static const unsigned long long denied_ioctls[] = { 0x5412ULL /* TIOCSTI */, 0x541cULL /* TIOCLINUX */ };
+
 struct filter_builder
 {
   struct spec_seccomp *s;
   size_t cap;
 };
 
+/* A rule for NAMES: ACTION "SCMP_ACT_ALLOW", or ERRNO_RET for
+   SCMP_ACT_ERRNO when ACTION is NULL. */
 static struct spec_seccomp_syscall *
-builder_add (struct filter_builder *b, const char *const *names, uint32_t errno_ret)
+builder_add (struct filter_builder *b, const char *const *names, const char *action, uint32_t errno_ret)
 {
   if (b->s->syscalls_len == b->cap)
     {
-      b->cap = b->cap ? b->cap * 2 : 16;
+      b->cap = b->cap ? b->cap * 2 : 32;
       b->s->syscalls = xrealloc (b->s->syscalls, b->cap * sizeof *b->s->syscalls);
     }
   struct spec_seccomp_syscall *sc = &b->s->syscalls[b->s->syscalls_len++];
@@ -142,42 +88,60 @@ builder_add (struct filter_builder *b, const char *const *names, uint32_t errno_
   for (size_t i = 0; i < n; i++)
     sc->names[i] = xstrdup (names[i]);
   sc->names_len = n;
-  sc->action = xstrdup ("SCMP_ACT_ERRNO");
-  sc->has_errno_ret = true;
-  sc->errno_ret = errno_ret;
+  sc->action = xstrdup (action ? action : "SCMP_ACT_ERRNO");
+  sc->has_errno_ret = action == NULL;
+  sc->errno_ret = action == NULL ? errno_ret : 0;
   return sc;
 }
 
+/* A rule for NAME on one masked argument: (arg[INDEX] & MASK) == VALUE. */
 static void
-builder_add_arg_rule (struct filter_builder *b, const char *name, uint32_t index, const char *op,
-                      unsigned long long value, bool has_two, unsigned long long value_two, uint32_t errno_ret)
+builder_add_masked (struct filter_builder *b, const char *name, uint32_t index, unsigned long long mask,
+                    unsigned long long value, const char *action, uint32_t errno_ret)
 {
   const char *names[] = { name, NULL };
-  struct spec_seccomp_syscall *sc = builder_add (b, names, errno_ret);
+  struct spec_seccomp_syscall *sc = builder_add (b, names, action, errno_ret);
   sc->args = xcalloc (1, sizeof *sc->args);
   sc->args_len = 1;
   sc->args[0].index = index;
-  sc->args[0].value = value;
-  sc->args[0].has_value_two = has_two;
-  sc->args[0].value_two = value_two;
-  sc->args[0].op = xstrdup (op);
+  sc->args[0].value = mask;
+  sc->args[0].has_value_two = true;
+  sc->args[0].value_two = value;
+  sc->args[0].op = xstrdup ("SCMP_CMP_MASKED_EQ");
 }
+
+#define ALLOW "SCMP_ACT_ALLOW"
+#define DENY NULL
 
 /* One rule per flag: libseccomp ANDs the conditions of a rule and allows
    each argument only once per rule, so "any of these bits" needs separate
-   rules (rules for one syscall are ORed). */
+   rules (rules for one syscall are ORed).  Under strict the call is allowed
+   when no flag of the mask is set: disjoint from every EPERM rule, and
+   together they cover every value. */
 static void
-add_namespace_flag_rules (struct filter_builder *b, bool allow_newuser)
+add_namespace_flag_rules (struct filter_builder *b, enum profile_level level)
 {
+  bool strict = level >= PROFILE_STRICT;
+  unsigned long long unshare_mask = 0, clone_mask = 0;
   for (size_t i = 0; i < ARRAY_SIZE (ns_flags); i++)
     {
-      if (allow_newuser && ns_flags[i].flag == CLONE_NS_NEWUSER)
+      if (!strict && ns_flags[i].flag == CLONE_NS_NEWUSER)
         continue;
-      builder_add_arg_rule (b, "unshare", 0, "SCMP_CMP_MASKED_EQ", ns_flags[i].flag, true, ns_flags[i].flag, EPERM);
+      unsigned long long f = ns_flags[i].flag;
+      unshare_mask |= f;
+      builder_add_masked (b, "unshare", 0, f, f, DENY, EPERM);
       /* clone's flags are argument 0 except on s390x (argument 1); these
          rules target the other architectures, see docs/profiles.md. */
       if (ns_flags[i].in_clone)
-        builder_add_arg_rule (b, "clone", 0, "SCMP_CMP_MASKED_EQ", ns_flags[i].flag, true, ns_flags[i].flag, EPERM);
+        {
+          clone_mask |= f;
+          builder_add_masked (b, "clone", 0, f, f, DENY, EPERM);
+        }
+    }
+  if (strict)
+    {
+      builder_add_masked (b, "unshare", 0, unshare_mask, 0, ALLOW, 0);
+      builder_add_masked (b, "clone", 0, clone_mask, 0, ALLOW, 0);
     }
 }
 
@@ -194,15 +158,54 @@ add_personality_rules (struct filter_builder *b)
   for (unsigned i = 1; i < 32; i++)
     {
       unsigned long long mask = 1ULL | (1ULL << i);
-      builder_add_arg_rule (b, "personality", 0, "SCMP_CMP_MASKED_EQ", mask, true, 1ULL, EPERM);
-      builder_add_arg_rule (b, "personality", 0, "SCMP_CMP_MASKED_EQ", mask, true, 1ULL << i, EPERM);
+      builder_add_masked (b, "personality", 0, mask, 1ULL, DENY, EPERM);
+      builder_add_masked (b, "personality", 0, mask, 1ULL << i, DENY, EPERM);
     }
+  builder_add_masked (b, "personality", 0, LOW32, 0, ALLOW, 0);
+  builder_add_masked (b, "personality", 0, LOW32, LOW32, ALLOW, 0);
+}
+
+/* ioctl: EPERM for the denied requests (low 32 bits: the kernel truncates
+   the request, so setting a high bit must not slip past).  Under strict
+   every other request is allowed by rules that match exactly the
+   complement: the requests' common bits are C (where all denied requests
+   agree) and the rest D; a request differing from them in a bit of C is
+   allowed by a one-bit rule, and one that agrees on C is allowed by a
+   full rule for each pattern of D that is no denied request's. */
+static void
+add_ioctl_rules (struct filter_builder *b, enum profile_level level)
+{
+  const unsigned long long first = denied_ioctls[0];
+  unsigned long long differ = 0;
+  for (size_t i = 0; i < ARRAY_SIZE (denied_ioctls); i++)
+    {
+      builder_add_masked (b, "ioctl", 1, LOW32, denied_ioctls[i], DENY, EPERM);
+      differ |= denied_ioctls[i] ^ first;
+    }
+  if (level < PROFILE_STRICT)
+    return;
+  for (unsigned bit = 0; bit < 32; bit++)
+    if (!(differ & (1ULL << bit)))
+      builder_add_masked (b, "ioctl", 1, 1ULL << bit, ~first & (1ULL << bit), ALLOW, 0);
+  /* Enumerate the patterns of the D bits (subsets of DIFFER). */
+  unsigned long long sub = 0;
+  do
+    {
+      unsigned long long value = (first & ~differ & LOW32) | sub;
+      bool denied = false;
+      for (size_t i = 0; i < ARRAY_SIZE (denied_ioctls); i++)
+        denied |= value == denied_ioctls[i];
+      if (!denied)
+        builder_add_masked (b, "ioctl", 1, LOW32, value, ALLOW, 0);
+      sub = (sub - differ) & differ;
+    }
+  while (sub != 0);
 }
 
 /* The ABIs the filter admits.  On x86_64: the native ABI and i386 (int 0x80,
    sysenter), with the same rules by name.  x32 is not listed: the filter is
    built with seccomp_filter_build_profile, whose bad-architecture action is
-   EPERM, so every x32 syscall fails whatever its number (the denylist has no
+   EPERM, so every x32 syscall fails whatever its number (the table has no
    x32 rows to forget).  Elsewhere the list stays empty and the loader adds
    the native compat ABIs (arm on aarch64, s390 on s390x). */
 static void
@@ -219,26 +222,128 @@ profile_set_architectures (struct spec_seccomp *s)
 #endif
 }
 
+/* Does LEVEL's filter give group G an unconditional rule, and which? */
+static bool
+group_rule (const struct syscall_group *g, enum profile_level level, bool network, const char **action,
+            uint32_t *errno_ret)
+{
+  *errno_ret = EPERM;
+  *action = DENY;
+  switch (g->kind)
+    {
+    case SG_ALLOW: *action = ALLOW; return level >= PROFILE_STRICT && (network || !g->network);
+    case SG_ALLOW_ARGS: return false;
+    case SG_DENY: return true;
+    case SG_DENY_STRICT: return level >= PROFILE_STRICT;
+    }
+  return false;
+}
+
 struct spec_seccomp *
 profile_seccomp_build (enum profile_level level)
 {
   struct filter_builder b = { .s = xcalloc (1, sizeof (struct spec_seccomp)), .cap = 0 };
-  b.s->default_action = xstrdup ("SCMP_ACT_ALLOW");
-  profile_set_architectures (b.s);
-  builder_add (&b, denied_always, EPERM);
-  builder_add (&b, denied_cross_process, EPERM);
-  if (level >= PROFILE_STRICT)
+  bool strict = level >= PROFILE_STRICT;
+  /* Strict always gives the container a network namespace of its own
+     (loopback only) or the one the bundle names by path: sockets can only
+     reach what the operator set up, so the network group is in. */
+  bool network = true;
+  if (strict)
     {
-      builder_add (&b, denied_strict_only, EPERM);
-      add_personality_rules (&b);
+      b.s->default_action = xstrdup ("SCMP_ACT_ERRNO");
+      b.s->has_default_errno_ret = true;
+      b.s->default_errno_ret = ENOSYS;
     }
+  else
+    b.s->default_action = xstrdup ("SCMP_ACT_ALLOW");
+  profile_set_architectures (b.s);
+  for (size_t i = 0; i < syscall_groups_len; i++)
+    {
+      const char *action;
+      uint32_t errno_ret;
+      if (group_rule (&syscall_groups[i], level, network, &action, &errno_ret))
+        builder_add (&b, syscall_groups[i].names, action, errno_ret);
+    }
+  if (strict)
+    add_personality_rules (&b);
+  /* Under strict this gives the default's answer anyway; it stays so that
+     both filters name clone3. */
   const char *const clone3[] = { "clone3", NULL };
-  builder_add (&b, clone3, ENOSYS);
-  add_namespace_flag_rules (&b, level < PROFILE_STRICT);
-  /* TIOCSTI injects keystrokes into the controlling terminal (input of the
-     process outside the container when the tty is shared).  The kernel
-     truncates the request to 32 bits, so compare only those: otherwise
-     setting a high bit would slip past the filter. */
-  builder_add_arg_rule (&b, "ioctl", 1, "SCMP_CMP_MASKED_EQ", 0xffffffffULL, true, TIOCSTI_REQUEST, EPERM);
+  builder_add (&b, clone3, DENY, ENOSYS);
+  add_namespace_flag_rules (&b, level);
+  add_ioctl_rules (&b, level);
   return b.s;
+}
+
+/* ---- `cellrun profile show` ------------------------------------------ */
+
+struct out
+{
+  char *buf;
+  size_t len;
+};
+
+static void __attribute__ ((format (printf, 2, 3))) out_add (struct out *o, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  char *piece = NULL;
+  if (vasprintf (&piece, fmt, ap) < 0)
+    abort ();
+  va_end (ap);
+  size_t l = strlen (piece);
+  o->buf = xrealloc (o->buf, o->len + l + 1);
+  memcpy (o->buf + o->len, piece, l + 1);
+  o->len += l;
+  free (piece);
+}
+
+static void
+out_group (struct out *o, const char *verdict, const struct syscall_group *g)
+{
+  out_add (o, "  %s %s:", verdict, g->name);
+  for (const char *const *n = g->names; *n; n++)
+    out_add (o, " %s", *n);
+  out_add (o, "\n    why: %s\n", g->reason);
+}
+
+static void
+describe_arguments (struct out *o, enum profile_level level)
+{
+  out_add (o,
+           "  EPERM: unshare and clone with a namespace flag (CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, "
+           "NEWPID, NEWNET; unshare also NEWTIME)%s\n",
+           level == PROFILE_BALANCED ? " (CLONE_NEWUSER alone allowed)" : "");
+  out_add (o, "  EPERM: ioctl TIOCSTI and TIOCLINUX (low 32 bits of the request, as the kernel reads it)\n");
+  if (level >= PROFILE_STRICT)
+    out_add (o, "  EPERM: personality other than 0 and 0xffffffff\n");
+  out_add (o, "  ENOSYS: clone3 (libc falls back to clone, whose flags the filter sees)\n");
+}
+
+char *
+profile_seccomp_describe (enum profile_level level)
+{
+  struct out o = { xstrdup (""), 0 };
+  bool strict = level >= PROFILE_STRICT;
+  out_add (&o, "seccomp (stacked on the bundle's filter: a call runs only if both allow it):\n");
+  if (strict)
+    out_add (&o, "  default: ENOSYS for every syscall not allowed below (unknown, forgotten or newer than this "
+                 "table)\n");
+  else
+    out_add (&o, "  default: allow (a denylist)\n");
+#if defined(__x86_64__) && !defined(__ILP32__)
+  out_add (&o, "  ABIs: x86_64 and i386 (int 0x80) with the same rules by name; x32: every call EPERM\n");
+#else
+  out_add (&o, "  ABIs: the native one and its compat ABI (arm on aarch64) with the same rules by name\n");
+#endif
+  for (size_t i = 0; strict && i < syscall_groups_len; i++)
+    if (syscall_groups[i].kind == SG_ALLOW)
+      out_group (&o, "allow", &syscall_groups[i]);
+    else if (syscall_groups[i].kind == SG_ALLOW_ARGS)
+      out_group (&o, "allow", &syscall_groups[i]);
+  for (size_t i = 0; i < syscall_groups_len; i++)
+    if (syscall_groups[i].kind == SG_DENY || (strict && syscall_groups[i].kind == SG_DENY_STRICT))
+      out_group (&o, "EPERM", &syscall_groups[i]);
+  describe_arguments (&o, level);
+  return o.buf;
 }

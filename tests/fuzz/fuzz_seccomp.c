@@ -1,6 +1,8 @@
 /* linux.seccomp: the input is the seccomp object, parsed by the spec parser
    (wrapped in a minimal config.json) and built into a libseccomp filter
-   with seccomp_filter_build, never loaded. */
+   with seccomp_filter_build, and compiled to BPF by seccomp_prog_compile
+   (the profile filter's compiler, linux/seccomp_bpf.c), never loaded. */
+#include <errno.h>
 #include <seccomp.h>
 #include "fuzz.h"
 #include "spec.h"
@@ -27,6 +29,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       scmp_filter_ctx ctx = NULL;
       if (seccomp_filter_build (s->linux->seccomp, &ctx, &err) == 0)
         seccomp_release (ctx);
+      struct seccomp_prog *prog = NULL;
+      if (seccomp_prog_compile (s->linux->seccomp, SCMP_ACT_ERRNO (EPERM), &prog, &err) == 0)
+        seccomp_prog_free (prog);
       (void) seccomp_uses_notify (s->linux->seccomp);
     }
   spec_free (s);

@@ -15,7 +15,9 @@
    Two NAMEs take arguments: "int80 NR [ARG...]" issues syscall NR of the
    i386 ABI with `int $0x80` (from this 64-bit binary), "x32 NR [ARG...]"
    syscall NR of the x32 ABI (NR | 0x40000000); they print "int80-NR ..."
-   and "x32-NR ...". Up to five ARGs, each a number (strtol base 0) or a
+   and "x32-NR ..."; "nr NR [ARG...]" issues native syscall NR (a number
+   past the table, or one libc has no wrapper for) and prints "nr-NR ...".
+   Up to five ARGs, each a number (strtol base 0) or a
    buffer below 4 GiB (the i386 ABI has 32-bit pointers): "@zero" (a zeroed
    page), "@badts" (struct __kernel_timespec {0, -1}) or "@badts32" (two
    32-bit words {0, -1}: old_timespec32 and old_timeval32). The arguments
@@ -227,6 +229,16 @@ static long
 p_process_vm_readv (void)
 {
   return syscall (SYS_process_vm_readv, (long) getpid (), NULL, 0UL, NULL, 0UL, 1UL);
+}
+static long
+p_process_vm_writev (void)
+{
+  return syscall (SYS_process_vm_writev, (long) getpid (), NULL, 0UL, NULL, 0UL, 1UL);
+}
+static long
+p_unshare_mnt (void)
+{
+  return syscall (SYS_unshare, (unsigned long) CLONE_NEWNS);
 }
 static long
 p_kexec_load (void)
@@ -557,6 +569,8 @@ static const struct
   { "clone3", p_clone3 },
   { "ptrace", p_ptrace },
   { "process_vm_readv", p_process_vm_readv },
+  { "process_vm_writev", p_process_vm_writev },
+  { "unshare-mnt", p_unshare_mnt },
   { "kexec_load", p_kexec_load },
   { "kexec_file_load", p_kexec_file_load },
   { "init_module", p_init_module },
@@ -631,6 +645,12 @@ raw_x32 (void)
   return syscall (raw_nr | 0x40000000L, raw_args[0], raw_args[1], raw_args[2], raw_args[3], raw_args[4]);
 }
 
+static long
+raw_native (void)
+{
+  return syscall (raw_nr, raw_args[0], raw_args[1], raw_args[2], raw_args[3], raw_args[4]);
+}
+
 /* A page below 4 GiB holding LEN bytes of INIT (or zeros). */
 static long
 low_buffer (const void *init, size_t len)
@@ -666,11 +686,12 @@ parse_raw_arg (const char *word, long *out)
   return true;
 }
 
-/* argv[*i] is "int80" or "x32": run it, leave *i on its last argument. */
+/* argv[*i] is "int80", "x32" or "nr": run it, leave *i on its last argument. */
 static void
 run_raw (int argc, char **argv, int *i)
 {
   bool int80 = strcmp (argv[*i], "int80") == 0;
+  bool native = strcmp (argv[*i], "nr") == 0;
   char name[64];
 
   if (*i + 1 >= argc || !parse_raw_arg (argv[*i + 1], &raw_nr))
@@ -694,7 +715,7 @@ run_raw (int argc, char **argv, int *i)
       raw_args[raw_nargs] = v;
       *i += 1;
     }
-  run_probe (name, int80 ? raw_int80 : raw_x32);
+  run_probe (name, int80 ? raw_int80 : native ? raw_native : raw_x32);
 }
 
 static void
@@ -840,7 +861,7 @@ main (int argc, char **argv)
   for (int i = 1; i < argc; i++)
     {
       size_t j;
-      if (strcmp (argv[i], "int80") == 0 || strcmp (argv[i], "x32") == 0)
+      if (strcmp (argv[i], "int80") == 0 || strcmp (argv[i], "x32") == 0 || strcmp (argv[i], "nr") == 0)
         {
           run_raw (argc, argv, &i);
           continue;
