@@ -61,6 +61,22 @@ xasprintf (char **out, const char *fmt, ...)
   return n;
 }
 
+void
+text_append (struct text_buf *t, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  char *piece = NULL;
+  if (vasprintf (&piece, fmt, ap) < 0)
+    abort ();
+  va_end (ap);
+  size_t l = strlen (piece);
+  t->buf = xrealloc (t->buf, t->len + l + 1);
+  memcpy (t->buf + t->len, piece, l + 1);
+  t->len += l;
+  free (piece);
+}
+
 int
 read_all_fd (int fd, const char *what, char **out, size_t *len, struct cr_error *err)
 {

@@ -68,6 +68,14 @@ void *xrealloc (void *p, size_t n);
 char *xstrdup (const char *s);
 int xasprintf (char **out, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
+/* A growing NUL-terminated text (start from { 0 }; the caller frees BUF). */
+struct text_buf
+{
+  char *buf;
+  size_t len;
+};
+void text_append (struct text_buf *t, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
 /* Read a whole file (NUL terminated); *len optional. */
 int read_file (const char *path, char **out, size_t *len, struct cr_error *err);
 int read_file_at (int dirfd, const char *path, char **out, size_t *len, struct cr_error *err);

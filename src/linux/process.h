@@ -12,12 +12,12 @@
 struct process_plan
 {
   const struct spec_process *proc;
-  const struct spec_linux *lx;     /* seccomp objects, personality */
-  scmp_filter_ctx seccomp_bundle;  /* built before fork; NULL when none */
+  const struct spec_linux *lx;          /* seccomp objects, personality */
+  scmp_filter_ctx seccomp_bundle;       /* built before fork; NULL when none */
   struct seccomp_prog *seccomp_profile; /* the profile's stacked filter; NULL when none */
-  char *exe;                       /* resolved args[0] */
-  int preserve_fds;                /* fds 3..3+N-1 stay open */
-  bool setgroups_allowed;          /* false: the user namespace denies setgroups */
+  char *exe;                            /* resolved args[0] */
+  int preserve_fds;                     /* fds 3..3+N-1 stay open */
+  bool setgroups_allowed;               /* false: the user namespace denies setgroups */
   /* Exec the program through the sealed trampoline (linux/trampoline.c),
      which first waits on exec.fifo: FIFO_DIR is an O_PATH of /proc/self/fd,
      FIFO_FD the O_PATH of the fifo (fifo_dir < 0: no wait); the trampoline

@@ -829,41 +829,20 @@ profile_result_clear (struct profile_result *r)
 
 /* ---- `cellrun profile show` --------------------------------------------- */
 
-struct text
-{
-  char *buf;
-  size_t len;
-};
-
-static void __attribute__ ((format (printf, 2, 3))) text_add (struct text *t, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  char *piece = NULL;
-  if (vasprintf (&piece, fmt, ap) < 0)
-    abort ();
-  va_end (ap);
-  size_t l = strlen (piece);
-  t->buf = xrealloc (t->buf, t->len + l + 1);
-  memcpy (t->buf + t->len, piece, l + 1);
-  t->len += l;
-  free (piece);
-}
-
 static void
-text_list (struct text *t, const char *label, const char *const *items)
+text_list (struct text_buf *t, const char *label, const char *const *items)
 {
-  text_add (t, "%s:", label);
+  text_append (t, "%s:", label);
   for (size_t i = 0; items[i]; i++)
-    text_add (t, "%s%s", i ? ", " : " ", items[i]);
-  text_add (t, "\n");
+    text_append (t, "%s%s", i ? ", " : " ", items[i]);
+  text_append (t, "\n");
 }
 
 static void
-text_seccomp (struct text *t, enum profile_level level)
+text_seccomp (struct text_buf *t, enum profile_level level)
 {
   _cleanup_free_ char *s = profile_seccomp_describe (level);
-  text_add (t, "%s", s);
+  text_append (t, "%s", s);
 }
 
 int
@@ -873,36 +852,36 @@ profile_describe (const char *name, char **text, struct cr_error *err)
   int r = profile_parse_name (name, &level, err);
   if (r < 0)
     return r;
-  struct text t = { xstrdup (""), 0 };
-  text_add (&t, "profile: %s\n", profile_level_name (level));
+  struct text_buf t = { xstrdup (""), 0 };
+  text_append (&t, "profile: %s\n", profile_level_name (level));
   if (level == PROFILE_NONE)
     {
-      text_add (&t, "plain OCI behaviour: the bundle's config.json is applied unchanged\n");
+      text_append (&t, "plain OCI behaviour: the bundle's config.json is applied unchanged\n");
       *text = t.buf;
       return 0;
     }
   if (level == PROFILE_STRICT)
     {
       text_list (&t, "namespaces added when missing", strict_namespaces);
-      text_add (&t, "network: new namespace with only loopback, unless the bundle joins one by path\n");
-      text_add (&t, "capabilities: all five sets empty\n");
-      text_add (&t, "root: read-only\n");
+      text_append (&t, "network: new namespace with only loopback, unless the bundle joins one by path\n");
+      text_append (&t, "capabilities: all five sets empty\n");
+      text_append (&t, "root: read-only\n");
       text_list (&t, "private tmpfs (nosuid,nodev,mode=1777)", strict_tmpfs);
-      text_add (&t, "sysfs and cgroup mounts: read-only\n");
-      text_add (&t, "rlimits: RLIMIT_CORE 0/0\n");
-      text_add (&t, "pids limit: %d when the bundle sets none\n", PROFILE_STRICT_PIDS_LIMIT);
+      text_append (&t, "sysfs and cgroup mounts: read-only\n");
+      text_append (&t, "rlimits: RLIMIT_CORE 0/0\n");
+      text_append (&t, "pids limit: %d when the bundle sets none\n", PROFILE_STRICT_PIDS_LIMIT);
     }
   else
     {
       text_list (&t, "namespaces added when missing", balanced_namespaces);
-      text_add (&t, "network: as the bundle says\n");
+      text_append (&t, "network: as the bundle says\n");
       text_list (&t, "capabilities: each set intersected with", profile_balanced_capabilities);
     }
-  text_add (&t, "noNewPrivileges: true\n");
+  text_append (&t, "noNewPrivileges: true\n");
   text_list (&t, "masked paths added", profile_masked_paths);
   text_list (&t, "read-only paths added", profile_readonly_paths);
   text_seccomp (&t, level);
-  text_add (&t, "environment pass-through default: none\n");
+  text_append (&t, "environment pass-through default: none\n");
   text_list (&t, "secret denylist (names, ignoring case; also any value with a URL userinfo@)",
              envpass_secret_patterns);
   *text = t.buf;

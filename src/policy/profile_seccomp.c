@@ -277,64 +277,43 @@ profile_seccomp_build (enum profile_level level)
 
 /* ---- `cellrun profile show` ------------------------------------------ */
 
-struct out
-{
-  char *buf;
-  size_t len;
-};
-
-static void __attribute__ ((format (printf, 2, 3))) out_add (struct out *o, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  char *piece = NULL;
-  if (vasprintf (&piece, fmt, ap) < 0)
-    abort ();
-  va_end (ap);
-  size_t l = strlen (piece);
-  o->buf = xrealloc (o->buf, o->len + l + 1);
-  memcpy (o->buf + o->len, piece, l + 1);
-  o->len += l;
-  free (piece);
-}
-
 static void
-out_group (struct out *o, const char *verdict, const struct syscall_group *g)
+out_group (struct text_buf *o, const char *verdict, const struct syscall_group *g)
 {
-  out_add (o, "  %s %s:", verdict, g->name);
+  text_append (o, "  %s %s:", verdict, g->name);
   for (const char *const *n = g->names; *n; n++)
-    out_add (o, " %s", *n);
-  out_add (o, "\n    why: %s\n", g->reason);
+    text_append (o, " %s", *n);
+  text_append (o, "\n    why: %s\n", g->reason);
 }
 
 static void
-describe_arguments (struct out *o, enum profile_level level)
+describe_arguments (struct text_buf *o, enum profile_level level)
 {
-  out_add (o,
-           "  EPERM: unshare and clone with a namespace flag (CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, "
-           "NEWPID, NEWNET; unshare also NEWTIME)%s\n",
-           level == PROFILE_BALANCED ? " (CLONE_NEWUSER alone allowed)" : "");
-  out_add (o, "  EPERM: ioctl TIOCSTI and TIOCLINUX (low 32 bits of the request, as the kernel reads it)\n");
+  text_append (o,
+               "  EPERM: unshare and clone with a namespace flag (CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, "
+               "NEWPID, NEWNET; unshare also NEWTIME)%s\n",
+               level == PROFILE_BALANCED ? " (CLONE_NEWUSER alone allowed)" : "");
+  text_append (o, "  EPERM: ioctl TIOCSTI and TIOCLINUX (low 32 bits of the request, as the kernel reads it)\n");
   if (level >= PROFILE_STRICT)
-    out_add (o, "  EPERM: personality other than 0 and 0xffffffff\n");
-  out_add (o, "  ENOSYS: clone3 (libc falls back to clone, whose flags the filter sees)\n");
+    text_append (o, "  EPERM: personality other than 0 and 0xffffffff\n");
+  text_append (o, "  ENOSYS: clone3 (libc falls back to clone, whose flags the filter sees)\n");
 }
 
 char *
 profile_seccomp_describe (enum profile_level level)
 {
-  struct out o = { xstrdup (""), 0 };
+  struct text_buf o = { xstrdup (""), 0 };
   bool strict = level >= PROFILE_STRICT;
-  out_add (&o, "seccomp (stacked on the bundle's filter: a call runs only if both allow it):\n");
+  text_append (&o, "seccomp (stacked on the bundle's filter: a call runs only if both allow it):\n");
   if (strict)
-    out_add (&o, "  default: ENOSYS for every syscall not allowed below (unknown, forgotten or newer than this "
-                 "table)\n");
+    text_append (&o, "  default: ENOSYS for every syscall not allowed below (unknown, forgotten or newer than this "
+                     "table)\n");
   else
-    out_add (&o, "  default: allow (a denylist)\n");
+    text_append (&o, "  default: allow (a denylist)\n");
 #if defined(__x86_64__) && !defined(__ILP32__)
-  out_add (&o, "  ABIs: x86_64 and i386 (int 0x80) with the same rules by name; x32: every call EPERM\n");
+  text_append (&o, "  ABIs: x86_64 and i386 (int 0x80) with the same rules by name; x32: every call EPERM\n");
 #else
-  out_add (&o, "  ABIs: the native one and its compat ABI (arm on aarch64) with the same rules by name\n");
+  text_append (&o, "  ABIs: the native one and its compat ABI (arm on aarch64) with the same rules by name\n");
 #endif
   for (size_t i = 0; strict && i < syscall_groups_len; i++)
     if (syscall_groups[i].kind == SG_ALLOW)
