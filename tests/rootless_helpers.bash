@@ -5,6 +5,8 @@
 # RL_SUBUID / RL_SUBGID       the start of its /etc/subuid and /etc/subgid ranges (65536 ids)
 # RL_CELLRUN                  a cellrun binary the user can execute
 # RL_ROOT                     its --root (owned by the user)
+# Before rl_setup_file: RL_PREFIX (default crl) names the user, RL_NO_SUBIDS=1 gives it no
+# subordinate ranges (only the single mapping of its own ids).
 
 # rl_add_subids FILE FLAG: give RL_USER a 65536-id range in FILE unless useradd already did,
 # above every range of both files (so it collides with no existing line).
@@ -31,17 +33,23 @@ rl_setup_file () {
   fi
   export RL_SKIP
   [ -z "$RL_SKIP" ] || return 0
-  RL_USER=crl$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
+  RL_USER=${RL_PREFIX:-crl}$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
   RL_HOME=$CT_TMP/home
-  useradd -M -d "$RL_HOME" -s /bin/sh -U "$RL_USER"
+  if [ "${RL_NO_SUBIDS:-0}" = 1 ]; then
+    useradd -M -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 -d "$RL_HOME" -s /bin/sh -U "$RL_USER"
+  else
+    useradd -M -d "$RL_HOME" -s /bin/sh -U "$RL_USER"
+  fi
   mkdir -p "$RL_HOME"
   chown "$RL_USER:" "$RL_HOME"
   RL_UID=$(id -u "$RL_USER")
   RL_GID=$(id -g "$RL_USER")
-  rl_add_subids /etc/subuid --add-subuids
-  rl_add_subids /etc/subgid --add-subgids
-  RL_SUBUID=$(rl_first_range /etc/subuid)
-  RL_SUBGID=$(rl_first_range /etc/subgid)
+  if [ "${RL_NO_SUBIDS:-0}" != 1 ]; then
+    rl_add_subids /etc/subuid --add-subuids
+    rl_add_subids /etc/subgid --add-subgids
+    RL_SUBUID=$(rl_first_range /etc/subuid)
+    RL_SUBGID=$(rl_first_range /etc/subgid)
+  fi
   # The user must reach the binary: copy it when /work (or the build dir) is not traversable.
   RL_CELLRUN=$CELLRUN
   if ! runuser -u "$RL_USER" -- test -x "$CELLRUN"; then

@@ -6,49 +6,20 @@
 # --require-limits), the timeout, and SIGKILL of cellrun leaving nothing.
 
 load helpers
+load rootless_helpers
 bats_require_minimum_version 1.5.0
 
+# The test user: tests/rootless_helpers.bash, with no subordinate ranges (the sandbox's default
+# is the single mapping of the caller's own ids).
 setup_file () {
-  cellrun_setup_file
-  SB_SKIP=
-  if [ "$(id -u)" != 0 ]; then
-    SB_SKIP="needs root (the file creates its unprivileged test user)"
-  elif ! command -v useradd >/dev/null || ! command -v runuser >/dev/null; then
-    SB_SKIP="useradd or runuser missing"
-  fi
-  export SB_SKIP
-  [ -z "$SB_SKIP" ] || return 0
-  SB_USER=csb$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
-  SB_HOME=$CT_TMP/home
-  useradd -M -d "$SB_HOME" -s /bin/sh -U "$SB_USER"
-  mkdir -p "$SB_HOME"
-  chown "$SB_USER:" "$SB_HOME"
-  SB_UID=$(id -u "$SB_USER")
-  # The user must reach the binary: a copy when the build dir is not traversable for it.
-  SB_CELLRUN=$CELLRUN
-  if ! runuser -u "$SB_USER" -- test -x "$CELLRUN"; then
-    mkdir -p "$CT_TMP/bin"
-    cp "$CELLRUN" "$CT_TMP/bin/cellrun"
-    chmod 755 "$CT_TMP/bin" "$CT_TMP/bin/cellrun"
-    SB_CELLRUN=$CT_TMP/bin/cellrun
-  fi
-  export SB_USER SB_HOME SB_UID SB_CELLRUN
+  RL_PREFIX=csb RL_NO_SUBIDS=1 rl_setup_file
+  SB_SKIP=$RL_SKIP SB_USER=${RL_USER:-} SB_HOME=${RL_HOME:-} SB_UID=${RL_UID:-} SB_CELLRUN=${RL_CELLRUN:-}
+  export SB_SKIP SB_USER SB_HOME SB_UID SB_CELLRUN
 }
 
-# The user's live processes: all were started by this file (the user is unique to it).
-sb_user_pids () { ps -o pid=,stat= -u "$SB_USER" 2>/dev/null | awk '$2 !~ /^Z/ { print $1 }'; }
+teardown_file () { rl_teardown_file; }
 
-teardown_file () {
-  if [ -n "${SB_USER:-}" ] && id "$SB_USER" >/dev/null 2>&1; then
-    local pids
-    pids=$(sb_user_pids)
-    # shellcheck disable=SC2086
-    [ -z "$pids" ] || kill -9 $pids 2>/dev/null || true
-    userdel "$SB_USER" 2>/dev/null || userdel -f "$SB_USER" 2>/dev/null || true
-    getent group "$SB_USER" >/dev/null && groupdel "$SB_USER" 2>/dev/null
-  fi
-  cellrun_teardown_file
-}
+sb_user_pids () { rl_user_pids; }
 
 setup () {
   [ -z "$SB_SKIP" ] || skip "$SB_SKIP"
