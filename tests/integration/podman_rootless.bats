@@ -24,6 +24,7 @@
 # the first test), which is how the harness was checked: rootless podman + runc passes here.
 
 load engine
+load podman_cases
 load ../helpers
 
 IMAGE=localhost/busybox
@@ -198,17 +199,11 @@ pm_run () { run pm run --rm "$@"; }
 }
 
 @test "podman rootless: exit code propagates" {
-  pm_run "$IMAGE" sh -c 'exit 42'
-  [ "$status" -eq 42 ]
-  pm_run "$IMAGE" false
-  [ "$status" -eq 1 ]
+  pm_case_exit_code
 }
 
 @test "podman rootless: -e sets the environment, -w the working directory" {
-  pm_run -e FOO=bar -e EMPTY= -w /tmp "$IMAGE" sh -c 'echo "$FOO|$EMPTY|$(pwd)"'
-  echo "$output"
-  [ "$status" -eq 0 ]
-  [ "$output" = "bar||/tmp" ]
+  pm_case_env_workdir
 }
 
 @test "podman rootless: --user 1000:1000 is a subuid on the host" {
@@ -241,13 +236,7 @@ pm_run () { run pm run --rm "$@"; }
 }
 
 @test "podman rootless: --read-only root with --tmpfs" {
-  pm_run --read-only --tmpfs /scratch:size=1m "$IMAGE" sh -c \
-    'touch /rootfile 2>/dev/null && echo root-writable; echo ok > /scratch/f && cat /scratch/f; grep " /scratch " /proc/mounts'
-  echo "$output"
-  [ "$status" -eq 0 ]
-  [[ "$output" != *root-writable* ]] || fail "the root is writable"
-  assert_contains "$output" "ok"
-  assert_contains "$output" "/scratch tmpfs"
+  pm_case_read_only_tmpfs
 }
 
 @test "podman rootless: -v rw and :ro bind mounts from the user's dir" {
@@ -266,73 +255,23 @@ pm_run () { run pm run --rm "$@"; }
 }
 
 @test "podman rootless: --cap-drop ALL and --cap-add" {
-  pm_run --cap-drop ALL "$IMAGE" grep CapEff /proc/self/status
-  echo "$output"
-  [ "$status" -eq 0 ]
-  [[ "$output" =~ CapEff:[[:space:]]+0000000000000000 ]]
-  # CAP_NET_ADMIN is bit 12: 0x1000.
-  pm_run --cap-drop ALL --cap-add NET_ADMIN "$IMAGE" grep CapEff /proc/self/status
-  echo "$output"
-  [ "$status" -eq 0 ]
-  [[ "$output" =~ CapEff:[[:space:]]+0000000000001000 ]]
+  pm_case_cap_drop_add
 }
 
 @test "podman rootless: -d, exec (-t, -u, -w, -e), stop, rm" {
-  run pm run -d --name "$C" "$IMAGE" sleep 300
-  echo "$output"
-  [ "$status" -eq 0 ]
-  run pm exec "$C" echo exec-ok
-  [ "$status" -eq 0 ]
-  [ "$output" = exec-ok ]
-  run pm exec -u 1000:1000 -w /tmp -e XV=42 "$C" sh -c 'echo "$(id -u):$(id -g) $(pwd) $XV"'
-  echo "$output"
-  [ "$status" -eq 0 ]
-  [ "$output" = "1000:1000 /tmp 42" ]
-  run pm exec -t "$C" sh -c 'tty; [ -t 0 ] && echo stdin-is-tty'
-  echo "$output"
-  [ "$status" -eq 0 ]
-  assert_contains "$output" "/dev/pts/"
-  assert_contains "$output" "stdin-is-tty"
-  run pm exec "$C" sh -c 'exit 3'
-  [ "$status" -eq 3 ]
-  run pm stop -t 2 "$C"
-  [ "$status" -eq 0 ]
-  run pm inspect -f '{{.State.Status}}' "$C"
-  [ "$output" = exited ]
-  run pm rm "$C"
-  [ "$status" -eq 0 ]
-  run pm ps -a -q
-  [ -z "$output" ]
+  pm_case_detach_exec_stop_rm
 }
 
 @test "podman rootless: run -t allocates a terminal" {
-  pm_run -t "$IMAGE" sh -c 'tty; [ -t 1 ] && echo stdout-is-tty'
-  echo "$output"
-  [ "$status" -eq 0 ]
-  assert_contains "$output" "/dev/pts/0"
-  assert_contains "$output" "stdout-is-tty"
+  pm_case_run_tty
 }
 
 @test "podman rootless: run -i passes stdin" {
-  run bash -c "printf 'line one\nline two\n' | pm run --rm -i $IMAGE wc -l"
-  echo "$output"
-  [ "$status" -eq 0 ]
-  [ "$(echo "$output" | tr -d ' ')" = 2 ]
+  pm_case_run_stdin
 }
 
 @test "podman rootless: ps, inspect and top of a running container" {
-  pm run -d --name "$C" "$IMAGE" sleep 300
-  run pm ps --format '{{.Names}} {{.Status}}'
-  echo "$output"
-  [ "$status" -eq 0 ]
-  assert_contains "$output" "$C Up"
-  run pm inspect -f '{{.State.Running}} {{.OCIRuntime}}' "$C"
-  echo "$output"
-  [ "$output" = "true $ENGINE_RUNTIME" ]
-  run pm top "$C"
-  echo "$output"
-  [ "$status" -eq 0 ]
-  assert_contains "$output" "sleep 300"
+  pm_case_ps_inspect_top
   # The container's init is a process of the test user on the host.
   pid=$(pm inspect -f '{{.State.Pid}}' "$C")
   [ "$(stat -c %u "/proc/$pid")" = "$PR_UID" ]
@@ -342,33 +281,11 @@ pm_run () { run pm run --rm "$@"; }
 }
 
 @test "podman rootless: kill with KILL and with USR1 to a trap" {
-  pm run -d --name "$C" "$IMAGE" sh -c 'trap "echo got-usr1; exit 7" USR1; echo ready; while :; do sleep 0.1; done'
-  wait_until 50 bash -c "pm logs $C 2>/dev/null | grep -q ready"
-  run pm kill -s USR1 "$C"
-  [ "$status" -eq 0 ]
-  run pm wait "$C"
-  echo "$output"
-  [ "$output" = 7 ]
-  run pm logs "$C"
-  assert_contains "$output" got-usr1
-
-  pm run -d --name "${C}k" "$IMAGE" sleep 300
-  run pm kill "${C}k"
-  [ "$status" -eq 0 ]
-  run pm wait "${C}k"
-  echo "$output"
-  [ "$output" = 137 ]
+  pm_case_kill_signals
 }
 
 @test "podman rootless: the default seccomp profile is active" {
-  pm_run "$IMAGE" grep '^Seccomp:' /proc/self/status
-  echo "$output"
-  [ "$status" -eq 0 ]
-  [[ "$output" =~ Seccomp:[[:space:]]+2 ]]
-  # swapoff is not in podman's default allowlist: refused with EPERM, not ENOENT.
-  pm_run "$IMAGE" sh -c 'swapoff /nonexistent 2>&1; true'
-  echo "$output"
-  assert_contains "$output" "Operation not permitted"
+  pm_case_default_seccomp
 }
 
 @test "podman rootless: --rm leaves no container, runtime state or host mount" {
@@ -384,11 +301,7 @@ pm_run () { run pm run --rm "$@"; }
 }
 
 @test "podman rootless: --hostname and --network=none" {
-  pm_run --hostname cellbox --network=none "$IMAGE" sh -c 'hostname; ls /sys/class/net'
-  echo "$output"
-  [ "$status" -eq 0 ]
-  [ "$output" = "cellbox
-lo" ]
+  pm_case_hostname_no_network
 }
 
 @test "podman rootless: the default network is slirp4netns, with a published port" {
@@ -410,34 +323,15 @@ lo" ]
 }
 
 @test "podman rootless: --init runs podman's init as pid 1" {
-  pm_run --init "$IMAGE" sh -c 'cat /proc/1/cmdline | tr "\0" " "; echo; echo child-pid=$$'
-  echo "$output"
-  [ "$status" -eq 0 ]
-  assert_contains "$output" "/run/podman-init"
-  [[ "$output" != *"child-pid=1"* ]] || fail "the command is pid 1"
+  pm_case_init
 }
 
 @test "podman rootless: logs of a detached container" {
-  pm run -d --name "$C" "$IMAGE" sh -c 'echo out-line; echo err-line >&2'
-  pm wait "$C"
-  run pm logs "$C"
-  echo "$output"
-  assert_contains "$output" out-line
-  assert_contains "$output" err-line
+  pm_case_logs_detached
 }
 
 @test "podman rootless: restart" {
-  pm run -d --name "$C" "$IMAGE" sh -c 'echo started; sleep 300'
-  pid1=$(pm inspect -f '{{.State.Pid}}' "$C")
-  run pm restart -t 1 "$C"
-  echo "$output"
-  [ "$status" -eq 0 ]
-  run pm inspect -f '{{.State.Running}} {{.State.Pid}}' "$C"
-  echo "$output"
-  [[ "$output" == "true "* ]]
-  [ "${output#true }" != "$pid1" ]
-  run pm logs "$C"
-  [ "$(printf '%s\n' "$output" | grep -c started)" -eq 2 ]
+  pm_case_restart
 }
 
 @test "podman rootless: --privileged has the user namespace's full set, host devices bound" {
