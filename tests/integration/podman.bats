@@ -262,16 +262,5 @@ CG_CPU='if [ -e /sys/fs/cgroup/cpu.max ]; then cat /sys/fs/cgroup/cpu.max; else 
   cellrun_only
   mkdir -p "$T/ws"
   echo original > "$T/ws/file"
-  run pm run --runtime cellrun-strict --rm --annotation "run.cellrun.workspace=$T/ws:/ws:overlay" "$IMAGE" sh -c \
-    'grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; echo changed > /ws/file; echo new > /ws/added; cat /ws/file; touch /rootfile 2>/dev/null && echo root-writable; ls /sys/class/net'
-  echo "$output"
-  [ "$status" -eq 0 ]
-  [[ "$output" =~ CapEff:[[:space:]]+0000000000000000 ]]
-  [[ "$output" =~ NoNewPrivs:[[:space:]]+1 ]]
-  [[ "$output" =~ Seccomp:[[:space:]]+2 ]]
-  assert_contains "$output" changed
-  [[ "$output" != *root-writable* ]]
-  # The host directory is untouched.
-  [ "$(cat "$T/ws/file")" = original ]
-  [ ! -e "$T/ws/added" ]
+  pm_case_strict_workspace
 }

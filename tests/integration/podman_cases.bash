@@ -164,3 +164,19 @@ pm_case_restart () {
   run pm logs "$C"
   [ "$(printf '%s\n' "$output" | grep -c started)" -eq 2 ]
 }
+
+# The caller makes $T/ws with a file "original" in it, owned by whoever runs the containers.
+pm_case_strict_workspace () {
+  run pm run --runtime cellrun-strict --rm --annotation "run.cellrun.workspace=$T/ws:/ws:overlay" "$IMAGE" sh -c \
+    'grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; echo changed > /ws/file; echo new > /ws/added; cat /ws/file; touch /rootfile 2>/dev/null && echo root-writable; ls /sys/class/net'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" =~ CapEff:[[:space:]]+0000000000000000 ]]
+  [[ "$output" =~ NoNewPrivs:[[:space:]]+1 ]]
+  [[ "$output" =~ Seccomp:[[:space:]]+2 ]]
+  assert_contains "$output" changed
+  [[ "$output" != *root-writable* ]] || fail "the root is writable under strict"
+  # The host directory is untouched.
+  [ "$(cat "$T/ws/file")" = original ]
+  [ ! -e "$T/ws/added" ]
+}

@@ -350,18 +350,7 @@ pm_run () { run pm run --rm "$@"; }
   cellrun_only
   as_user mkdir -p "$T/ws"
   echo original | as_user tee "$T/ws/file" >/dev/null
-  run pm run --runtime cellrun-strict --rm --annotation "run.cellrun.workspace=$T/ws:/ws:overlay" "$IMAGE" sh -c \
-    'grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; echo changed > /ws/file; echo new > /ws/added; cat /ws/file; touch /rootfile 2>/dev/null && echo root-writable; ls /sys/class/net'
-  echo "$output"
-  [ "$status" -eq 0 ]
-  [[ "$output" =~ CapEff:[[:space:]]+0000000000000000 ]]
-  [[ "$output" =~ NoNewPrivs:[[:space:]]+1 ]]
-  [[ "$output" =~ Seccomp:[[:space:]]+2 ]]
-  assert_contains "$output" changed
-  [[ "$output" != *root-writable* ]] || fail "the root is writable under strict"
-  # The host directory is untouched.
-  [ "$(cat "$T/ws/file")" = original ]
-  [ ! -e "$T/ws/added" ]
+  pm_case_strict_workspace
 }
 
 # Runs last: the file's own cleanup, asserted (teardown_file repeats it only if this failed).
