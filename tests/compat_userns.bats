@@ -60,14 +60,7 @@ runc_run () {
 
 @test "sysfs in a user namespace without a network namespace: the host /sys is bound read-only on every submount (runc 1.1.5 fails)" {
   rootless_bundle
-  "$PY" - "$BUNDLE/config.json" <<'EOF'
-import json, sys
-c = json.load(open(sys.argv[1]))
-for m in c["mounts"]:
-    if m["destination"] == "/sys":
-        m.update(type="sysfs", source="sysfs", options=["nosuid", "noexec", "nodev"])
-json.dump(c, open(sys.argv[1], "w"))
-EOF
+  cfg_sys_as_sysfs
   cfg_args sh -c 'cat /proc/self/mountinfo; ls /sys/kernel >/dev/null && echo SYS-LISTED'
   run run_fg "$ID"
   echo "$output"

@@ -248,6 +248,17 @@ cfg_args () { "$PY" "$TESTS_DIR/cfgedit.py" "$(CFG_FILE)" args "$@"; }
 # annot KEY VALUE: set one bundle annotation (keys contain dots, which cfg_set cannot address).
 annot () { "$PY" "$TESTS_DIR/cfgedit.py" "$(CFG_FILE)" annot "$1" "$2"; }
 cfg_ns_set () { "$PY" "$TESTS_DIR/cfgedit.py" "$(CFG_FILE)" ns-set "$@"; }
+# cfg_sys_as_sysfs: the bundle's /sys mount becomes a fresh sysfs (no bind, no "ro").
+cfg_sys_as_sysfs () {
+  "$PY" - "$(CFG_FILE)" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+for m in c["mounts"]:
+    if m["destination"] == "/sys":
+        m.update(type="sysfs", source="sysfs", options=["nosuid", "noexec", "nodev"])
+json.dump(c, open(sys.argv[1], "w"))
+EOF
+}
 cfg_ns_del () { "$PY" "$TESTS_DIR/cfgedit.py" "$(CFG_FILE)" ns-del "$1"; }
 # json_get PATH: read JSON on stdin, print the value at PATH (fails if absent).
 json_get () { "$PY" "$TESTS_DIR/cfgedit.py" - get "$1"; }
@@ -389,4 +400,19 @@ for key in ("seccomp", "maskedPaths", "readonlyPaths", "sysctl"):
 with open(path, "w") as f:
     json.dump(doc, f, indent=2)
 PYEOF
+}
+
+# ---------------------------------------------------------------- tests/probes/sysprobe answers
+
+# probe_result NAME: the probe's answer for NAME in $output.
+probe_result () { awk -v n="$1" '$1 == n { print $2 }' <<< "$output"; }
+
+# probe_expect WANT NAME...: every NAME answered WANT.
+probe_expect () {
+  local want=$1 n got bad=0; shift
+  for n in "$@"; do
+    got=$(probe_result "$n")
+    [ "$got" = "$want" ] || { echo "$n: got '${got:-nothing}', want $want"; bad=1; }
+  done
+  return $bad
 }

@@ -82,10 +82,7 @@ teardown () { rl_teardown; }
 @test "runc spec --rootless bundle as the user: run shows the single mapping, setgroups deny, the caller's host uid" {
   rl_runc_bundle
   cfg_args sh -c 'cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; id -u; touch /x 2>/dev/null || echo ROOT-RO'
-  run urun "$ID"
-  echo "$output"
-  [ "$status" -eq 0 ]
-  output=$(ct_lines)
+  run_ok_lines urun "$ID"
   [ "$(echo $(sed -n 1p <<< "$output"))" = "0 $RL_UID 1" ]
   [ "$(echo $(sed -n 2p <<< "$output"))" = "0 $RL_GID 1" ]
   [ "$(sed -n 3p <<< "$output")" = deny ]
@@ -104,10 +101,7 @@ teardown () { rl_teardown; }
   [ "$(stat -c %U "$RL_ROOT/$ID/state.json")" = "$RL_USER" ]
   ucr start "$ID"
   wait_ucr_status "$ID" running
-  run ucr exec "$ID" sh -c 'id -u; cat /proc/self/uid_map'
-  echo "$output"
-  [ "$status" -eq 0 ]
-  output=$(ct_lines)
+  run_ok_lines ucr exec "$ID" sh -c 'id -u; cat /proc/self/uid_map'
   [ "$(sed -n 1p <<< "$output")" = 0 ]
   ucr exec -d "$ID" sleep 50 < /dev/null > /dev/null 2>&1
   run ucr ps --format json "$ID"
@@ -129,6 +123,26 @@ teardown () { rl_teardown; }
 # ct_lines: $output without cellrun's own lines (warnings go to the same stream).
 ct_lines () { grep -v '^cellrun: ' <<< "$output" || true; }
 
+# run_ok_lines CMD...: `run` CMD, which must succeed; $output is then its ct_lines.
+run_ok_lines () {
+  run "$@"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  output=$(ct_lines)
+}
+
+# run_refused WHY CMD...: `run` CMD, which must fail with one error line saying WHY and leave
+# no state for $ID.
+run_refused () {
+  local why=$1; shift
+  run "$@"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  assert_error_line
+  assert_contains "$output" "$why"
+  rl_no_state "$ID"
+}
+
 # wait_ucr_status ID STATUS
 wait_ucr_status () {
   local i s
@@ -146,10 +160,7 @@ wait_ucr_status () {
   [ "$(cfg_get .linux.uidMappings)" = "[{\"containerID\": 0, \"hostID\": $RL_UID, \"size\": 1}]" ] ||
     [ "$(cfg_get '.linux.uidMappings[0].hostID')" = "$RL_UID" ]
   cfg_args sh -c 'cat /proc/self/uid_map; echo ok > /dev/null && echo DEVNULL'
-  run urun "$ID"
-  echo "$output"
-  [ "$status" -eq 0 ]
-  output=$(ct_lines)
+  run_ok_lines urun "$ID"
   [ "$(echo $(sed -n 1p <<< "$output"))" = "0 $RL_UID 1" ]
   assert_contains "$output" DEVNULL
   cfg_args sleep 60
@@ -186,10 +197,7 @@ EOF
   chown -R "$RL_USER:" "$ws"
   cfg_args sh -c 'cat /proc/self/uid_map; grep CapEff /proc/self/status; echo new > /mnt/b; rm /mnt/a; rm -rf /mnt/dir; mkdir /mnt/dir; echo n > /mnt/dir/new'
   # on /mnt: the shared rootfs is host root's, which the user namespace does not map
-  run ucr --profile strict run --keep --workspace "$ws:/mnt:overlay" --bundle "$BUNDLE" "$ID" < /dev/null
-  echo "$output"
-  [ "$status" -eq 0 ]
-  output=$(ct_lines)
+  run_ok_lines ucr --profile strict run --keep --workspace "$ws:/mnt:overlay" --bundle "$BUNDLE" "$ID" < /dev/null
   [ "$(echo $(sed -n 1p <<< "$output"))" = "0 $RL_UID 1" ]
   assert_contains "$output" "CapEff:	0000000000000000"
   [ "$(ucr state "$ID" | json_get .profile)" = strict ]
@@ -307,14 +315,7 @@ EOF
 
 @test "degrade: sysfs without a network namespace is the host's /sys bound read-only; /sys/fs/cgroup is bound read-only" {
   rl_runc_bundle
-  "$PY" - "$BUNDLE/config.json" <<'EOF'
-import json, sys
-c = json.load(open(sys.argv[1]))
-for m in c["mounts"]:
-    if m["destination"] == "/sys":
-        m.update(type="sysfs", source="sysfs", options=["nosuid", "noexec", "nodev"])
-json.dump(c, open(sys.argv[1], "w"))
-EOF
+  cfg_sys_as_sysfs
   cfg_args sh -c 'ls /sys/kernel > /dev/null && echo SYS-LISTED; touch /sys/kernel/x 2>/dev/null || echo SYS-RO; mkdir /sys/fs/cgroup/x 2>/dev/null || echo CG-RO; awk '"'"'$5 == "/sys" || $5 == "/sys/fs/cgroup" { print $5, $6 }'"'"' /proc/self/mountinfo'
   run urun "$ID"
   echo "$output"
@@ -418,39 +419,19 @@ EOF
   mkdir -p "$T/path" "$T/empty"
   cp /usr/bin/newuidmap /usr/bin/newgidmap "$T/path/"
   chmod 755 "$T/path/newuidmap" "$T/path/newgidmap"
-  run as_user env PATH="$T/path:$PATH" "$RL_CELLRUN" --root "$RL_ROOT" run --bundle "$BUNDLE" "$ID" < /dev/null
-  echo "$output"
-  [ "$status" -ne 0 ]
-  assert_error_line
-  assert_contains "$output" "$T/path/newuidmap: not setuid root"
-  rl_no_state "$ID"
-  run as_user env PATH="$T/empty" "$RL_CELLRUN" --root "$RL_ROOT" run --bundle "$BUNDLE" "$ID" < /dev/null
-  echo "$output"
-  [ "$status" -ne 0 ]
-  assert_error_line
-  assert_contains "$output" "newuidmap not found in PATH"
-  rl_no_state "$ID"
+  run_refused "$T/path/newuidmap: not setuid root" as_user env PATH="$T/path:$PATH" "$RL_CELLRUN" --root "$RL_ROOT" run --bundle "$BUNDLE" "$ID" < /dev/null
+  run_refused "newuidmap not found in PATH" as_user env PATH="$T/empty" "$RL_CELLRUN" --root "$RL_ROOT" run --bundle "$BUNDLE" "$ID" < /dev/null
 }
 
 @test "error: host ids not granted in /etc/subuid; additionalGids or a gid= option under a single mapping; idmapped mount; size-capped workspace (a missing user namespace is added)" {
   rl_runc_bundle
   rl_maps "[{\"containerID\":0,\"hostID\":$RL_UID,\"size\":1},{\"containerID\":1,\"hostID\":7,\"size\":10}]" \
     "[{\"containerID\":0,\"hostID\":$RL_GID,\"size\":1}]"
-  run urun "$ID"
-  echo "$output"
-  [ "$status" -ne 0 ]
-  assert_error_line
-  assert_contains "$output" "host ids 7-16 are not granted to $RL_USER in /etc/subuid"
-  rl_no_state "$ID"
+  run_refused "host ids 7-16 are not granted to $RL_USER in /etc/subuid" urun "$ID"
 
   rl_single_maps
   cfg_set .process.user.additionalGids '[0]'
-  run urun "$ID"
-  echo "$output"
-  [ "$status" -ne 0 ]
-  assert_error_line
-  assert_contains "$output" "process.user.additionalGids: a single gid mapping"
-  rl_no_state "$ID"
+  run_refused "process.user.additionalGids: a single gid mapping" urun "$ID"
 
   cfg_del .process.user.additionalGids
   "$PY" - "$BUNDLE/config.json" <<'EOF'
@@ -461,12 +442,7 @@ for m in c["mounts"]:
         m["options"].append("gid=5")
 json.dump(c, open(sys.argv[1], "w"))
 EOF
-  run urun "$ID"
-  echo "$output"
-  [ "$status" -ne 0 ]
-  assert_error_line
-  assert_contains "$output" "option gid=5: gid 5 is not mapped in the user namespace"
-  rl_no_state "$ID"
+  run_refused "option gid=5: gid 5 is not mapped in the user namespace" urun "$ID"
 
   # an idmapped mount and a size-capped workspace need the host's root
   "$PY" - "$BUNDLE/config.json" "$T" <<'EOF'
@@ -478,22 +454,12 @@ c["mounts"] = [m for m in c["mounts"] if "gid=5" not in m.get("options", [])] + 
     "gidMappings": [{"containerID": 0, "hostID": 0, "size": 1}]}]
 json.dump(c, open(sys.argv[1], "w"))
 EOF
-  run urun "$ID"
-  echo "$output"
-  [ "$status" -ne 0 ]
-  assert_error_line
-  assert_contains "$output" "an idmapped mount needs the host's root"
-  rl_no_state "$ID"
+  run_refused "an idmapped mount needs the host's root" urun "$ID"
   rl_runc_bundle
   annot run.cellrun.workspace.max-bytes 1M
   mkdir -p "$T/ws"
   chown "$RL_USER:" "$T/ws"
-  run ucr run --workspace "$T/ws:/mnt:overlay" --bundle "$BUNDLE" "$ID" < /dev/null
-  echo "$output"
-  [ "$status" -ne 0 ]
-  assert_error_line
-  assert_contains "$output" "the size cap is a tmpfs mounted on the host"
-  rl_no_state "$ID"
+  run_refused "the size cap is a tmpfs mounted on the host" ucr run --workspace "$T/ws:/mnt:overlay" --bundle "$BUNDLE" "$ID" < /dev/null
 
   # without a user namespace (and mappings) the profile layer adds one mapping the caller
   rl_runc_bundle
@@ -501,10 +467,7 @@ EOF
   cfg_del .linux.uidMappings
   cfg_del .linux.gidMappings
   cfg_args cat /proc/self/uid_map
-  run urun "$ID"
-  echo "$output"
-  [ "$status" -eq 0 ]
-  output=$(ct_lines)
+  run_ok_lines urun "$ID"
   [ "$(echo $output)" = "0 $RL_UID 1" ]
 }
 

@@ -46,24 +46,11 @@ json.dump(c, open(path, "w"), indent=2)
 EOF
 }
 
-# result NAME: the probe's answer for NAME in $output.
-result () { awk -v n="$1" '$1 == n { print $2 }' <<< "$output"; }
-
-# expect_all WANT NAME...: every NAME answered WANT.
-expect_all () {
-  local want=$1 n got bad=0; shift
-  for n in "$@"; do
-    got=$(result "$n")
-    [ "$got" = "$want" ] || { echo "$n: got '${got:-nothing}', want $want"; bad=1; }
-  done
-  return $bad
-}
-
 # expect_none WANT NAME...: every NAME answered, and none answered WANT (or died of a signal).
 expect_none () {
   local want=$1 n got bad=0; shift
   for n in "$@"; do
-    got=$(result "$n")
+    got=$(probe_result "$n")
     case "$got" in
       "" | "$want" | SIG* | UNKNOWN | BAD-NR | TOO-MANY-ARGS) echo "$n: got '${got:-nothing}'"; bad=1 ;;
     esac
@@ -107,22 +94,22 @@ I386_STRICT_NAMES="int80-26 int80-347"
   [ "$status" -eq 0 ]
   expect_none EPERM $I386_BOTH_NAMES $I386_STRICT_NAMES
   # the query really is allowed and answered by the kernel (the finding's attack)
-  expect_all OK int80-405 int80-124 int80-343 int80-20
+  probe_expect OK int80-405 int80-124 int80-343 int80-20
   cr delete -f "$ID" >/dev/null 2>&1 || true
 
   run prun strict "$ID"
   echo "strict: $output"
   [ "$status" -eq 0 ]
-  expect_all EPERM $I386_BOTH_NAMES $I386_STRICT_NAMES
-  expect_all OK int80-20 # getpid: the i386 ABI is admitted, not killed
+  probe_expect EPERM $I386_BOTH_NAMES $I386_STRICT_NAMES
+  probe_expect OK int80-20 # getpid: the i386 ABI is admitted, not killed
   cr delete -f "$ID" >/dev/null 2>&1 || true
 
   run prun balanced "$ID2"
   echo "balanced: $output"
   [ "$status" -eq 0 ]
-  expect_all EPERM $I386_BOTH_NAMES
+  probe_expect EPERM $I386_BOTH_NAMES
   expect_none EPERM $I386_STRICT_NAMES
-  expect_all OK int80-20
+  probe_expect OK int80-20
 }
 
 @test "i386 clone3 is ENOSYS and personality(PER_LINUX32) EPERM under strict, as on x86_64" {
@@ -132,13 +119,13 @@ I386_STRICT_NAMES="int80-26 int80-347"
   run prun none "$ID"
   echo "no profile: $output"
   [ "$status" -eq 0 ]
-  expect_all EINVAL int80-435
+  probe_expect EINVAL int80-435
   [ "$(awk '$1 == "int80-136" { print $2 }' <<< "$output" | sort -u)" = OK ]
   cr delete -f "$ID" >/dev/null 2>&1 || true
   run prun strict "$ID2"
   echo "strict: $output"
   [ "$status" -eq 0 ]
-  expect_all ENOSYS int80-435
+  probe_expect ENOSYS int80-435
   # the PER_LINUX32 request is denied, the query that follows is allowed
   [ "$(awk '$1 == "int80-136" { print $2 }' <<< "$output" | tr '\n' ' ')" = "EPERM OK " ]
 }
@@ -158,8 +145,8 @@ I386_STRICT_NAMES="int80-26 int80-347"
     run prun "$p" "$ID-$p"
     echo "$p: $output"
     [ "$status" -eq 0 ]
-    expect_all EPERM x32-39 x32-63
-    expect_all OK getpid
+    probe_expect EPERM x32-39 x32-63
+    probe_expect OK getpid
   done
 }
 
@@ -171,17 +158,17 @@ I386_STRICT_NAMES="int80-26 int80-347"
   echo "no profile: $output"
   [ "$status" -eq 0 ]
   # OK for pidfd_getfd means the second process read "stolen" through the copied fd
-  expect_all OK pidfd_getfd kcmp process_madvise
+  probe_expect OK pidfd_getfd kcmp process_madvise
   cr delete -f "$ID" >/dev/null 2>&1 || true
   run prun strict "$ID"
   echo "strict: $output"
   [ "$status" -eq 0 ]
-  expect_all EPERM pidfd_getfd kcmp process_madvise ptrace
+  probe_expect EPERM pidfd_getfd kcmp process_madvise ptrace
   cr delete -f "$ID" >/dev/null 2>&1 || true
   run prun balanced "$ID2"
   echo "balanced: $output"
   [ "$status" -eq 0 ]
-  expect_all EPERM pidfd_getfd kcmp process_madvise
+  probe_expect EPERM pidfd_getfd kcmp process_madvise
   expect_none EPERM ptrace # balanced keeps ptrace itself (clarification 10)
 }
 
@@ -194,6 +181,6 @@ I386_STRICT_NAMES="int80-26 int80-347"
   run cr exec "$ID" sysprobe int80 405 0 @zero x32 39 pidfd_getfd int80 20
   echo "exec: $output"
   [ "$status" -eq 0 ]
-  expect_all EPERM int80-405 x32-39 pidfd_getfd
-  expect_all OK int80-20
+  probe_expect EPERM int80-405 x32-39 pidfd_getfd
+  probe_expect OK int80-20
 }

@@ -302,19 +302,6 @@ EOF
 
 # -------------------------------------------------------------- calls that must fail
 
-# result NAME: the probe's answer for NAME in $output.
-result () { awk -v n="$1" '$1 == n { print $2 }' <<< "$output"; }
-
-# expect NAME WANT...: NAME answered WANT.
-expect () {
-  local want=$1 n got bad=0; shift
-  for n in "$@"; do
-    got=$(result "$n")
-    [ "$got" = "$want" ] || { echo "$n: got '${got:-nothing}', want $want"; bad=1; }
-  done
-  return $bad
-}
-
 # Denied with EPERM: each probe passes arguments that make an allowed call fail harmlessly
 # (tests/probes/sysprobe.c), so without a profile none of them answers EPERM (a kernel built
 # without modules or kexec answers ENOSYS for those: the filter's EPERM still differs).
@@ -328,7 +315,7 @@ DENIED_EPERM="mount unshare-user unshare-mnt ptrace keyctl bpf perf_event_open i
   [ "$status" -eq 0 ]
   local n got bad=0
   for n in $DENIED_EPERM; do
-    got=$(result "$n")
+    got=$(probe_result "$n")
     case "$got" in "" | EPERM | SIG* | UNKNOWN) echo "no profile: $n got '${got:-nothing}'"; bad=1 ;; esac
   done
   [ "$bad" -eq 0 ] || fail "a probe did not reach the kernel without a profile"
@@ -337,8 +324,8 @@ DENIED_EPERM="mount unshare-user unshare-mnt ptrace keyctl bpf perf_event_open i
   run prun strict "$ID"
   echo "strict: $output"
   [ "$status" -eq 0 ]
-  expect EPERM $DENIED_EPERM || fail "strict: a denied call did not fail with EPERM"
-  expect OK getpid || fail "strict: getpid failed"
+  probe_expect EPERM $DENIED_EPERM || fail "strict: a denied call did not fail with EPERM"
+  probe_expect OK getpid || fail "strict: getpid failed"
 }
 
 # Not in the table: sysfs(2) (obsolete, harmless: counts filesystem types), listmount(2) (458,
@@ -352,27 +339,27 @@ DENIED_EPERM="mount unshare-user unshare-mnt ptrace keyctl bpf perf_event_open i
   run prun none "$ID"
   echo "no profile: $output"
   [ "$status" -eq 0 ]
-  expect OK nr-139 int80-20 || fail "no profile: sysfs or i386 getpid failed"
-  case "$(result nr-458)" in "" | ENOSYS | EPERM) fail "no profile: listmount did not reach the kernel" ;; esac
+  probe_expect OK nr-139 int80-20 || fail "no profile: sysfs or i386 getpid failed"
+  case "$(probe_result nr-458)" in "" | ENOSYS | EPERM) fail "no profile: listmount did not reach the kernel" ;; esac
   local ota=nr-467
-  case "$(result nr-467)$(result int80-467)" in *ENOSYS* | *EPERM* | "") ota= ;; esac # a kernel before 6.15
+  case "$(probe_result nr-467)$(probe_result int80-467)" in *ENOSYS* | *EPERM* | "") ota= ;; esac # a kernel before 6.15
   cr delete -f "$ID" >/dev/null 2>&1 || true
 
   run prun strict "$ID"
   echo "strict: $output"
   [ "$status" -eq 0 ]
-  expect ENOSYS nr-139 nr-458 nr-1000 int80-1000 || fail "strict: not ENOSYS"
-  expect OK int80-20 || fail "strict: i386 getpid must be allowed"
-  expect EPERM x32-39 || fail "strict: x32 must be refused with EPERM"
-  [ -z "$ota" ] || expect EPERM nr-467 int80-467 || fail "strict: open_tree_attr (newer than libseccomp) must be EPERM"
+  probe_expect ENOSYS nr-139 nr-458 nr-1000 int80-1000 || fail "strict: not ENOSYS"
+  probe_expect OK int80-20 || fail "strict: i386 getpid must be allowed"
+  probe_expect EPERM x32-39 || fail "strict: x32 must be refused with EPERM"
+  [ -z "$ota" ] || probe_expect EPERM nr-467 int80-467 || fail "strict: open_tree_attr (newer than libseccomp) must be EPERM"
   cr delete -f "$ID" >/dev/null 2>&1 || true
 
   run prun balanced "$ID"
   echo "balanced: $output"
   [ "$status" -eq 0 ]
-  expect OK nr-139 || fail "balanced is a denylist: sysfs must pass"
-  [ -z "$ota" ] || expect EPERM nr-467 int80-467 || fail "balanced: open_tree_attr, the twin of open_tree, must be EPERM"
-  case "$(result nr-458)" in "" | ENOSYS | EPERM) fail "balanced: listmount did not reach the kernel" ;; esac
+  probe_expect OK nr-139 || fail "balanced is a denylist: sysfs must pass"
+  [ -z "$ota" ] || probe_expect EPERM nr-467 int80-467 || fail "balanced: open_tree_attr, the twin of open_tree, must be EPERM"
+  case "$(probe_result nr-458)" in "" | ENOSYS | EPERM) fail "balanced: listmount did not reach the kernel" ;; esac
 }
 
 @test "allowlist: stacked with the bundle's filter, a call runs only if both allow it" {
