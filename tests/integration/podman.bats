@@ -212,13 +212,7 @@ CG_CPU='if [ -e /sys/fs/cgroup/cpu.max ]; then cat /sys/fs/cgroup/cpu.max; else 
 }
 
 @test "podman: --rm leaves no container, runtime state or mount" {
-  pm_run --name "$C" "$IMAGE" true
-  [ "$status" -eq 0 ]
-  run pm ps -a -q
-  [ -z "$output" ]
-  # Every runtime state dir podman made is gone (ids are podman's 64-hex ids).
-  run bash -c "ls $(runtime_root) 2>/dev/null | grep -E '^[0-9a-f]{64}$'"
-  [ -z "$output" ]
+  pm_case_rm_leaves_no_state
   run bash -c "grep -F '$PM/storage/overlay/' /proc/self/mountinfo | grep -v '/merged.*shm' || true"
   # Only the storage driver's own mount may remain (podman keeps it between runs).
   [[ "$output" != *"/merged "* ]]

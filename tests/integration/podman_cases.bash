@@ -180,3 +180,14 @@ pm_case_strict_workspace () {
   [ "$(cat "$T/ws/file")" = original ]
   [ ! -e "$T/ws/added" ]
 }
+
+# The caller checks the mounts: where they would be left differs between the passes.
+pm_case_rm_leaves_no_state () {
+  pm_run --name "$C" "$IMAGE" true
+  [ "$status" -eq 0 ]
+  run pm ps -a -q
+  [ -z "$output" ]
+  # Every runtime state dir podman made is gone (ids are podman's 64-hex ids).
+  run bash -c "ls $(runtime_root) 2>/dev/null | grep -E '^[0-9a-f]{64}$'"
+  [ -z "$output" ]
+}

@@ -289,13 +289,7 @@ pm_run () { run pm run --rm "$@"; }
 }
 
 @test "podman rootless: --rm leaves no container, runtime state or host mount" {
-  pm_run --name "$C" "$IMAGE" true
-  [ "$status" -eq 0 ]
-  run pm ps -a -q
-  [ -z "$output" ]
-  # Every runtime state dir podman made is gone (ids are podman's 64-hex ids).
-  run bash -c "ls $(runtime_root) 2>/dev/null | grep -E '^[0-9a-f]{64}$'"
-  [ -z "$output" ]
+  pm_case_rm_leaves_no_state
   # podman's mounts live in its own mount namespace, never in the host's.
   [ -z "$(mounts_under "$PR")" ] || fail "host mounts under $PR: $(mounts_under "$PR")"
 }
