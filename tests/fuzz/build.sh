@@ -22,12 +22,15 @@ cflags="-std=gnu11 -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefine
 cflags="$cflags -iquote $src/src -I$src/libocispec -I$build"
 targets=${FUZZ_TARGETS:-$(cd "$src/tests/fuzz" && ls fuzz_*.c | sed 's/\.c$//' | tr '\n' ' ')}
 
-# The library: every libocispec and src/ file except the CLI (which holds main).
+# The library: every libocispec and src/ file except the CLI (which holds main) and the
+# trampoline (a program of its own, built without libc); its generated blob comes from BUILDDIR.
 objs=()
 jobs=()
 for f in "$src"/libocispec/*.c "$src"/src/base/*.c "$src"/src/core/*.c "$src"/src/policy/*.c \
-  "$src"/src/linux/*.c "$src"/src/linux/cgroups/*.c; do
+  "$src"/src/linux/*.c "$src"/src/linux/cgroups/*.c "$build/trampoline_blob.c"; do
+  [ "$f" = "$src/src/linux/trampoline.c" ] && continue
   rel=${f#"$src"/}
+  rel=${rel#"$build"/}
   o=$out/obj/${rel//\//_}.o
   objs+=("$o")
   if [ ! -e "$o" ] || [ "$f" -nt "$o" ] || [ -n "$(find "$src/src" "$src/libocispec" -name '*.h' -newer "$o" -print -quit)" ]; then
