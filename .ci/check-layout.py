@@ -8,6 +8,7 @@ Layers (a folder each) and what each may include:
   src/policy    policy, base, libocispec           (pure spec -> spec)
   src/core      core, policy, linux, base, libocispec
   src/cli       cli, core, policy, base, libocispec
+  src/gen       gen, policy, linux, base, libocispec   (build-time generators, not linked into the runtime)
 Also: no #include of yajl outside libocispec; no cycle between folders (src/linux and
 src/linux/cgroups count as two); no file over MAX_FILE lines; no function over MAX_FUNC
 lines (GNU style: a definition's body runs from a '{' in column 0 to the next '}' there).
@@ -31,6 +32,7 @@ ALLOWED = {
     'policy': {'policy', 'base', 'libocispec'},
     'core': {'core', 'policy', 'linux', 'linux/cgroups', 'base', 'libocispec'},
     'cli': {'cli', 'core', 'policy', 'base', 'libocispec'},
+    'gen': {'gen', 'policy', 'linux', 'base', 'libocispec'},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 FUNC_START = re.compile(r'^([A-Za-z_][A-Za-z0-9_]*)\s*\(')

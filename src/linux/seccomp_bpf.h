@@ -48,8 +48,31 @@ int seccomp_prog_compile (const struct spec_seccomp *s, uint32_t badarch_act, st
 /* The number of syscall NAME on ABI ARCH (an SCMP_ARCH_* value), or < 0
    when the ABI has no such call: libseccomp's answer, plus the direct i386
    socket and IPC entries, and the few syscalls newer than libseccomp 2.5.4
-   that the profile table names. */
+   that the profile table names.  The names of the profile table come from
+   the build-time table below (no libseccomp call), others from
+   seccomp_bpf_resolve_lib. */
 int seccomp_bpf_resolve (uint32_t arch, const char *name);
+
+/* The same answer asked of libseccomp at run time (seccomp_names.c). */
+int seccomp_bpf_resolve_lib (uint32_t arch, const char *name);
+
+/* The build-time table: every name of the profile table
+   (policy/syscall_groups.c) resolved by seccomp_bpf_resolve_lib for each
+   ABI a profile filter admits, so that compiling a profile filter makes no
+   libseccomp lookups (docs/performance.md, "seccomp filter cost").
+   src/gen/seccomp_numbers_gen.c writes it as seccomp_numbers.c in the build
+   tree; rows sorted by name (strcmp), nr[i] for seccomp_table_arches[i]
+   (< 0: not a syscall of that ABI).  Where the generator cannot run (a
+   cross build), the table is empty and every name goes to libseccomp. */
+#define SECCOMP_TABLE_ARCHES 4
+struct seccomp_number_row
+{
+  const char *name;
+  int32_t nr[SECCOMP_TABLE_ARCHES];
+};
+extern const uint32_t seccomp_table_arches[SECCOMP_TABLE_ARCHES];
+extern const struct seccomp_number_row seccomp_table_rows[];
+extern const size_t seccomp_table_rows_len;
 
 /* seccomp(SECCOMP_SET_MODE_FILTER) of P into the calling thread (needs
    no_new_privs or CAP_SYS_ADMIN); frees P in every case. */

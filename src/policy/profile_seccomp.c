@@ -268,8 +268,7 @@ profile_seccomp_build (enum profile_level level)
     add_personality_rules (&b);
   /* Under strict this gives the default's answer anyway; it stays so that
      both filters name clone3. */
-  const char *const clone3[] = { "clone3", NULL };
-  builder_add (&b, clone3, DENY, ENOSYS);
+  builder_add (&b, syscall_enosys_names, DENY, ENOSYS);
   add_namespace_flag_rules (&b, level);
   add_ioctl_rules (&b, level);
   return b.s;

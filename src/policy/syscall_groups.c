@@ -144,6 +144,8 @@ const struct syscall_group syscall_groups[] = {
 
 const size_t syscall_groups_len = ARRAY_SIZE (syscall_groups);
 
+const char *const syscall_enosys_names[] = { "clone3", NULL };
+
 const struct syscall_group *
 syscall_group_of (const char *name)
 {

@@ -42,6 +42,12 @@ struct syscall_group
 extern const struct syscall_group syscall_groups[];
 extern const size_t syscall_groups_len;
 
+/* The names both profile filters give ENOSYS outside the groups: clone3
+   (libc then falls back to clone, whose flags a filter can see).
+   NULL-terminated.  The build-time number table (linux/seccomp_bpf.h)
+   covers these and the groups' names. */
+extern const char *const syscall_enosys_names[];
+
 /* The group that lists NAME, or NULL. */
 const struct syscall_group *syscall_group_of (const char *name);
 

@@ -23,11 +23,12 @@ cflags="$cflags -iquote $src/src -I$src/libocispec -I$build"
 targets=${FUZZ_TARGETS:-$(cd "$src/tests/fuzz" && ls fuzz_*.c | sed 's/\.c$//' | tr '\n' ' ')}
 
 # The library: every libocispec and src/ file except the CLI (which holds main) and the
-# trampoline (a program of its own, built without libc); its generated blob comes from BUILDDIR.
+# trampoline (a program of its own, built without libc); its generated blob and the build-time
+# syscall table (seccomp_numbers.c) come from BUILDDIR. src/gen holds build tools, not library code.
 objs=()
 jobs=()
 for f in "$src"/libocispec/*.c "$src"/src/base/*.c "$src"/src/core/*.c "$src"/src/policy/*.c \
-  "$src"/src/linux/*.c "$src"/src/linux/cgroups/*.c "$build/trampoline_blob.c"; do
+  "$src"/src/linux/*.c "$src"/src/linux/cgroups/*.c "$build/trampoline_blob.c" "$build/seccomp_numbers.c"; do
   [ "$f" = "$src/src/linux/trampoline.c" ] && continue
   rel=${f#"$src"/}
   rel=${rel#"$build"/}

@@ -102,6 +102,77 @@ test_table (void)
   CHECK (all, "what the runtime calls after loading the filter, and libc start-up, is allowed");
 }
 
+/* The build-time table (seccomp_numbers.c, from src/gen): a row for every
+   name of the syscall table, sorted, each number what libseccomp answers at
+   run time (so the compiled filter, which reads only the table, matches
+   the one test_same_as_libseccomp builds through libseccomp), and every
+   name the profile filters use is in it (compiling them makes no
+   libseccomp lookup). */
+static const struct seccomp_number_row *
+row_named (const char *name)
+{
+  for (size_t i = 0; i < seccomp_table_rows_len; i++)
+    if (strcmp (seccomp_table_rows[i].name, name) == 0)
+      return &seccomp_table_rows[i];
+  return NULL;
+}
+
+static void
+test_build_time_table (void)
+{
+  size_t missing = 0, wrong = 0, unsorted = 0, unused = 0;
+  CHECK (seccomp_table_rows_len > 350, "the build-time table has rows (%zu)", seccomp_table_rows_len);
+  for (size_t i = 0; i < seccomp_table_rows_len; i++)
+    {
+      const struct seccomp_number_row *r = &seccomp_table_rows[i];
+      if (i > 0 && strcmp (seccomp_table_rows[i - 1].name, r->name) >= 0)
+        unsorted++;
+      bool enosys = false;
+      for (const char *const *n = syscall_enosys_names; *n; n++)
+        enosys |= strcmp (*n, r->name) == 0;
+      if (syscall_group_of (r->name) == NULL && !enosys)
+        unused++;
+      for (size_t a = 0; a < SECCOMP_TABLE_ARCHES; a++)
+        if (r->nr[a] != seccomp_bpf_resolve_lib (seccomp_table_arches[a], r->name))
+          {
+            printf ("# %s on ABI %#x: table %d, libseccomp %d\n", r->name, seccomp_table_arches[a], r->nr[a],
+                    seccomp_bpf_resolve_lib (seccomp_table_arches[a], r->name));
+            wrong++;
+          }
+    }
+  for (size_t g = 0; g < syscall_groups_len; g++)
+    for (const char *const *n = syscall_groups[g].names; *n; n++)
+      if (row_named (*n) == NULL)
+        {
+          printf ("# %s is not in the build-time table\n", *n);
+          missing++;
+        }
+  CHECK (unsorted == 0 && unused == 0, "the table's rows are sorted by name and all from the syscall table");
+  for (const char *const *n = syscall_enosys_names; *n; n++)
+    missing += row_named (*n) == NULL;
+  CHECK (missing == 0, "every name of the syscall table has a row");
+  CHECK (wrong == 0, "every number is what libseccomp (with seccomp_bpf.c's additions) gives at run time");
+  bool arches_ok = true;
+  for (size_t a = 0; a < ARRAY_SIZE (arches); a++)
+    arches_ok &= seccomp_table_arches[a] == arches[a];
+  CHECK (arches_ok, "the table's columns are x86_64, i386, aarch64 and arm");
+
+  size_t outside = 0;
+  for (int level = PROFILE_BALANCED; level <= PROFILE_STRICT; level++)
+    {
+      struct spec_seccomp *s = profile_seccomp_build ((enum profile_level) level);
+      for (size_t i = 0; s && i < s->syscalls_len; i++)
+        for (size_t k = 0; k < s->syscalls[i].names_len; k++)
+          if (row_named (s->syscalls[i].names[k]) == NULL)
+            {
+              printf ("# profile rule %zu names %s, which the table lacks\n", i, s->syscalls[i].names[k]);
+              outside++;
+            }
+      spec_seccomp_free (s);
+    }
+  CHECK (outside == 0, "the profile filters name only syscalls of the build-time table");
+}
+
 static bool
 strv_has (char *const *v, const char *s)
 {
@@ -367,6 +438,7 @@ int
 main (void)
 {
   test_table ();
+  test_build_time_table ();
   test_filters ();
   test_same_as_libseccomp (PROFILE_STRICT, "strict");
   test_same_as_libseccomp (PROFILE_BALANCED, "balanced");
