@@ -379,6 +379,29 @@ EOF
   nothing_left
 }
 
+@test "limits on cgroup v1/hybrid: the cgroup is made only in the hierarchies they need (and unified)" {
+  [ -d /sys/fs/cgroup/pids ] && [ -d /sys/fs/cgroup/memory ] || skip "no v1 pids and memory hierarchies"
+  sb_bg "$T/log" --pids 50 --memory 64M --bind "$T/out:/tmp/out" -- sh -c 'echo ok > /tmp/out/ready; sleep 30'
+  wait_for_file "$T/out/ready" 100 || fail "never started: $(cat "$T/log")"
+  local id dirs
+  id=$(ls "$SBTMP")
+  dirs=" $(find /sys/fs/cgroup -maxdepth 8 -type d -name "$id" | sed 's|^/sys/fs/cgroup/||; s|/.*||' | sort | tr '\n' ' ')"
+  local pmax
+  pmax=$(find /sys/fs/cgroup/pids -maxdepth 8 -type d -name "$id" -exec cat {}/pids.max \;)
+  kill -TERM "$SB_PID"
+  wait "$SB_PID" || true
+  [[ "$dirs" == *" pids "* && "$dirs" == *" memory "* ]] || fail "no pids or memory cgroup: $dirs"
+  [ "$pmax" = 50 ] || fail "pids.max: $pmax"
+  if [ -d /sys/fs/cgroup/unified ]; then
+    [[ "$dirs" == *" unified "* ]] || fail "no unified cgroup: $dirs"
+  fi
+  local h
+  for h in freezer devices blkio systemd cpuset net_cls perf_event; do
+    [[ "$dirs" != *" $h "* ]] || fail "a cgroup in $h, which no limit needs: $dirs"
+  done
+  nothing_left
+}
+
 @test "signals sent to cellrun reach the command (TERM INT HUP QUIT USR1 USR2: 128+N, signal N)" {
   local s n
   for s in TERM:15 INT:2 HUP:1 QUIT:3 USR1:10 USR2:12; do

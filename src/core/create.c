@@ -26,6 +26,7 @@
 #include "linux/terminal.h"
 #include "base/utils.h"
 #include "policy/workspace.h"
+#include "policy/sandbox_spec.h"
 
 #include <errno.h>
 #include <linux/sched.h>
@@ -657,8 +658,10 @@ step_cgroup (struct create_ctx *c, struct cr_error *err)
   /* Recorded before any hierarchy has the directory. */
   if ((r = state_save_intent (c->dirfd, &c->st, err)) < 0)
     return r;
-  return cgroup_create (c->st.cgroup_root, c->cgroup_path, spec->linux ? spec->linux->resources : NULL,
-                        &c->undo->cgroup, err);
+  const char *which = spec_annotation (spec, CGROUP_HIERARCHIES_ANNOTATION);
+  bool needed = which && strcmp (which, "needed") == 0;
+  return (needed ? cgroup_create_needed : cgroup_create) (
+      c->st.cgroup_root, c->cgroup_path, spec->linux ? spec->linux->resources : NULL, &c->undo->cgroup, err);
 }
 
 static int

@@ -635,7 +635,7 @@ sandbox_steps (struct sandbox_ctx *c, sigset_t *forward, struct cr_error *err)
   int r;
   if ((r = check_limits (c, &kind, err)) < 0 || (r = make_temp_dir (c, err)) < 0)
     return r;
-  if ((r = sandbox_watchdog_spawn (c->dir, c->o->timeout_ms, &c->wd, err)) < 0)
+  if ((r = sandbox_watchdog_spawn (c->dir, c->o->timeout_ms, kind != CGROUP_MANAGER_DISABLED, &c->wd, err)) < 0)
     return r;
   if ((r = prepare_root_view (c, err)) < 0)
     return r;

@@ -15,6 +15,7 @@
    plain and the -t (pty relay) waits alike. */
 #include "config.h"
 #include "core/sandbox.h"
+#include "core/container.h"
 #include "linux/cgroups/cgroups.h"
 #include "base/utils.h"
 
@@ -36,6 +37,7 @@ struct watchdog_state
   int sock;
   int pidfd;
   int timer;
+  bool prime;        /* cgroup_prime_migration first */
   char cgroup[4096]; /* "root\0path\0" */
   bool has_cgroup;
 };
@@ -141,6 +143,9 @@ watchdog_main (struct watchdog_state *s)
     dup2 (null, fd);
   int keep[] = { s->sock };
   close_fds_except (3, keep, 1);
+  /* Messages from cellrun queue on the socket meanwhile. */
+  if (s->prime)
+    cgroup_prime_migration (container_cgroup_root ());
   for (;;)
     {
       struct pollfd p[2] = { { .fd = s->sock, .events = POLLIN }, { .fd = s->timer, .events = POLLIN } };
@@ -163,7 +168,8 @@ watchdog_main (struct watchdog_state *s)
 }
 
 int
-sandbox_watchdog_spawn (const char *dir, uint64_t timeout_ms, struct sandbox_watchdog *w, struct cr_error *err)
+sandbox_watchdog_spawn (const char *dir, uint64_t timeout_ms, bool cgroup, struct sandbox_watchdog *w,
+                        struct cr_error *err)
 {
   int sv[2];
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -178,7 +184,9 @@ sandbox_watchdog_spawn (const char *dir, uint64_t timeout_ms, struct sandbox_wat
   if (pid == 0)
     {
       close (sv[0]);
-      struct watchdog_state s = { .dir = dir, .timeout_ms = timeout_ms, .sock = sv[1], .pidfd = -1, .timer = -1 };
+      struct watchdog_state s = {
+        .dir = dir, .timeout_ms = timeout_ms, .sock = sv[1], .pidfd = -1, .timer = -1, .prime = cgroup
+      };
       watchdog_main (&s);
     }
   close (sv[1]);

@@ -366,6 +366,7 @@ sandbox_spec_build (const struct sandbox_flags *f, struct spec **out, struct cr_
     namespace_add (s->linux, "network");
   s->linux->resources = build_resources (f);
   annotation_add (s, SANDBOX_ANNOTATION, "1");
+  annotation_add (s, CGROUP_HIERARCHIES_ANNOTATION, "needed");
   annotation_add (s, "run.cellrun.profile", profile);
   *out = TAKE_PTR (s);
   return 0;

@@ -17,6 +17,10 @@
 
 /* The annotation that marks a generated sandbox spec (value "1"). */
 #define SANDBOX_ANNOTATION "run.cellrun.sandbox"
+/* With the value "needed": the container's cgroup is made only in the v1
+   hierarchies its resources write to, not in all of them
+   (cgroup_create_needed; docs/cgroups.md).  Every sandbox spec has it. */
+#define CGROUP_HIERARCHIES_ANNOTATION "run.cellrun.cgroup.hierarchies"
 /* Environment pass-through when --env-pass is not given: the caller's
    environment minus the secret denylist (envpass.h) and the loader's
    variables. */

@@ -522,6 +522,73 @@ test_fake_hybrid (void)
   rm_rf_at (AT_FDCWD, root, NULL);
 }
 
+/* cgroup_create_needed (what `cellrun sandbox` uses): on a hybrid host only
+   the v1 hierarchies the resources write to, plus the unified tree; the
+   others (freezer, cpu,cpuacct without a cpu limit, name=systemd) get no
+   directory, and destroy still removes everything. */
+static void
+test_fake_hybrid_needed (void)
+{
+  char root[] = "/tmp/cellrun-cgnd-XXXXXX";
+  if (mkdtemp (root) == NULL)
+    return;
+  static const char *const dirs[] = { "memory", "pids", "freezer", "cpu,cpuacct", "systemd", "devices" };
+  char d[4200];
+  mkdirs ("%s/unified/%s", root, "");
+  for (size_t i = 0; i < ARRAY_SIZE (dirs); i++)
+    {
+      snprintf (d, sizeof d, "%s/%s", root, dirs[i]);
+      mkdirs ("%s/%s", d, "");
+    }
+  snprintf (d, sizeof d, "%s/unified", root);
+  put (d, "cgroup.controllers", "");
+  /* The files the limits are written to (a real cgroupfs makes them). */
+  mkdirs ("%s/memory/%s", root, "n1");
+  mkdirs ("%s/pids/%s", root, "n1");
+  snprintf (d, sizeof d, "%s/memory/n1", root);
+  put (d, "memory.limit_in_bytes", "");
+  snprintf (d, sizeof d, "%s/pids/n1", root);
+  put (d, "pids.max", "");
+  struct spec_memory mem = { .has_limit = true, .limit = 1 << 20 };
+  struct spec_resources res = { .memory = &mem, .has_pids_limit = true, .pids_limit = 7 };
+  struct cr_error err = { 0 };
+  struct cgroup_manager *m = NULL;
+  int r = cgroup_create_needed (root, "/n1", &res, &m, &err);
+  CHECK (r == 0, "hybrid create_needed: %s", r ? err.msg : "ok");
+  bool made[ARRAY_SIZE (dirs)];
+  for (size_t i = 0; i < ARRAY_SIZE (dirs); i++)
+    {
+      snprintf (d, sizeof d, "%s/%s/n1", root, dirs[i]);
+      made[i] = access (d, F_OK) == 0;
+    }
+  snprintf (d, sizeof d, "%s/unified/n1", root);
+  CHECK (made[0] && made[1] && access (d, F_OK) == 0, "memory, pids and unified have the cgroup");
+  CHECK (!made[2] && !made[3] && !made[4] && !made[5], "freezer, cpu,cpuacct, systemd and devices do not");
+  snprintf (d, sizeof d, "%s/pids/n1", root);
+  CHECK_STR (get (d, "pids.max"), "7", "the pids limit is written");
+  CHECK (cgroup_v1_needed (&res, "memory") && cgroup_v1_needed (&res, "pids") && !cgroup_v1_needed (&res, "cpu")
+             && !cgroup_v1_needed (&res, "freezer") && !cgroup_v1_needed (NULL, "memory"),
+         "cgroup_v1_needed follows the resources");
+  struct spec_cpu cpu = { .has_quota = true, .quota = 50000 }, cpuset = { .cpus = (char *) "0" };
+  struct spec_resources with_cpu = { .cpu = &cpu }, with_cpuset = { .cpu = &cpuset };
+  CHECK (cgroup_v1_needed (&with_cpu, "cpu") && !cgroup_v1_needed (&with_cpu, "cpuset")
+             && cgroup_v1_needed (&with_cpuset, "cpuset") && !cgroup_v1_needed (&with_cpuset, "cpu"),
+         "a quota needs cpu, a cpu list cpuset");
+  /* A real cgroupfs removes its files with the directory; here they go first. */
+  snprintf (d, sizeof d, "%s/memory/n1/memory.limit_in_bytes", root);
+  unlink (d);
+  snprintf (d, sizeof d, "%s/pids/n1/pids.max", root);
+  unlink (d);
+  if (m)
+    {
+      CHECK (cgroup_destroy (m, &err) == 0, "destroy with hierarchies left out: %s", err.msg);
+      cgroup_manager_free (m);
+    }
+  snprintf (d, sizeof d, "%s/memory/n1", root);
+  CHECK (access (d, F_OK) != 0, "destroy removed the cgroup");
+  rm_rf_at (AT_FDCWD, root, NULL);
+}
+
 /* ---- backend table and stats rendering ---------------------------------- */
 
 /* The facade picks one backend per mode; hybrid composes the freezers (v1
@@ -904,6 +971,7 @@ main (void)
   test_fake_v2 ();
   test_fake_v1 ();
   test_fake_hybrid ();
+  test_fake_hybrid_needed ();
   test_fake_backends ();
   test_stats_render ();
   test_real ();

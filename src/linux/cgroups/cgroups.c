@@ -516,16 +516,39 @@ apply_resources (struct cgroup_manager *m, const struct spec_resources *res, boo
   return res == NULL ? 0 : m->ops->apply (m, res, update, err);
 }
 
-int
-cgroup_create (const char *root, const char *path, const struct spec_resources *res, struct cgroup_manager **out,
-               struct cr_error *err)
+/* Is any controller of hierarchy H (a comma list) one RES needs? */
+static bool
+hierarchy_needed (const struct cgroup_hierarchy *h, const struct spec_resources *res)
+{
+  for (const char *p = h->name; p && *p;)
+    {
+      const char *comma = strchr (p, ',');
+      size_t len = comma ? (size_t) (comma - p) : strlen (p);
+      char one[32];
+      if (len < sizeof one)
+        {
+          memcpy (one, p, len);
+          one[len] = '\0';
+          if (cgroup_v1_needed (res, one))
+            return true;
+        }
+      p = comma ? comma + 1 : NULL;
+    }
+  return false;
+}
+
+static int
+create_in (const char *root, const char *path, const struct spec_resources *res, bool needed_only,
+           struct cgroup_manager **out, struct cr_error *err)
 {
   _cleanup_cgroup_manager_ struct cgroup_manager *m = NULL;
   int r = manager_new (root, path, &m, err);
   if (r < 0)
     return r;
+  m->needed_only = needed_only;
   for (size_t i = 0; r == 0 && i < m->v1_len; i++)
-    r = hierarchy_create (&m->v1[i], m->path, cgroup_v1_find (m, "cpuset") == &m->v1[i], err);
+    if (!needed_only || hierarchy_needed (&m->v1[i], res))
+      r = hierarchy_create (&m->v1[i], m->path, cgroup_v1_find (m, "cpuset") == &m->v1[i], err);
   if (r == 0 && m->unified.rootfd >= 0)
     r = hierarchy_create (&m->unified, m->path, false, err);
   if (r == 0)
@@ -540,6 +563,48 @@ cgroup_create (const char *root, const char *path, const struct spec_resources *
     }
   *out = TAKE_PTR (m);
   return 0;
+}
+
+int
+cgroup_create (const char *root, const char *path, const struct spec_resources *res, struct cgroup_manager **out,
+               struct cr_error *err)
+{
+  return create_in (root, path, res, false, out, err);
+}
+
+int
+cgroup_create_needed (const char *root, const char *path, const struct spec_resources *res, struct cgroup_manager **out,
+                      struct cr_error *err)
+{
+  return create_in (root, path, res, true, out, err);
+}
+
+void
+cgroup_prime_migration (const char *root)
+{
+  enum cgroup_mode mode;
+  struct cr_error ignored = { 0 };
+  if (root == NULL || *root == '\0')
+    root = "/sys/fs/cgroup";
+  if (cgroup_detect_mode (root, &mode, &ignored) < 0 || mode == CGROUP_MODE_V2)
+    return;
+  _cleanup_free_ char *content = NULL, *own = NULL;
+  if (read_file ("/proc/self/cgroup", &content, NULL, &ignored) < 0
+      || cgroup_own_from_proc (content, &own, &ignored) < 0)
+    return;
+  /* cgroup_own_from_proc: the cgroup2 path on hybrid hosts, else the
+     name=systemd one, else memory's. */
+  static const char *const dirs[] = { "unified", "systemd", "memory" };
+  for (size_t i = mode == CGROUP_MODE_HYBRID ? 0 : 1; i < ARRAY_SIZE (dirs); i++)
+    {
+      _cleanup_free_ char *procs = NULL;
+      xasprintf (&procs, "%s/%s%s/cgroup.procs", root, dirs[i], own);
+      _cleanup_close_ int fd = open (procs, O_WRONLY | O_CLOEXEC);
+      if (fd >= 0 && write (fd, "0", 1) == 1)
+        return;
+      if (mode == CGROUP_MODE_HYBRID)
+        return;
+    }
 }
 
 int
@@ -576,6 +641,8 @@ cgroup_enter (struct cgroup_manager *m, pid_t pid, struct cr_error *err)
   snprintf (buf, sizeof buf, "%d", pid ? (int) pid : (int) getpid ());
   for (size_t i = 0; i < m->v1_len; i++)
     {
+      if (m->v1[i].fd < 0 && m->needed_only)
+        continue; /* left out on purpose (cgroup_create_needed) */
       if (m->v1[i].fd < 0)
         return cr_fail (err, ENOENT, "enter cgroup %s/%s", m->v1[i].name, m->path);
       int r = cgroup_write_at (m->v1[i].fd, "cgroup.procs", buf, err);

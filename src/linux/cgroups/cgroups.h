@@ -43,6 +43,25 @@ bool cgroup_delegated (const char *root, const char *path, char **why);
    On failure removes whatever it created. */
 int cgroup_create (const char *root, const char *path, const struct spec_resources *res, struct cgroup_manager **out,
                    struct cr_error *err);
+/* cgroup_create, but on v1 and hybrid hosts only in the v1 hierarchies
+   that RES writes to (cgroup_v1_needed: memory for a memory limit, pids
+   for a pids limit, ...); the cgroup2 tree of a hybrid host is still used.
+   The returned manager's cgroup_enter skips the other hierarchies; a
+   manager from cgroup_open does not (it cannot tell a hierarchy left out
+   from a directory removed behind its back), so `exec` into such a
+   container fails.  For `cellrun sandbox` (docs/cgroups.md). */
+int cgroup_create_needed (const char *root, const char *path, const struct spec_resources *res,
+                          struct cgroup_manager **out, struct cr_error *err);
+/* On v1 and hybrid hosts, moving a process into a cgroup (a write to
+   cgroup.procs) takes a kernel lock whose write side first waits for an RCU
+   grace period, milliseconds on a busy host, unless another migration took
+   it moments before.  This takes that lock from the caller, to start the
+   wait early in a process that can afford it: it writes "0" (itself) into
+   the cgroup.procs of the cgroup it already is in, which moves nothing.
+   A cgroup_enter soon after then finds the grace period passed or under
+   way.  Best effort, nothing on v2 (where create clones into the cgroup
+   and migrates nothing). */
+void cgroup_prime_migration (const char *root);
 /* Open an existing cgroup; missing directories are tolerated. */
 int cgroup_open (const char *root, const char *path, struct cgroup_manager **out, struct cr_error *err);
 void cgroup_manager_free (struct cgroup_manager *m);

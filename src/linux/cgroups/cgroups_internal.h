@@ -50,6 +50,7 @@ struct cgroup_manager
   struct cgroup_hierarchy *v1; /* v1 and hybrid */
   size_t v1_len;
   struct cgroup_hierarchy unified; /* v2 root or hybrid "unified"; rootfd -1 on v1 */
+  bool needed_only;                /* cgroup_create_needed: v1 hierarchies without the cgroup are skipped */
 };
 
 /* cgroups_files.c: leaf helpers */
@@ -98,6 +99,8 @@ int cgroup_v1_oom_event_fd (struct cgroup_manager *m, struct cr_error *err);
 int cgroup_v2_freeze (struct cgroup_manager *m, bool frozen, struct cr_error *err);
 int cgroup_v2_is_frozen (struct cgroup_manager *m, bool *out, struct cr_error *err);
 int cgroup_v1_apply (struct cgroup_manager *m, const struct spec_resources *res, bool update, struct cr_error *err);
+/* Does cgroup_v1_apply write in CONTROLLER's hierarchy ("memory") for RES? */
+bool cgroup_v1_needed (const struct spec_resources *res, const char *controller);
 int cgroup_v2_apply (struct cgroup_manager *m, const struct spec_resources *res, bool update, struct cr_error *err);
 /* v2: enable the controllers RES needs in every ancestor's subtree_control. */
 int cgroup_v2_enable_controllers (struct cgroup_manager *m, const struct spec_resources *res, struct cr_error *err);

@@ -226,6 +226,42 @@ apply_devices (struct cgroup_manager *m, const struct spec_device_cgroup *d, siz
   return 0;
 }
 
+/* Does cgroup_v1_apply write anything in CONTROLLER's hierarchy for RES?
+   The same conditions as the apply_* functions above (keep them in step). */
+bool
+cgroup_v1_needed (const struct spec_resources *res, const char *controller)
+{
+  const struct spec_memory *mem = res ? res->memory : NULL;
+  const struct spec_cpu *cpu = res ? res->cpu : NULL;
+  if (res == NULL)
+    return false;
+  if (strcmp (controller, "devices") == 0)
+    return res->devices_len > 0;
+  if (strcmp (controller, "memory") == 0)
+    return mem
+           && (mem->has_limit || mem->has_reservation || (mem->has_swap && mem->swap != 0) || mem->has_swappiness
+               || mem->has_disable_oom_killer);
+  if (strcmp (controller, "cpu") == 0)
+    return cpu
+           && ((cpu->has_shares && cpu->shares) || (cpu->has_quota && cpu->quota) || (cpu->has_period && cpu->period)
+               || cpu->has_burst || cpu->has_realtime_period || cpu->has_realtime_runtime || cpu->has_idle);
+  if (strcmp (controller, "cpuset") == 0)
+    return cpu && ((cpu->cpus && *cpu->cpus) || (cpu->mems && *cpu->mems));
+  if (strcmp (controller, "pids") == 0)
+    return res->has_pids_limit;
+  if (strcmp (controller, "blkio") == 0)
+    return res->block_io != NULL;
+  if (strcmp (controller, "hugetlb") == 0)
+    return res->hugepage_limits_len > 0;
+  if (strcmp (controller, "net_cls") == 0)
+    return res->has_net_class_id;
+  if (strcmp (controller, "net_prio") == 0)
+    return res->net_priorities_len > 0;
+  if (strcmp (controller, "rdma") == 0)
+    return res->rdma_len > 0;
+  return false;
+}
+
 int
 cgroup_v1_apply (struct cgroup_manager *m, const struct spec_resources *res, bool update, struct cr_error *err)
 {
