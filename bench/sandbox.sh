@@ -13,7 +13,9 @@
 #                     --tmpfs /tmp -- /bin/true
 #   sandbox:          cellrun sandbox -- /bin/true   (no limits: no cgroup)
 #   sandbox+limits:   cellrun sandbox --memory 256M --cpus 1 --pids 256 -- /bin/true (a cgroup)
-# Env: CELLRUN (binary), BENCH_ROUNDS (default 12), BENCH_PER_ROUND (default 5).
+# Env: CELLRUN (binary), BENCH_ROUNDS (default 12), BENCH_PER_ROUND (default 5),
+# CELLRUN_BASELINE (a second binary, e.g. a build of the previous commit: its two sandbox commands
+# join the rounds as "baseline sandbox" and "baseline sandbox+limits", for an A/B on a busy machine).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 CELLRUN=${CELLRUN:-$here/../cellrun}
@@ -36,6 +38,12 @@ cmds=(
   "$CELLRUN sandbox -- /bin/true"
   "$CELLRUN sandbox --memory 256M --cpus 1 --pids 256 -- /bin/true"
 )
+if [ -n "${CELLRUN_BASELINE:-}" ]; then
+  BASE=$(readlink -f "$CELLRUN_BASELINE")
+  [ -x "$BASE" ] || { echo "sandbox.sh: no baseline binary at $CELLRUN_BASELINE" >&2; exit 1; }
+  names+=("baseline sandbox" "baseline sandbox+limits")
+  cmds+=("$BASE sandbox -- /bin/true" "$BASE sandbox --memory 256M --cpus 1 --pids 256 -- /bin/true")
+fi
 # Each must work, or the timings are of failures.
 for c in "${cmds[@]}"; do
   $c </dev/null || { echo "sandbox.sh: '$c' fails; fix that first" >&2; exit 1; }

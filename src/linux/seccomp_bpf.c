@@ -150,13 +150,33 @@ struct item
   const char *name;
 };
 
-static int
-cmp_item (const void *x, const void *y)
+/* Sort IT[0..n) by number, keeping the rule order among equal numbers (the
+   items come in rule order): a stable radix sort, byte by byte from the
+   lowest, skipping the bytes in which no number differs from the first.
+   (qsort's comparisons were a third of the compile.) */
+static void
+sort_items (struct item *it, size_t n)
 {
-  const struct item *a = x, *b = y;
-  if (a->nr != b->nr)
-    return a->nr < b->nr ? -1 : 1;
-  return a->rule < b->rule ? -1 : a->rule > b->rule;
+  if (n < 2)
+    return;
+  struct item *tmp = xcalloc (n, sizeof *tmp);
+  uint32_t differ = 0;
+  for (size_t i = 1; i < n; i++)
+    differ |= it[i].nr ^ it[0].nr;
+  for (unsigned shift = 0; shift < 32; shift += 8)
+    {
+      if (((differ >> shift) & 0xff) == 0)
+        continue;
+      size_t count[257] = { 0 };
+      for (size_t i = 0; i < n; i++)
+        count[((it[i].nr >> shift) & 0xff) + 1]++;
+      for (size_t b = 1; b < 257; b++)
+        count[b] += count[b - 1];
+      for (size_t i = 0; i < n; i++)
+        tmp[count[(it[i].nr >> shift) & 0xff]++] = it[i];
+      memcpy (it, tmp, n * sizeof *it);
+    }
+  free (tmp);
 }
 
 /* Every (number, rule) pair of ABI A from S's rules, sorted by number then
@@ -194,8 +214,7 @@ abi_items (const struct spec_seccomp *s, const struct abi *a, struct item **out,
           (*out)[(*n)++] = (struct item){ (uint32_t) nr, i, act, sc->args_len == 0, sc->names[k] };
         }
     }
-  if (*n > 1)
-    qsort (*out, *n, sizeof **out, cmp_item);
+  sort_items (*out, *n);
   return 0;
 }
 
@@ -300,8 +319,15 @@ emit_leaf (struct seccomp_prog *p, const struct spec_seccomp *s, const struct se
 static void
 append (struct seccomp_prog *p, const struct seccomp_prog *q)
 {
-  for (size_t i = 0; i < q->len; i++)
-    emit (p, q->insns[i].code, q->insns[i].jt, q->insns[i].jf, q->insns[i].k);
+  if (p->len + q->len > p->cap)
+    {
+      while (p->len + q->len > p->cap)
+        p->cap = p->cap ? p->cap * 2 : 16;
+      p->insns = xrealloc (p->insns, p->cap * sizeof *p->insns);
+    }
+  if (q->len)
+    memcpy (p->insns + p->len, q->insns, q->len * sizeof *q->insns);
+  p->len += q->len;
 }
 
 /* A binary search over SEGS[a..b): "nr >= lo of the middle" goes right.
