@@ -52,6 +52,8 @@ state_file_to_json (const struct container_state *st)
   json_gen_kint (g, "pidStartTime", (long long) st->pid_start_time);
   json_gen_kstr (g, "created", st->created);
   json_gen_kstr (g, "owner", st->owner);
+  if (st->owner_uid >= 0)
+    json_gen_kint (g, "ownerUid", st->owner_uid);
   json_gen_kstr (g, "cgroupRoot", st->cgroup_root);
   json_gen_kstr (g, "cgroupPath", st->cgroup_path);
   json_gen_kstr (g, "systemdUnit", st->systemd_unit);
@@ -80,11 +82,17 @@ tree_str (yajl_val root, const char *key)
 }
 
 static long long
-tree_int (yajl_val root, const char *key)
+tree_int_or (yajl_val root, const char *key, long long missing)
 {
   const char *path[] = { key, NULL };
   yajl_val v = yajl_tree_get (root, path, yajl_t_number);
-  return v && YAJL_IS_INTEGER (v) ? YAJL_GET_INTEGER (v) : 0;
+  return v && YAJL_IS_INTEGER (v) ? YAJL_GET_INTEGER (v) : missing;
+}
+
+static long long
+tree_int (yajl_val root, const char *key)
+{
+  return tree_int_or (root, key, 0);
 }
 
 static bool
@@ -125,6 +133,7 @@ state_file_parse (const char *data, size_t len, const char *what, struct cr_erro
   st->pid_start_time = tree_int (root, "pidStartTime");
   st->created = tree_str (root, "created");
   st->owner = tree_str (root, "owner");
+  st->owner_uid = tree_int_or (root, "ownerUid", -1);
   st->cgroup_root = tree_str (root, "cgroupRoot");
   st->cgroup_path = tree_str (root, "cgroupPath");
   st->systemd_unit = tree_str (root, "systemdUnit");

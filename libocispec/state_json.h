@@ -43,7 +43,10 @@ struct container_state
   pid_t pid;
   unsigned long long pid_start_time; /* /proc/<pid>/stat field 22: detects pid reuse */
   char *created;                     /* RFC3339 */
+  /* the owner's name (state files from before ownerUid) */
   char *owner;
+  /* "ownerUid": the owner, named only when the state is shown; -1 if not recorded */
+  long long owner_uid;
   char *cgroup_root;     /* cgroup fs root used at create */
   char *cgroup_path;     /* resolved path inside each hierarchy */
   char *systemd_unit;    /* transient scope registered with systemd, or NULL */

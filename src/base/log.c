@@ -92,10 +92,8 @@ log_msg (enum log_level level, const char *fmt, ...)
     {
       char esc[4096], ts[64], line[4352];
       struct timeval tv;
-      struct tm tm;
       gettimeofday (&tv, NULL);
-      gmtime_r (&tv.tv_sec, &tm);
-      size_t n = strftime (ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+      int n = utc_rfc3339 (ts, sizeof ts, tv.tv_sec);
       snprintf (ts + n, sizeof ts - n, ".%06ldZ", (long) tv.tv_usec);
       json_escape (esc, sizeof esc, msg);
       int len = snprintf (line, sizeof line, "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n", level_names[level],

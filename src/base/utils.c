@@ -391,3 +391,24 @@ path_clean (const char *in)
   out[o] = '\0';
   return out;
 }
+
+int
+utc_rfc3339 (char *buf, size_t size, long long sec)
+{
+  long long days = sec / 86400, rem = sec % 86400;
+  if (rem < 0)
+    rem += 86400, days--;
+  /* Civil date from a day count: 400-year eras of 146097 days that start on 1 March, so the leap day
+     is the last day of a year. */
+  long long z = days + 719468;
+  long long era = (z >= 0 ? z : z - 146096) / 146097;
+  long long doe = z - era * 146097;
+  long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  long long mp = (5 * doy + 2) / 153;
+  int mday = (int) (doy - (153 * mp + 2) / 5 + 1);
+  int mon = (int) (mp < 10 ? mp + 3 : mp - 9);
+  long long year = yoe + era * 400 + (mon <= 2);
+  return snprintf (buf, size, "%04lld-%02d-%02dT%02d:%02d:%02d", year, mon, mday, (int) (rem / 3600),
+                   (int) (rem / 60 % 60), (int) (rem % 60));
+}

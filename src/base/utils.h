@@ -105,6 +105,10 @@ size_t strv_len (char *const *v);
    climbs above "/". Returns a new string. */
 char *path_clean (const char *path);
 
+/* SEC (seconds since the epoch) as "YYYY-MM-DDTHH:MM:SS" in UTC, without the time zone
+   machinery of gmtime (which reads /etc/localtime); returns the length written. */
+int utc_rfc3339 (char *buf, size_t size, long long sec);
+
 /* Close every fd >= FIRST except those listed in KEEP (KEEP may be NULL). */
 int close_fds_from (int first);
 /* Close every fd >= FIRST except the KEEP_LEN fds in KEEP (any order, -1 ignored). */

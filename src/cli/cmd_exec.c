@@ -161,7 +161,7 @@ start_and_wait (struct exec_options *o, struct spec_process *p)
   sigfillset (&all);
   if (!o->detach)
     sigprocmask (SIG_BLOCK, &all, &old);
-  pid_t pid;
+  pid_t pid = -1;
   if (exec_start (o, &pid, &err) < 0)
     return err.msg[0] ? cli_fail (&err) : 1;
   return o->detach ? 0 : runtime_wait_foreground (pid, master, &all, false);

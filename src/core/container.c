@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +29,16 @@ container_cgroup_root (void)
   return r && *r ? r : "/sys/fs/cgroup";
 }
 
+/* The owner's user name, looked up when the state is shown (state files before ownerUid kept it). */
+static const char *
+container_owner_name (const struct container_state *st)
+{
+  if (st->owner || st->owner_uid < 0)
+    return st->owner;
+  struct passwd *pw = getpwuid ((uid_t) st->owner_uid);
+  return pw ? pw->pw_name : "";
+}
+
 char *
 container_state_to_json (const struct container_state *st, enum container_status status)
 {
@@ -39,7 +50,7 @@ container_state_to_json (const struct container_state *st, enum container_status
                           .annotations = st->annotations,
                           .annotations_len = st->annotations_len,
                           .created = st->created,
-                          .owner = st->owner,
+                          .owner = container_owner_name (st),
                           .profile = st->profile ? st->profile : "none" };
   return oci_state_to_json (&os, true);
 }

@@ -32,7 +32,6 @@
 #include <linux/sched.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -114,13 +113,6 @@ create_undo_run (struct create_undo *u)
       if (hooks_run (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", json, &herr) < 0)
         log_warning ("%s", herr.msg);
     }
-}
-
-static char *
-owner_name (void)
-{
-  struct passwd *pw = getpwuid (geteuid ());
-  return xstrdup (pw ? pw->pw_name : "");
 }
 
 static int
@@ -516,7 +508,8 @@ create_ctx_init (struct create_ctx *c, const struct create_options *o, int dirfd
                                     .bundle = plan->bundle,
                                     .rootfs = plan->rootfs,
                                     .created = state_now_rfc3339 (),
-                                    .owner = owner_name (),
+                                    /* named only when shown: no user database lookup per create */
+                                    .owner_uid = geteuid (),
                                     .cgroup_root = (char *) container_cgroup_root (),
                                     .profile = pr->profile ? pr->profile : (char *) "none",
                                     .env_policy = pr->env_policy,
@@ -558,7 +551,6 @@ create_ctx_clear (struct create_ctx *c)
 {
   create_ctx_close (c);
   free (c->st.created);
-  free (c->st.owner);
   free (c->cgroup_path);
   free (c->sd_unit);
   free (c->sd_slice);

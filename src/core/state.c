@@ -374,11 +374,9 @@ char *
 state_now_rfc3339 (void)
 {
   struct timespec ts;
-  struct tm tm;
   char buf[64];
   clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  size_t n = strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  int n = utc_rfc3339 (buf, sizeof buf, ts.tv_sec);
   snprintf (buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
   return xstrdup (buf);
 }

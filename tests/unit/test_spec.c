@@ -652,7 +652,7 @@ test_state_file (void)
                                 .pid = 42,
                                 .pid_start_time = 12345,
                                 .created = (char *) "2024-01-02T03:04:05.000000000Z",
-                                .owner = (char *) "root",
+                                .owner_uid = 1000,
                                 .cgroup_root = (char *) "/sys/fs/cgroup",
                                 .cgroup_path = (char *) "/cellrun/c1",
                                 .profile = (char *) "strict",
@@ -665,17 +665,18 @@ test_state_file (void)
   char *json = state_file_to_json (&st);
   CHECK_STR (json,
              "{\"id\":\"c1\",\"bundle\":\"/b\",\"rootfs\":\"/b/rootfs\",\"pid\":42,\"pidStartTime\":12345,"
-             "\"created\":\"2024-01-02T03:04:05.000000000Z\",\"owner\":\"root\",\"cgroupRoot\":\"/sys/fs/cgroup\","
+             "\"created\":\"2024-01-02T03:04:05.000000000Z\",\"ownerUid\":1000,\"cgroupRoot\":\"/sys/fs/cgroup\","
              "\"cgroupPath\":\"/cellrun/c1\",\"profile\":\"strict\",\"envPolicyFrom\":\"operator\","
              "\"workspaceUpper\":\"/s/upper\",\"workspaceLower\":\"/h\",\"workspaceTmpfs\":true,"
              "\"workspaceUserxattr\":false,\"annotations\":{\"k\":\"v\"}}",
              "state file: exact text, NULL fields left out");
   struct cr_error err = { 0 };
   struct container_state *back = state_file_parse (json, strlen (json), "state.json", &err);
-  CHECK (back && strcmp (back->id, "c1") == 0 && back->pid == 42 && back->pid_start_time == 12345
-             && strcmp (back->cgroup_path, "/cellrun/c1") == 0 && back->systemd_unit == NULL && back->env_policy == NULL
-             && back->env_policy_operator && back->workspace_tmpfs && !back->workspace_userxattr
-             && back->annotations_len == 1 && strcmp (back->annotations[0].value, "v") == 0,
+  CHECK (back && strcmp (back->id, "c1") == 0 && back->pid == 42 && back->pid_start_time == 12345 && back->owner == NULL
+             && back->owner_uid == 1000 && strcmp (back->cgroup_path, "/cellrun/c1") == 0 && back->systemd_unit == NULL
+             && back->env_policy == NULL && back->env_policy_operator && back->workspace_tmpfs
+             && !back->workspace_userxattr && back->annotations_len == 1
+             && strcmp (back->annotations[0].value, "v") == 0,
          "state file: round trip");
   state_file_free (back);
   free (json);

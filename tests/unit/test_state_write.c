@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "base/utils.h"
 #include "core/state.h"
@@ -59,6 +60,19 @@ main (void)
          "the old state.json is whole after the failed write");
   free (data);
   CHECK (entries (dir) == 1, "no temporary file is left (%d entries)", entries (dir));
+
+  /* core/state.c state_now_rfc3339: the "created" time, formatted without gmtime. */
+  const long long when[] = { 0, 951782399, 951782400, 1709210096, 4107542400LL, -1, -86401, 253402300799LL };
+  for (size_t i = 0; i < sizeof when / sizeof when[0]; i++)
+    {
+      char got[64], want[64];
+      time_t t = (time_t) when[i];
+      struct tm tm;
+      gmtime_r (&t, &tm);
+      strftime (want, sizeof want, "%Y-%m-%dT%H:%M:%S", &tm);
+      utc_rfc3339 (got, sizeof got, when[i]);
+      CHECK_STR (got, want, "utc_rfc3339 (%lld)", when[i]);
+    }
 
   unlinkat (dfd, "state.json", 0);
   close (dfd);
