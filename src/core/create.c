@@ -312,6 +312,16 @@ wait_trampoline (int sync_fd, pid_t child, struct cr_error *err)
   return 0;
 }
 
+/* What the runtime does at SYNC_HOOKS_REQUEST (drive_init): the notify
+   socket's mount, prestart and createRuntime hooks. Without any of them the
+   init does not ask, which saves a round trip between the two processes. */
+static bool
+runtime_step_needed (const struct create_plan *plan)
+{
+  const struct spec_hooks *h = plan->spec->hooks;
+  return plan->notify.wanted || (h && (h->prestart_len || h->create_runtime_len));
+}
+
 /* The runtime's half of the init handshake, up to SYNC_CREATED. */
 static int
 drive_init (const struct create_options *o, struct create_plan *plan, struct ns_plan *ns, int sync_fd, pid_t child,
@@ -759,7 +769,8 @@ step_clone (struct create_ctx *c, struct cr_error *err)
                              .bundle = c->plan->bundle,
                              .mount_sources = &c->msrc,
                              .maps_by_caller = dumpable,
-                             .trampoline = c->plan->trampoline };
+                             .trampoline = c->plan->trampoline,
+                             .runtime_step = runtime_step_needed (c->plan) };
       container_init (&a);
     }
   c->child = c->undo->child = child;

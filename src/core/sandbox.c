@@ -486,12 +486,30 @@ check_oom (struct sandbox_ctx *c)
     c->res.oom_killed = kills > 0;
 }
 
+/* Back to the host's mount namespace as soon as the command runs: the
+   kernel tears ours down (the root view) when cellrun leaves it, which waits
+   for an RCU grace period; now that wait overlaps with the command instead
+   of following it. Not with a workspace: its size-capped tmpfs in the state
+   dir is mounted in our namespace, and --diff, --commit and delete need it. */
+static void
+leave_private_ns_early (struct sandbox_ctx *c)
+{
+  if (!c->private_ns || c->own_userns || c->o->workspace)
+    return;
+  if (setns (c->host_ns, CLONE_NEWNS) < 0)
+    return; /* teardown tries again and reports it */
+  c->private_ns = false;
+  if (c->cwd >= 0 && fchdir (c->cwd) < 0)
+    log_warning ("sandbox: return to the working directory: %s", strerror (errno));
+}
+
 static int
 start_and_wait (struct sandbox_ctx *c, const sigset_t *forward, struct cr_error *err)
 {
   int r = container_start (c->state_root, c->id, err);
   if (r < 0)
     return r;
+  leave_private_ns_early (c);
   if (c->master >= 0)
     {
       struct cr_error ignored = { 0 };

@@ -11,8 +11,8 @@
      register the systemd scope
      SYNC_CGROUP_DONE  --------------------->  cgroup namespace, cgroup mounts
                        <---------------------  SYNC_HOOKS_REQUEST
-     runtime mounts (notify socket),
-     prestart + createRuntime hooks
+     runtime mounts (notify socket),             (this round trip only when the
+     prestart + createRuntime hooks              runtime has one of these to do)
      SYNC_HOOKS_DONE   --------------------->  createContainer hooks, sysctls,
                                                root switch, pty
                        <---------------------  SYNC_TERMINAL + master fd

@@ -265,9 +265,65 @@ struct segment
   uint32_t act;
 };
 
-/* One comparison of rule RULE: jump to FAIL (patched later) unless it holds. */
+/* The conditional rules of one leaf.  A rule is a list of tests of 32-bit
+   words of the arguments; a failed test jumps to the next rule, a rule whose
+   tests all pass returns its action.  Three things keep the code short (the
+   kernel's cost of loading a filter grows with its length):
+   - A is loaded only when it does not already hold the word (JEQ and JSET
+     leave it alone, so a run of rules on one argument loads it once);
+   - a mask of one or two bits is tested with JSET per bit instead of AND
+     and JEQ (personality's and ioctl's one- and two-bit rules);
+   - the last test of a rule jumps to a return shared by all rules with that
+     action, placed after the leaf's default return, instead of a return of
+     its own (when a shared return is out of the 8-bit jump range the leaf
+     is emitted again with a return per rule). */
+struct leaf
+{
+  struct seccomp_prog *p;
+  int a_word; /* the offset in seccomp_data whose word A holds unchanged, or -1 */
+  size_t fails[64];
+  bool fail_jt[64]; /* the failing branch is jt (else jf) */
+  size_t nfails;
+  int fail_state; /* a_word on every failing branch so far: -2 none yet, -1 differs */
+};
+
 static void
-emit_cmp (struct seccomp_prog *p, const struct spec_seccomp_arg *arg, bool wide, size_t *fails, size_t *nfails)
+leaf_fail (struct leaf *l, size_t at, bool jt)
+{
+  l->fails[l->nfails] = at;
+  l->fail_jt[l->nfails++] = jt;
+  l->fail_state = l->fail_state == -2 || l->fail_state == l->a_word ? l->a_word : -1;
+}
+
+/* (word at OFF & M) == V. */
+static void
+leaf_test (struct leaf *l, uint32_t off, uint32_t m, uint32_t v)
+{
+  if (l->a_word != (int) off)
+    {
+      emit (l->p, BPF_LD | BPF_W | BPF_ABS, 0, 0, off);
+      l->a_word = (int) off;
+    }
+  if (m != 0xffffffffU && (v & ~m) == 0 && __builtin_popcount (m) <= 2)
+    {
+      for (uint32_t rest = m; rest; rest &= rest - 1)
+        {
+          uint32_t bit = rest & -rest;
+          leaf_fail (l, emit (l->p, BPF_JMP | BPF_JSET | BPF_K, 0, 0, bit), !(v & bit));
+        }
+      return;
+    }
+  if (m != 0xffffffffU)
+    {
+      emit (l->p, BPF_ALU | BPF_AND | BPF_K, 0, 0, m);
+      l->a_word = -1;
+    }
+  leaf_fail (l, emit (l->p, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, v), false);
+}
+
+/* The tests of one rule's argument comparison (upper half first when WIDE). */
+static void
+leaf_cmp (struct leaf *l, const struct spec_seccomp_arg *arg, bool wide)
 {
   bool masked = strcmp (arg->op, "SCMP_CMP_MASKED_EQ") == 0;
   uint64_t mask = masked ? arg->value : ~0ULL, value = masked ? arg->value_two : arg->value;
@@ -276,11 +332,80 @@ emit_cmp (struct seccomp_prog *p, const struct spec_seccomp_arg *arg, bool wide,
       uint32_t m = (uint32_t) (half ? mask >> 32 : mask), v = (uint32_t) (half ? value >> 32 : value);
       if (m == 0 && v == 0)
         continue;
-      emit (p, BPF_LD | BPF_W | BPF_ABS, 0, 0, half ? OFF_ARG_HI (arg->index) : OFF_ARG_LO (arg->index));
-      if (m != 0xffffffffU)
-        emit (p, BPF_ALU | BPF_AND | BPF_K, 0, 0, m);
-      fails[(*nfails)++] = emit (p, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, v);
+      leaf_test (l, half ? OFF_ARG_HI (arg->index) : OFF_ARG_LO (arg->index), m, v);
     }
+}
+
+static void
+set_jump (struct sock_filter *f, bool jt, uint8_t off)
+{
+  if (jt)
+    f->jt = off;
+  else
+    f->jf = off;
+}
+
+/* Returns 1 when SHARE is set and a shared return is out of reach. */
+static int
+emit_leaf_rules (struct seccomp_prog *p, const struct spec_seccomp *s, const struct entry *e, bool wide,
+                 uint32_t default_act, bool share, struct cr_error *err)
+{
+  struct leaf l = { .p = p, .a_word = (int) OFF_NR };
+  struct
+  {
+    size_t at;
+    bool jt;
+    uint32_t act;
+  } holes[256];
+  size_t nholes = 0;
+  for (size_t c = 0; c < e->nconds; c++)
+    {
+      const struct spec_seccomp_syscall *sc = &s->syscalls[e->conds[c]];
+      uint32_t act;
+      seccomp_parse_action (sc->action, sc->errno_ret, sc->has_errno_ret, &act, err);
+      l.nfails = 0;
+      l.fail_state = -2;
+      for (size_t a = 0; a < sc->args_len && a < 6; a++)
+        leaf_cmp (&l, &sc->args[a], wide);
+      if (l.nfails == 0)
+        {
+          emit_ret (p, act); /* no test: the rule always holds */
+          continue;
+        }
+      if (share && nholes < ARRAY_SIZE (holes))
+        {
+          /* The last test's passing branch goes to the shared return, its
+             failing one falls through to the next rule. */
+          size_t last = l.fails[--l.nfails];
+          bool fail_jt = l.fail_jt[l.nfails];
+          holes[nholes++] = (typeof (holes[0])){ last, !fail_jt, act };
+          set_jump (&p->insns[last], fail_jt, 0);
+        }
+      else
+        emit_ret (p, act);
+      for (size_t f = 0; f < l.nfails; f++)
+        {
+          size_t off = p->len - l.fails[f] - 1;
+          if (off > 255)
+            return cr_invalid (err, "seccomp: rule too long");
+          set_jump (&p->insns[l.fails[f]], l.fail_jt[f], (uint8_t) off);
+        }
+      l.a_word = l.fail_state;
+    }
+  size_t def = emit (p, BPF_RET | BPF_K, 0, 0, default_act);
+  for (size_t h = 0; h < nholes; h++)
+    {
+      size_t target = p->len;
+      for (size_t r = def; r < p->len && target == p->len; r++)
+        if (p->insns[r].k == holes[h].act)
+          target = r;
+      if (target == p->len)
+        target = emit (p, BPF_RET | BPF_K, 0, 0, holes[h].act);
+      if (target - holes[h].at - 1 > 255)
+        return 1;
+      set_jump (&p->insns[holes[h].at], holes[h].jt, (uint8_t) (target - holes[h].at - 1));
+    }
+  return 0;
 }
 
 static int
@@ -294,25 +419,14 @@ emit_leaf (struct seccomp_prog *p, const struct spec_seccomp *s, const struct se
     }
   /* The 32-bit ABIs pass 32-bit arguments: their upper halves are zero. */
   bool wide = arch != SCMP_ARCH_X86 && arch != SCMP_ARCH_ARM;
-  for (size_t c = 0; c < g->e->nconds; c++)
+  size_t start = p->len;
+  int r = emit_leaf_rules (p, s, g->e, wide, default_act, true, err);
+  if (r > 0)
     {
-      const struct spec_seccomp_syscall *sc = &s->syscalls[g->e->conds[c]];
-      size_t fails[12], nfails = 0;
-      uint32_t act;
-      seccomp_parse_action (sc->action, sc->errno_ret, sc->has_errno_ret, &act, err);
-      for (size_t a = 0; a < sc->args_len && a < 6; a++)
-        emit_cmp (p, &sc->args[a], wide, fails, &nfails);
-      emit_ret (p, act);
-      for (size_t f = 0; f < nfails; f++)
-        {
-          size_t off = p->len - fails[f] - 1;
-          if (off > 255)
-            return cr_invalid (err, "seccomp: rule too long");
-          p->insns[fails[f]].jf = (uint8_t) off;
-        }
+      p->len = start;
+      r = emit_leaf_rules (p, s, g->e, wide, default_act, false, err);
     }
-  emit_ret (p, default_act);
-  return 0;
+  return r < 0 ? -1 : 0;
 }
 
 /* Append Q's instructions to P (their jumps are relative: they stay right). */

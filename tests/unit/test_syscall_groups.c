@@ -278,12 +278,23 @@ i386_direct (uint32_t nr)
 static void
 test_same_as_libseccomp (enum profile_level level, const char *label)
 {
-  static const uint64_t values[] = {
+  static const uint64_t fixed[] = {
     0,          0x11,       0x100,  0x400,  0x20000,    0x10000000,  0x10000011,
     0x40000000, 0x20020000, 0x80,   0x5412, 0x541c,     0x5410,      0x541e,
     0x5413,     0x1541c,    0x5401, 0x8,    0xffffffff, 0x100005412, 0xffffffff00000000ULL,
     0xdeadbeef
   };
+  /* And for the one- and two-bit tests (JSET): every bit alone, with bit 0,
+     and every bit cleared from all ones and from TIOCSTI. */
+  uint64_t values[ARRAY_SIZE (fixed) + 4 * 32];
+  memcpy (values, fixed, sizeof fixed);
+  for (unsigned i = 0; i < 32; i++)
+    {
+      values[ARRAY_SIZE (fixed) + 4 * i] = 1ULL << i;
+      values[ARRAY_SIZE (fixed) + 4 * i + 1] = 1ULL | (1ULL << i);
+      values[ARRAY_SIZE (fixed) + 4 * i + 2] = 0xffffffffULL & ~(1ULL << i);
+      values[ARRAY_SIZE (fixed) + 4 * i + 3] = 0x5412ULL ^ (1ULL << i);
+    }
   static const uint32_t abis[] = { SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_ARM };
   struct spec_seccomp *s = profile_seccomp_build (level);
   struct cr_error err = { 0 };
