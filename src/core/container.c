@@ -135,7 +135,7 @@ container_start (const char *root, const char *id, struct cr_error *err)
     return r;
   unlinkat (dirfd, STATE_FIFO, 0);
   struct spec *spec = NULL;
-  if (state_load_spec (dirfd, &spec, err) == 0 && spec->hooks && spec->hooks->poststart_len)
+  if (state_load_spec_with (dirfd, "poststart", &spec, err) == 0 && spec && spec->hooks && spec->hooks->poststart_len)
     {
       _cleanup_free_ char *json = container_state_to_json (st, STATUS_RUNNING);
       struct cr_error herr = { 0 };
@@ -231,7 +231,7 @@ delete_run_poststop (int dirfd, const struct container_state *st)
 {
   struct spec *spec = NULL;
   struct cr_error herr = { 0 };
-  if (state_load_spec (dirfd, &spec, &herr) == 0 && spec->hooks && spec->hooks->poststop_len)
+  if (state_load_spec_with (dirfd, "poststop", &spec, &herr) == 0 && spec && spec->hooks && spec->hooks->poststop_len)
     {
       _cleanup_free_ char *json = container_state_to_json (st, STATUS_STOPPED);
       if (hooks_run (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", json, &herr) < 0)
