@@ -194,10 +194,15 @@ hooks_and_switch_root (const struct init_args *a, int rootfd, struct cr_error *e
 {
   const struct spec *spec = a->spec;
   struct sync_msg m;
-  /* prestart/createRuntime hooks run in the runtime's namespaces, now. */
-  sync_send (a->sync_fd, SYNC_HOOKS_REQUEST, 0, NULL);
-  if (sync_expect (a->sync_fd, SYNC_HOOKS_DONE, &m, err) < 0)
-    return -1;
+  /* prestart/createRuntime hooks run in the runtime's namespaces, now. With
+     none (and no notify socket to mount) there is nothing to wait for: the
+     round trip is left out. */
+  if (a->runtime_hooks)
+    {
+      sync_send (a->sync_fd, SYNC_HOOKS_REQUEST, 0, NULL);
+      if (sync_expect (a->sync_fd, SYNC_HOOKS_DONE, &m, err) < 0)
+        return -1;
+    }
   if (spec->hooks && spec->hooks->create_container_len)
     {
       struct oci_state st = { .oci_version = spec->oci_version,

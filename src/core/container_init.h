@@ -27,6 +27,7 @@ struct init_args
   const struct mount_sources *mount_sources; /* bind sources the runtime opened (mounts.h) */
   bool maps_by_caller; /* rootless: the caller's uid writes the id maps, so the init stays dumpable until SYNC_GO */
   bool trampoline;     /* exec the program through the sealed trampoline (linux/selfexe.h) */
+  bool runtime_hooks;  /* prestart/createRuntime hooks or the notify mount: asked for with SYNC_HOOKS_REQUEST */
   /* Set by the init itself after SYNC_GO: */
   pid_t host_pid;    /* its pid on the host, for the hooks' state */
   bool in_userns;    /* a new or joined user namespace */

@@ -764,7 +764,10 @@ step_clone (struct create_ctx *c, struct cr_error *err)
                              .bundle = c->plan->bundle,
                              .mount_sources = &c->msrc,
                              .maps_by_caller = dumpable,
-                             .trampoline = c->plan->trampoline };
+                             .trampoline = c->plan->trampoline,
+                             .runtime_hooks =
+                                 c->plan->notify.wanted
+                                 || (spec->hooks && (spec->hooks->prestart_len || spec->hooks->create_runtime_len)) };
       container_init (&a);
     }
   c->child = c->undo->child = child;

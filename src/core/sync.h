@@ -10,9 +10,9 @@
      move the init into its cgroup,            mounts that do not need the cgroup
      register the systemd scope
      SYNC_CGROUP_DONE  --------------------->  cgroup namespace, cgroup mounts
-                       <---------------------  SYNC_HOOKS_REQUEST
-     runtime mounts (notify socket),
-     prestart + createRuntime hooks
+                       <---------------------  SYNC_HOOKS_REQUEST (only with
+     runtime mounts (notify socket),             such hooks or a notify socket:
+     prestart + createRuntime hooks              init_args.runtime_hooks)
      SYNC_HOOKS_DONE   --------------------->  createContainer hooks, sysctls,
                                                root switch, pty
                        <---------------------  SYNC_TERMINAL + master fd
