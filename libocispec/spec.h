@@ -391,6 +391,8 @@ void spec_free (struct spec *s);
 /* Serialize a spec back to JSON (used by the profile layer tests and
    `cellrun profile show`); returns a malloc'd NUL-terminated string. */
 char *spec_to_json (const struct spec *s, struct cr_error *err);
+/* The same, indented (PRETTY, as spec_to_json) or on one line (files only cellrun reads). */
+char *spec_to_json_format (const struct spec *s, bool pretty, struct cr_error *err);
 
 /* Deep copy (the profile layer returns a new spec). */
 struct spec *spec_dup (const struct spec *s);

@@ -297,12 +297,18 @@ gen_linux (yajl_gen g, const struct spec_linux *l)
 char *
 spec_to_json (const struct spec *s, struct cr_error *err)
 {
+  return spec_to_json_format (s, true, err);
+}
+
+char *
+spec_to_json_format (const struct spec *s, bool pretty, struct cr_error *err)
+{
   if (s == NULL)
     {
       cr_fail (err, 0, "spec_to_json: no spec");
       return NULL;
     }
-  yajl_gen g = json_gen_new (true);
+  yajl_gen g = json_gen_new (pretty);
   json_gen_map_open (g);
   json_gen_kstr (g, "ociVersion", s->oci_version ? s->oci_version : OCI_VERSION);
   if (s->root)

@@ -172,12 +172,15 @@ cmd_exec (struct cli *g, int argc, char **argv)
 {
   struct exec_flags f = { .o = { .root = g->root }, .req = { .caller_env = g->environ } };
   _cleanup_spec_process_ struct spec_process *p = NULL;
+  struct exec_container loaded = { 0 };
   struct cr_error err = { 0 };
   int ret = parse_flags (&f, argc, argv);
-  if (ret == 0 && exec_build_process (g->root, f.o.id, &f.req, &p, &err) < 0)
+  if (ret == 0 && exec_build_process (g->root, f.o.id, &f.req, &p, &loaded, &err) < 0)
     ret = err.msg[0] ? cli_fail (&err) : 1;
+  f.o.loaded = &loaded;
   if (ret == 0)
     ret = start_and_wait (&f.o, p);
+  exec_container_clear (&loaded);
   cr_strvfreep (&f.env);
   cr_strvfreep (&f.gids);
   cr_strvfreep (&f.caps);

@@ -146,7 +146,7 @@ container_start (const char *root, const char *id, struct cr_error *err)
     return r;
   unlinkat (dirfd, STATE_FIFO, 0);
   struct spec *spec = NULL;
-  if (state_load_spec (dirfd, &spec, err) == 0 && spec->hooks && spec->hooks->poststart_len)
+  if (state_load_spec_with (dirfd, "poststart", &spec, err) == 0 && spec && spec->hooks && spec->hooks->poststart_len)
     {
       _cleanup_free_ char *json = container_state_to_json (st, STATUS_RUNNING);
       struct cr_error herr = { 0 };
@@ -242,7 +242,7 @@ delete_run_poststop (int dirfd, const struct container_state *st)
 {
   struct spec *spec = NULL;
   struct cr_error herr = { 0 };
-  if (state_load_spec (dirfd, &spec, &herr) == 0 && spec->hooks && spec->hooks->poststop_len)
+  if (state_load_spec_with (dirfd, "poststop", &spec, &herr) == 0 && spec && spec->hooks && spec->hooks->poststop_len)
     {
       _cleanup_free_ char *json = container_state_to_json (st, STATUS_STOPPED);
       if (hooks_run (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", json, &herr) < 0)
@@ -343,18 +343,28 @@ umount_under_state_dir (const char *root, const char *id)
     return;
   xasprintf (&dir, "%s/", real);
   size_t n = strlen (dir);
+  static char buf[32768];
   for (int round = 0; round < 8; round++)
     {
       FILE *f = fopen ("/proc/self/mountinfo", "re");
       if (f == NULL)
         return;
+      /* Large reads: every read(2) of mountinfo walks the mount table again. */
+      setvbuf (f, buf, _IOFBF, sizeof buf);
       char line[4096];
       bool found = false;
       while (fgets (line, sizeof line, f))
         {
-          char mp[4096];
-          if (sscanf (line, "%*s %*s %*s %*s %4095s", mp) == 1 && strncmp (mp, dir, n) == 0)
-            found = umount2 (mp, MNT_DETACH) == 0 || found;
+          /* The fifth field is the mount point: skipped to by hand (sscanf
+             was most of delete's user time). */
+          char *mp = line;
+          for (int k = 0; k < 4 && mp; k++)
+            if ((mp = strchr (mp, ' ')) != NULL)
+              mp++;
+          if (mp == NULL || strncmp (mp, dir, n) != 0)
+            continue;
+          mp[strcspn (mp, " \n")] = '\0';
+          found = umount2 (mp, MNT_DETACH) == 0 || found;
         }
       fclose (f);
       if (!found)

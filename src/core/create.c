@@ -612,7 +612,8 @@ step_state_files (struct create_ctx *c, struct cr_error *err)
       spec->process->env[keep] = NULL;
       spec->process->env_len = keep;
     }
-  _cleanup_free_ char *json = spec_to_json (spec, err);
+  /* One line: only cellrun reads it, and yajl's indenting was two fifths of the writing. */
+  _cleanup_free_ char *json = spec_to_json_format (spec, false, err);
   if (cut)
     {
       spec->process->env[keep] = cut;

@@ -30,26 +30,35 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
+void
+exec_container_clear (struct exec_container *c)
+{
+  state_free (c->st);
+  spec_free (c->spec);
+  free (c->profile);
+  free (c->env_policy);
+  *c = (struct exec_container){ 0 };
+}
+
 int
-exec_load_container (const char *root, const char *id, struct spec **spec, char **profile, char **env_policy,
-                     bool *env_policy_operator, struct cr_error *err)
+exec_container_load (const char *root, const char *id, struct exec_container *c, struct cr_error *err)
 {
   _cleanup_close_ int dirfd = -1;
-  struct container_state *st = NULL;
   enum container_status status;
-  int r = state_open_status (root, id, false, &dirfd, &st, &status, err);
+  *c = (struct exec_container){ 0 };
+  int r = state_open_status (root, id, false, &dirfd, &c->st, &status, err);
   if (r < 0)
     return r;
   if (status != STATUS_RUNNING && status != STATUS_CREATED)
     r = cr_fail (err, 0, "exec %s: container is %s", id, container_status_name (status));
-  else if ((r = state_load_spec (dirfd, spec, err)) == 0)
+  else if ((r = state_load_spec (dirfd, &c->spec, err)) == 0)
     {
-      *profile = xstrdup (st->profile);
-      *env_policy = xstrdup (st->env_policy);
-      if (env_policy_operator)
-        *env_policy_operator = st->env_policy_operator;
+      c->profile = xstrdup (c->st->profile);
+      c->env_policy = xstrdup (c->st->env_policy);
+      c->env_policy_operator = c->st->env_policy_operator;
     }
-  state_free (st);
+  if (r < 0)
+    exec_container_clear (c);
   return r;
 }
 
@@ -416,18 +425,23 @@ exec_protect (struct exec_child *c, struct spec *spec, const char *profile, stru
 int
 exec_start (const struct exec_options *o, pid_t *pid, struct cr_error *err)
 {
-  struct spec *spec = NULL;
-  _cleanup_free_ char *profile = NULL;
-  _cleanup_free_ char *env_policy = NULL;
-  int r = exec_load_container (o->root, o->id, &spec, &profile, &env_policy, NULL, err);
-  if (r < 0)
-    return r;
-  struct container_state *st = NULL;
-  enum container_status status;
+  /* Loaded once: by exec_build_process for the CLI, here otherwise. */
+  struct exec_container own = { 0 };
+  struct exec_container *ld = o->loaded;
+  int r = 0;
+  if (ld == NULL || ld->spec == NULL)
+    {
+      ld = &own;
+      if ((r = exec_container_load (o->root, o->id, ld, err)) < 0)
+        return r;
+    }
+  struct container_state *st = TAKE_PTR (ld->st);
+  struct spec *spec = TAKE_PTR (ld->spec);
+  _cleanup_free_ char *profile = TAKE_PTR (ld->profile);
+  exec_container_clear (ld);
   struct exec_child c = { .o = o, .spec = spec, .pidfd = -1, .rootfd = -1, .sync_fd = -1, .console_fd = -1 };
   int sync[2] = { -1, -1 };
-  if ((r = container_load (o->root, o->id, &st, &status, err)) < 0 || (r = exec_protect (&c, spec, profile, err)) < 0
-      || (r = exec_prepare (&c, st, spec, err)) < 0)
+  if ((r = exec_protect (&c, spec, profile, err)) < 0 || (r = exec_prepare (&c, st, spec, err)) < 0)
     goto out;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
     {

@@ -9,6 +9,21 @@
 #include "base/error.h"
 #include "spec.h"
 
+struct container_state;
+/* The container as exec reads it, once: state.json, the saved spec (parsed
+   once) and the policy names. exec_build_process fills it, exec_start uses
+   and clears it. */
+struct exec_container
+{
+  struct container_state *st;
+  struct spec *spec;
+  char *profile, *env_policy;
+  bool env_policy_operator;
+};
+void exec_container_clear (struct exec_container *c);
+/* Load ID for exec. Fails for stopped, paused or unknown containers. */
+int exec_container_load (const char *root, const char *id, struct exec_container *c, struct cr_error *err);
+
 struct exec_options
 {
   const char *root;
@@ -18,7 +33,8 @@ struct exec_options
   const char *pid_file;
   bool detach;
   int preserve_fds;
-  int *terminal_master; /* foreground -t without console socket */
+  int *terminal_master;          /* foreground -t without console socket */
+  struct exec_container *loaded; /* from exec_build_process, or NULL: exec_start loads it */
 };
 
 /* What `exec` asks for (its flags, already parsed); exec_build_process turns
@@ -45,14 +61,11 @@ struct exec_request
 /* The process exec will run in container ID: the request applied to a copy of
    the container's process (or to --process FILE), held under the profile's
    ceiling (policy/exec_ceiling.h), with the environment the policy passes.
-   *OUT is the caller's (spec_process_free). */
+   *OUT is the caller's (spec_process_free). What was loaded stays in *LOADED
+   (may be NULL) for exec_start. */
 int exec_build_process (const char *root, const char *id, const struct exec_request *req, struct spec_process **out,
-                        struct cr_error *err);
+                        struct exec_container *loaded, struct cr_error *err);
 /* Start the process; *PID is its host pid. */
 int exec_start (const struct exec_options *o, pid_t *pid, struct cr_error *err);
-/* The container's saved process merged with the exec request: what
-   exec_start will run. Fails for stopped, paused or unknown containers. */
-int exec_load_container (const char *root, const char *id, struct spec **spec, char **profile, char **env_policy,
-                         bool *env_policy_operator, struct cr_error *err);
 
 #endif

@@ -131,25 +131,37 @@ apply_env (const struct exec_request *req, const char *policy, bool policy_opera
   return 0;
 }
 
-int
-exec_build_process (const char *root, const char *id, const struct exec_request *req, struct spec_process **out,
-                    struct cr_error *err)
+static int
+build_process (const struct exec_request *req, const struct exec_container *c, struct spec_process **out,
+               struct cr_error *err)
 {
-  _cleanup_spec_ struct spec *spec = NULL;
-  _cleanup_free_ char *profile = NULL;
-  _cleanup_free_ char *policy = NULL;
-  bool policy_operator = false;
-  *out = NULL;
-  if (exec_load_container (root, id, &spec, &profile, &policy, &policy_operator, err) < 0)
-    return -1;
-  _cleanup_spec_process_ struct spec_process *p = base_process (req, spec, err);
+  _cleanup_spec_process_ struct spec_process *p = base_process (req, c->spec, err);
   if (p == NULL)
     return -1;
   apply_flags (req, p);
   /* Under a profile the container's process is a ceiling exec cannot raise. */
-  profile_exec_ceiling (profile, spec->process, p);
-  if (apply_env (req, policy, policy_operator, p, err) < 0)
+  profile_exec_ceiling (c->profile, c->spec->process, p);
+  if (apply_env (req, c->env_policy, c->env_policy_operator, p, err) < 0)
     return -1;
   *out = TAKE_PTR (p);
   return 0;
+}
+
+int
+exec_build_process (const char *root, const char *id, const struct exec_request *req, struct spec_process **out,
+                    struct exec_container *loaded, struct cr_error *err)
+{
+  struct exec_container c;
+  *out = NULL;
+  if (exec_container_load (root, id, &c, err) < 0)
+    return -1;
+  int r = build_process (req, &c, out, err);
+  if (r == 0 && loaded)
+    {
+      exec_container_clear (loaded);
+      *loaded = c;
+    }
+  else
+    exec_container_clear (&c);
+  return r;
 }

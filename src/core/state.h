@@ -81,6 +81,9 @@ int state_pid_start_time (pid_t pid, unsigned long long *out);
 
 /* The saved effective spec. */
 int state_load_spec (int dirfd, struct spec **out, struct cr_error *err);
+/* The same, but only when the saved spec has the member KEY (a hook list such
+   as "poststart"): otherwise 0 with *OUT NULL, and nothing is parsed. */
+int state_load_spec_with (int dirfd, const char *key, struct spec **out, struct cr_error *err);
 
 /* "2026-11-23T18:00:00.123456789Z" */
 char *state_now_rfc3339 (void);

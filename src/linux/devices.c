@@ -26,9 +26,46 @@ static const char *const default_links[][2] = {
   { "/proc/self/fd/2", "stderr" }, { "pts/ptmx", "ptmx" },
 };
 
+/* The directory nodes are made in, opened once for all the nodes that share
+   it (the defaults all go in /dev). */
+struct node_dir
+{
+  char *path; /* cleaned, "/" for the root */
+  int fd;     /* O_RDONLY | O_DIRECTORY, for mknodat */
+};
+
+static void
+node_dir_clear (struct node_dir *d)
+{
+  free (d->path);
+  if (d->fd >= 0)
+    close (d->fd);
+  d->path = NULL;
+  d->fd = -1;
+}
+
 static int
-make_node (int rootfd, const char *path, mode_t type, dev_t dev, mode_t perm, uid_t uid, gid_t gid, bool bind_host,
-           struct cr_error *err)
+node_dir_open (int rootfd, struct node_dir *d, const char *dir, struct cr_error *err)
+{
+  if (d->path && strcmp (d->path, dir) == 0)
+    return d->fd;
+  node_dir_clear (d);
+  _cleanup_close_ int dfd = mkdir_in_root (rootfd, dir, false, err);
+  if (dfd < 0)
+    return dfd;
+  /* O_PATH fds cannot be used with mknodat: reopen the directory. */
+  char dpath[64];
+  snprintf (dpath, sizeof dpath, "/proc/self/fd/%d", dfd);
+  d->fd = open (dpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (d->fd < 0)
+    return cr_fail (err, errno, "open %s", dir);
+  d->path = xstrdup (dir);
+  return d->fd;
+}
+
+static int
+make_node (int rootfd, struct node_dir *nd, const char *path, mode_t type, dev_t dev, mode_t perm, uid_t uid, gid_t gid,
+           bool bind_host, struct cr_error *err)
 {
   /* "/dev/foo/" names the node /dev/foo, as for any other path. */
   _cleanup_free_ char *clean = path_clean (path);
@@ -39,20 +76,22 @@ make_node (int rootfd, const char *path, mode_t type, dev_t dev, mode_t perm, ui
     *slash = '\0';
   if (*base == '\0')
     return cr_fail (err, EINVAL, "device %s: not a path to a node", path);
-  _cleanup_close_ int dfd = mkdir_in_root (rootfd, *dir ? dir : "/", false, err);
-  if (dfd < 0)
-    return dfd;
-  /* O_PATH fds cannot be used with mknodat: reopen the directory. */
-  char dpath[64];
-  snprintf (dpath, sizeof dpath, "/proc/self/fd/%d", dfd);
-  _cleanup_close_ int dir_fd = open (dpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int dir_fd = node_dir_open (rootfd, nd, *dir ? dir : "/", err);
   if (dir_fd < 0)
-    return cr_fail (err, errno, "open %s", dir);
-  unlinkat (dir_fd, base, 0);
+    return dir_fd;
+  /* Whatever the image has at the path is replaced. */
+  mode_t fmt = bind_host ? S_IFREG | 0600 : type | perm;
+  dev_t mkdev = bind_host ? 0 : dev;
+  int mk = mknodat (dir_fd, base, fmt, mkdev);
+  if (mk < 0 && errno == EEXIST)
+    {
+      unlinkat (dir_fd, base, 0);
+      mk = mknodat (dir_fd, base, fmt, mkdev);
+    }
   if (bind_host)
     {
       /* An empty file to bind over, made without opening anything. */
-      if (mknodat (dir_fd, base, S_IFREG | 0600, 0) < 0)
+      if (mk < 0)
         return cr_fail (err, errno, "create %s", path);
       _cleanup_close_ int target = openat (dir_fd, base, O_PATH | O_CLOEXEC | O_NOFOLLOW);
       if (target < 0)
@@ -63,7 +102,7 @@ make_node (int rootfd, const char *path, mode_t type, dev_t dev, mode_t perm, ui
         return cr_fail (err, errno, "bind %s", path);
       return 0;
     }
-  if (mknodat (dir_fd, base, type | perm, dev) < 0)
+  if (mk < 0)
     return cr_fail (err, errno, "mknod %s", path);
   /* mknod is subject to the umask: set the mode exactly. */
   if (fchmodat (dir_fd, base, perm, 0) < 0)
@@ -126,12 +165,13 @@ devices_setup (int rootfd, const struct spec *spec, bool in_userns, struct cr_er
   const struct spec_linux *lx = spec->linux;
   if ((r = devices_validate (spec, err)) < 0)
     return r;
+  __attribute__ ((cleanup (node_dir_clear))) struct node_dir nd = { .fd = -1 };
   for (size_t i = 0; i < ARRAY_SIZE (default_devices); i++)
     {
       const struct default_device *d = &default_devices[i];
       if (device_overridden (lx, d->path) || device_mounted (spec, d->path))
         continue;
-      r = make_node (rootfd, d->path, S_IFCHR, makedev (d->maj, d->min), 0666, 0, 0, in_userns, err);
+      r = make_node (rootfd, &nd, d->path, S_IFCHR, makedev (d->maj, d->min), 0666, 0, 0, in_userns, err);
       if (r < 0)
         return r;
     }
@@ -147,19 +187,14 @@ devices_setup (int rootfd, const struct spec *spec, bool in_userns, struct cr_er
         }
       dev_t dev = type == S_IFIFO ? 0 : makedev (d->major, d->minor);
       /* A FIFO is no device: mknod makes one in a user namespace too. */
-      r = make_node (rootfd, d->path, type, dev, d->has_file_mode ? (d->file_mode & 07777) : 0666,
+      r = make_node (rootfd, &nd, d->path, type, dev, d->has_file_mode ? (d->file_mode & 07777) : 0666,
                      d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, in_userns && type != S_IFIFO, err);
       if (r < 0)
         return r;
     }
-  _cleanup_close_ int devfd = mkdir_in_root (rootfd, "/dev", false, err);
-  if (devfd < 0)
-    return devfd;
-  char dpath[64];
-  snprintf (dpath, sizeof dpath, "/proc/self/fd/%d", devfd);
-  _cleanup_close_ int dir_fd = open (dpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int dir_fd = node_dir_open (rootfd, &nd, "/dev", err);
   if (dir_fd < 0)
-    return cr_fail (err, errno, "open /dev");
+    return dir_fd;
   for (size_t i = 0; i < ARRAY_SIZE (default_links); i++)
     {
       const char *link = default_links[i][1];

@@ -216,9 +216,50 @@ mkdir_walk (int rootfd, const char *path, bool as_file, int *out, char **rewritt
   return 0;
 }
 
+/* The common missing case: the parent exists and only the last component is
+   to be made.  The same steps as the walk's last one (the parent resolved
+   inside the root, the entry made in it, the whole path resolved again
+   inside the root) without walking from the root; -1 means "take the walk",
+   which handles everything else and reports errors in its own words. */
+static int
+mkdir_last (int rootfd, const char *path, bool as_file)
+{
+  size_t len = strlen (path);
+  while (len > 1 && path[len - 1] == '/')
+    len--;
+  const char *slash = memrchr (path, '/', len);
+  if (slash == NULL)
+    return -1;
+  _cleanup_free_ char *name = strndup (slash + 1, len - (slash + 1 - path));
+  if (name == NULL)
+    abort ();
+  if (*name == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
+    return -1;
+  _cleanup_free_ char *parent = slash == path ? xstrdup ("/") : strndup (path, slash - path);
+  if (parent == NULL)
+    abort ();
+  _cleanup_close_ int dir = open_in_root (rootfd, parent, O_PATH | O_DIRECTORY, NULL);
+  if (dir < 0)
+    return -1;
+  int mk = as_file ? mknodat (dir, name, S_IFREG | 0644, 0) : mkdirat (dir, name, 0755);
+  if (mk < 0 && errno != EEXIST)
+    return -1;
+  int fd = open_in_root (rootfd, path, O_PATH, NULL);
+  return fd < 0 ? -1 : fd;
+}
+
 int
 mkdir_in_root (int rootfd, const char *path, bool as_file, struct cr_error *err)
 {
+  /* Most targets exist already (the image's /proc, /sys, /dev...): then one
+     lookup, inside the root like every step of the walk, gives the same fd
+     the walk would end with.  Anything else (a missing component, a dangling
+     symlink, an error) takes the walk, which creates and reports. */
+  int fast = open_in_root (rootfd, path, O_PATH, NULL);
+  if (fast >= 0)
+    return fast;
+  if (fast == -ENOENT && (fast = mkdir_last (rootfd, path, as_file)) >= 0)
+    return fast;
   _cleanup_free_ char *walk = xstrdup (path);
   for (int links = 0; links <= MKDIR_MAX_SYMLINKS; links++)
     {
@@ -273,6 +314,40 @@ bind_cgroup_dir (const struct mount_context *ctx, const char *src, const char *t
   return e < 0 ? cr_fail (err, -e, "set the attributes of %s", dest) : 0;
 }
 
+/* One hierarchy NAME (OPTS: its v1 controllers, NULL for cgroup2) on the
+   cgroup tmpfs whose root is TMPFS. */
+static int
+mount_hierarchy (const struct mount_context *ctx, const struct spec_mount *m, int tmpfs, const char *name,
+                 const char *opts, unsigned long flags, bool ro, struct cr_error *err)
+{
+  char tpath[64];
+  fd_path (tmpfs, tpath);
+  if (ctx->new_cgroupns)
+    {
+      /* The tmpfs was mounted just now, in the init's own mount namespace,
+         and nothing else runs there yet: a name made in it is the
+         directory, no symlink, so it is made and mounted on by name. */
+      if (mkdirat (tmpfs, name, 0755) < 0 && errno != EEXIST)
+        return cr_fail (err, errno, "mkdir %s/%s", m->destination, name);
+      _cleanup_free_ char *spath = NULL;
+      xasprintf (&spath, "%s/%s", tpath, name);
+      if (mount ("cgroup", spath, opts ? "cgroup" : "cgroup2", flags, opts) < 0)
+        return cr_fail (err, errno, "mount cgroup %s on %s/%s", name, m->destination, name);
+      return 0;
+    }
+  _cleanup_close_ int sub = mkdir_in_root (tmpfs, name, false, err);
+  if (sub < 0)
+    return sub;
+  char spath[64];
+  fd_path (sub, spath);
+  /* Without a cgroup namespace, show only the container's own cgroup. */
+  const char *root = ctx->cgroup_root ? ctx->cgroup_root : "/sys/fs/cgroup";
+  _cleanup_free_ char *src = NULL, *dest = NULL;
+  xasprintf (&src, "%s/%s%s", root, name, ctx->cgroup_path ? ctx->cgroup_path : "");
+  xasprintf (&dest, "%s/%s", m->destination, name);
+  return bind_cgroup_dir (ctx, src, spath, dest, ro, err);
+}
+
 /* cgroup mounts: a cgroup2 filesystem when the host uses one; on v1/hybrid a
    tmpfs holding one mount per v1 hierarchy (plus "unified" on hybrid). With a
    private cgroup namespace the kernel shows only the container's subtree. */
@@ -306,9 +381,13 @@ mount_cgroup (const struct mount_context *ctx, const struct spec_mount *m, int t
     return tmpfs_fd;
   target = tmpfs_fd;
   fd_path (target, tpath);
+  static char mi_buf[32768];
   _cleanup_fclose_ FILE *mi = fopen ("/proc/self/mountinfo", "re");
   if (mi == NULL)
     return cr_fail (err, errno, "open /proc/self/mountinfo");
+  /* Read in large chunks (stdio's default is 1 KiB here): every read(2) of
+     mountinfo walks the mount table again up to where the last one stopped. */
+  setvbuf (mi, mi_buf, _IOFBF, sizeof mi_buf);
   _cleanup_free_ char *line = NULL;
   size_t cap = 0;
   size_t rootlen = strlen (root);
@@ -342,36 +421,18 @@ mount_cgroup (const struct mount_context *ctx, const struct spec_mount *m, int t
                 strncat (opts, t, sizeof opts - strlen (opts) - 1);
               }
         }
-      _cleanup_close_ int sub = mkdir_in_root (target, name, false, err);
-      if (sub < 0)
-        return sub;
-      char spath[64];
-      fd_path (sub, spath);
-      if (ctx->new_cgroupns)
-        {
-          if (mount ("cgroup", spath, v2 ? "cgroup2" : "cgroup", flags, v2 ? NULL : opts) < 0)
-            return cr_fail (err, errno, "mount cgroup %s on %s/%s", name, m->destination, name);
-          _cleanup_close_ int mfd = openat (target, name, O_PATH | O_CLOEXEC | O_NOFOLLOW);
-          int e = mfd < 0 ? -errno : mount_setattr_fd (mfd, true, (o->flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0, 0, 0);
-          if (e < 0)
-            return cr_fail (err, -e, "make %s/%s read-only", m->destination, name);
-        }
-      else
-        {
-          /* Without a cgroup namespace, show only the container's own cgroup. */
-          _cleanup_free_ char *src = NULL, *dest = NULL;
-          xasprintf (&src, "%s/%s%s", root, name, ctx->cgroup_path ? ctx->cgroup_path : "");
-          xasprintf (&dest, "%s/%s", m->destination, name);
-          int e = bind_cgroup_dir (ctx, src, spath, dest, o->flags & MS_RDONLY, err);
-          if (e < 0)
-            return e;
-        }
+      int e = mount_hierarchy (ctx, m, target, name, v2 ? NULL : opts, flags, o->flags & MS_RDONLY, err);
+      if (e < 0)
+        return e;
     }
+  /* One call for the tmpfs and every hierarchy on it (TARGET is the tmpfs's
+     root): v1 hierarchies share their superblock with the host's, so the
+     read-only flag must be the mount's own, never the superblock's. */
   if (o->flags & MS_RDONLY)
     {
-      /* Re-resolve: the fd still points at the directory under the tmpfs. */
-      if (mount (NULL, tpath, NULL, MS_REMOUNT | MS_RDONLY | flags, "mode=755") < 0)
-        log_debug ("remount cgroup tmpfs read-only: %s", strerror (errno));
+      int e = mount_setattr_fd (target, true, MOUNT_ATTR_RDONLY, 0, 0);
+      if (e < 0)
+        return cr_fail (err, -e, "make %s read-only", m->destination);
     }
   return 0;
 }

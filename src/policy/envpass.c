@@ -173,6 +173,9 @@ envpass_entry_is_secret (const char *entry)
 static bool
 policy_passes (const struct envpass_policy *p, enum envpass_origin origin, const char *name, const char *value)
 {
+  /* "none" (the default) passes nothing: no name needs matching then. */
+  if (p->mode == ENVPASS_NONE)
+    return false;
   bool secret = envpass_is_secret (name) || envpass_value_is_secret (value);
   switch (p->mode)
     {
@@ -233,6 +236,11 @@ envpass_compute (const char *policy, enum envpass_origin origin, char *const *ca
 
   size_t n = 0;
   char **result = xcalloc (1, sizeof (char *));
+  if (main_policy.mode == ENVPASS_NONE)
+    {
+      *out = result;
+      return 0;
+    }
   for (size_t i = 0; caller_env && caller_env[i]; i++)
     {
       const char *eq = strchr (caller_env[i], '=');
