@@ -466,6 +466,9 @@ json.dump(c, open(sys.argv[1], "w"))' "$(CFG_FILE)"
     "$c" --root "$ur" run -d --bundle "$b" --pid-file "$t/init.pid" ct < /dev/null > "$t/run.out" 2>&1 || { cat "$t/run.out"; exit 90; }
     "$c" --root "$ur" --debug exec -t -d --console-socket "$t/console.sock" --pid-file "$t/x.pid" ct sh -c "tty; echo rootless-tty" 2>&1
     r=$?
+    # The detached process prints, then exits: only then is the container removed.
+    p=$(cat "$t/x.pid" 2>/dev/null)
+    for i in $(seq 100); do [ -n "$p" ] && kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     "$c" --root "$ur" delete -f ct
     exit $r' sh "$CELLRUN" "$T/ur" "$BUNDLE" "$T"
   echo "$output"
