@@ -102,15 +102,6 @@ test_table (void)
   CHECK (all, "what the runtime calls after loading the filter, and libc start-up, is allowed");
 }
 
-static bool
-strv_has (char *const *v, const char *s)
-{
-  for (size_t i = 0; v && v[i]; i++)
-    if (strcmp (v[i], s) == 0)
-      return true;
-  return false;
-}
-
 /* The unconditional rule F has for NAME, or NULL. */
 static const struct spec_seccomp_syscall *
 plain_rule (const struct spec_seccomp *f, const char *name)
