@@ -17,7 +17,7 @@ if [ "${SKIP_APT:-0}" != 1 ]; then
   apt-get update
   apt-get install -y --no-install-recommends \
     build-essential gcc make autoconf automake libtool pkg-config \
-    libyajl-dev libseccomp-dev libcap-dev libmnl-dev busybox-static python3
+    libyajl-dev libseccomp-dev libcap-dev busybox-static python3
 fi
 
 echo "== building cellrun"

@@ -439,3 +439,45 @@ EOF
   [ "$status" -eq 0 ]
   [ "$output" = cat-done ]
 }
+
+# Regression (podman rootless, the ASan build hung): exec -d -t by a runtime that is root in a
+# user namespace of its own (rootless) into a container with a pid namespace and no user
+# namespace of its own. exec -t takes the sealed-copy path, which joins the container's pid
+# namespace only for the forked child; rootless, the runtime cannot setns back to its own pid
+# namespace, so it must never enter the container's itself: a later child (LeakSanitizer's
+# tracer at exit under ASan) would land there, see no parent and leave the runtime spinning.
+@test "rootless exec -t -d with a console socket into a pid namespace: returns, the runtime's own pid namespace is never left" {
+  unshare -U -r true 2>/dev/null || skip "no user namespace for root"
+  mkdir -p "$T/ur"
+  cfg_args sleep 300
+  cfg_del .linux.resources
+  cfg_del .linux.cgroupsPath
+  # gid 5 is not mapped in a user namespace of one id: devpts without it.
+  "$PY" -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+for m in c["mounts"]:
+    m["options"] = [o for o in m.get("options", []) if o != "gid=5"]
+json.dump(c, open(sys.argv[1], "w"))' "$(CFG_FILE)"
+  "$PY" "$TOOLS/console_recv.py" "$T/console.sock" "$T/console.out" &
+  local recv=$!
+  for i in $(seq 50); do [ -S "$T/console.sock" ] && break; sleep 0.1; done
+  run timeout -k 2 40 unshare -U -r -- sh -c '
+    c=$1 ur=$2 b=$3 t=$4
+    "$c" --root "$ur" run -d --bundle "$b" --pid-file "$t/init.pid" ct < /dev/null > "$t/run.out" 2>&1 || { cat "$t/run.out"; exit 90; }
+    "$c" --root "$ur" --debug exec -t -d --console-socket "$t/console.sock" --pid-file "$t/x.pid" ct sh -c "tty; echo rootless-tty" 2>&1
+    r=$?
+    # The detached process prints, then exits: only then is the container removed.
+    p=$(cat "$t/x.pid" 2>/dev/null)
+    for i in $(seq 100); do [ -n "$p" ] && kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    "$c" --root "$ur" delete -f ct
+    exit $r' sh "$CELLRUN" "$T/ur" "$BUNDLE" "$T"
+  echo "$output"
+  # A hung exec was killed before the delete: the container's init is ours to end.
+  local init
+  init=$(cat "$T/init.pid" 2>/dev/null) || init=
+  [ -z "$init" ] || ! kill -0 "$init" 2>/dev/null || kill -9 "$init"
+  [ "$status" -eq 0 ] || fail "exec -t -d exited $status"
+  wait "$recv"
+  grep -qx rootless-tty "$T/console.out" || fail "no output through the pty"
+  refute_contains "$output" "restore the runtime's pid namespace"
+}

@@ -254,14 +254,19 @@ exec_prepare (struct exec_child *c, const struct container_state *st, struct spe
   return 0;
 }
 
-/* Rootless: joining a pid namespace also needs CAP_SYS_ADMIN in our own
-   user namespace, which only the container's gives us, and the host's pid
-   namespace could not be entered again. A short-lived child joins the user
-   and pid (time) namespaces and clones the exec child as the runtime's own
-   child (CLONE_PARENT), reporting its pid in a pipe. */
+/* Rootless, the runtime never joins the container's pid (time) namespace
+   itself: joining one may need CAP_SYS_ADMIN in our own user namespace,
+   which only the container's (if it has one) gives us, and our own pid
+   namespace could not be entered again (EPERM), so every later child of the
+   runtime would start in the container's (LeakSanitizer's tracer at exit
+   did: it found no parent there and exited, and the sanitizer build waited
+   for it forever). A short-lived child joins the user (when the container
+   has its own) and pid (time) namespaces and clones the exec child as the
+   runtime's own child (CLONE_PARENT), reporting its pid in a pipe. */
 static pid_t
-exec_fork_in_userns (struct exec_child *c, int sync[2], struct cr_error *err)
+exec_fork_via_helper (struct exec_child *c, int sync[2], struct cr_error *err)
 {
+  int join = c->ns_flags & (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWTIME);
   int p[2];
   if (pipe2 (p, O_CLOEXEC) < 0)
     return cr_fail (err, errno, "exec %s: pipe", c->o->id);
@@ -270,7 +275,7 @@ exec_fork_in_userns (struct exec_child *c, int sync[2], struct cr_error *err)
     {
       int res;
       close (p[0]);
-      if (setns (c->pidfd, CLONE_NEWUSER | (c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME))) < 0)
+      if (setns (c->pidfd, join) < 0)
         res = -errno;
       else
         {
@@ -279,7 +284,7 @@ exec_fork_in_userns (struct exec_child *c, int sync[2], struct cr_error *err)
             {
               close (p[1]);
               close (sync[0]);
-              c->ns_flags &= ~(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWTIME);
+              c->ns_flags &= ~join;
               c->sync_fd = sync[1];
               exec_child_run (c);
             }
@@ -304,19 +309,20 @@ exec_fork_in_userns (struct exec_child *c, int sync[2], struct cr_error *err)
   if (n != (ssize_t) sizeof res)
     return cr_fail (err, EIO, "exec %s: the helper joining the container's namespaces exited", c->o->id);
   if (res < 0)
-    return cr_fail (err, -res, "exec %s: join the user and pid namespaces", c->o->id);
+    return cr_fail (err, -res, "exec %s: join the container's %s namespaces", c->o->id,
+                    (join & CLONE_NEWUSER) ? "user and pid" : "pid");
   return res;
 }
 
 /* Fork the child, which runs exec_child_run on SYNC[1]. A pid namespace can
-   only be entered by children: join it for the one child, then return to our
-   own so nothing else we fork lands inside. */
+   only be entered by children: as root, join it for the one child, then
+   return to our own so nothing else we fork lands inside; rootless, through
+   the helper (returning may be refused). */
 static pid_t
 exec_fork (struct exec_child *c, int sync[2], struct cr_error *err)
 {
-  bool rootless = userns_detect_rootless ();
-  if (!c->trampoline && rootless && (c->ns_flags & CLONE_NEWUSER) && (c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)))
-    return exec_fork_in_userns (c, sync, err);
+  if (!c->trampoline && userns_detect_rootless () && (c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)))
+    return exec_fork_via_helper (c, sync, err);
   int saved_pid = -1, saved_time = -1;
   if (!c->trampoline && (c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)))
     {
@@ -342,15 +348,8 @@ exec_fork (struct exec_child *c, int sync[2], struct cr_error *err)
   if (saved_pid >= 0 || saved_time >= 0)
     {
       struct cr_error rerr = { 0 };
-      /* Rootless, the runtime's own pid namespace may be out of reach; it
-         forks nothing else, so that is only worth a debug line. */
       if (ns_restore_children_ns (&saved_pid, &saved_time, &rerr) < 0)
-        {
-          if (rootless)
-            log_debug ("%s", rerr.msg);
-          else
-            log_warning ("%s", rerr.msg);
-        }
+        log_warning ("%s", rerr.msg);
     }
   if (child < 0)
     cr_fail (err, errno, "exec %s: fork", c->o->id);

@@ -12,6 +12,7 @@
    only looks the path up: a FIFO or device source is never opened. */
 #include "config.h"
 #include "linux/mounts.h"
+#include "linux/userns.h"
 #include "base/log.h"
 #include "base/utils.h"
 
@@ -65,52 +66,27 @@ write_id_map (pid_t pid, const char *file, const struct spec_id_mapping *map, si
   return 0;
 }
 
-/* A user namespace with M's mappings, as an fd: a child enters a new user
-   namespace and waits on a pipe while the runtime writes its maps and opens
-   /proc/CHILD/ns/user; closing the pipe lets it exit. */
+/* A user namespace with M's mappings, as an fd: a child waits in a new
+   user namespace while the runtime writes its maps and opens
+   /proc/CHILD/ns/user; then it is let go. */
 static int
 idmap_userns (const struct spec_mount *m, struct cr_error *err)
 {
-  int go[2], ready[2];
-  if (pipe2 (go, O_CLOEXEC) < 0)
-    return cr_fail (err, errno, "pipe");
-  if (pipe2 (ready, O_CLOEXEC) < 0)
-    {
-      close (go[0]), close (go[1]);
-      return cr_fail (err, errno, "pipe");
-    }
-  pid_t child = fork ();
-  if (child < 0)
-    {
-      close (go[0]), close (go[1]), close (ready[0]), close (ready[1]);
-      return cr_fail (err, errno, "fork");
-    }
-  if (child == 0)
-    {
-      close (go[1]), close (ready[0]);
-      char c = unshare (CLONE_NEWUSER) == 0 ? 'u' : 'e';
-      if (write (ready[1], &c, 1) == 1)
-        (void) !read (go[0], &c, 1);
-      _exit (0);
-    }
-  close (go[0]), close (ready[1]);
-  char c = 0;
+  struct userns_child uc;
+  if (userns_child_start (&uc, false, NULL, NULL, "for the id mapping", err) < 0)
+    return -1;
   int fd = -1;
-  if (read (ready[0], &c, 1) != 1 || c != 'u')
-    cr_fail (err, EPERM, "create a user namespace for the id mapping");
-  else if (write_id_map (child, "uid_map", m->uid_mappings, m->uid_mappings_len, err) == 0
-           && write_id_map (child, "gid_map", m->gid_mappings, m->gid_mappings_len, err) == 0)
+  if (write_id_map (uc.pid, "uid_map", m->uid_mappings, m->uid_mappings_len, err) == 0
+      && write_id_map (uc.pid, "gid_map", m->gid_mappings, m->gid_mappings_len, err) == 0)
     {
       char path[64];
-      snprintf (path, sizeof path, "/proc/%d/ns/user", (int) child);
+      snprintf (path, sizeof path, "/proc/%d/ns/user", (int) uc.pid);
       fd = open (path, O_RDONLY | O_CLOEXEC);
       if (fd < 0)
         cr_fail (err, errno, "open %s", path);
     }
-  close (go[1]), close (ready[0]);
-  while (waitpid (child, NULL, 0) < 0 && errno == EINTR)
-    ;
-  return fd < 0 ? -1 : fd;
+  userns_child_finish (&uc, false);
+  return fd;
 }
 
 static int

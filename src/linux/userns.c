@@ -314,9 +314,12 @@ userns_explain_clone_failure (int errnum, struct cr_error *err)
 }
 
 int
-userns_remove_mapped (const struct spec *spec, int dirfd, const char *name, struct cr_error *err)
+userns_child_start (struct userns_child *uc, bool dumpable, int (*job) (void *), void *arg, const char *what,
+                    struct cr_error *err)
 {
   int ready[2], go[2];
+  uc->pid = -1;
+  uc->go = -1;
   if (pipe2 (ready, O_CLOEXEC) < 0)
     return cr_fail (err, errno, "pipe");
   if (pipe2 (go, O_CLOEXEC) < 0)
@@ -328,34 +331,77 @@ userns_remove_mapped (const struct spec *spec, int dirfd, const char *name, stru
   if (child == 0)
     {
       close (ready[0]), close (go[1]);
-      char c = 'e';
-      /* Dumpable, so that the caller's uid may write our maps. */
-      prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
-      if (unshare (CLONE_NEWUSER) == 0)
-        c = 'u';
-      if (write (ready[1], &c, 1) != 1 || c != 'u' || read (go[0], &c, 1) != 1 || c != 'g')
-        _exit (2);
-      if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
-        _exit (3);
-      struct cr_error e = { 0 };
-      _exit (rm_rf_at (dirfd, name, &e) < 0 ? 1 : 0);
+      if (dumpable)
+        prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
+      int e = unshare (CLONE_NEWUSER) == 0 ? 0 : errno;
+      char c = 0;
+      if (write (ready[1], &e, sizeof e) != sizeof e || e != 0 || read (go[0], &c, 1) != 1 || c != 'g')
+        _exit (0);
+      _exit (job ? job (arg) : 0);
     }
   int e = errno;
   close (ready[1]), close (go[0]);
-  char c = 0;
-  int r = 0;
   if (child < 0)
-    r = cr_fail (err, e, "fork");
-  else if (read (ready[0], &c, 1) != 1 || c != 'u')
-    r = cr_fail (err, 0, "create a user namespace to remove %s", name);
-  else if ((r = userns_write_maps_rootless (child, spec, err)) == 0 && write (go[1], "g", 1) != 1)
-    r = cr_fail (err, errno, "remove %s", name);
-  close (ready[0]), close (go[1]);
+    {
+      close (ready[0]), close (go[1]);
+      return cr_fail (err, e, "fork");
+    }
+  uc->pid = child;
+  uc->go = go[1];
+  ssize_t n;
+  do
+    n = read (ready[0], &e, sizeof e);
+  while (n < 0 && errno == EINTR);
+  close (ready[0]);
+  if (n == sizeof e && e == 0)
+    return 0;
+  userns_child_finish (uc, false);
+  return cr_fail (err, n == sizeof e ? e : EIO, "create a user namespace %s", what);
+}
+
+int
+userns_child_finish (struct userns_child *uc, bool run)
+{
+  bool told = !run || write (uc->go, "g", 1) == 1;
+  close (uc->go);
+  uc->go = -1;
   int status = 0;
-  if (child > 0)
-    while (waitpid (child, &status, 0) < 0 && errno == EINTR)
-      ;
-  if (r == 0 && !(WIFEXITED (status) && WEXITSTATUS (status) == 0))
+  while (waitpid (uc->pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return -1;
+  uc->pid = -1;
+  return told && WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+struct remove_job
+{
+  int dirfd;
+  const char *name;
+};
+
+/* In the child, as root of the user namespace with the container's maps. */
+static int
+remove_as_root (void *arg)
+{
+  const struct remove_job *j = arg;
+  if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+    return 3;
+  struct cr_error e = { 0 };
+  return rm_rf_at (j->dirfd, j->name, &e) < 0 ? 1 : 0;
+}
+
+int
+userns_remove_mapped (const struct spec *spec, int dirfd, const char *name, struct cr_error *err)
+{
+  struct remove_job job = { .dirfd = dirfd, .name = name };
+  struct userns_child uc;
+  _cleanup_free_ char *what = NULL;
+  xasprintf (&what, "to remove %s", name);
+  if (userns_child_start (&uc, true, remove_as_root, &job, what, err) < 0)
+    return -1;
+  int r = userns_write_maps_rootless (uc.pid, spec, err);
+  int status = userns_child_finish (&uc, r == 0);
+  if (r == 0 && status != 0)
     r = cr_fail (err, 0, "remove %s as root of a user namespace with the container's mappings failed", name);
   return r;
 }

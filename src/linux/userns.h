@@ -34,6 +34,27 @@ int userns_write_maps_rootless (pid_t pid, const struct spec *spec, struct cr_er
    layer) are out of the caller's reach, but not of that root's. */
 int userns_remove_mapped (const struct spec *spec, int dirfd, const char *name, struct cr_error *err);
 
+/* A child of the caller in a new user namespace of its own, waiting there
+   (no id mapped yet) while the caller writes its maps or opens
+   /proc/PID/ns/user. */
+struct userns_child
+{
+  pid_t pid;
+  int go; /* the caller's end of the pipe that releases the child */
+};
+
+/* Fork UC's child and return once it is in its new user namespace. It
+   stays dumpable when DUMPABLE (an unprivileged caller's uid may then
+   write its maps). Released with RUN it calls JOB (ARG; may be NULL) and
+   exits with its result, otherwise it exits 0. WHAT completes the error
+   when no user namespace could be made ("for the id mapping"). */
+int userns_child_start (struct userns_child *uc, bool dumpable, int (*job) (void *), void *arg, const char *what,
+                        struct cr_error *err);
+
+/* Release UC's child, running its job when RUN, and wait for it: its exit
+   status, -1 when it could not be told or was killed. */
+int userns_child_finish (struct userns_child *uc, bool run);
+
 /* Why creating a user namespace failed with ERRNUM: the sysctl or LSM that
    disables unprivileged user namespaces, if one does. Fills ERR. */
 int userns_explain_clone_failure (int errnum, struct cr_error *err);

@@ -16,7 +16,7 @@ out=$build/tests/fuzz/out
 mkdir -p "$out/obj" "$out/bin" "$out/artifacts" "$out/corpus"
 CC=${FUZZ_CC:-clang}
 # libseccomp static: its symbols name the frames lsan.supp matches.
-libs=${FUZZ_LIBS:--Wl,-Bstatic -lyajl_s -lseccomp -lcap -Wl,-Bdynamic -lmnl}
+libs=${FUZZ_LIBS:--Wl,-Bstatic -lyajl_s -lseccomp -lcap -Wl,-Bdynamic}
 san="address,undefined"
 cflags="-std=gnu11 -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined -Wno-unused-command-line-argument"
 cflags="$cflags -iquote $src/src -I$src/libocispec -I$build"

@@ -49,14 +49,11 @@ pm_case_detach_exec_stop_rm () {
   echo "$output"
   [ "$status" -eq 0 ]
   [ "$output" = "1000:1000 /tmp 42" ]
-  # PM_NO_EXEC_TTY=1: known bug, see the rootless pass (exec --detach --tty under ASan hangs).
-  if [ "${PM_NO_EXEC_TTY:-0}" != 1 ]; then
-    run pm exec -t "$C" sh -c 'tty; [ -t 0 ] && echo stdin-is-tty'
-    echo "$output"
-    [ "$status" -eq 0 ]
-    assert_contains "$output" "/dev/pts/"
-    assert_contains "$output" "stdin-is-tty"
-  fi
+  run pm exec -t "$C" sh -c 'tty; [ -t 0 ] && echo stdin-is-tty'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  assert_contains "$output" "/dev/pts/"
+  assert_contains "$output" "stdin-is-tty"
   run pm exec "$C" sh -c 'exit 3'
   [ "$status" -eq 3 ]
   run pm stop -t 2 "$C"

@@ -100,15 +100,6 @@ find_ns (const struct spec *s, const char *type)
 }
 
 static bool
-strv_has (char *const *v, const char *s)
-{
-  for (size_t i = 0; v && v[i]; i++)
-    if (strcmp (v[i], s) == 0)
-      return true;
-  return false;
-}
-
-static bool
 filter_names (const struct spec_seccomp *f, const char *name)
 {
   for (size_t i = 0; f && i < f->syscalls_len; i++)

@@ -173,15 +173,6 @@ test_build_time_table (void)
   CHECK (outside == 0, "the profile filters name only syscalls of the build-time table");
 }
 
-static bool
-strv_has (char *const *v, const char *s)
-{
-  for (size_t i = 0; v && v[i]; i++)
-    if (strcmp (v[i], s) == 0)
-      return true;
-  return false;
-}
-
 /* The unconditional rule F has for NAME, or NULL. */
 static const struct spec_seccomp_syscall *
 plain_rule (const struct spec_seccomp *f, const char *name)

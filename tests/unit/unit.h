@@ -2,6 +2,7 @@
    tests/run-tests.sh counts "ok"/"not ok" lines across all programs. */
 #ifndef CELLRUN_UNIT_H
 #define CELLRUN_UNIT_H
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
@@ -47,6 +48,16 @@ unit_line_buffered (void)
         printf ("#   got:  %s\n#   want: %s\n", _g ? _g : "(null)", _w ? _w : "(null)"); \
     }                                                                                    \
   while (0)
+
+/* Whether the NULL-terminated array V (may be NULL) holds the string S. */
+static inline bool
+strv_has (char *const *v, const char *s)
+{
+  for (size_t i = 0; v && v[i]; i++)
+    if (strcmp (v[i], s) == 0)
+      return true;
+  return false;
+}
 
 /* Run FN in a child; the child's exit code is the result (0 = pass). */
 static inline int
