@@ -125,6 +125,7 @@ struct sandbox_ctx
   pid_t pid;
   int master; /* -t */
   int forced_signal;
+  enum cgroup_manager_kind kind; /* from check_limits */
   struct sandbox_result res;
 };
 
@@ -645,16 +646,22 @@ limits_failure (const struct cr_error *err)
   return has_prefix (err->msg, "linux.resources") || strstr (err->msg, "cgroup") != NULL;
 }
 
-/* From the temp dir to the command's end; the first failure lands in ERR. */
+/* The temp dir and the watchdog, before the spec is built. */
+static int
+sandbox_early (struct sandbox_ctx *c, struct cr_error *err)
+{
+  int r;
+  if ((r = check_limits (c, &c->kind, err)) < 0 || (r = make_temp_dir (c, err)) < 0)
+    return r;
+  return sandbox_watchdog_spawn (c->dir, c->o->timeout_ms, c->kind != CGROUP_MANAGER_DISABLED, &c->wd, err);
+}
+
+/* From the root view to the command's end; the first failure lands in ERR. */
 static int
 sandbox_steps (struct sandbox_ctx *c, sigset_t *forward, struct cr_error *err)
 {
-  enum cgroup_manager_kind kind;
+  enum cgroup_manager_kind kind = c->kind;
   int r;
-  if ((r = check_limits (c, &kind, err)) < 0 || (r = make_temp_dir (c, err)) < 0)
-    return r;
-  if ((r = sandbox_watchdog_spawn (c->dir, c->o->timeout_ms, kind != CGROUP_MANAGER_DISABLED, &c->wd, err)) < 0)
-    return r;
   if ((r = prepare_root_view (c, err)) < 0)
     return r;
   xasprintf (&c->state_root, "%s/state", c->dir);
@@ -691,7 +698,13 @@ sandbox_run (const struct sandbox_options *o)
   struct cr_error *err = &c.res.error;
   /* Holding host fds and a view of the host: not for ptrace or core dumps. */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-  int r = sandbox_spec_build (o->flags, &c.spec, err);
+  /* The watchdog first: with limits, it starts the wait for the cgroup
+     migration lock (cgroup_prime_migration) while the spec is built. */
+  int r = 0;
+  if (!o->print_spec)
+    r = sandbox_early (&c, err);
+  if (r == 0)
+    r = sandbox_spec_build (o->flags, &c.spec, err);
   if (r == 0)
     raise_to_floor (c.spec, o);
   if (r == 0 && o->print_spec)

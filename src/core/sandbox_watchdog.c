@@ -128,7 +128,16 @@ watchdog_main (struct watchdog_state *s)
 {
   /* Only cellrun's death (EOF) or its word ends us, never a signal meant
      for the command: a session of our own, and signals ignored. */
+  sigset_t all;
+  sigfillset (&all);
+  sigprocmask (SIG_SETMASK, &all, NULL);
   setsid ();
+  /* The migration lock's grace period first, the rest of our setup while it
+     runs (docs/performance.md); a signal meanwhile stays pending, and the
+     ignored ones are dropped when they become ignored. Messages from cellrun
+     queue on the socket. */
+  if (s->prime)
+    cgroup_prime_migration (container_cgroup_root ());
   static const int ignored[] = {
     SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU
   };
@@ -143,9 +152,6 @@ watchdog_main (struct watchdog_state *s)
     dup2 (null, fd);
   int keep[] = { s->sock };
   close_fds_except (3, keep, 1);
-  /* Messages from cellrun queue on the socket meanwhile. */
-  if (s->prime)
-    cgroup_prime_migration (container_cgroup_root ());
   for (;;)
     {
       struct pollfd p[2] = { { .fd = s->sock, .events = POLLIN }, { .fd = s->timer, .events = POLLIN } };
