@@ -450,6 +450,26 @@ EOF
   nothing_left
 }
 
+@test "the watchdog is the sealed blob on the host: stdio on /dev/null, its socket, the init's pidfd and the binary" {
+  sb_bg "$T/log" --pids 100 --bind "$T/out:/tmp/out" -- sh -c 'echo ok > /tmp/out/ready; sleep 300'
+  wait_for_file "$T/out/ready" 100 || fail "never started: $(cat "$T/log")"
+  local c wd=""
+  for c in $(ps -o pid= --ppid "$SB_PID"); do
+    [ "$(tr '\0' ' ' < "/proc/$c/cmdline" | cut -d' ' -f1)" = cellrun-watchdog ] && wd=$c
+  done
+  [ -n "$wd" ] || fail "no watchdog among the children of $SB_PID"
+  assert_contains "$(readlink "/proc/$wd/exe")" "/memfd:cellrun-trampoline"
+  [ "$(readlink "/proc/$wd/ns/mnt")" = "$(readlink /proc/self/ns/mnt)" ] || fail "not in the host's mount namespace"
+  local fds
+  fds=$(for f in /proc/$wd/fd/*; do readlink "$f"; done | sed 's/socket:.*/socket/' | sort | tr '\n' ' ')
+  local want
+  want=$(printf '%s\n' /dev/null /dev/null /dev/null "$(readlink -f "$CELLRUN")" socket 'anon_inode:[pidfd]' | sort | tr '\n' ' ')
+  [ "$fds" = "$want" ] || fail "watchdog fds: $fds, not $want"
+  kill -TERM "$SB_PID"
+  wait "$SB_PID" || true
+  nothing_left
+}
+
 @test "lesson: private /tmp between two concurrent sandboxes, and when the workspace is /tmp" {
   sb_bg "$T/a.log" --bind "$T/out:/tmp/out" -- sh -c 'echo a > /tmp/marker; echo ok > /tmp/out/a-ready; sleep 20'
   wait_for_file "$T/out/a-ready" 100 || fail "a never started"

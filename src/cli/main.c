@@ -1,6 +1,7 @@
 #include "config.h"
 #include "cli/cli.h"
 #include "core/runtime.h"
+#include "core/sandbox.h"
 #include "core/state.h"
 #include "base/log.h"
 #include "policy/profile_select.h"
@@ -282,6 +283,9 @@ prepare_verb (struct cli *g, const char *verb_name, char **argv, const char *pro
 int
 main (int argc, char **argv)
 {
+  /* Internal, not a verb: the sandbox watchdog's cleanup (core/sandbox_watchdog.c). */
+  if (argc >= 3 && strcmp (argv[1], "--sandbox-cleanup") == 0)
+    sandbox_watchdog_cleanup_main (argc, argv);
   struct cli g = { .environ = environ, .rootless = runtime_detect_rootless () };
   const char *profile_flag = NULL;
   struct cr_error err = { 0 };

@@ -73,11 +73,12 @@ struct sandbox_watchdog
   int sock; /* our end; EOF on the other means we died */
   pid_t pid;
 };
-/* Fork it (before cellrun enters its private mount namespace). DIR is the
+/* Start it (before cellrun enters its private mount namespace; the sealed
+   blob by vfork and execveat, else a fork). DIR is the
    temp dir it removes, TIMEOUT_MS (0 none) is armed at sandbox_watchdog_start.
    With CGROUP it first starts the grace period that create's move of the
-   init into the cgroup would wait for (cgroup_prime_migration), while
-   cellrun goes on preparing. */
+   init into the cgroup would wait for (cgroup_prime_migration's write),
+   while cellrun goes on preparing. */
 int sandbox_watchdog_spawn (const char *dir, uint64_t timeout_ms, bool cgroup, struct sandbox_watchdog *w,
                             struct cr_error *err);
 /* Tell it the cgroup, before create makes it (a SIGKILL during create then
@@ -89,5 +90,8 @@ int sandbox_watchdog_start (struct sandbox_watchdog *w, int pidfd);
 bool sandbox_watchdog_timed_out (struct sandbox_watchdog *w);
 /* Everything was cleaned up: tell it, and reap it. */
 void sandbox_watchdog_finish (struct sandbox_watchdog *w);
+/* `cellrun --sandbox-cleanup DIR [ROOT PATH]`, exec'd by the watchdog once
+   cellrun died and the init is gone: remove the cgroup and DIR. Exits. */
+__attribute__ ((noreturn)) void sandbox_watchdog_cleanup_main (int argc, char **argv);
 
 #endif

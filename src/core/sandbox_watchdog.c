@@ -5,19 +5,35 @@
    namespace, so its death kills every process of the sandbox, and the mounts
    live in mount namespaces that go with their last process. Two things are
    not the kernel's: the cgroup directories and the temp dir. This process,
-   forked before anything else exists, holds the other end of a socketpair;
+   started before anything else exists, holds the other end of a socketpair;
    EOF on it means cellrun is gone (however it died). It then kills what is
-   left (the init through its pidfd, the cgroup), waits for the init to be
-   gone, removes the cgroup and the temp dir, and exits.
+   left (the init through its pidfd), waits for the init to be gone, removes
+   the cgroup and the temp dir, and exits.
 
    It also owns the --timeout: armed when cellrun hands it the init, and on
    expiry it tells cellrun ("T") and kills the sandbox. One timer serves the
-   plain and the -t (pty relay) waits alike. */
+   plain and the -t (pty relay) waits alike.
+
+   Protocol on the socket (SOCK_SEQPACKET, cellrun -> watchdog): "C" ROOT \0
+   PATH \0 the cgroup, "S" with the init's pidfd as SCM_RIGHTS, "E" the normal
+   end; watchdog -> cellrun: "T" the timeout expired.
+
+   The watchdog is the trampoline blob's watchdog mode (linux/trampoline.c):
+   a vfork and an execveat of the sealed memfd, so cellrun's page tables are
+   never copied. It waits without libc; only on EOF, the rare path, does it
+   exec cellrun again (from an fd on /proc/self/exe opened here) as
+   `cellrun --sandbox-cleanup DIR [ROOT PATH]`, which runs remove_leftovers:
+   the runtime's own cgroup removal and rm_rf_at. Where the blob does not
+   build, the watchdog is a fork running watchdog_main. */
 #include "config.h"
 #include "core/sandbox.h"
 #include "core/container.h"
 #include "linux/cgroups/cgroups.h"
+#include "linux/selfexe.h"
 #include "base/utils.h"
+
+#include <inttypes.h>
+#include <sys/prctl.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +45,9 @@
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
+extern const size_t selfexe_trampoline_len;
 
 struct watchdog_state
 {
@@ -59,11 +78,42 @@ kill_sandbox (struct watchdog_state *s)
     }
 }
 
+/* The cgroup (ROOT and PATH, or ROOT NULL) and the temp dir DIR, once the
+   init is gone; the blob's watchdog execs cellrun for this. */
+static void
+remove_leftovers (const char *dir, const char *root, const char *path)
+{
+  struct cr_error ignored = { 0 };
+  if (root && *root)
+    {
+      struct cgroup_manager *m = NULL;
+      if (cgroup_open (root, path, &m, &ignored) == 0)
+        {
+          /* What escaped the init's pid namespace, if anything. */
+          cgroup_kill_all (m, SIGKILL, &ignored);
+          cgroup_destroy (m, &ignored);
+          cgroup_manager_free (m);
+        }
+    }
+  /* We live in the host's mount namespace: there the temp dir is a plain
+     directory (cellrun's tmpfs on it was in cellrun's own namespace). */
+  rm_rf_at (AT_FDCWD, dir, &ignored);
+}
+
+void
+sandbox_watchdog_cleanup_main (int argc, char **argv)
+{
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (argc < 3)
+    _exit (1);
+  remove_leftovers (argv[2], argc >= 5 ? argv[3] : NULL, argc >= 5 ? argv[4] : NULL);
+  _exit (0);
+}
+
 static __attribute__ ((noreturn)) void
 cleanup_and_exit (struct watchdog_state *s)
 {
   kill_sandbox (s);
-  struct cr_error ignored = { 0 };
   if (s->pidfd >= 0)
     {
       /* pid 1 of a pid namespace finishes exiting only once every other
@@ -72,18 +122,7 @@ cleanup_and_exit (struct watchdog_state *s)
       while (poll (&p, 1, 10000) < 0 && errno == EINTR)
         ;
     }
-  if (s->has_cgroup)
-    {
-      struct cgroup_manager *m = NULL;
-      if (cgroup_open (s->cgroup, s->cgroup + strlen (s->cgroup) + 1, &m, &ignored) == 0)
-        {
-          cgroup_destroy (m, &ignored);
-          cgroup_manager_free (m);
-        }
-    }
-  /* We live in the host's mount namespace: there the temp dir is a plain
-     directory (cellrun's tmpfs on it was in cellrun's own namespace). */
-  rm_rf_at (AT_FDCWD, s->dir, &ignored);
+  remove_leftovers (s->dir, s->has_cgroup ? s->cgroup : NULL, s->cgroup + strlen (s->cgroup) + 1);
   _exit (0);
 }
 
@@ -173,6 +212,54 @@ watchdog_main (struct watchdog_state *s)
     }
 }
 
+/* The watchdog as the trampoline blob's watchdog mode, started with vfork
+   semantics (no copy of our page tables) from its sealed memfd. */
+static int
+spawn_blob (const char *dir, uint64_t timeout_ms, bool cgroup, int sock, pid_t *pid, struct cr_error *err)
+{
+  _cleanup_close_ int exe = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (exe < 0)
+    return cr_fail (err, errno, "sandbox watchdog: open /proc/self/exe");
+  _cleanup_close_ int blob = selfexe_trampoline_open (err);
+  if (blob < 0)
+    return -1;
+  char *prime[2] = { NULL, NULL };
+  size_t nprime = cgroup ? cgroup_prime_paths (container_cgroup_root (), prime) : 0;
+  char sockstr[16], exestr[16], timeout[24];
+  snprintf (sockstr, sizeof sockstr, "%d", sock);
+  snprintf (exestr, sizeof exestr, "%d", exe);
+  snprintf (timeout, sizeof timeout, "%" PRIu64, timeout_ms);
+  char *argv[] = { "cellrun-watchdog", sockstr, exestr, timeout, (char *) dir, prime[0], prime[1], NULL };
+  argv[5 + nprime] = NULL;
+  sigset_t all, old;
+  sigfillset (&all);
+  sigprocmask (SIG_SETMASK, &all, &old);
+  volatile long exec_error = 0;
+  pid_t p = vfork ();
+  if (p == 0)
+    {
+      /* Only raw syscalls here: we run on the parent's memory. */
+      syscall (SYS_fcntl, sock, F_SETFD, 0);
+      syscall (SYS_fcntl, exe, F_SETFD, 0);
+      syscall (SYS_execveat, blob, "", argv, environ, AT_EMPTY_PATH);
+      exec_error = errno;
+      _exit (127);
+    }
+  int saved = errno;
+  sigprocmask (SIG_SETMASK, &old, NULL);
+  free (prime[0]);
+  free (prime[1]);
+  if (p < 0)
+    return cr_fail (err, saved, "sandbox watchdog: vfork");
+  if (exec_error)
+    {
+      waitpid (p, NULL, 0);
+      return cr_fail (err, (int) exec_error, "sandbox watchdog: exec");
+    }
+  *pid = p;
+  return 0;
+}
+
 int
 sandbox_watchdog_spawn (const char *dir, uint64_t timeout_ms, bool cgroup, struct sandbox_watchdog *w,
                         struct cr_error *err)
@@ -180,6 +267,21 @@ sandbox_watchdog_spawn (const char *dir, uint64_t timeout_ms, bool cgroup, struc
   int sv[2];
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return cr_fail (err, errno, "sandbox watchdog: socketpair");
+  if (selfexe_trampoline_len > 0)
+    {
+      pid_t pid = -1;
+      int r = spawn_blob (dir, timeout_ms, cgroup, sv[1], &pid, err);
+      close (sv[1]);
+      if (r < 0)
+        {
+          close (sv[0]);
+          return r;
+        }
+      w->sock = sv[0];
+      w->pid = pid;
+      return 0;
+    }
+  /* Without the blob (an architecture it does not build for): a fork. */
   pid_t pid = fork ();
   if (pid < 0)
     {

@@ -62,6 +62,9 @@ int cgroup_create_needed (const char *root, const char *path, const struct spec_
    way.  Best effort, nothing on v2 (where create clones into the cgroup
    and migrates nothing). */
 void cgroup_prime_migration (const char *root);
+/* The cgroup.procs files (allocated, 0 to 2 of them) cgroup_prime_migration
+   writes "0" to, the first that takes it; their number. */
+size_t cgroup_prime_paths (const char *root, char *paths[2]);
 /* Open an existing cgroup; missing directories are tolerated. */
 int cgroup_open (const char *root, const char *path, struct cgroup_manager **out, struct cr_error *err);
 void cgroup_manager_free (struct cgroup_manager *m);
