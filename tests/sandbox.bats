@@ -470,6 +470,24 @@ EOF
   nothing_left
 }
 
+@test "the watchdog's hidden cleanup mode refuses what a sandbox did not make" {
+  mkdir -p "$T/keep/sub" "$T/cellrun-sandbox.abc123/sub"
+  echo x > "$T/keep/sub/f"
+  echo x > "$T/cellrun-sandbox.abc123/sub/f"
+  ln -s "$T/keep" "$T/cellrun-sandbox.link12"
+  run "$CELLRUN" --sandbox-cleanup "$T/keep"
+  [ "$status" -ne 0 ] || fail "a directory not named cellrun-sandbox.* was accepted"
+  run "$CELLRUN" --sandbox-cleanup "$T/cellrun-sandbox.link12"
+  [ "$status" -ne 0 ] || fail "a symlink was followed"
+  run "$CELLRUN" --sandbox-cleanup "$T/cellrun-sandbox.abc123" /sys/fs/cgroup /other
+  [ "$status" -ne 0 ] || fail "a cgroup not named after the temp dir was accepted"
+  [ -f "$T/keep/sub/f" ] && [ -f "$T/cellrun-sandbox.abc123/sub/f" ] || fail "something was removed"
+  run "$CELLRUN" --sandbox-cleanup "$T/cellrun-sandbox.abc123"
+  [ "$status" -eq 0 ] || fail "the sandbox-shaped dir was refused"
+  [ ! -e "$T/cellrun-sandbox.abc123" ] || fail "the sandbox-shaped dir is still there"
+  [ -f "$T/keep/sub/f" ] || fail "the symlink's target was touched"
+}
+
 @test "lesson: private /tmp between two concurrent sandboxes, and when the workspace is /tmp" {
   sb_bg "$T/a.log" --bind "$T/out:/tmp/out" -- sh -c 'echo a > /tmp/marker; echo ok > /tmp/out/a-ready; sleep 20'
   wait_for_file "$T/out/a-ready" 100 || fail "a never started"

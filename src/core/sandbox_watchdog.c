@@ -41,6 +41,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -100,11 +101,31 @@ remove_leftovers (const char *dir, const char *root, const char *path)
   rm_rf_at (AT_FDCWD, dir, &ignored);
 }
 
+/* The hidden mode removes a tree and kills a cgroup, so it takes only what
+   a sandbox makes: DIR a real directory of the caller named
+   cellrun-sandbox.*, and a cgroup PATH whose last component is DIR's name.
+   Anything else (a typo, a hand-made call) is refused. */
+static bool
+cleanup_args_ok (const char *dir, const char *path)
+{
+  const char *name = strrchr (dir, '/');
+  name = name ? name + 1 : dir;
+  if (strncmp (name, "cellrun-sandbox.", 16) != 0 || strlen (name) <= 16)
+    return false;
+  struct stat st;
+  if (lstat (dir, &st) < 0 || !S_ISDIR (st.st_mode) || st.st_uid != geteuid ())
+    return false;
+  if (path == NULL)
+    return true;
+  const char *last = strrchr (path, '/');
+  return strcmp (last ? last + 1 : path, name) == 0;
+}
+
 void
 sandbox_watchdog_cleanup_main (int argc, char **argv)
 {
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-  if (argc < 3)
+  if (argc < 3 || !cleanup_args_ok (argv[2], argc >= 5 ? argv[4] : NULL))
     _exit (1);
   remove_leftovers (argv[2], argc >= 5 ? argv[3] : NULL, argc >= 5 ? argv[4] : NULL);
   _exit (0);
