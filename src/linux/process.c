@@ -367,24 +367,16 @@ exec_trampoline (struct process_plan *plan, int tramp, char **env, struct cr_err
   size_t n = 0;
   while (p->args && p->args[n])
     n++;
-  _cleanup_free_ char **argv = xcalloc (n + 6, sizeof *argv);
-  if (plan->exec_mode)
-    {
-      argv[0] = (char *) "cellrun-trampoline-exec";
-      argv[1] = sync;
-      argv[2] = plan->exe;
-      for (size_t i = 0; i < n; i++)
-        argv[3 + i] = p->args[i];
-      syscall (SYS_execveat, tramp, "", argv, env, AT_EMPTY_PATH);
-      return cr_fail (err, errno, "exec %s through the trampoline", plan->exe);
-    }
-  argv[0] = (char *) "cellrun-trampoline";
-  argv[1] = sync;
-  argv[2] = dir;
-  argv[3] = name;
-  argv[4] = plan->exe;
+  /* The trampoline's own arguments, then the program's: exec mode forks the
+     program; create mode first waits on the exec fifo DIR/NAME. */
+  char *exec_head[] = { (char *) "cellrun-trampoline-exec", sync, (char *) plan->exe };
+  char *create_head[] = { (char *) "cellrun-trampoline", sync, dir, name, (char *) plan->exe };
+  char **head = plan->exec_mode ? exec_head : create_head;
+  size_t h = plan->exec_mode ? ARRAY_SIZE (exec_head) : ARRAY_SIZE (create_head);
+  _cleanup_free_ char **argv = xcalloc (n + h + 1, sizeof *argv);
+  memcpy (argv, head, h * sizeof *argv);
   for (size_t i = 0; i < n; i++)
-    argv[5 + i] = p->args[i];
+    argv[h + i] = p->args[i];
   syscall (SYS_execveat, tramp, "", argv, env, AT_EMPTY_PATH);
   return cr_fail (err, errno, "exec %s through the trampoline", plan->exe);
 }
