@@ -19,6 +19,12 @@ teardown () {
   for p in "${SB_PIDS[@]:-}"; do
     [ -n "$p" ] && kill -9 "$p" 2>/dev/null
   done
+  # A test's shared mount outside the test tree (and whatever leaked onto it): innermost first.
+  if [ -n "${SB_SHARED:-}" ]; then
+    awk -v r="$SB_SHARED" '$5 == r || index($5, r "/") == 1 { print length($5), $5 }' /proc/self/mountinfo |
+      sort -rn | while read -r _ p; do umount "$p"; done
+    rm -rf "$SB_SHARED"
+  fi
   cellrun_teardown
 }
 
@@ -96,6 +102,65 @@ json_field () { "$PY" -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.ar
   local rw
   rw=$(awk '$6 ~ /^rw/ && $5 !~ /^\/(proc|tmp|var\/tmp|dev)($|\/)/ { print $5 }' <<< "$(grep -E '^[0-9]+ ' <<< "$output")")
   [ -z "$rw" ] || fail "host submounts left writable: $rw"
+  nothing_left
+}
+
+# host_mounts: the host's mount points, less other suites' test trees (their mounts come and go).
+host_mounts () { awk '{ print $5 }' /proc/self/mountinfo | grep -v '^/tmp/cellrun-test-' | sort; }
+
+@test "the default root is a detached copy of / the init attaches: recursively read-only, the temp dir hidden, nothing on the host during, after, or after SIGKILL" {
+  # Outside /tmp, so the sandbox sees it through the host's /: the temp dir needs its cover,
+  # and the host submount below it must be read-only in the copy too. A shared mount, so a copy
+  # that stayed its peer would carry the cover (mounted by the init) back to the host.
+  local R
+  R=$(mktemp -d /run/cellrun-sbtest.XXXXXX)
+  SB_SHARED=$R
+  mount --bind "$R" "$R"
+  mount --make-shared "$R"
+  SBTMP=$R/tmp
+  mkdir "$SBTMP" "$R/sub"
+  mount -t tmpfs -o size=1m tmpfs "$R/sub"
+  local before during after killed
+  before=$(host_mounts)
+  run sb -- sh -c "touch $R/sub/x 2>/dev/null || echo sub-ro; ls -d $SBTMP/cellrun-sandbox.*; ls -A $SBTMP/cellrun-sandbox.*/ | wc -l"
+  after=$(host_mounts)
+  sb_bg "$T/log" --bind "$T/out:/tmp/out" -- sh -c 'echo ok > /tmp/out/ready; sleep 300'
+  wait_for_file "$T/out/ready" 100 || fail "never started: $(cat "$T/log")"
+  during=$(host_mounts)
+  kill -9 "$SB_PID"
+  wait "$SB_PID" || true
+  local i
+  for i in $(seq 50); do
+    [ -z "$(ls -A "$SBTMP")" ] && break
+    sleep 0.1
+  done
+  killed=$(host_mounts)
+  local p leak=
+  for p in /proc/[0-9]*; do
+    grep -qF "$SBTMP" "$p/mountinfo" 2>/dev/null && leak="$leak ${p#/proc/}"
+  done
+  local left
+  left=$(ls -A "$SBTMP")
+  [ "$status" -eq 0 ] || fail "status $status: $output"
+  assert_contains "$output" "sub-ro"
+  [ "$(sed -n 3p <<< "$output")" = 0 ] || fail "the temp dir is visible inside: $output"
+  [ "$before" = "$after" ] || fail "the host's mounts changed after a run: $(diff <(echo "$before") <(echo "$after"))"
+  [ "$before" = "$during" ] || fail "the host's mounts changed during a run: $(diff <(echo "$before") <(echo "$during"))"
+  [ "$before" = "$killed" ] || fail "the host's mounts changed after SIGKILL: $(diff <(echo "$before") <(echo "$killed"))"
+  [ -z "$leak" ] || fail "a mount of the temp dir is left in:$leak"
+  [ -z "$left" ] || fail "temp dir left: $left"
+}
+
+@test "the default root in the default temp dir (/dev/shm): nothing of it inside; cellrun itself enters no mount namespace and mounts nothing" {
+  run env -u TMPDIR timeout 60 "$CELLRUN" --root "$ROOT" sandbox -- sh -c \
+    'ls -d /dev/shm/cellrun-sandbox.* 2>/dev/null | wc -l; grep cellrun-sandbox /proc/self/mountinfo | wc -l'
+  [ "$status" -eq 0 ] || fail "status $status: $output"
+  [ "$output" = "$(printf '0\n0')" ] || fail "the temp dir shows inside: $output"
+  command -v strace >/dev/null || skip "no strace"
+  # Only cellrun's own process (no -f): the init and the watchdog are not traced.
+  TMPDIR=$SBTMP strace -qq -o "$T/st" -e trace=unshare,setns,mount,umount2 "$CELLRUN" --root "$ROOT" sandbox -- true ||
+    fail "sandbox failed: $(cat "$T/st")"
+  if grep -E 'CLONE_NEWNS|^setns|^mount|^umount' "$T/st"; then fail "cellrun changed its own mount namespace"; fi
   nothing_left
 }
 

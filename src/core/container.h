@@ -50,6 +50,13 @@ struct create_options
      parent-death signal (SIGKILL) for good, so it dies with the runtime. */
   const struct spec *spec;
   bool die_with_parent;
+  /* A detached mount tree (mount_tree_open_readonly) the init attaches on
+     root.path, in its own mount namespace, before it prepares the rootfs:
+     the container's root is that tree, not the directory (which stays an
+     empty mount point on the host).  ROOT_TREE_FD is used only when
+     HAS_ROOT_TREE; the caller keeps and closes it. */
+  bool has_root_tree;
+  int root_tree_fd;
 };
 
 int container_create (const struct create_options *o, pid_t *pid, struct cr_error *err);

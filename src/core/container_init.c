@@ -90,10 +90,11 @@ static void
 close_inherited_fds (const struct init_args *a)
 {
   size_t nsrc = a->mount_sources ? a->mount_sources->len : 0;
-  size_t cap = NS_MAX + 3 + 1024 + nsrc;
+  size_t cap = NS_MAX + 4 + 1024 + nsrc;
   int *keep = xcalloc (cap, sizeof (int));
   size_t n = 0;
   keep[n++] = a->sync_fd;
+  keep[n++] = a->root_tree_fd;
   keep[n++] = a->fifo_fd;
   keep[n++] = a->console_fd;
   for (size_t i = 0; i < a->ns->join_len; i++)
@@ -170,7 +171,7 @@ mount_rootfs (struct init_args *a, int *rootfd, struct cr_error *err)
         return -1;
       return wait_for_cgroup (&cw, err);
     }
-  if (rootfs_prepare (spec, a->rootfs, rootfd, err) < 0 || check_rootfs_same (a, *rootfd, err) < 0)
+  if (rootfs_prepare (spec, a->rootfs, a->root_tree_fd, rootfd, err) < 0 || check_rootfs_same (a, *rootfd, err) < 0)
     return -1;
   struct mount_context mctx = { .rootfd = *rootfd,
                                 .rootfs = a->rootfs,

@@ -25,6 +25,7 @@ struct init_args
   const char *cgroup_path;
   const char *bundle;                        /* the bundle's absolute path, for the hooks' state */
   const struct mount_sources *mount_sources; /* bind sources the runtime opened (mounts.h) */
+  int root_tree_fd;                          /* create_options.root_tree_fd, or -1: attached on ROOTFS first */
   bool maps_by_caller; /* rootless: the caller's uid writes the id maps, so the init stays dumpable until SYNC_GO */
   bool trampoline;     /* exec the program through the sealed trampoline (linux/selfexe.h) */
   bool runtime_step;   /* the runtime mounts or runs hooks between the init's mounts and its root

@@ -481,7 +481,12 @@ create_plan_build (const struct create_options *o, struct create_plan *p, struct
   if (r < 0)
     return r;
   caps_warn_unraisable_ambient (spec->process->capabilities);
-  return resolve_rootfs (spec, p->bundle, &p->rootfs, &p->rootfs_st, err);
+  if ((r = resolve_rootfs (spec, p->bundle, &p->rootfs, &p->rootfs_st, err)) < 0)
+    return r;
+  /* The init attaches the tree on the rootfs: that is the root it must find. */
+  if (o->has_root_tree && fstat (o->root_tree_fd, &p->rootfs_st) < 0)
+    return cr_fail (err, errno, "stat the root tree");
+  return 0;
 }
 
 /* What the steps of create_in_state_dir share: the inputs, what the steps
@@ -575,6 +580,8 @@ step_namespaces (struct create_ctx *c, struct cr_error *err)
   int r = ns_plan_build (c->plan->spec, &c->ns, err);
   if (r < 0)
     return r;
+  if (!c->ns.mount_ns && c->o->has_root_tree)
+    return cr_fail (err, 0, "a root tree needs a mount namespace");
   if (!c->ns.mount_ns && rootfs_check_shared (c->plan->spec, c->plan->rootfs, err) < 0)
     return cr_wrap (err, "create %s", c->o->id);
   return 0;
@@ -769,6 +776,7 @@ step_clone (struct create_ctx *c, struct cr_error *err)
                              .cgroup_path = c->cgroup_path,
                              .bundle = c->plan->bundle,
                              .mount_sources = &c->msrc,
+                             .root_tree_fd = c->o->has_root_tree ? c->o->root_tree_fd : -1,
                              .maps_by_caller = dumpable,
                              .trampoline = c->plan->trampoline,
                              .runtime_step = runtime_step_needed (c->plan) };

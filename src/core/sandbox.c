@@ -4,9 +4,11 @@
    Layout of one run, all below a fresh temp dir D ($TMPDIR, else /dev/shm,
    else /tmp; mkdtemp, 0700):
      D/state   the --root of the one container (id: D's name)
-     D/root    the mount point of the host's / (recursive bind, recursively
-               read-only) when no --rootfs is given; that bind is made in a
-               mount namespace of cellrun's own, so the host never sees it
+     D/root    the mount point of the host's / (a recursive copy, recursively
+               read-only) when no --rootfs is given; the init attaches a
+               detached copy there in its own mount namespace, or (rootless,
+               with a workspace) cellrun binds it in a mount namespace of its
+               own: either way the host never sees it
    The watchdog (sandbox_watchdog.c) removes the cgroup and D should cellrun
    be killed. */
 #include "config.h"
@@ -113,7 +115,8 @@ struct sandbox_ctx
   const char *id; /* the container's id: D's name, unique (its cgroup is <own>/<id>) */
   char *state_root;
   char *root_view; /* D/root, or NULL */
-  bool private_ns; /* cellrun is in a mount namespace of its own (the default root) */
+  int root_tree;   /* the default root as a detached tree the init attaches, or -1 */
+  bool private_ns; /* cellrun is in a mount namespace of its own (the default root otherwise) */
   bool own_userns; /* unprivileged: in a user namespace of its own for that (no way back) */
   int host_ns;     /* the mount namespace it came from, and its cwd there */
   int cwd;
@@ -215,17 +218,94 @@ enter_private_ns (struct sandbox_ctx *c, struct cr_error *err)
   return 0;
 }
 
-/* The default root: the host's / bound recursively on D/root, made
-   read-only recursively (every submount too, as bind mounts keep their own
-   flags), with D itself covered by an empty read-only tmpfs in the view.
-   (Covered, not unmounted: an unmount waits for an RCU grace period, which
-   costs more than the rest of the setup.) */
+/* The sandbox sees D through its own mounts only if none of them covers
+   it: the last spec mount on D or a directory above it is a tmpfs (the
+   default D is below /dev/shm, which is). */
+static bool
+dir_covered_by_spec (const struct spec *spec, const char *dir)
+{
+  const struct spec_mount *last = NULL;
+  for (size_t i = 0; i < spec->mounts_len; i++)
+    {
+      if (spec->mounts[i].destination == NULL)
+        continue;
+      _cleanup_free_ char *d = path_clean (spec->mounts[i].destination);
+      size_t n = strcmp (d, "/") == 0 ? 0 : strlen (d);
+      if (strncmp (dir, d, n) == 0 && (dir[n] == '/' || dir[n] == '\0'))
+        last = &spec->mounts[i];
+    }
+  return last && last->type && strcmp (last->type, "tmpfs") == 0;
+}
+
+/* An empty read-only tmpfs on D, first of the spec's mounts: the root the
+   sandbox starts from then shows nothing of D. */
+static void
+cover_dir_in_spec (struct spec *spec, const char *dir)
+{
+  static const char *const opts[] = { "ro", "nosuid", "nodev", "noexec", "size=4k", "mode=0755" };
+  spec->mounts = xrealloc (spec->mounts, (spec->mounts_len + 1) * sizeof *spec->mounts);
+  memmove (&spec->mounts[1], &spec->mounts[0], spec->mounts_len * sizeof *spec->mounts);
+  spec->mounts_len++;
+  struct spec_mount *m = &spec->mounts[0];
+  memset (m, 0, sizeof *m);
+  m->destination = xstrdup (dir);
+  m->type = xstrdup ("tmpfs");
+  m->source = xstrdup ("cellrun-sandbox");
+  m->options_len = ARRAY_SIZE (opts);
+  m->options = xcalloc (m->options_len + 1, sizeof (char *));
+  for (size_t i = 0; i < m->options_len; i++)
+    m->options[i] = xstrdup (opts[i]);
+}
+
+/* The default root as a detached copy of the host's / (every mount of it
+   read-only, nosuid, nodev, private), which the init attaches on the empty
+   D/root in its own mount namespace: nothing is mounted in cellrun's, so
+   it needs no namespace of its own (no copy of the host's mounts, no RCU
+   grace period in a setns back). 1: not possible here (open_tree needs
+   CAP_SYS_ADMIN over the host's mount namespace; a kernel before 5.12), or
+   not wanted: a workspace's size-capped tmpfs is mounted in the private
+   namespace, where delete, --diff and --commit find it. */
+static int
+prepare_root_tree (struct sandbox_ctx *c, struct cr_error *err)
+{
+  if (c->o->workspace)
+    return 1;
+  struct cr_error e = { 0 };
+  c->root_tree = mount_tree_open_readonly ("/", &e);
+  if (c->root_tree < 0)
+    {
+      if (e.code == EPERM || e.code == ENOSYS || e.code == EINVAL)
+        {
+          log_debug ("sandbox: %s: the root view in a mount namespace of cellrun's own", e.msg);
+          return 1;
+        }
+      *err = e;
+      return -1;
+    }
+  xasprintf (&c->root_view, "%s/root", c->dir);
+  if (mkdir (c->root_view, 0700) < 0)
+    return cr_fail (err, errno, "mkdir %s", c->root_view);
+  if (!dir_covered_by_spec (c->spec, c->dir))
+    cover_dir_in_spec (c->spec, c->dir);
+  free (c->spec->root->path);
+  c->spec->root->path = xstrdup (c->root_view);
+  return 0;
+}
+
+/* Otherwise: the host's / bound recursively on D/root in cellrun's own
+   mount namespace, made read-only recursively (every submount too, as bind
+   mounts keep their own flags), with D itself covered by an empty
+   read-only tmpfs in the view. (Covered, not unmounted: an unmount waits
+   for an RCU grace period, which costs more than the rest of the setup.) */
 static int
 prepare_root_view (struct sandbox_ctx *c, struct cr_error *err)
 {
   if (strcmp (c->spec->root->path, "/") != 0)
     return 0;
-  int r = enter_private_ns (c, err);
+  int r = prepare_root_tree (c, err);
+  if (r <= 0)
+    return r;
+  r = enter_private_ns (c, err);
   if (r < 0)
     return r;
   xasprintf (&c->root_view, "%s/root", c->dir);
@@ -363,11 +443,17 @@ create_container (struct sandbox_ctx *c, enum cgroup_manager_kind kind, struct c
                                .caller_env = o->caller_env,
                                .spec = c->spec,
                                .die_with_parent = true,
+                               .has_root_tree = c->root_tree >= 0,
+                               .root_tree_fd = c->root_tree,
                                .rootless = o->rootless,
                                .terminal_master = o->flags->terminal ? &c->master : NULL };
   int r = container_create (&co, &c->pid, err);
   if (r < 0)
     return r;
+  /* Attached in the init's namespace by now: cellrun needs it no more. */
+  if (c->root_tree >= 0)
+    close (c->root_tree);
+  c->root_tree = -1;
   c->created = true;
   c->pidfd = syscall (SYS_pidfd_open, c->pid, 0);
   if (c->pidfd < 0)
@@ -577,6 +663,8 @@ teardown (struct sandbox_ctx *c)
     log_warning ("%s", derr.msg);
   if (c->mntns >= 0)
     close (c->mntns);
+  if (c->root_tree >= 0)
+    close (c->root_tree);
   if (c->pidfd >= 0)
     close (c->pidfd);
   if (c->master >= 0)
@@ -681,6 +769,13 @@ sandbox_steps (struct sandbox_ctx *c, sigset_t *forward, struct cr_error *err)
          limits (a controller missing, say). The undo of create removed it. */
       log_warning ("sandbox: the limits cannot be applied (%s): --memory/--cpus/--pids are NOT enforced", err->msg);
       cr_error_clear (err);
+      /* A fresh copy: the first init may have attached the old one. */
+      if (c->root_tree >= 0)
+        {
+          close (c->root_tree);
+          if ((c->root_tree = mount_tree_open_readonly ("/", err)) < 0)
+            return -1;
+        }
       r = create_container (c, CGROUP_MANAGER_DISABLED, err);
     }
   if (r < 0)
@@ -691,9 +786,15 @@ sandbox_steps (struct sandbox_ctx *c, sigset_t *forward, struct cr_error *err)
 int
 sandbox_run (const struct sandbox_options *o)
 {
-  struct sandbox_ctx c = {
-    .o = o, .mntns = -1, .pidfd = -1, .pid = -1, .master = -1, .host_ns = -1, .cwd = -1, .wd = { .sock = -1, .pid = -1 }
-  };
+  struct sandbox_ctx c = { .o = o,
+                           .root_tree = -1,
+                           .mntns = -1,
+                           .pidfd = -1,
+                           .pid = -1,
+                           .master = -1,
+                           .host_ns = -1,
+                           .cwd = -1,
+                           .wd = { .sock = -1, .pid = -1 } };
   uint64_t t0 = now_ms ();
   struct cr_error *err = &c.res.error;
   /* Holding host fds and a view of the host: not for ptrace or core dumps. */

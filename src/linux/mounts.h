@@ -68,6 +68,12 @@ void mount_sources_close (struct mount_sources *ms);
 /* Attach the detached tree SOURCE_FD on the O_PATH directory/file TARGET. */
 int mount_attach_source (int source_fd, int target, const struct spec_mount *m, struct cr_error *err);
 bool mount_is_bind (const struct spec_mount *m);
+/* A detached copy of the tree at PATH and every mount below it (open_tree
+   OPEN_TREE_CLONE, recursive), made read-only, nosuid, nodev and private,
+   every mount of it: a root for the init to attach (create_options.root_tree)
+   with nothing added to any mount namespace here.  -1 and ERR on failure
+   (ERR's code EPERM without CAP_SYS_ADMIN over the caller's mount namespace). */
+int mount_tree_open_readonly (const char *path, struct cr_error *err);
 
 /* Make FD's mount (and, when RECURSIVE, every submount) read-only etc. */
 int mount_setattr_fd (int fd, bool recursive, unsigned long long set, unsigned long long clr,

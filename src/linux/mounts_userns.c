@@ -187,3 +187,20 @@ mount_attach_source (int source_fd, int target, const struct spec_mount *m, stru
     return cr_fail (err, errno, "bind mount %s on %s", m->source, m->destination);
   return 0;
 }
+
+int
+mount_tree_open_readonly (const char *path, struct cr_error *err)
+{
+  int fd = syscall (SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  if (fd < 0)
+    return cr_fail (err, errno, "a detached copy of %s", path);
+  /* Private: a copy of a shared mount is its peer, so a mount the init
+     made below it would show on the host. */
+  int r = mount_setattr_fd (fd, true, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, MS_PRIVATE);
+  if (r < 0)
+    {
+      close (fd);
+      return cr_fail (err, -r, "make the copy of %s read-only and private", path);
+    }
+  return fd;
+}

@@ -35,7 +35,7 @@ propagation_flags (const char *name)
 }
 
 int
-rootfs_prepare (const struct spec *spec, const char *rootfs, int *rootfd, struct cr_error *err)
+rootfs_prepare (const struct spec *spec, const char *rootfs, int root_tree, int *rootfd, struct cr_error *err)
 {
   unsigned long prop = propagation_flags (spec->linux ? spec->linux->rootfs_propagation : NULL);
   /* pivot_root refuses shared mounts, so shared/unbindable are set after it.
@@ -45,7 +45,15 @@ rootfs_prepare (const struct spec *spec, const char *rootfs, int *rootfd, struct
     early = MS_PRIVATE | MS_REC;
   if (mount (NULL, "/", NULL, early, NULL) < 0)
     return cr_fail (err, errno, "make / %s in the container mount namespace", early & MS_PRIVATE ? "private" : "slave");
-  if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+  /* A root tree the runtime opened is already a mount of its own; attached
+     here, after / stopped propagating, it shows in this namespace only. */
+  if (root_tree >= 0)
+    {
+      if (syscall (SYS_move_mount, root_tree, "", AT_FDCWD, rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        return cr_fail (err, errno, "attach the root tree on %s", rootfs);
+      close (root_tree);
+    }
+  else if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     return cr_fail (err, errno, "bind mount rootfs %s", rootfs);
   /* The parent mount of new_root must not be shared either. */
   if (mount (NULL, rootfs, NULL, MS_PRIVATE, NULL) < 0)

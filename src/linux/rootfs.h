@@ -10,8 +10,9 @@
 #include "spec.h"
 
 /* Keep host mounts from propagating in, bind the rootfs on itself (pivot_root
-   needs a mount point) and return an O_PATH fd to it. */
-int rootfs_prepare (const struct spec *spec, const char *rootfs, int *rootfd, struct cr_error *err);
+   needs a mount point), or attach ROOT_TREE (>= 0, a detached tree; closed)
+   on it instead, and return an O_PATH fd to it. */
+int rootfs_prepare (const struct spec *spec, const char *rootfs, int root_tree, int *rootfd, struct cr_error *err);
 /* Spec mounts in order, a fresh /dev (tmpfs, devpts, shm) when the spec has none, device nodes. */
 int rootfs_mount_all (const struct spec *spec, const struct mount_context *ctx, struct cr_error *err);
 /* sysctl values, written through the container's own procfs. */
