@@ -263,12 +263,13 @@ cover_dir_in_spec (struct spec *spec, const char *dir)
    it needs no namespace of its own (no copy of the host's mounts, no RCU
    grace period in a setns back). 1: not possible here (open_tree needs
    CAP_SYS_ADMIN over the host's mount namespace; a kernel before 5.12), or
-   not wanted: a workspace's size-capped tmpfs is mounted in the private
-   namespace, where delete, --diff and --commit find it. */
+   not wanted: a workspace's size cap is a tmpfs create mounts in cellrun's
+   namespace, which must then be a private one (the sandbox's spec asks
+   for none today; an overlay workspace is otherwise all the init's). */
 static int
 prepare_root_tree (struct sandbox_ctx *c, struct cr_error *err)
 {
-  if (c->o->workspace)
+  if (spec_annotation (c->spec, PROFILE_ANNOTATION_WORKSPACE_MAX))
     return 1;
   struct cr_error e = { 0 };
   c->root_tree = mount_tree_open_readonly ("/", &e);
