@@ -7,8 +7,8 @@
      D/root    the mount point of the host's / (a recursive copy, recursively
                read-only) when no --rootfs is given; the init attaches a
                detached copy there in its own mount namespace, or (rootless,
-               with a workspace) cellrun binds it in a mount namespace of its
-               own: either way the host never sees it
+               a workspace size cap) cellrun binds it in a mount namespace of
+               its own: either way the host never sees it
    The watchdog (sandbox_watchdog.c) removes the cgroup and D should cellrun
    be killed. */
 #include "config.h"
