@@ -287,6 +287,8 @@ cgroup_manager_free (struct cgroup_manager *m)
 {
   if (m == NULL)
     return;
+  struct cr_error ignored = { 0 };
+  cgroup_self_leave (m, false, &ignored);
   for (size_t i = 0; i < m->v1_len; i++)
     hierarchy_close (&m->v1[i]);
   free (m->v1);
@@ -640,7 +642,7 @@ cgroup_v2_dirfd (struct cgroup_manager *m)
 int
 cgroup_clone_target (struct cgroup_manager *m)
 {
-  return m && m->mode == CGROUP_MODE_V2 ? m->unified.fd : -1;
+  return m && (m->mode == CGROUP_MODE_V2 || m->self_joined) ? m->unified.fd : -1;
 }
 
 int
@@ -648,7 +650,9 @@ cgroup_enter (struct cgroup_manager *m, pid_t pid, struct cr_error *err)
 {
   char buf[24];
   snprintf (buf, sizeof buf, "%d", pid ? (int) pid : (int) getpid ());
-  for (size_t i = 0; i < m->v1_len; i++)
+  /* The init was cloned in them (cgroup_self_join); an exec's process is
+     entered everywhere (a manager from cgroup_open). */
+  for (size_t i = 0; !m->v1_born && i < m->v1_len; i++)
     {
       if (m->v1[i].fd < 0 && m->needed_only)
         continue; /* left out on purpose (cgroup_create_needed) */
@@ -774,6 +778,9 @@ cgroup_destroy (struct cgroup_manager *m, struct cr_error *err)
 {
   int ret = 0;
   struct cr_error tmp;
+  /* A cgroup with us inside cannot be removed. */
+  if (cgroup_self_leave (m, false, err) < 0)
+    ret = -1;
   for (size_t i = 0; i <= m->v1_len; i++)
     {
       struct cgroup_hierarchy *h = i < m->v1_len ? &m->v1[i] : &m->unified;
