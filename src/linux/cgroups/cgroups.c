@@ -581,43 +581,6 @@ cgroup_create_needed (const char *root, const char *path, const struct spec_reso
   return create_in (root, path, res, true, out, err);
 }
 
-size_t
-cgroup_prime_paths (const char *root, char *paths[2])
-{
-  enum cgroup_mode mode;
-  struct cr_error ignored = { 0 };
-  if (root == NULL || *root == '\0')
-    root = "/sys/fs/cgroup";
-  if (cgroup_detect_mode (root, &mode, &ignored) < 0 || mode == CGROUP_MODE_V2)
-    return 0;
-  _cleanup_free_ char *content = NULL, *own = NULL;
-  if (read_file ("/proc/self/cgroup", &content, NULL, &ignored) < 0
-      || cgroup_own_from_proc (content, &own, &ignored) < 0)
-    return 0;
-  /* cgroup_own_from_proc: the cgroup2 path on hybrid hosts, else the
-     name=systemd one, else memory's. */
-  static const char *const dirs[] = { "unified", "systemd", "memory" };
-  size_t n = 0;
-  for (size_t i = mode == CGROUP_MODE_HYBRID ? 0 : 1; i < (mode == CGROUP_MODE_HYBRID ? 1 : ARRAY_SIZE (dirs)); i++)
-    xasprintf (&paths[n++], "%s/%s%s/cgroup.procs", root, dirs[i], own);
-  return n;
-}
-
-void
-cgroup_prime_migration (const char *root)
-{
-  char *paths[2];
-  size_t n = cgroup_prime_paths (root, paths);
-  bool done = false;
-  for (size_t i = 0; i < n; i++)
-    {
-      _cleanup_close_ int fd = done ? -1 : open (paths[i], O_WRONLY | O_CLOEXEC);
-      if (fd >= 0 && write (fd, "0", 1) == 1)
-        done = true;
-      free (paths[i]);
-    }
-}
-
 int
 cgroup_open (const char *root, const char *path, struct cgroup_manager **out, struct cr_error *err)
 {

@@ -52,19 +52,6 @@ int cgroup_create (const char *root, const char *path, const struct spec_resourc
    container fails.  For `cellrun sandbox` (docs/cgroups.md). */
 int cgroup_create_needed (const char *root, const char *path, const struct spec_resources *res,
                           struct cgroup_manager **out, struct cr_error *err);
-/* On v1 and hybrid hosts, moving a process into a cgroup (a write to
-   cgroup.procs) takes a kernel lock whose write side first waits for an RCU
-   grace period, milliseconds on a busy host, unless another migration took
-   it moments before.  This takes that lock from the caller, to start the
-   wait early in a process that can afford it: it writes "0" (itself) into
-   the cgroup.procs of the cgroup it already is in, which moves nothing.
-   A cgroup_enter soon after then finds the grace period passed or under
-   way.  Best effort, nothing on v2 (where create clones into the cgroup
-   and migrates nothing). */
-void cgroup_prime_migration (const char *root);
-/* The cgroup.procs files (allocated, 0 to 2 of them) cgroup_prime_migration
-   writes "0" to, the first that takes it; their number. */
-size_t cgroup_prime_paths (const char *root, char *paths[2]);
 /* Open an existing cgroup; missing directories are tolerated. */
 int cgroup_open (const char *root, const char *path, struct cgroup_manager **out, struct cr_error *err);
 void cgroup_manager_free (struct cgroup_manager *m);

@@ -53,7 +53,8 @@ struct cgroup_manager
   struct cgroup_hierarchy unified; /* v2 root or hybrid "unified"; rootfd -1 on v1 */
   bool needed_only;                /* cgroup_create_needed: v1 hierarchies without the cgroup are skipped */
   /* cgroup_self_join (cgroups_join.c): the caller's thread is in the v1
-     cgroups; SELF_ORIG[i] is its own cgroup in v1[i] (-1: not moved there),
+     cgroups; SELF_ORIG[i] is the `tasks` of its own cgroup in v1[i] (-1: not
+     moved there),
      SELF_BEFORE its /proc/self/cgroup before the move. */
   bool self_joined;
   pid_t self_pid;

@@ -113,7 +113,8 @@ join_clear (struct cgroup_manager *m)
   m->self_joined = false;
 }
 
-/* Our own cgroup in every hierarchy we are to join, opened before we move. */
+/* The `tasks` file of our own cgroup in every hierarchy we are to join,
+   opened before we move. */
 static int
 open_own (struct cgroup_manager *m)
 {
@@ -128,7 +129,9 @@ open_own (struct cgroup_manager *m)
       const char *own = cgroup_own_path_of (m->v1[i].name, copy);
       if (own == NULL || own[0] != '/')
         return -ENOENT;
-      m->self_orig[i] = openat (m->v1[i].rootfd, own[1] ? own + 1 : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      _cleanup_free_ char *tasks = NULL;
+      xasprintf (&tasks, "%s/tasks", own[1] ? own + 1 : ".");
+      m->self_orig[i] = openat (m->v1[i].rootfd, tasks, O_WRONLY | O_CLOEXEC);
       if (m->self_orig[i] < 0)
         return -errno;
     }
@@ -195,7 +198,7 @@ cgroup_self_leave (struct cgroup_manager *m, bool child_born, struct cr_error *e
   const char *failed = NULL;
   for (size_t i = m->v1_len; i-- > 0;)
     {
-      int w = m->self_orig[i] >= 0 ? write_self (m->self_orig[i]) : 0;
+      int w = m->self_orig[i] < 0 || write (m->self_orig[i], "0", 1) == 1 ? 0 : -errno;
       if (w < 0 && r == 0)
         {
           r = w;
