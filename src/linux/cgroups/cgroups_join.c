@@ -127,7 +127,8 @@ open_own (struct cgroup_manager *m)
         continue;
       _cleanup_free_ char *copy = xstrdup (m->self_before);
       const char *own = cgroup_own_path_of (m->v1[i].name, copy);
-      if (own == NULL || own[0] != '/')
+      /* "/../x": outside our cgroup namespace's root, not below the mount. */
+      if (own == NULL || own[0] != '/' || strstr (own, "/.."))
         return -ENOENT;
       _cleanup_free_ char *tasks = NULL;
       xasprintf (&tasks, "%s/tasks", own[1] ? own + 1 : ".");
