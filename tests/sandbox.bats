@@ -467,6 +467,36 @@ EOF
   nothing_left
 }
 
+@test "limits on cgroup v1/hybrid: the init is born in its cgroups (no cgroup.procs write); cellrun, waiting, is back in its own" {
+  [ -d /sys/fs/cgroup/pids ] && [ -d /sys/fs/cgroup/memory ] || skip "no v1 pids and memory hierarchies"
+  TMPDIR=$SBTMP "$CELLRUN" --root "$ROOT" --debug sandbox --pids 50 --memory 64M --bind "$T/out:/tmp/out" -- \
+    sh -c 'echo ok > /tmp/out/ready; sleep 30' > "$T/log" 2>&1 < /dev/null &
+  SB_PID=$!
+  SB_PIDS+=("$SB_PID")
+  wait_for_file "$T/out/ready" 100 || fail "never started: $(cat "$T/log")"
+  local id c init= h
+  id=$(ls "$SBTMP")
+  for c in $(cat "/proc/$SB_PID/task/$SB_PID/children"); do
+    [ "$(tr '\0' ' ' < "/proc/$c/cmdline" | cut -d' ' -f1)" = cellrun-watchdog ] || init=$c
+  done
+  [ -n "$init" ] || fail "no init among the children of $SB_PID"
+  local mine theirs
+  mine=$(cat /proc/self/cgroup)
+  theirs=$(cat "/proc/$SB_PID/cgroup")
+  for h in pids memory; do
+    grep -q ":$h:.*/$id\$" "/proc/$init/cgroup" || fail "init not in its $h cgroup: $(cat "/proc/$init/cgroup")"
+    [ "$(find /sys/fs/cgroup/$h -maxdepth 8 -type d -name "$id" -exec cat {}/tasks \; | grep -cx "$SB_PID")" = 0 ] ||
+      fail "cellrun is still in the $h cgroup"
+  done
+  [ ! -d /sys/fs/cgroup/unified ] || grep -q "^0::.*/$id\$" "/proc/$init/cgroup" || fail "init not in unified"
+  kill -TERM "$SB_PID"
+  wait "$SB_PID" || true
+  [ "$mine" = "$theirs" ] || fail "cellrun's cgroups: $theirs, not ours: $mine"
+  grep -q "cellrun joined pids/.*through tasks" "$T/log" || fail "no join through tasks: $(cat "$T/log")"
+  run ! grep -q "cgroup.procs = " "$T/log"
+  nothing_left
+}
+
 @test "signals sent to cellrun reach the command (TERM INT HUP QUIT USR1 USR2: 128+N, signal N)" {
   local s n
   for s in TERM:15 INT:2 HUP:1 QUIT:3 USR1:10 USR2:12; do

@@ -728,6 +728,49 @@ step_init_channels (struct create_ctx *c, struct cr_error *err)
   return 0;
 }
 
+/* clone_init; with the cgroupfs manager on a v1 or hybrid host the init is
+   born in its v1 cgroups: we join them through `tasks` just before the clone
+   (cgroup_self_join: no wait for the migration lock) and go back right after,
+   so nothing but the clone runs, and is charged, there. *ERR_SET: ERR says
+   why it failed (else errno does, as for clone_init). */
+static pid_t
+clone_in_cgroups (struct create_ctx *c, bool *err_set, struct cr_error *err)
+{
+  struct cgroup_manager *cg = c->undo->cgroup;
+  bool *placed = &c->undo->cgroup_placed;
+  int joined = 0;
+  if (cg && c->o->cgroup_manager == CGROUP_MANAGER_CGROUPFS)
+    {
+      const struct spec_linux *lx = c->plan->spec->linux;
+      if ((joined = cgroup_self_join (cg, lx ? lx->resources : NULL, err)) < 0)
+        {
+          *err_set = true;
+          return -1;
+        }
+    }
+  pid_t child = clone_init (c->ns.new_flags, cgroup_clone_target (cg), placed);
+  if (child == 0 || joined == 0)
+    return child;
+  int e = errno;
+  if (cgroup_self_leave (cg, child > 0, err) < 0)
+    {
+      if (child > 0)
+        c->child = c->undo->child = child;
+      *err_set = true;
+      return -1;
+    }
+  if (child < 0 && (e == EAGAIN || e == ENOMEM))
+    {
+      /* A limit of an ancestor of the container's cgroup (cellrun counted
+         there too): clone in our own cgroups, then move the init. */
+      log_debug ("cgroup: clone in the container's cgroups failed (%s); cloning, then moving the init", strerror (e));
+      child = clone_init (c->ns.new_flags, cgroup_clone_target (cg), placed);
+      e = errno;
+    }
+  errno = e;
+  return child;
+}
+
 /* The init is cloned (undo->child kills it); it runs container_init. */
 static int
 step_clone (struct create_ctx *c, struct cr_error *err)
@@ -744,9 +787,10 @@ step_clone (struct create_ctx *c, struct cr_error *err)
   bool dumpable = geteuid () != 0 && c->ns.new_user;
   if (dumpable)
     prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
+  bool err_set = false;
   if (c->ns.join_user_fd >= 0)
     child = ns_clone_in_userns (c->ns.new_flags | SIGCHLD, c->ns.join_user_fd, err);
-  else if ((child = clone_init (c->ns.new_flags, cgroup_clone_target (c->undo->cgroup), &c->undo->cgroup_placed)) < 0)
+  else if ((child = clone_in_cgroups (c, &err_set, err)) < 0 && !err_set)
     {
       if (c->ns.new_user)
         userns_explain_clone_failure (errno, err);

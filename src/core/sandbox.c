@@ -742,7 +742,7 @@ sandbox_early (struct sandbox_ctx *c, struct cr_error *err)
   int r;
   if ((r = check_limits (c, &c->kind, err)) < 0 || (r = make_temp_dir (c, err)) < 0)
     return r;
-  return sandbox_watchdog_spawn (c->dir, c->o->timeout_ms, c->kind != CGROUP_MANAGER_DISABLED, &c->wd, err);
+  return sandbox_watchdog_spawn (c->dir, c->o->timeout_ms, &c->wd, err);
 }
 
 /* From the root view to the command's end; the first failure lands in ERR. */
@@ -800,8 +800,7 @@ sandbox_run (const struct sandbox_options *o)
   struct cr_error *err = &c.res.error;
   /* Holding host fds and a view of the host: not for ptrace or core dumps. */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-  /* The watchdog first: with limits, it starts the wait for the cgroup
-     migration lock (cgroup_prime_migration) while the spec is built. */
+  /* The watchdog first: it exists before anything it would remove. */
   int r = 0;
   if (!o->print_spec)
     r = sandbox_early (&c, err);

@@ -75,12 +75,8 @@ struct sandbox_watchdog
 };
 /* Start it (before cellrun enters its private mount namespace; the sealed
    blob by vfork and execveat, else a fork). DIR is the
-   temp dir it removes, TIMEOUT_MS (0 none) is armed at sandbox_watchdog_start.
-   With CGROUP it first starts the grace period that create's move of the
-   init into the cgroup would wait for (cgroup_prime_migration's write),
-   while cellrun goes on preparing. */
-int sandbox_watchdog_spawn (const char *dir, uint64_t timeout_ms, bool cgroup, struct sandbox_watchdog *w,
-                            struct cr_error *err);
+   temp dir it removes, TIMEOUT_MS (0 none) is armed at sandbox_watchdog_start. */
+int sandbox_watchdog_spawn (const char *dir, uint64_t timeout_ms, struct sandbox_watchdog *w, struct cr_error *err);
 /* Tell it the cgroup, before create makes it (a SIGKILL during create then
    leaves no cgroup either). */
 int sandbox_watchdog_cgroup (struct sandbox_watchdog *w, const char *cgroup_root, const char *cgroup_path);

@@ -57,7 +57,6 @@ struct watchdog_state
   int sock;
   int pidfd;
   int timer;
-  bool prime;        /* cgroup_prime_migration first */
   char cgroup[4096]; /* "root\0path\0" */
   bool has_cgroup;
 };
@@ -192,12 +191,8 @@ watchdog_main (struct watchdog_state *s)
   sigfillset (&all);
   sigprocmask (SIG_SETMASK, &all, NULL);
   setsid ();
-  /* The migration lock's grace period first, the rest of our setup while it
-     runs (docs/performance.md); a signal meanwhile stays pending, and the
-     ignored ones are dropped when they become ignored. Messages from cellrun
-     queue on the socket. */
-  if (s->prime)
-    cgroup_prime_migration (container_cgroup_root ());
+  /* A signal meanwhile stays pending, and the ignored ones are dropped when
+     they become ignored. Messages from cellrun queue on the socket. */
   static const int ignored[] = {
     SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU
   };
@@ -236,7 +231,7 @@ watchdog_main (struct watchdog_state *s)
 /* The watchdog as the trampoline blob's watchdog mode, started with vfork
    semantics (no copy of our page tables) from its sealed memfd. */
 static int
-spawn_blob (const char *dir, uint64_t timeout_ms, bool cgroup, int sock, pid_t *pid, struct cr_error *err)
+spawn_blob (const char *dir, uint64_t timeout_ms, int sock, pid_t *pid, struct cr_error *err)
 {
   _cleanup_close_ int exe = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   if (exe < 0)
@@ -244,14 +239,11 @@ spawn_blob (const char *dir, uint64_t timeout_ms, bool cgroup, int sock, pid_t *
   _cleanup_close_ int blob = selfexe_trampoline_open (err);
   if (blob < 0)
     return -1;
-  char *prime[2] = { NULL, NULL };
-  size_t nprime = cgroup ? cgroup_prime_paths (container_cgroup_root (), prime) : 0;
   char sockstr[16], exestr[16], timeout[24];
   snprintf (sockstr, sizeof sockstr, "%d", sock);
   snprintf (exestr, sizeof exestr, "%d", exe);
   snprintf (timeout, sizeof timeout, "%" PRIu64, timeout_ms);
-  char *argv[] = { "cellrun-watchdog", sockstr, exestr, timeout, (char *) dir, prime[0], prime[1], NULL };
-  argv[5 + nprime] = NULL;
+  char *argv[] = { "cellrun-watchdog", sockstr, exestr, timeout, (char *) dir, NULL };
   sigset_t all, old;
   sigfillset (&all);
   sigprocmask (SIG_SETMASK, &all, &old);
@@ -268,8 +260,6 @@ spawn_blob (const char *dir, uint64_t timeout_ms, bool cgroup, int sock, pid_t *
     }
   int saved = errno;
   sigprocmask (SIG_SETMASK, &old, NULL);
-  free (prime[0]);
-  free (prime[1]);
   if (p < 0)
     return cr_fail (err, saved, "sandbox watchdog: vfork");
   if (exec_error)
@@ -282,8 +272,7 @@ spawn_blob (const char *dir, uint64_t timeout_ms, bool cgroup, int sock, pid_t *
 }
 
 int
-sandbox_watchdog_spawn (const char *dir, uint64_t timeout_ms, bool cgroup, struct sandbox_watchdog *w,
-                        struct cr_error *err)
+sandbox_watchdog_spawn (const char *dir, uint64_t timeout_ms, struct sandbox_watchdog *w, struct cr_error *err)
 {
   int sv[2];
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -291,7 +280,7 @@ sandbox_watchdog_spawn (const char *dir, uint64_t timeout_ms, bool cgroup, struc
   if (selfexe_trampoline_len > 0)
     {
       pid_t pid = -1;
-      int r = spawn_blob (dir, timeout_ms, cgroup, sv[1], &pid, err);
+      int r = spawn_blob (dir, timeout_ms, sv[1], &pid, err);
       close (sv[1]);
       if (r < 0)
         {
@@ -313,9 +302,7 @@ sandbox_watchdog_spawn (const char *dir, uint64_t timeout_ms, bool cgroup, struc
   if (pid == 0)
     {
       close (sv[0]);
-      struct watchdog_state s = {
-        .dir = dir, .timeout_ms = timeout_ms, .sock = sv[1], .pidfd = -1, .timer = -1, .prime = cgroup
-      };
+      struct watchdog_state s = { .dir = dir, .timeout_ms = timeout_ms, .sock = sv[1], .pidfd = -1, .timer = -1 };
       watchdog_main (&s);
     }
   close (sv[1]);

@@ -20,10 +20,9 @@
    failure it sends a SYNC_ERROR and exits 127. So every process of the
    container's pid namespace has this sealed image or the program's.
 
-   argv: MARKER_WATCHDOG, SOCK, EXEFD, TIMEOUT_MS, DIR, PRIME... (`cellrun
-   sandbox`'s watchdog, on the host, never in a container; see
-   core/sandbox_watchdog.c for the protocol on SOCK): write "0" to the first
-   PRIME path that takes it, then wait on SOCK. On EOF kill the init, wait
+   argv: MARKER_WATCHDOG, SOCK, EXEFD, TIMEOUT_MS, DIR (`cellrun sandbox`'s
+   watchdog, on the host, never in a container; see core/sandbox_watchdog.c
+   for the protocol on SOCK): wait on SOCK. On EOF kill the init, wait
    for it, and exec EXEFD (cellrun) as "cellrun --sandbox-cleanup DIR
    [ROOT PATH]", which removes the cgroup and DIR with the runtime's code.
 
@@ -278,22 +277,12 @@ watchdog_setup (long sock, long exefd)
 }
 
 static __attribute__ ((noreturn)) void
-watchdog_mode (long argc, char **argv, char **envp)
+watchdog_mode (char **argv, char **envp)
 {
   long sock = number (argv[1]), exefd = number (argv[2]), pidfd = -1, timer = -1;
   long timeout_ms = 0; /* a long: more than an int's 24 days of milliseconds */
   for (const char *d = argv[3]; *d >= '0' && *d <= '9'; d++)
     timeout_ms = timeout_ms * 10 + (*d - '0');
-  /* The migration lock's grace period first (cgroup_prime_migration). */
-  for (long i = 5; i < argc; i++)
-    {
-      long fd = sys4 (__NR_openat, AT_FDCWD, (long) argv[i], O_WRONLY | O_CLOEXEC, 0);
-      long w = fd >= 0 ? sys3 (__NR_write, fd, (long) "0", 1) : -1;
-      if (fd >= 0)
-        sys3 (__NR_close, fd, 0, 0);
-      if (w == 1)
-        break;
-    }
   watchdog_setup (sock, exefd);
   char cgroup[WD_CGROUP_MAX + 2]; /* "root\0path\0" */
   cgroup[0] = cgroup[1] = '\0';
@@ -371,7 +360,7 @@ tramp_main (long *sp)
       exec_mode (argv, envp);
     }
   if (argc >= 5 && same (argv[0], MARKER_WATCHDOG))
-    watchdog_mode (argc, argv, envp);
+    watchdog_mode (argv, envp);
   if (argc < 6 || !same (argv[0], MARKER))
     {
       static const char msg[] = "cellrun-trampoline: not a program to run\n";

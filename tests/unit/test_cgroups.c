@@ -202,6 +202,22 @@ test_logic (void)
   CHECK_STR (own, "/mem/x", "own cgroup on v1 without systemd: memory");
   free (own);
 
+  /* Where cgroup_self_join goes back to, per hierarchy directory name. */
+  static const char proc[] = "12:name=systemd:/sd/a\n5:cpu,cpuacct:/c\n4:memory:/mem/x\n3:pids:/\n0::/u\n";
+  char copy[sizeof proc];
+  memcpy (copy, proc, sizeof proc);
+  CHECK_STR (cgroup_own_path_of ("systemd", copy), "/sd/a", "own v1 path: name=systemd is the systemd directory");
+  memcpy (copy, proc, sizeof proc);
+  CHECK_STR (cgroup_own_path_of ("cpu,cpuacct", copy), "/c", "own v1 path: a co-mounted hierarchy");
+  memcpy (copy, proc, sizeof proc);
+  CHECK_STR (cgroup_own_path_of ("pids", copy), "/", "own v1 path: the root");
+  memcpy (copy, proc, sizeof proc);
+  CHECK (cgroup_own_path_of ("cpu", copy) == NULL, "own v1 path: cpu alone is not cpu,cpuacct");
+  memcpy (copy, proc, sizeof proc);
+  CHECK (cgroup_own_path_of ("freezer", copy) == NULL, "own v1 path: a hierarchy not listed");
+  memcpy (copy, proc, sizeof proc);
+  CHECK (cgroup_own_path_of ("", copy) == NULL, "own v1 path: the unified line is no v1 hierarchy");
+
   CHECK (cgroup_shares_to_weight (2) == 1, "shares 2 -> weight 1");
   CHECK (cgroup_shares_to_weight (1024) == 39, "shares 1024 -> weight 39");
   CHECK (cgroup_shares_to_weight (262144) == 10000, "shares max -> weight 10000");
@@ -477,6 +493,8 @@ test_fake_v1 (void)
       r = cgroup_update (m, &up3, &err);
       CHECK (r < 0 && strstr (err.msg, "swappiness"), "v1 swappiness > 100 refused: %s", err.msg);
       CHECK (cgroup_v2_dirfd (m) == -1, "v1 has no v2 dirfd");
+      CHECK (cgroup_self_join (m, NULL, &err) == 0, "v1 self join: not on directories that are no cgroup mount");
+      CHECK (cgroup_clone_target (m) == -1, "v1 self join refused: no clone target");
       CHECK (cgroup_enter (m, 0, &err) == 0, "v1 enter every hierarchy");
       char want[32];
       snprintf (want, sizeof want, "%d", (int) getpid ());

@@ -287,6 +287,8 @@ cgroup_manager_free (struct cgroup_manager *m)
 {
   if (m == NULL)
     return;
+  struct cr_error ignored = { 0 };
+  cgroup_self_leave (m, false, &ignored);
   for (size_t i = 0; i < m->v1_len; i++)
     hierarchy_close (&m->v1[i]);
   free (m->v1);
@@ -579,43 +581,6 @@ cgroup_create_needed (const char *root, const char *path, const struct spec_reso
   return create_in (root, path, res, true, out, err);
 }
 
-size_t
-cgroup_prime_paths (const char *root, char *paths[2])
-{
-  enum cgroup_mode mode;
-  struct cr_error ignored = { 0 };
-  if (root == NULL || *root == '\0')
-    root = "/sys/fs/cgroup";
-  if (cgroup_detect_mode (root, &mode, &ignored) < 0 || mode == CGROUP_MODE_V2)
-    return 0;
-  _cleanup_free_ char *content = NULL, *own = NULL;
-  if (read_file ("/proc/self/cgroup", &content, NULL, &ignored) < 0
-      || cgroup_own_from_proc (content, &own, &ignored) < 0)
-    return 0;
-  /* cgroup_own_from_proc: the cgroup2 path on hybrid hosts, else the
-     name=systemd one, else memory's. */
-  static const char *const dirs[] = { "unified", "systemd", "memory" };
-  size_t n = 0;
-  for (size_t i = mode == CGROUP_MODE_HYBRID ? 0 : 1; i < (mode == CGROUP_MODE_HYBRID ? 1 : ARRAY_SIZE (dirs)); i++)
-    xasprintf (&paths[n++], "%s/%s%s/cgroup.procs", root, dirs[i], own);
-  return n;
-}
-
-void
-cgroup_prime_migration (const char *root)
-{
-  char *paths[2];
-  size_t n = cgroup_prime_paths (root, paths);
-  bool done = false;
-  for (size_t i = 0; i < n; i++)
-    {
-      _cleanup_close_ int fd = done ? -1 : open (paths[i], O_WRONLY | O_CLOEXEC);
-      if (fd >= 0 && write (fd, "0", 1) == 1)
-        done = true;
-      free (paths[i]);
-    }
-}
-
 int
 cgroup_open (const char *root, const char *path, struct cgroup_manager **out, struct cr_error *err)
 {
@@ -640,7 +605,7 @@ cgroup_v2_dirfd (struct cgroup_manager *m)
 int
 cgroup_clone_target (struct cgroup_manager *m)
 {
-  return m && m->mode == CGROUP_MODE_V2 ? m->unified.fd : -1;
+  return m && (m->mode == CGROUP_MODE_V2 || m->self_joined) ? m->unified.fd : -1;
 }
 
 int
@@ -648,7 +613,9 @@ cgroup_enter (struct cgroup_manager *m, pid_t pid, struct cr_error *err)
 {
   char buf[24];
   snprintf (buf, sizeof buf, "%d", pid ? (int) pid : (int) getpid ());
-  for (size_t i = 0; i < m->v1_len; i++)
+  /* The init was cloned in them (cgroup_self_join); an exec's process is
+     entered everywhere (a manager from cgroup_open). */
+  for (size_t i = 0; !m->v1_born && i < m->v1_len; i++)
     {
       if (m->v1[i].fd < 0 && m->needed_only)
         continue; /* left out on purpose (cgroup_create_needed) */
@@ -774,6 +741,9 @@ cgroup_destroy (struct cgroup_manager *m, struct cr_error *err)
 {
   int ret = 0;
   struct cr_error tmp;
+  /* A cgroup with us inside cannot be removed. */
+  if (cgroup_self_leave (m, false, err) < 0)
+    ret = -1;
   for (size_t i = 0; i <= m->v1_len; i++)
     {
       struct cgroup_hierarchy *h = i < m->v1_len ? &m->v1[i] : &m->unified;

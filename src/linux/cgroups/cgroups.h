@@ -52,19 +52,6 @@ int cgroup_create (const char *root, const char *path, const struct spec_resourc
    container fails.  For `cellrun sandbox` (docs/cgroups.md). */
 int cgroup_create_needed (const char *root, const char *path, const struct spec_resources *res,
                           struct cgroup_manager **out, struct cr_error *err);
-/* On v1 and hybrid hosts, moving a process into a cgroup (a write to
-   cgroup.procs) takes a kernel lock whose write side first waits for an RCU
-   grace period, milliseconds on a busy host, unless another migration took
-   it moments before.  This takes that lock from the caller, to start the
-   wait early in a process that can afford it: it writes "0" (itself) into
-   the cgroup.procs of the cgroup it already is in, which moves nothing.
-   A cgroup_enter soon after then finds the grace period passed or under
-   way.  Best effort, nothing on v2 (where create clones into the cgroup
-   and migrates nothing). */
-void cgroup_prime_migration (const char *root);
-/* The cgroup.procs files (allocated, 0 to 2 of them) cgroup_prime_migration
-   writes "0" to, the first that takes it; their number. */
-size_t cgroup_prime_paths (const char *root, char *paths[2]);
 /* Open an existing cgroup; missing directories are tolerated. */
 int cgroup_open (const char *root, const char *path, struct cgroup_manager **out, struct cr_error *err);
 void cgroup_manager_free (struct cgroup_manager *m);
@@ -77,9 +64,25 @@ int cgroup_enter (struct cgroup_manager *m, pid_t pid, struct cr_error *err);
 /* O_DIRECTORY fd of the v2/unified cgroup (for CLONE_INTO_CGROUP) or -1.
    Owned by the manager. */
 int cgroup_v2_dirfd (struct cgroup_manager *m);
-/* On a pure v2 host: the fd to give clone3 with CLONE_INTO_CGROUP, which
-   alone places the child (no cgroup_enter needed); -1 otherwise. */
+/* The fd to give clone3 with CLONE_INTO_CGROUP: on a pure v2 host, and on
+   a hybrid one while cgroup_self_join holds the v1 part (the unified
+   cgroup); -1 otherwise. */
 int cgroup_clone_target (struct cgroup_manager *m);
+/* For create's clone of the init (cgroups_join.c), v1 and hybrid hosts:
+   move the caller's own thread into the container's v1 cgroups by writing
+   "0" to their `tasks` files, which does not take the migration lock (no
+   grace period), so that the init cloned next is born there. 1: joined
+   (call cgroup_self_leave right after the clone); 0: not done, the caller
+   is where it was (v2, a cgroup that existed before, a pids limit below 2,
+   a memory limit below 16 MiB, more than one thread, no permission, ...):
+   use cgroup_enter; -1: error, see ERR. RES is what cgroup_create applied. */
+int cgroup_self_join (struct cgroup_manager *m, const struct spec_resources *res, struct cr_error *err);
+/* Back to the caller's own cgroups (its affinity restored when a cpuset was
+   joined), checked against /proc/self/cgroup before the join: an error
+   when the caller is not back. CHILD_BORN: a child was cloned meanwhile,
+   so cgroup_enter skips the v1 hierarchies. A no-op when not joined, and in
+   a child cloned meanwhile. cgroup_destroy calls it first. */
+int cgroup_self_leave (struct cgroup_manager *m, bool child_born, struct cr_error *err);
 int cgroup_update (struct cgroup_manager *m, const struct spec_resources *res, struct cr_error *err);
 /* Waits (bounded, ~2s) until the kernel reports the new state. */
 int cgroup_freeze (struct cgroup_manager *m, bool frozen, struct cr_error *err);

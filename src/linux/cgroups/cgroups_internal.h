@@ -4,6 +4,7 @@
 #ifndef CELLRUN_CGROUPS_INTERNAL_H
 #define CELLRUN_CGROUPS_INTERNAL_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/bpf.h>
@@ -51,6 +52,17 @@ struct cgroup_manager
   size_t v1_len;
   struct cgroup_hierarchy unified; /* v2 root or hybrid "unified"; rootfd -1 on v1 */
   bool needed_only;                /* cgroup_create_needed: v1 hierarchies without the cgroup are skipped */
+  /* cgroup_self_join (cgroups_join.c): the caller's thread is in the v1
+     cgroups; SELF_ORIG[i] is the `tasks` of its own cgroup in v1[i] (-1: not
+     moved there),
+     SELF_BEFORE its /proc/self/cgroup before the move. */
+  bool self_joined;
+  pid_t self_pid;
+  int *self_orig;
+  char *self_before;
+  bool self_affinity_saved; /* a cpuset was joined: the caller's affinity to restore */
+  cpu_set_t self_affinity;
+  bool v1_born; /* the init was cloned in the v1 cgroups: cgroup_enter skips them */
 };
 
 /* cgroups_files.c: leaf helpers */
@@ -81,6 +93,10 @@ int cgroup_resolve_path_own (const char *cgroups_path, const char *id, bool syst
 /* Own cgroup path from /proc/self/cgroup CONTENT: the "0::" entry when
    present, else name=systemd, else memory. malloc'd. */
 int cgroup_own_from_proc (const char *content, char **out, struct cr_error *err);
+/* cgroups_join.c: the path ("/a/b") of v1 hierarchy NAME (a directory
+   name below the root: "cpu,cpuacct", "systemd") in /proc/self/cgroup
+   CONTENT, NUL-terminated in place; NULL when it has none. */
+const char *cgroup_own_path_of (const char *name, char *content);
 int cgroup_systemd_expand (const char *spec_path, const char *id, char **out, struct cr_error *err);
 uint64_t cgroup_shares_to_weight (uint64_t shares);
 uint64_t cgroup_blkio_to_io_weight (uint64_t weight);
