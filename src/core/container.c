@@ -95,15 +95,20 @@ wait_fifo_or_exit (int fifo, pid_t pid, struct cr_error *err)
     }
 }
 
-/* Opens exec.fifo, which releases the init, and reads its verdict: "0" when
-   the init got the go, then EOF once its exec succeeded (the fd is
-   close-on-exec), or "E<message>" if it failed. */
-static int
-release_init (int dirfd, const char *id, pid_t pid, struct cr_error *err)
+int
+container_fifo_open (int dirfd, const char *id, struct cr_error *err)
 {
-  _cleanup_close_ int fifo = openat (dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  int fifo = openat (dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo < 0)
     return cr_fail (err, errno, "open %s of %s", STATE_FIFO, id);
+  return fifo;
+}
+
+/* The init's verdict on FIFO: "0" when it got the go, then EOF once its exec
+   succeeded (the fd is close-on-exec), or "E<message>" if it failed. */
+int
+container_fifo_verdict (int dirfd, int fifo, const char *id, pid_t pid, struct cr_error *err)
+{
   int r = wait_fifo_or_exit (fifo, pid, err);
   if (r < 0)
     return r;
@@ -131,6 +136,18 @@ release_init (int dirfd, const char *id, pid_t pid, struct cr_error *err)
   return 0;
 }
 
+void
+container_run_poststart (const struct spec *spec, const struct container_state *st)
+{
+  if (!spec || !spec->hooks || !spec->hooks->poststart_len)
+    return;
+  _cleanup_free_ char *json = container_state_to_json (st, STATUS_RUNNING);
+  struct cr_error herr = { 0 };
+  if (hooks_run (spec->hooks->poststart, spec->hooks->poststart_len, "poststart", json, &herr) < 0)
+    log_warning ("%s", herr.msg);
+}
+
+/* Opening exec.fifo for reading releases the init. */
 int
 container_start (const char *root, const char *id, struct cr_error *err)
 {
@@ -142,17 +159,15 @@ container_start (const char *root, const char *id, struct cr_error *err)
     return r;
   if (status != STATUS_CREATED)
     return cr_fail (err, 0, "start %s: container is %s, not created", id, container_status_name (status));
-  if ((r = release_init (dirfd, id, st->pid, err)) < 0)
+  _cleanup_close_ int fifo = container_fifo_open (dirfd, id, err);
+  if (fifo < 0)
+    return fifo;
+  if ((r = container_fifo_verdict (dirfd, fifo, id, st->pid, err)) < 0)
     return r;
   unlinkat (dirfd, STATE_FIFO, 0);
   struct spec *spec = NULL;
-  if (state_load_spec_with (dirfd, "poststart", &spec, err) == 0 && spec && spec->hooks && spec->hooks->poststart_len)
-    {
-      _cleanup_free_ char *json = container_state_to_json (st, STATUS_RUNNING);
-      struct cr_error herr = { 0 };
-      if (hooks_run (spec->hooks->poststart, spec->hooks->poststart_len, "poststart", json, &herr) < 0)
-        log_warning ("%s", herr.msg);
-    }
+  if (state_load_spec_with (dirfd, "poststart", &spec, err) == 0)
+    container_run_poststart (spec, st);
   spec_free (spec);
   return r;
 }

@@ -10,6 +10,9 @@
      move the init into its cgroup,            mounts that do not need the cgroup
      register the systemd scope
      SYNC_CGROUP_DONE  --------------------->  cgroup namespace, cgroup mounts
+       (not sent when the runtime has neither to do: no cgroup, or one the
+       init was cloned into, and no scope; SYNC_GO's code then says
+       SYNC_GO_CGROUP_DONE, one message instead of two)
                        <---------------------  SYNC_HOOKS_REQUEST
      runtime mounts (notify socket),             (this round trip only when the
      prestart + createRuntime hooks              runtime has one of these to do)
@@ -22,6 +25,13 @@
                                                  (only such a filter)
                        <---------------------  SYNC_CREATED; then the init waits
                                                  on exec.fifo for `start`
+     run and sandbox (create_options.start):
+     open exec.fifo's read end at once, so the
+     init goes on to exec the program; write
+     state.json, read the fifo's verdict, remove
+     the fifo, poststart hooks: all under the
+     state dir's lock, so no other verb sees
+     "created" while the program runs
      Any step of the init may instead send SYNC_ERROR (code, msg) and exit;
      EOF means the init died.
 
@@ -51,6 +61,9 @@ enum sync_type
   SYNC_EXEC_PID /* exec through the trampoline: the pid of the process it forked */
 };
 
+/* SYNC_GO's code: the cgroup step is done as well (no SYNC_CGROUP_DONE follows). */
+#define SYNC_GO_CGROUP_DONE 1
+
 struct sync_msg
 {
   int type;
@@ -61,6 +74,8 @@ struct sync_msg
 
 /* One message; E (may be NULL) fills code and msg of a SYNC_ERROR. */
 int sync_send (int fd, int type, pid_t pid, const struct cr_error *e);
+/* One message with CODE and no text. */
+int sync_send_code (int fd, int type, pid_t pid, int code);
 /* Next message; an fd that rides along lands in *PASSED_FD (when not NULL). */
 int sync_recv (int fd, struct sync_msg *m, int *passed_fd);
 /* A message that carries PASS_FD with SCM_RIGHTS. */
