@@ -118,7 +118,8 @@ struct sandbox_ctx
   int host_ns;     /* the mount namespace it came from, and its cwd there */
   int cwd;
   bool created;
-  bool started; /* created and started in one call (create_options.start) */
+  bool started;                       /* created and started in one call (create_options.start) */
+  enum cgroup_manager_kind kind_used; /* the one the container was created with */
   struct sandbox_watchdog wd;
   struct spec *spec;
   int mntns; /* the sandbox's mount namespace, for --collect */
@@ -395,6 +396,7 @@ create_container (struct sandbox_ctx *c, enum cgroup_manager_kind kind, struct c
     return r;
   c->created = true;
   c->started = start;
+  c->kind_used = kind;
   if (start)
     return 0;
   /* Unprivileged too: the init already runs the trampoline inside the
@@ -579,6 +581,18 @@ diff_and_commit (struct sandbox_ctx *c, struct cr_error *err)
   return 0;
 }
 
+/* Whether delete has anything to do that removing the temp dir does not:
+   not for a reaped init without a cgroup, a workspace (its tmpfs, the
+   overlay) or poststop hooks, whose state dir is all there is, and goes with
+   D. That saves rereading the state, the spec and mountinfo after the run. */
+static bool
+delete_needed (const struct sandbox_ctx *c)
+{
+  const struct spec_hooks *h = c->spec ? c->spec->hooks : NULL;
+  return !c->started || c->pid > 0 || c->kind_used != CGROUP_MANAGER_DISABLED || c->o->workspace
+         || (h && h->poststop_len);
+}
+
 /* Everything goes: the container (its cgroup, state, overlay), the root
    view and the tmpfs, the temp dir; then the watchdog is told and reaped. */
 static void
@@ -591,7 +605,7 @@ teardown (struct sandbox_ctx *c)
       while (waitpid (c->pid, NULL, 0) < 0 && errno == EINTR)
         ;
     }
-  if (c->created && container_delete (c->state_root, c->id, true, NULL, &derr) < 0)
+  if (c->created && delete_needed (c) && container_delete (c->state_root, c->id, true, NULL, &derr) < 0)
     log_warning ("%s", derr.msg);
   if (c->mntns >= 0)
     close (c->mntns);
