@@ -75,12 +75,17 @@ container_state_json (const char *root, const char *id, char **json, struct cr_e
   return 0;
 }
 
-/* Wait until PID exits or the fifo becomes readable, without polling. */
+/* Wait, without polling, until the fifo's writer is gone (the init exec'd
+   the program, or wrote its error and exited: what it wrote is all in the
+   fifo then) or PID exited without ever opening it. One wake-up at the
+   exec, not one for the "0" and another for the EOF. */
 static int
 wait_fifo_or_exit (int fifo, pid_t pid, struct cr_error *err)
 {
   _cleanup_close_ int pidfd = syscall (SYS_pidfd_open, pid, 0);
-  struct pollfd p[2] = { { .fd = fifo, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+  /* No events asked of the fifo: POLLHUP comes anyway, and only once a
+     writer has come and gone (not for a fifo no writer opened yet). */
+  struct pollfd p[2] = { { .fd = fifo, .events = 0 }, { .fd = pidfd, .events = POLLIN } };
   for (;;)
     {
       int n = poll (p, pidfd >= 0 ? 2 : 1, -1);
@@ -88,10 +93,17 @@ wait_fifo_or_exit (int fifo, pid_t pid, struct cr_error *err)
         continue;
       if (n < 0)
         return cr_fail (err, errno, "wait for container init");
-      if (p[0].revents & POLLIN)
+      if (p[0].revents & (POLLHUP | POLLERR))
         return 0;
-      if (p[1].revents & POLLIN || p[0].revents & POLLHUP)
-        return cr_fail (err, ESRCH, "container init exited before start");
+      if (p[1].revents & POLLIN)
+        {
+          /* An exiting process closes its files before it is reported
+             exited: had it opened the fifo, the hang-up shows by now. */
+          struct pollfd q = { .fd = fifo, .events = 0 };
+          if (poll (&q, 1, 0) > 0 && (q.revents & (POLLHUP | POLLERR)))
+            return 0;
+          return cr_fail (err, ESRCH, "container init exited before start");
+        }
     }
 }
 

@@ -295,7 +295,7 @@ init_gone (int sync_fd, pid_t child, struct cr_error *err)
    sealed /proc/CHILD/exe is that (an init that died first has no exe left by
    the time its fds close). */
 static int
-wait_trampoline (int sync_fd, pid_t child, bool check_sealed, struct cr_error *err)
+wait_trampoline (int sync_fd, pid_t child, struct cr_error *err)
 {
   struct sync_msg m;
   int passed = -1;
@@ -307,28 +307,26 @@ wait_trampoline (int sync_fd, pid_t child, bool check_sealed, struct cr_error *e
         return sync_error_take (&m, err);
       return cr_fail (err, EPROTO, "unexpected message from container init");
     }
-  /* Released early (START), the trampoline may have exec'd the program, or
-     it may even be gone, by now: exec.fifo's verdict tells (step_start). */
-  if (check_sealed && !selfexe_pid_is_sealed (child))
+  if (!selfexe_pid_is_sealed (child))
     return init_gone (sync_fd, child, err);
   return 0;
 }
 
 /* SYNC_CREATED. With START, exec.fifo's read end is opened here (after
    on_release), so the init execs the program without waiting for the
-   state bookkeeping; step_start reads the verdict. */
+   state bookkeeping, and the trampoline's EOF is not waited for: the
+   fifo's verdict (step_start) comes at the program's exec, and a failure
+   before it is the init's SYNC_ERROR or exit (init_gone). */
 static int
 init_created (const struct create_options *o, const struct create_plan *plan, int dirfd, int sync_fd, pid_t child,
               int *start_fifo, struct cr_error *err)
 {
-  if (o->start)
-    {
-      if (o->on_release && o->on_release (o->on_release_arg, child, err) < 0)
-        return -1;
-      if ((*start_fifo = container_fifo_open (dirfd, o->id, err)) < 0)
-        return -1;
-    }
-  return plan->trampoline ? wait_trampoline (sync_fd, child, !o->start, err) : 0;
+  if (!o->start)
+    return plan->trampoline ? wait_trampoline (sync_fd, child, err) : 0;
+  if (o->on_release && o->on_release (o->on_release_arg, child, err) < 0)
+    return -1;
+  *start_fifo = container_fifo_open (dirfd, o->id, err);
+  return *start_fifo < 0 ? -1 : 0;
 }
 
 /* What the runtime does at SYNC_HOOKS_REQUEST (drive_init): the notify
@@ -853,6 +851,9 @@ step_start (struct create_ctx *c, struct cr_error *err)
     return 0;
   int r = container_fifo_verdict (c->dirfd, c->start_fifo, c->o->id, c->child, err);
   close_fd (&c->start_fifo);
+  /* Gone without opening the fifo: its SYNC_ERROR (process setup) says why. */
+  if (r < 0 && err->code == ESRCH)
+    return init_gone (c->sync[0], c->child, err);
   if (r < 0)
     return r;
   unlinkat (c->dirfd, STATE_FIFO, 0);

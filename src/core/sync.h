@@ -23,17 +23,29 @@
                                                seccomp filter with SCMP_ACT_NOTIFY
                        <---------------------  SYNC_SECCOMP_FD + listener fd
                                                  (only such a filter)
-                       <---------------------  SYNC_CREATED; then the init waits
-                                                 on exec.fifo for `start`
-     run and sandbox (create_options.start):
-     open exec.fifo's read end at once, so the
-     init goes on to exec the program; write
-     state.json, read the fifo's verdict, remove
-     the fifo, poststart hooks: all under the
-     state dir's lock, so no other verb sees
-     "created" while the program runs
+                       <---------------------  SYNC_CREATED; then the init drops
+                                                 privileges, loads its filters and
+                                                 execs the trampoline, which closes
+                       <---------------------  the socket (EOF: created) and waits
+                                                 in open() of exec.fifo for `start`
      Any step of the init may instead send SYNC_ERROR (code, msg) and exit;
-     EOF means the init died.
+     EOF before SYNC_CREATED means the init died.
+
+   run and sandbox (create_options.start): create and start in one call.
+
+     runtime                                   init / trampoline
+     at SYNC_CREATED: on_release (the
+     sandbox's watchdog gets the pidfd), open
+     exec.fifo O_RDONLY|O_NONBLOCK; the
+     trampoline's EOF is not waited for        exec the trampoline, close the
+     state.json (still "created")              socket, open exec.fifo (at once),
+                                               write "0", exec the program
+     poll exec.fifo: hang-up  <-------------   (the fd is close-on-exec)
+     read "0" (or "E<msg>"), remove the fifo
+     ("running"), poststart hooks
+     All of this under the state dir's exclusive lock, which create holds from
+     the start: no other verb sees "created" while the program runs. A failure
+     before the fifo opens is the init's SYNC_ERROR or its exit.
 
    exec (exec.c): the runtime only listens.
 
