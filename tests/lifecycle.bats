@@ -195,6 +195,58 @@ waiter () {
   cr delete "$ID"
 }
 
+@test "create alone leaves the init waiting in the trampoline until start (no early release)" {
+  waiter
+  create_ct "$ID"
+  local pid
+  pid=$(cat "$T/$ID.pid")
+  # Time for a wrongly released program to run: it would print "started" at once.
+  sleep 0.5
+  [[ "$(tr '\0' ' ' < "/proc/$pid/cmdline")" == cellrun-trampoline* ]] || fail "cmdline: $(tr '\0' ' ' < "/proc/$pid/cmdline")"
+  [[ "$(readlink "/proc/$pid/exe")" == *memfd:cellrun-trampoline* ]] || fail "exe: $(readlink "/proc/$pid/exe")"
+  [ ! -s "$T/$ID.out" ] || fail "the program ran before start: $(cat "$T/$ID.out")"
+  [ "$(state_field "$ID" status)" = created ] || fail "status $(state_field "$ID" status)"
+  cr start "$ID"
+  [ "$(state_field "$ID" status)" = running ] || fail "status after start: $(state_field "$ID" status)"
+  wait_for_file "$T/$ID.out"
+  grep -qx started "$T/$ID.out"
+  cr delete -f "$ID"
+}
+
+@test "run: the poststart hook sees the container running with the program exec'd; state says running" {
+  cat > "$T/poststart.sh" <<EOF
+#!/bin/sh
+cat > "$T/poststart.json"
+pid=\$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$T/poststart.json")
+readlink "/proc/\$pid/exe" > "$T/poststart.exe"
+EOF
+  chmod 755 "$T/poststart.sh"
+  cfg_append .hooks.poststart "{\"path\":\"$T/poststart.sh\",\"timeout\":10}"
+  waiter
+  run run_d "$ID"
+  [ "$status" -eq 0 ] || fail "run -d: $output"
+  # The hook ran before run returned, after the program's exec.
+  [ "$(json_get .status < "$T/poststart.json")" = running ] || fail "$(cat "$T/poststart.json")"
+  local exe
+  exe=$(cat "$T/poststart.exe")
+  [[ "$exe" != *trampoline* && -n "$exe" ]] || fail "poststart saw exe '$exe'"
+  [ "$(state_field "$ID" status)" = running ]
+  [ ! -e "$ROOT/$ID/exec.fifo" ] || fail "exec.fifo left after run"
+  cr kill "$ID" KILL
+  wait_status "$ID" stopped
+  cr delete "$ID"
+}
+
+@test "run of a program that cannot be exec'd fails with the exec error and leaves no container" {
+  cfg_args /no/such/program
+  run run_fg "$ID"
+  [ "$status" -ne 0 ]
+  assert_contains "$output" "exec /no/such/program"
+  run cr state "$ID"
+  [ "$status" -ne 0 ] || fail "the container is still there: $output"
+  [ ! -e "$ROOT/$ID" ] || fail "state dir left: $(ls -A "$ROOT/$ID")"
+}
+
 @test "list -q prints ids and --format json is an array of states" {
   waiter
   create_ct "$ID"

@@ -398,6 +398,26 @@ EOF
   nothing_left
 }
 
+@test "--timeout of a command that runs at once (created and started in one call): timed_out, 124, nothing left" {
+  local t0=$SECONDS
+  run sb --timeout 0.3 --result "$T/r.json" -- sh -c 'sleep 60 & exec sleep 60'
+  [ "$status" -eq 124 ] || fail "status $status: $output"
+  [ "$(json_field "$T/r.json" timed_out)" = true ] || fail "$(cat "$T/r.json")"
+  [ $((SECONDS - t0)) -lt 20 ] || fail "the timeout did not kill it in time"
+  nothing_left
+}
+
+@test "sandbox: the command is exec'd before the result (no created state left), and a failed exec is 127" {
+  run sb --result "$T/r.json" -- sh -c 'readlink /proc/1/exe; tr "\0" " " < /proc/1/cmdline'
+  [ "$status" -eq 0 ] || fail "status $status: $output"
+  refute_contains "$output" "trampoline"
+  assert_contains "$output" "sh -c"
+  run -127 sb --result "$T/r2.json" -- /no/such/program
+  [ "$status" -eq 127 ] || fail "status $status: $output"
+  assert_contains "$(json_field "$T/r2.json" error)" "exec /no/such/program"
+  nothing_left
+}
+
 @test "--memory: a memory hog is OOM-killed, oom_killed true" {
   run sb --memory 32M --result "$T/r.json" -- python3 -c 'x = bytearray(256 << 20); print("survived")'
   refute_contains "$output" "survived"

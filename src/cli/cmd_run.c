@@ -28,15 +28,11 @@ cmd_run (struct cli *g, int argc, char **argv)
   sigdelset (&all, SIGFPE);
   if (!detach)
     sigprocmask (SIG_BLOCK, &all, &old);
+  /* Created and started in one call: a failed start is undone by create. */
+  o.start = true;
   pid_t pid;
   if (container_create (&o, &pid, &err) < 0)
     return cli_fail (&err);
-  if (container_start (g->root, o.id, &err) < 0)
-    {
-      struct cr_error ignored;
-      container_delete (g->root, o.id, true, NULL, &ignored);
-      return cli_fail (&err);
-    }
   if (detach)
     return 0;
   int status = runtime_wait_foreground (pid, master, &all, true);

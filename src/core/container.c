@@ -75,12 +75,17 @@ container_state_json (const char *root, const char *id, char **json, struct cr_e
   return 0;
 }
 
-/* Wait until PID exits or the fifo becomes readable, without polling. */
+/* Wait, without polling, until the fifo's writer is gone (the init exec'd
+   the program, or wrote its error and exited: what it wrote is all in the
+   fifo then) or PID exited without ever opening it. One wake-up at the
+   exec, not one for the "0" and another for the EOF. */
 static int
 wait_fifo_or_exit (int fifo, pid_t pid, struct cr_error *err)
 {
   _cleanup_close_ int pidfd = syscall (SYS_pidfd_open, pid, 0);
-  struct pollfd p[2] = { { .fd = fifo, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+  /* No events asked of the fifo: POLLHUP comes anyway, and only once a
+     writer has come and gone (not for a fifo no writer opened yet). */
+  struct pollfd p[2] = { { .fd = fifo, .events = 0 }, { .fd = pidfd, .events = POLLIN } };
   for (;;)
     {
       int n = poll (p, pidfd >= 0 ? 2 : 1, -1);
@@ -88,22 +93,34 @@ wait_fifo_or_exit (int fifo, pid_t pid, struct cr_error *err)
         continue;
       if (n < 0)
         return cr_fail (err, errno, "wait for container init");
-      if (p[0].revents & POLLIN)
+      if (p[0].revents & (POLLHUP | POLLERR))
         return 0;
-      if (p[1].revents & POLLIN || p[0].revents & POLLHUP)
-        return cr_fail (err, ESRCH, "container init exited before start");
+      if (p[1].revents & POLLIN)
+        {
+          /* An exiting process closes its files before it is reported
+             exited: had it opened the fifo, the hang-up shows by now. */
+          struct pollfd q = { .fd = fifo, .events = 0 };
+          if (poll (&q, 1, 0) > 0 && (q.revents & (POLLHUP | POLLERR)))
+            return 0;
+          return cr_fail (err, ESRCH, "container init exited before start");
+        }
     }
 }
 
-/* Opens exec.fifo, which releases the init, and reads its verdict: "0" when
-   the init got the go, then EOF once its exec succeeded (the fd is
-   close-on-exec), or "E<message>" if it failed. */
-static int
-release_init (int dirfd, const char *id, pid_t pid, struct cr_error *err)
+int
+container_fifo_open (int dirfd, const char *id, struct cr_error *err)
 {
-  _cleanup_close_ int fifo = openat (dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  int fifo = openat (dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo < 0)
     return cr_fail (err, errno, "open %s of %s", STATE_FIFO, id);
+  return fifo;
+}
+
+/* The init's verdict on FIFO: "0" when it got the go, then EOF once its exec
+   succeeded (the fd is close-on-exec), or "E<message>" if it failed. */
+int
+container_fifo_verdict (int dirfd, int fifo, const char *id, pid_t pid, struct cr_error *err)
+{
   int r = wait_fifo_or_exit (fifo, pid, err);
   if (r < 0)
     return r;
@@ -131,6 +148,18 @@ release_init (int dirfd, const char *id, pid_t pid, struct cr_error *err)
   return 0;
 }
 
+void
+container_run_poststart (const struct spec *spec, const struct container_state *st)
+{
+  if (!spec || !spec->hooks || !spec->hooks->poststart_len)
+    return;
+  _cleanup_free_ char *json = container_state_to_json (st, STATUS_RUNNING);
+  struct cr_error herr = { 0 };
+  if (hooks_run (spec->hooks->poststart, spec->hooks->poststart_len, "poststart", json, &herr) < 0)
+    log_warning ("%s", herr.msg);
+}
+
+/* Opening exec.fifo for reading releases the init. */
 int
 container_start (const char *root, const char *id, struct cr_error *err)
 {
@@ -142,17 +171,15 @@ container_start (const char *root, const char *id, struct cr_error *err)
     return r;
   if (status != STATUS_CREATED)
     return cr_fail (err, 0, "start %s: container is %s, not created", id, container_status_name (status));
-  if ((r = release_init (dirfd, id, st->pid, err)) < 0)
+  _cleanup_close_ int fifo = container_fifo_open (dirfd, id, err);
+  if (fifo < 0)
+    return fifo;
+  if ((r = container_fifo_verdict (dirfd, fifo, id, st->pid, err)) < 0)
     return r;
   unlinkat (dirfd, STATE_FIFO, 0);
   struct spec *spec = NULL;
-  if (state_load_spec_with (dirfd, "poststart", &spec, err) == 0 && spec && spec->hooks && spec->hooks->poststart_len)
-    {
-      _cleanup_free_ char *json = container_state_to_json (st, STATUS_RUNNING);
-      struct cr_error herr = { 0 };
-      if (hooks_run (spec->hooks->poststart, spec->hooks->poststart_len, "poststart", json, &herr) < 0)
-        log_warning ("%s", herr.msg);
-    }
+  if (state_load_spec_with (dirfd, "poststart", &spec, err) == 0)
+    container_run_poststart (spec, st);
   spec_free (spec);
   return r;
 }

@@ -57,10 +57,28 @@ struct create_options
      HAS_ROOT_TREE; the caller keeps and closes it. */
   bool has_root_tree;
   int root_tree_fd;
+  /* `run` and `sandbox`: create and start in one call. exec.fifo's read end
+     is opened as soon as the init reports SYNC_CREATED, so the program starts
+     while the runtime still writes the state; the state dir stays locked
+     until the program runs and the fifo is gone, so no other verb sees the
+     container "created" with its program running. A separate create then
+     start (START false) is unchanged. */
+  bool start;
+  /* With START, called with the init's pid just before the fifo is opened
+     (the sandbox hands the init to its watchdog here); a failure fails create. */
+  int (*on_release) (void *arg, pid_t pid, struct cr_error *err);
+  void *on_release_arg;
 };
 
 int container_create (const struct create_options *o, pid_t *pid, struct cr_error *err);
 int container_start (const char *root, const char *id, struct cr_error *err);
+/* start's two halves, for create with START: exec.fifo's read end
+   (O_NONBLOCK), which releases the init; then its verdict ("0" and EOF once
+   the program was exec'd, or the init's error; waits for PID's exit too). */
+int container_fifo_open (int dirfd, const char *id, struct cr_error *err);
+int container_fifo_verdict (int dirfd, int fifo, const char *id, pid_t pid, struct cr_error *err);
+/* SPEC's poststart hooks with ST as "running"; a failing one is a warning. */
+void container_run_poststart (const struct spec *spec, const struct container_state *st);
 int container_state_json (const char *root, const char *id, char **json, struct cr_error *err);
 int container_kill (const char *root, const char *id, int sig, bool all, struct cr_error *err);
 /* With KEPT_WORKSPACE (--keep-workspace) the overlay upper layer stays and its

@@ -75,7 +75,7 @@ wait_for_cgroup (void *arg, struct cr_error *err)
   struct sync_msg m;
   if (cw->done)
     return 0;
-  if (sync_expect (cw->a->sync_fd, SYNC_CGROUP_DONE, &m, err) < 0)
+  if (!cw->a->cgroup_done_at_go && sync_expect (cw->a->sync_fd, SYNC_CGROUP_DONE, &m, err) < 0)
     return -1;
   cw->done = true;
   /* A new cgroup namespace is rooted at the cgroup the init is in now. */
@@ -338,6 +338,7 @@ container_init (struct init_args *a)
     init_fail (fd, &err);
   pid_t host_pid = m.pid;
   a->host_pid = host_pid;
+  a->cgroup_done_at_go = m.code == SYNC_GO_CGROUP_DONE;
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (enter_namespaces (a, &err) < 0)
     init_fail (fd, &err);

@@ -31,9 +31,10 @@ struct init_args
   bool runtime_step;   /* the runtime mounts or runs hooks between the init's mounts and its root
                           switch (SYNC_HOOKS_REQUEST/DONE); without either the round trip is skipped */
   /* Set by the init itself after SYNC_GO: */
-  pid_t host_pid;    /* its pid on the host, for the hooks' state */
-  bool in_userns;    /* a new or joined user namespace */
-  bool setgroups_ok; /* setgroups(2) is allowed in it (read before any container mount) */
+  pid_t host_pid;         /* its pid on the host, for the hooks' state */
+  bool cgroup_done_at_go; /* no SYNC_CGROUP_DONE follows SYNC_GO (SYNC_GO_CGROUP_DONE) */
+  bool in_userns;         /* a new or joined user namespace */
+  bool setgroups_ok;      /* setgroups(2) is allowed in it (read before any container mount) */
 };
 
 /* Runs in the cloned init; never returns. */

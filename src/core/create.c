@@ -312,6 +312,23 @@ wait_trampoline (int sync_fd, pid_t child, struct cr_error *err)
   return 0;
 }
 
+/* SYNC_CREATED. With START, exec.fifo's read end is opened here (after
+   on_release), so the init execs the program without waiting for the
+   state bookkeeping, and the trampoline's EOF is not waited for: the
+   fifo's verdict (step_start) comes at the program's exec, and a failure
+   before it is the init's SYNC_ERROR or exit (init_gone). */
+static int
+init_created (const struct create_options *o, const struct create_plan *plan, int dirfd, int sync_fd, pid_t child,
+              int *start_fifo, struct cr_error *err)
+{
+  if (!o->start)
+    return plan->trampoline ? wait_trampoline (sync_fd, child, err) : 0;
+  if (o->on_release && o->on_release (o->on_release_arg, child, err) < 0)
+    return -1;
+  *start_fifo = container_fifo_open (dirfd, o->id, err);
+  return *start_fifo < 0 ? -1 : 0;
+}
+
 /* What the runtime does at SYNC_HOOKS_REQUEST (drive_init): the notify
    socket's mount, prestart and createRuntime hooks. Without any of them the
    init does not ask, which saves a round trip between the two processes. */
@@ -325,7 +342,7 @@ runtime_step_needed (const struct create_plan *plan)
 /* The runtime's half of the init handshake, up to SYNC_CREATED. */
 static int
 drive_init (const struct create_options *o, struct create_plan *plan, struct ns_plan *ns, int sync_fd, pid_t child,
-            struct create_undo *undo, const char *state_json, struct cr_error *err)
+            struct create_undo *undo, const char *state_json, int dirfd, int *start_fifo, struct cr_error *err)
 {
   const struct spec *spec = plan->spec;
   struct cgroup_manager *cg = undo->cgroup;
@@ -334,7 +351,9 @@ drive_init (const struct create_options *o, struct create_plan *plan, struct ns_
      or its /etc/subuid ranges (through newuidmap) can be mapped. */
   if (ns->new_user && (r = (geteuid () != 0 ? userns_write_maps_rootless : ns_write_id_maps) (child, spec, err)) < 0)
     return r;
-  if (sync_send (sync_fd, SYNC_GO, child, NULL) < 0)
+  /* Nothing to do between GO and CGROUP_DONE: one message says both. */
+  bool cgroup_step = (cg && !undo->cgroup_placed) || undo->systemd_unit;
+  if (sync_send_code (sync_fd, SYNC_GO, child, cgroup_step ? 0 : SYNC_GO_CGROUP_DONE) < 0)
     return init_gone (sync_fd, child, err);
   /* Overlaps with the init's mount setup; it waits for CGROUP_DONE before
      anything that needs the cgroup, user code included. */
@@ -349,7 +368,7 @@ drive_init (const struct create_options *o, struct create_plan *plan, struct ns_
         return r;
       undo->systemd_started = true;
     }
-  if (sync_send (sync_fd, SYNC_CGROUP_DONE, 0, NULL) < 0)
+  if (cgroup_step && sync_send (sync_fd, SYNC_CGROUP_DONE, 0, NULL) < 0)
     return init_gone (sync_fd, child, err);
   for (;;)
     {
@@ -396,7 +415,7 @@ drive_init (const struct create_options *o, struct create_plan *plan, struct ns_
               return r2;
           }
           break;
-        case SYNC_CREATED: return plan->trampoline ? wait_trampoline (sync_fd, child, err) : 0;
+        case SYNC_CREATED: return init_created (o, plan, dirfd, sync_fd, child, start_fifo, err);
         default: return cr_fail (err, EPROTO, "unexpected message from container init");
         }
     }
@@ -507,7 +526,8 @@ struct create_ctx
   struct seccomp_prog *sc_profile;
   int sync[2];
   int console_fd;
-  int fifo_fd; /* O_PATH of exec.fifo, for the init */
+  int fifo_fd;    /* O_PATH of exec.fifo, for the init */
+  int start_fifo; /* START: exec.fifo's read end, opened at SYNC_CREATED */
   pid_t child;
 };
 
@@ -518,7 +538,7 @@ create_ctx_init (struct create_ctx *c, const struct create_options *o, int dirfd
   const struct profile_result *pr = &plan->pr;
   const struct spec *spec = plan->spec;
   *c = (struct create_ctx){ .o = o, .dirfd = dirfd, .plan = plan, .undo = undo };
-  c->sync[0] = c->sync[1] = c->console_fd = c->fifo_fd = c->child = -1;
+  c->sync[0] = c->sync[1] = c->console_fd = c->fifo_fd = c->start_fifo = c->child = -1;
   c->st = (struct container_state){ .id = (char *) o->id,
                                     .bundle = plan->bundle,
                                     .rootfs = plan->rootfs,
@@ -552,6 +572,7 @@ create_ctx_close (struct create_ctx *c)
   close_fd (&c->sync[1]);
   close_fd (&c->console_fd);
   close_fd (&c->fifo_fd);
+  close_fd (&c->start_fifo);
   if (c->sc_bundle)
     seccomp_release (c->sc_bundle);
   seccomp_prog_free (c->sc_profile);
@@ -856,7 +877,8 @@ step_clone (struct create_ctx *c, struct cr_error *err)
 static int
 step_drive_init (struct create_ctx *c, struct cr_error *err)
 {
-  return drive_init (c->o, c->plan, &c->ns, c->sync[0], c->child, c->undo, c->state_json, err);
+  return drive_init (c->o, c->plan, &c->ns, c->sync[0], c->child, c->undo, c->state_json, c->dirfd, &c->start_fifo,
+                     err);
 }
 
 /* state.json, --pid-file and the notify relay: the container exists. */
@@ -871,11 +893,31 @@ step_record (struct create_ctx *c, struct cr_error *err)
   return notify_relay_start (&c->plan->notify, c->child, err);
 }
 
+/* START: what `start` does after it opened the fifo, still under create's
+   lock of the state dir: the verdict, the fifo gone (the container is
+   running), the poststart hooks. */
+static int
+step_start (struct create_ctx *c, struct cr_error *err)
+{
+  if (!c->o->start)
+    return 0;
+  int r = container_fifo_verdict (c->dirfd, c->start_fifo, c->o->id, c->child, err);
+  close_fd (&c->start_fifo);
+  /* Gone without opening the fifo: its SYNC_ERROR (process setup) says why. */
+  if (r < 0 && err->code == ESRCH)
+    return init_gone (c->sync[0], c->child, err);
+  if (r < 0)
+    return r;
+  unlinkat (c->dirfd, STATE_FIFO, 0);
+  container_run_poststart (c->plan->spec, &c->st);
+  return 0;
+}
+
 /* In order; a failing step leaves its undo (and that of the steps before it)
    registered in struct create_undo for create_undo_run. */
 static int (*const create_steps[]) (struct create_ctx *, struct cr_error *) = {
   step_namespaces,    step_workspace, step_state_files, step_cgroup, step_seccomp,
-  step_init_channels, step_clone,     step_drive_init,  step_record,
+  step_init_channels, step_clone,     step_drive_init,  step_record, step_start,
 };
 
 static int

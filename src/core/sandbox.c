@@ -121,6 +121,8 @@ struct sandbox_ctx
   int host_ns;     /* the mount namespace it came from, and its cwd there */
   int cwd;
   bool created;
+  bool started;                       /* created and started in one call (create_options.start) */
+  enum cgroup_manager_kind kind_used; /* the one the container was created with */
   struct sandbox_watchdog wd;
   struct spec *spec;
   int mntns; /* the sandbox's mount namespace, for --collect */
@@ -419,6 +421,22 @@ raise_to_floor (struct spec *spec, const struct sandbox_options *o)
       }
 }
 
+/* The init to the watchdog (its pidfd; the --timeout clock starts), just
+   before the command is let go: from then on the watchdog can kill it. */
+static int
+hand_to_watchdog (void *arg, pid_t pid, struct cr_error *err)
+{
+  struct sandbox_ctx *c = arg;
+  if (c->pidfd >= 0)
+    close (c->pidfd); /* an earlier try of create_container */
+  c->pidfd = syscall (SYS_pidfd_open, pid, 0);
+  if (c->pidfd < 0)
+    return cr_fail (err, errno, "sandbox: pidfd_open");
+  if (sandbox_watchdog_start (&c->wd, c->pidfd) < 0)
+    return cr_fail (err, errno, "sandbox: hand the init to the watchdog");
+  return 0;
+}
+
 static int
 create_container (struct sandbox_ctx *c, enum cgroup_manager_kind kind, struct cr_error *err)
 {
@@ -435,6 +453,11 @@ create_container (struct sandbox_ctx *c, enum cgroup_manager_kind kind, struct c
       if (sandbox_watchdog_cgroup (&c->wd, container_cgroup_root (), cg) < 0)
         return cr_fail (err, errno, "sandbox: tell the watchdog the cgroup");
     }
+  /* Created and started in one call (no state bookkeeping between the
+     trampoline and the command), except for --collect: its mount namespace
+     is opened once the trampoline runs in the sandbox's user namespace and
+     before the command may end, so the command waits for that. */
+  bool start = o->collect_len == 0;
   struct create_options co = { .root = c->state_root,
                                .id = c->id,
                                .bundle = c->dir,
@@ -447,7 +470,10 @@ create_container (struct sandbox_ctx *c, enum cgroup_manager_kind kind, struct c
                                .has_root_tree = c->root_tree >= 0,
                                .root_tree_fd = c->root_tree,
                                .rootless = o->rootless,
-                               .terminal_master = o->flags->terminal ? &c->master : NULL };
+                               .terminal_master = o->flags->terminal ? &c->master : NULL,
+                               .start = start,
+                               .on_release = hand_to_watchdog,
+                               .on_release_arg = c };
   int r = container_create (&co, &c->pid, err);
   if (r < 0)
     return r;
@@ -456,23 +482,17 @@ create_container (struct sandbox_ctx *c, enum cgroup_manager_kind kind, struct c
     close (c->root_tree);
   c->root_tree = -1;
   c->created = true;
-  c->pidfd = syscall (SYS_pidfd_open, c->pid, 0);
-  if (c->pidfd < 0)
-    return cr_fail (err, errno, "sandbox: pidfd_open");
-  /* Taken while the init waits for start: the namespace stays for
-     --collect however soon the command ends. */
-  if (o->collect_len)
-    {
-      _cleanup_free_ char *ns = NULL;
-      xasprintf (&ns, "/proc/%d/ns/mnt", (int) c->pid);
-      /* Unprivileged too: the init already runs the trampoline inside the
-         sandbox's user namespace, where cellrun passes the ptrace check. */
-      if ((c->mntns = open (ns, O_RDONLY | O_CLOEXEC)) < 0)
-        return cr_fail (err, errno, "--collect: open the sandbox's mount namespace");
-    }
-  if (sandbox_watchdog_start (&c->wd, c->pidfd) < 0)
-    return cr_fail (err, errno, "sandbox: hand the init to the watchdog");
-  return 0;
+  c->started = start;
+  c->kind_used = kind;
+  if (start)
+    return 0;
+  /* Unprivileged too: the init already runs the trampoline inside the
+     sandbox's user namespace, where cellrun passes the ptrace check. */
+  _cleanup_free_ char *ns = NULL;
+  xasprintf (&ns, "/proc/%d/ns/mnt", (int) c->pid);
+  if ((c->mntns = open (ns, O_RDONLY | O_CLOEXEC)) < 0)
+    return cr_fail (err, errno, "--collect: open the sandbox's mount namespace");
+  return hand_to_watchdog (c, c->pid, err);
 }
 
 /* SIG's default action ends the process. */
@@ -594,7 +614,7 @@ leave_private_ns_early (struct sandbox_ctx *c)
 static int
 start_and_wait (struct sandbox_ctx *c, const sigset_t *forward, struct cr_error *err)
 {
-  int r = container_start (c->state_root, c->id, err);
+  int r = c->started ? 0 : container_start (c->state_root, c->id, err);
   if (r < 0)
     return r;
   leave_private_ns_early (c);
@@ -648,6 +668,18 @@ diff_and_commit (struct sandbox_ctx *c, struct cr_error *err)
   return 0;
 }
 
+/* Whether delete has anything to do that removing the temp dir does not:
+   not for a reaped init without a cgroup, a workspace (its tmpfs, the
+   overlay) or poststop hooks, whose state dir is all there is, and goes with
+   D. That saves rereading the state, the spec and mountinfo after the run. */
+static bool
+delete_needed (const struct sandbox_ctx *c)
+{
+  const struct spec_hooks *h = c->spec ? c->spec->hooks : NULL;
+  return !c->started || c->pid > 0 || c->kind_used != CGROUP_MANAGER_DISABLED || c->o->workspace
+         || (h && h->poststop_len);
+}
+
 /* Everything goes: the container (its cgroup, state, overlay), the root
    view and the tmpfs, the temp dir; then the watchdog is told and reaped. */
 static void
@@ -660,7 +692,7 @@ teardown (struct sandbox_ctx *c)
       while (waitpid (c->pid, NULL, 0) < 0 && errno == EINTR)
         ;
     }
-  if (c->created && container_delete (c->state_root, c->id, true, NULL, &derr) < 0)
+  if (c->created && delete_needed (c) && container_delete (c->state_root, c->id, true, NULL, &derr) < 0)
     log_warning ("%s", derr.msg);
   if (c->mntns >= 0)
     close (c->mntns);

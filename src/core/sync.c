@@ -9,6 +9,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+static int
+send_msg (int fd, const struct sync_msg *m)
+{
+  ssize_t n;
+  do
+    n = send (fd, m, sizeof *m, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  return n == sizeof *m ? 0 : -1;
+}
+
 int
 sync_send (int fd, int type, pid_t pid, const struct cr_error *e)
 {
@@ -18,11 +28,14 @@ sync_send (int fd, int type, pid_t pid, const struct cr_error *e)
       m.code = e->code;
       memcpy (m.msg, e->msg, sizeof m.msg);
     }
-  ssize_t n;
-  do
-    n = send (fd, &m, sizeof m, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  return n == sizeof m ? 0 : -1;
+  return send_msg (fd, &m);
+}
+
+int
+sync_send_code (int fd, int type, pid_t pid, int code)
+{
+  struct sync_msg m = { .type = type, .code = code, .pid = pid };
+  return send_msg (fd, &m);
 }
 
 int

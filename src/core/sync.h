@@ -10,6 +10,9 @@
      move the init into its cgroup,            mounts that do not need the cgroup
      register the systemd scope
      SYNC_CGROUP_DONE  --------------------->  cgroup namespace, cgroup mounts
+       (not sent when the runtime has neither to do: no cgroup, or one the
+       init was cloned into, and no scope; SYNC_GO's code then says
+       SYNC_GO_CGROUP_DONE, one message instead of two)
                        <---------------------  SYNC_HOOKS_REQUEST
      runtime mounts (notify socket),             (this round trip only when the
      prestart + createRuntime hooks              runtime has one of these to do)
@@ -20,10 +23,29 @@
                                                seccomp filter with SCMP_ACT_NOTIFY
                        <---------------------  SYNC_SECCOMP_FD + listener fd
                                                  (only such a filter)
-                       <---------------------  SYNC_CREATED; then the init waits
-                                                 on exec.fifo for `start`
+                       <---------------------  SYNC_CREATED; then the init drops
+                                                 privileges, loads its filters and
+                                                 execs the trampoline, which closes
+                       <---------------------  the socket (EOF: created) and waits
+                                                 in open() of exec.fifo for `start`
      Any step of the init may instead send SYNC_ERROR (code, msg) and exit;
-     EOF means the init died.
+     EOF before SYNC_CREATED means the init died.
+
+   run and sandbox (create_options.start): create and start in one call.
+
+     runtime                                   init / trampoline
+     at SYNC_CREATED: on_release (the
+     sandbox's watchdog gets the pidfd), open
+     exec.fifo O_RDONLY|O_NONBLOCK; the
+     trampoline's EOF is not waited for        exec the trampoline, close the
+     state.json (still "created")              socket, open exec.fifo (at once),
+                                               write "0", exec the program
+     poll exec.fifo: hang-up  <-------------   (the fd is close-on-exec)
+     read "0" (or "E<msg>"), remove the fifo
+     ("running"), poststart hooks
+     All of this under the state dir's exclusive lock, which create holds from
+     the start: no other verb sees "created" while the program runs. A failure
+     before the fifo opens is the init's SYNC_ERROR or its exit.
 
    exec (exec.c): the runtime only listens.
 
@@ -51,6 +73,9 @@ enum sync_type
   SYNC_EXEC_PID /* exec through the trampoline: the pid of the process it forked */
 };
 
+/* SYNC_GO's code: the cgroup step is done as well (no SYNC_CGROUP_DONE follows). */
+#define SYNC_GO_CGROUP_DONE 1
+
 struct sync_msg
 {
   int type;
@@ -61,6 +86,8 @@ struct sync_msg
 
 /* One message; E (may be NULL) fills code and msg of a SYNC_ERROR. */
 int sync_send (int fd, int type, pid_t pid, const struct cr_error *e);
+/* One message with CODE and no text. */
+int sync_send_code (int fd, int type, pid_t pid, int code);
 /* Next message; an fd that rides along lands in *PASSED_FD (when not NULL). */
 int sync_recv (int fd, struct sync_msg *m, int *passed_fd);
 /* A message that carries PASS_FD with SCM_RIGHTS. */
