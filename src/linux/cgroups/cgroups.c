@@ -217,6 +217,36 @@ cgroup_resolve_path_own (const char *cgroups_path, const char *id, bool systemd,
   return 0;
 }
 
+/* /proc/self/cgroup as this process last read it: the kernel's answer does
+   not change unless the process moves, and the only moves cellrun makes
+   (cgroup_self_join) forget it until cgroup_self_leave has checked the way
+   back with a real read. Keyed by pid: a child (fork, clone) reads anew. */
+static char *self_cgroup_cache;
+static pid_t self_cgroup_pid;
+
+int
+cgroup_self_read (char **out, struct cr_error *err)
+{
+  if (self_cgroup_cache == NULL || self_cgroup_pid != getpid ())
+    {
+      _cleanup_free_ char *content = NULL;
+      int r = read_file ("/proc/self/cgroup", &content, NULL, err);
+      if (r < 0)
+        return r;
+      cgroup_self_remember (content);
+    }
+  *out = xstrdup (self_cgroup_cache);
+  return 0;
+}
+
+void
+cgroup_self_remember (const char *content)
+{
+  free (self_cgroup_cache);
+  self_cgroup_cache = content ? xstrdup (content) : NULL;
+  self_cgroup_pid = content ? getpid () : 0;
+}
+
 int
 cgroup_resolve_path (const char *cgroups_path, const char *id, bool systemd, char **out, struct cr_error *err)
 {
@@ -230,7 +260,7 @@ cgroup_resolve_path (const char *cgroups_path, const char *id, bool systemd, cha
   _cleanup_free_ char *content = NULL, *own = NULL;
   if (cgroups_path == NULL || cgroups_path[0] != '/')
     {
-      int r = read_file ("/proc/self/cgroup", &content, NULL, err);
+      int r = cgroup_self_read (&content, err);
       if (r < 0)
         return r;
       r = cgroup_own_from_proc (content, &own, err);
