@@ -111,9 +111,10 @@ now_ms (void)
 struct sandbox_ctx
 {
   const struct sandbox_options *o;
-  char dir[4096]; /* D */
-  const char *id; /* the container's id: D's name, unique (its cgroup is <own>/<id>) */
-  char *cgroup;   /* that cgroup's path when limits are asked for (kind), else NULL */
+  char dir[4096];             /* D */
+  const char *id;             /* the container's id: D's name, unique (its cgroup is <own>/<id>) */
+  char *cgroup;               /* that cgroup's path when limits are asked for (kind), else NULL */
+  struct cgroup_manager *cgm; /* it, opened once after the run (OOM check, delete) */
   char *state_root;
   char *root_view; /* D/root, or NULL */
   int root_tree;   /* the default root as a detached tree the init attaches, or -1 */
@@ -573,15 +574,23 @@ collect_status (struct sandbox_ctx *c, int status, const struct rusage *ru)
   r->max_rss_kb = ru->ru_maxrss;
 }
 
+/* The container's cgroup after the run, opened once for the OOM check and
+   delete: only where it was made (named after D, no one else makes it). */
+static struct cgroup_manager *
+sandbox_cgroup (struct sandbox_ctx *c)
+{
+  struct cr_error ignored = { 0 };
+  if (c->cgm == NULL && c->cgroup && c->kind_used != CGROUP_MANAGER_DISABLED)
+    cgroup_open_existing (container_cgroup_root (), c->cgroup, &c->cgm, &ignored);
+  return c->cgm;
+}
+
 static void
 check_oom (struct sandbox_ctx *c)
 {
-  struct cr_error ignored = { 0 };
-  if (c->cgroup == NULL)
-    return;
-  _cleanup_cgroup_manager_ struct cgroup_manager *m = NULL;
   uint64_t kills = 0;
-  if (cgroup_open (container_cgroup_root (), c->cgroup, &m, &ignored) == 0 && cgroup_oom_kills (m, &kills) == 0)
+  struct cgroup_manager *m = sandbox_cgroup (c);
+  if (m && cgroup_oom_kills (m, &kills) == 0)
     c->res.oom_killed = kills > 0;
 }
 
@@ -683,8 +692,10 @@ teardown (struct sandbox_ctx *c)
       while (waitpid (c->pid, NULL, 0) < 0 && errno == EINTR)
         ;
     }
-  if (c->created && delete_needed (c) && container_delete (c->state_root, c->id, true, NULL, &derr) < 0)
+  if (c->created && delete_needed (c)
+      && container_delete_cgroup (c->state_root, c->id, true, sandbox_cgroup (c), &derr) < 0)
     log_warning ("%s", derr.msg);
+  cgroup_manager_free (c->cgm);
   if (c->mntns >= 0)
     close (c->mntns);
   if (c->root_tree >= 0)

@@ -611,19 +611,42 @@ cgroup_create_needed (const char *root, const char *path, const struct spec_reso
   return create_in (root, path, res, true, out, err);
 }
 
-int
-cgroup_open (const char *root, const char *path, struct cgroup_manager **out, struct cr_error *err)
+/* EXISTING: the v1 hierarchies where PATH is not (ENOENT) are left out, as
+   cgroup_create_needed's, unless one failed otherwise (then all are tried). */
+static int
+open_in (const char *root, const char *path, bool existing, struct cgroup_manager **out, struct cr_error *err)
 {
   _cleanup_cgroup_manager_ struct cgroup_manager *m = NULL;
   int r = manager_new (root, path, &m, err);
   if (r < 0)
     return r;
+  m->needed_only = existing;
   for (size_t i = 0; i < m->v1_len; i++)
-    m->v1[i].fd = openat (m->v1[i].rootfd, m->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if ((m->v1[i].fd = openat (m->v1[i].rootfd, m->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 && errno != ENOENT)
+      m->needed_only = false;
   if (m->unified.rootfd >= 0)
     m->unified.fd = openat (m->unified.rootfd, m->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   *out = TAKE_PTR (m);
   return 0;
+}
+
+int
+cgroup_open (const char *root, const char *path, struct cgroup_manager **out, struct cr_error *err)
+{
+  return open_in (root, path, false, out, err);
+}
+
+int
+cgroup_open_existing (const char *root, const char *path, struct cgroup_manager **out, struct cr_error *err)
+{
+  return open_in (root, path, true, out, err);
+}
+
+bool
+cgroup_manager_is (const struct cgroup_manager *m, const char *path)
+{
+  _cleanup_free_ char *clean = path_clean (path ? path : "");
+  return m && strcmp (clean[0] == '/' ? clean + 1 : clean, m->path) == 0;
 }
 
 int
@@ -778,6 +801,9 @@ cgroup_destroy (struct cgroup_manager *m, struct cr_error *err)
     {
       struct cgroup_hierarchy *h = i < m->v1_len ? &m->v1[i] : &m->unified;
       if (h->rootfd < 0)
+        continue;
+      /* Never made here (cgroup_create_needed) or not there (cgroup_open_existing). */
+      if (h->fd < 0 && m->needed_only && i < m->v1_len)
         continue;
       if (h->fd >= 0)
         {
