@@ -778,9 +778,16 @@ sandbox_early (struct sandbox_ctx *c, struct cr_error *err)
   if ((r = check_limits (c, &c->kind, err)) < 0 || (r = make_temp_dir (c, err)) < 0)
     return r;
   /* The cgroup create makes (<own>/<id>), known now: the watchdog gets it
-     with its arguments, before it exists. */
-  if (c->kind != CGROUP_MANAGER_DISABLED && (r = cgroup_resolve_path (NULL, c->id, false, &c->cgroup, err)) < 0)
-    return r;
+     with its arguments, before it exists. Not resolvable: as a create that
+     failed on the cgroup (sandbox_steps), without one unless required. */
+  if (c->kind != CGROUP_MANAGER_DISABLED && cgroup_resolve_path (NULL, c->id, false, &c->cgroup, err) < 0)
+    {
+      if (c->o->require_limits)
+        return -1;
+      log_warning ("sandbox: the limits cannot be applied (%s): --memory/--cpus/--pids are NOT enforced", err->msg);
+      cr_error_clear (err);
+      c->kind = CGROUP_MANAGER_DISABLED;
+    }
   return sandbox_watchdog_spawn (c->dir, c->o->timeout_ms, c->cgroup ? container_cgroup_root () : NULL, c->cgroup,
                                  &c->wd, err);
 }
