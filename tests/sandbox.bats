@@ -603,6 +603,70 @@ EOF
   [ -f "$T/keep/sub/f" ] || fail "the symlink's target was touched"
 }
 
+# watchdog_of PID: the watchdog among the children of cellrun PID (within 5 s).
+watchdog_of () {
+  local c i
+  for i in $(seq 500); do
+    for c in $(ps -o pid= --ppid "$1"); do
+      [ "$(tr '\0' ' ' < "/proc/$c/cmdline" 2>/dev/null | cut -d' ' -f1)" = cellrun-watchdog ] && { echo "$c"; return 0; }
+    done
+    sleep 0.01
+  done
+  return 1
+}
+
+# gone_within_5s: no temp dir, no cgroup of a sandbox (the watchdog's cleanup after a SIGKILL).
+gone_within_5s () {
+  local i
+  for i in $(seq 50); do
+    [ -z "$(ls -A "$SBTMP")" ] && [ -z "$(find /sys/fs/cgroup -maxdepth 8 -type d -name 'cellrun-sandbox.*')" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+@test "with limits the watchdog has the cgroup from its start; SIGKILL of cellrun as soon as the cgroup exists leaves none" {
+  sb_bg "$T/log" --memory 256M --cpus 1 --pids 100 -- sleep 300
+  local wd
+  wd=$(watchdog_of "$SB_PID") || fail "no watchdog: $(cat "$T/log")"
+  local -a args
+  mapfile -d '' args < "/proc/$wd/cmdline"
+  [ "${#args[@]}" -eq 7 ] || fail "watchdog argv: ${args[*]}"
+  local name=${args[4]##*/} root=${args[5]} path=${args[6]}
+  [ "${path##*/}" = "$name" ] || fail "the cgroup $path is not named after the temp dir $name"
+  local i
+  for i in $(seq 200000); do
+    [ -d "$root/pids$path" ] && break
+  done
+  kill -9 "$SB_PID"
+  wait "$SB_PID" || true
+  [ "$i" -lt 200000 ] || fail "the cgroup $root/pids$path never appeared: $(cat "$T/log")"
+  gone_within_5s || fail "left after SIGKILL: $(ls -A "$SBTMP") $(find /sys/fs/cgroup -maxdepth 8 -type d -name 'cellrun-sandbox.*')"
+  nothing_left
+}
+
+@test "a cgroup that cannot hold the limits (retried without one): SIGKILL of cellrun still leaves nothing" {
+  local cg2
+  cg2=$(mktemp -d "$TMP_PREFIX-sbcg2.XXXXXX")
+  mount -t cgroup2 none "$cg2" || { rmdir "$cg2"; skip "no cgroup2 mount possible"; }
+  grep -qw pids "$cg2/cgroup.controllers" && { umount "$cg2"; rmdir "$cg2"; skip "pids is available on cgroup2 here"; }
+  CELLRUN_CGROUP_ROOT=$cg2 sb_bg "$T/log" --pids 10 --bind "$T/out:/tmp/out" -- sh -c 'echo ok > /tmp/out/ready; sleep 300'
+  local started=0
+  wait_for_file "$T/out/ready" 100 && started=1
+  kill -9 "$SB_PID"
+  wait "$SB_PID" || true
+  gone_within_5s
+  local gone=$? left
+  left=$(find "$cg2" -name 'cellrun-sandbox.*')
+  umount "$cg2"
+  rmdir "$cg2"
+  [ "$started" -eq 1 ] || fail "never started: $(cat "$T/log")"
+  assert_contains "$(cat "$T/log")" "NOT enforced"
+  [ "$gone" -eq 0 ] || fail "temp dir left after SIGKILL: $(ls -A "$SBTMP")"
+  [ -z "$left" ] || fail "cgroup left on the cgroup2 mount: $left"
+  nothing_left
+}
+
 @test "lesson: private /tmp between two concurrent sandboxes, and when the workspace is /tmp" {
   sb_bg "$T/a.log" --bind "$T/out:/tmp/out" -- sh -c 'echo a > /tmp/marker; echo ok > /tmp/out/a-ready; sleep 20'
   wait_for_file "$T/out/a-ready" 100 || fail "a never started"

@@ -425,8 +425,9 @@ delete_recover_state (int dirfd, const char *id, struct container_state **out)
   return 0;
 }
 
-int
-container_delete (const char *root, const char *id, bool force, char **kept_workspace, struct cr_error *err)
+static int
+delete_with (const char *root, const char *id, bool force, char **kept_workspace, struct cgroup_manager *given,
+             struct cr_error *err)
 {
   if (kept_workspace)
     *kept_workspace = NULL;
@@ -458,10 +459,25 @@ container_delete (const char *root, const char *id, bool force, char **kept_work
   enum container_status status;
   state_status (dirfd, st, &status, err);
   struct cgroup_manager *cg = NULL;
-  if (st->cgroup_path)
-    cgroup_open (st->cgroup_root, st->cgroup_path, &cg, err);
+  bool mine = false;
+  if (st->cgroup_path && given && cgroup_manager_is (given, st->cgroup_path))
+    cg = given;
+  else if (st->cgroup_path)
+    mine = cgroup_open (st->cgroup_root, st->cgroup_path, &cg, err) == 0;
   r = delete_loaded (root, id, dirfd, st, status, cg, force, kept_workspace, err);
-  if (cg)
+  if (mine)
     cgroup_manager_free (cg);
   return r;
+}
+
+int
+container_delete (const char *root, const char *id, bool force, char **kept_workspace, struct cr_error *err)
+{
+  return delete_with (root, id, force, kept_workspace, NULL, err);
+}
+
+int
+container_delete_cgroup (const char *root, const char *id, bool force, struct cgroup_manager *cg, struct cr_error *err)
+{
+  return delete_with (root, id, force, NULL, cg, err);
 }

@@ -84,6 +84,12 @@ int container_kill (const char *root, const char *id, int sig, bool all, struct 
 /* With KEPT_WORKSPACE (--keep-workspace) the overlay upper layer stays and its
    path comes back there (NULL when the container had none; caller frees). */
 int container_delete (const char *root, const char *id, bool force, char **kept_workspace, struct cr_error *err);
+/* container_delete --force with the container's cgroup CG already open
+   (cellrun sandbox's, from its OOM check), used when it is the one the state
+   names; CG stays the caller's to free. */
+struct cgroup_manager;
+int container_delete_cgroup (const char *root, const char *id, bool force, struct cgroup_manager *cg,
+                             struct cr_error *err);
 /* The cgroup root cellrun uses: $CELLRUN_CGROUP_ROOT or /sys/fs/cgroup. */
 const char *container_cgroup_root (void);
 /* Load a container's state and current status (shared lock held while reading). */

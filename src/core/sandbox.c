@@ -111,8 +111,10 @@ now_ms (void)
 struct sandbox_ctx
 {
   const struct sandbox_options *o;
-  char dir[4096]; /* D */
-  const char *id; /* the container's id: D's name, unique (its cgroup is <own>/<id>) */
+  char dir[4096];             /* D */
+  const char *id;             /* the container's id: D's name, unique (its cgroup is <own>/<id>) */
+  char *cgroup;               /* that cgroup's path when limits are asked for (kind), else NULL */
+  struct cgroup_manager *cgm; /* it, opened once after the run (OOM check, delete) */
   char *state_root;
   char *root_view; /* D/root, or NULL */
   int root_tree;   /* the default root as a detached tree the init attaches, or -1 */
@@ -444,15 +446,6 @@ create_container (struct sandbox_ctx *c, enum cgroup_manager_kind kind, struct c
   struct profile_request pr;
   _cleanup_strv_ char **binds = NULL;
   profile_request_fill (o, &pr, &binds);
-  int r0;
-  if (kind != CGROUP_MANAGER_DISABLED)
-    {
-      _cleanup_free_ char *cg = NULL;
-      if ((r0 = cgroup_resolve_path (NULL, c->id, false, &cg, err)) < 0)
-        return r0;
-      if (sandbox_watchdog_cgroup (&c->wd, container_cgroup_root (), cg) < 0)
-        return cr_fail (err, errno, "sandbox: tell the watchdog the cgroup");
-    }
   /* Created and started in one call (no state bookkeeping between the
      trampoline and the command), except for --collect: its mount namespace
      is opened once the trampoline runs in the sandbox's user namespace and
@@ -581,16 +574,23 @@ collect_status (struct sandbox_ctx *c, int status, const struct rusage *ru)
   r->max_rss_kb = ru->ru_maxrss;
 }
 
+/* The container's cgroup after the run, opened once for the OOM check and
+   delete: only where it was made (named after D, no one else makes it). */
+static struct cgroup_manager *
+sandbox_cgroup (struct sandbox_ctx *c)
+{
+  struct cr_error ignored = { 0 };
+  if (c->cgm == NULL && c->cgroup && c->kind_used != CGROUP_MANAGER_DISABLED)
+    cgroup_open_existing (container_cgroup_root (), c->cgroup, &c->cgm, &ignored);
+  return c->cgm;
+}
+
 static void
 check_oom (struct sandbox_ctx *c)
 {
-  _cleanup_free_ char *cg = NULL;
-  struct cr_error ignored = { 0 };
-  if (cgroup_resolve_path (NULL, c->id, false, &cg, &ignored) < 0)
-    return;
-  _cleanup_cgroup_manager_ struct cgroup_manager *m = NULL;
   uint64_t kills = 0;
-  if (cgroup_open (container_cgroup_root (), cg, &m, &ignored) == 0 && cgroup_oom_kills (m, &kills) == 0)
+  struct cgroup_manager *m = sandbox_cgroup (c);
+  if (m && cgroup_oom_kills (m, &kills) == 0)
     c->res.oom_killed = kills > 0;
 }
 
@@ -692,8 +692,10 @@ teardown (struct sandbox_ctx *c)
       while (waitpid (c->pid, NULL, 0) < 0 && errno == EINTR)
         ;
     }
-  if (c->created && delete_needed (c) && container_delete (c->state_root, c->id, true, NULL, &derr) < 0)
+  if (c->created && delete_needed (c)
+      && container_delete_cgroup (c->state_root, c->id, true, sandbox_cgroup (c), &derr) < 0)
     log_warning ("%s", derr.msg);
+  cgroup_manager_free (c->cgm);
   if (c->mntns >= 0)
     close (c->mntns);
   if (c->root_tree >= 0)
@@ -715,6 +717,7 @@ teardown (struct sandbox_ctx *c)
     log_warning ("%s", derr.msg);
   sandbox_watchdog_finish (&c->wd);
   free (c->state_root);
+  free (c->cgroup);
   free (c->root_view);
   spec_free (c->spec);
 }
@@ -774,7 +777,19 @@ sandbox_early (struct sandbox_ctx *c, struct cr_error *err)
   int r;
   if ((r = check_limits (c, &c->kind, err)) < 0 || (r = make_temp_dir (c, err)) < 0)
     return r;
-  return sandbox_watchdog_spawn (c->dir, c->o->timeout_ms, &c->wd, err);
+  /* The cgroup create makes (<own>/<id>), known now: the watchdog gets it
+     with its arguments, before it exists. Not resolvable: as a create that
+     failed on the cgroup (sandbox_steps), without one unless required. */
+  if (c->kind != CGROUP_MANAGER_DISABLED && cgroup_resolve_path (NULL, c->id, false, &c->cgroup, err) < 0)
+    {
+      if (c->o->require_limits)
+        return -1;
+      log_warning ("sandbox: the limits cannot be applied (%s): --memory/--cpus/--pids are NOT enforced", err->msg);
+      cr_error_clear (err);
+      c->kind = CGROUP_MANAGER_DISABLED;
+    }
+  return sandbox_watchdog_spawn (c->dir, c->o->timeout_ms, c->cgroup ? container_cgroup_root () : NULL, c->cgroup,
+                                 &c->wd, err);
 }
 
 /* From the root view to the command's end; the first failure lands in ERR. */

@@ -74,12 +74,13 @@ struct sandbox_watchdog
   pid_t pid;
 };
 /* Start it (before cellrun enters its private mount namespace; the sealed
-   blob by vfork and execveat, else a fork). DIR is the
-   temp dir it removes, TIMEOUT_MS (0 none) is armed at sandbox_watchdog_start. */
-int sandbox_watchdog_spawn (const char *dir, uint64_t timeout_ms, struct sandbox_watchdog *w, struct cr_error *err);
-/* Tell it the cgroup, before create makes it (a SIGKILL during create then
-   leaves no cgroup either). */
-int sandbox_watchdog_cgroup (struct sandbox_watchdog *w, const char *cgroup_root, const char *cgroup_path);
+   blob by vfork and execveat, else a fork). DIR is the temp dir it removes,
+   CGROUP_ROOT and CGROUP_PATH (or NULL: none) the cgroup create may make
+   (named after DIR; a SIGKILL during create then leaves no cgroup either,
+   and one never made is nothing to remove), TIMEOUT_MS (0 none) is armed at
+   sandbox_watchdog_start. */
+int sandbox_watchdog_spawn (const char *dir, uint64_t timeout_ms, const char *cgroup_root, const char *cgroup_path,
+                            struct sandbox_watchdog *w, struct cr_error *err);
 /* Hand it the init (its pidfd); the timeout starts now. */
 int sandbox_watchdog_start (struct sandbox_watchdog *w, int pidfd);
 /* True once it has reported that the timeout expired (it then killed the sandbox). */

@@ -14,9 +14,11 @@
    expiry it tells cellrun ("T") and kills the sandbox. One timer serves the
    plain and the -t (pty relay) waits alike.
 
-   Protocol on the socket (SOCK_SEQPACKET, cellrun -> watchdog): "C" ROOT \0
-   PATH \0 the cgroup, "S" with the init's pidfd as SCM_RIGHTS, "E" the normal
-   end; watchdog -> cellrun: "T" the timeout expired.
+   The cgroup (ROOT and PATH: <own>/<DIR's name>, known before it exists)
+   comes with the arguments at the spawn. Protocol on the socket
+   (SOCK_SEQPACKET, cellrun -> watchdog): "S" with the init's pidfd as
+   SCM_RIGHTS, "E" the normal end; watchdog -> cellrun: "T" the timeout
+   expired.
 
    The watchdog is the trampoline blob's watchdog mode (linux/trampoline.c):
    a vfork and an execveat of the sealed memfd, so cellrun's page tables are
@@ -149,7 +151,7 @@ cleanup_and_exit (struct watchdog_state *s)
 static void
 receive (struct watchdog_state *s)
 {
-  char buf[sizeof s->cgroup + 1];
+  char buf[16];
   char cbuf[CMSG_SPACE (sizeof (int))];
   struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
   struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
@@ -160,13 +162,6 @@ receive (struct watchdog_state *s)
     cleanup_and_exit (s);
   if (buf[0] == 'E')
     _exit (0);
-  if (buf[0] == 'C' && n > 2 && (size_t) n - 1 <= sizeof s->cgroup)
-    {
-      memcpy (s->cgroup, buf + 1, n - 1);
-      s->cgroup[sizeof s->cgroup - 1] = '\0';
-      s->has_cgroup = s->cgroup[0] != '\0';
-      return;
-    }
   if (buf[0] != 'S')
     return;
   struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
@@ -231,7 +226,8 @@ watchdog_main (struct watchdog_state *s)
 /* The watchdog as the trampoline blob's watchdog mode, started with vfork
    semantics (no copy of our page tables) from its sealed memfd. */
 static int
-spawn_blob (const char *dir, uint64_t timeout_ms, int sock, pid_t *pid, struct cr_error *err)
+spawn_blob (const char *dir, uint64_t timeout_ms, const char *const cgroup[2], int sock, pid_t *pid,
+            struct cr_error *err)
 {
   _cleanup_close_ int exe = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   if (exe < 0)
@@ -243,7 +239,8 @@ spawn_blob (const char *dir, uint64_t timeout_ms, int sock, pid_t *pid, struct c
   snprintf (sockstr, sizeof sockstr, "%d", sock);
   snprintf (exestr, sizeof exestr, "%d", exe);
   snprintf (timeout, sizeof timeout, "%" PRIu64, timeout_ms);
-  char *argv[] = { "cellrun-watchdog", sockstr, exestr, timeout, (char *) dir, NULL };
+  char *argv[] = { "cellrun-watchdog", sockstr, exestr, timeout, (char *) dir, (char *) cgroup[0],
+                   (char *) cgroup[1], NULL };
   sigset_t all, old;
   sigfillset (&all);
   sigprocmask (SIG_SETMASK, &all, &old);
@@ -272,15 +269,19 @@ spawn_blob (const char *dir, uint64_t timeout_ms, int sock, pid_t *pid, struct c
 }
 
 int
-sandbox_watchdog_spawn (const char *dir, uint64_t timeout_ms, struct sandbox_watchdog *w, struct cr_error *err)
+sandbox_watchdog_spawn (const char *dir, uint64_t timeout_ms, const char *cgroup_root, const char *cgroup_path,
+                        struct sandbox_watchdog *w, struct cr_error *err)
 {
+  const char *cgroup[2] = { cgroup_root, cgroup_root ? cgroup_path : NULL };
+  if (cgroup_root && strlen (cgroup_root) + strlen (cgroup_path) + 2 > sizeof ((struct watchdog_state *) 0)->cgroup)
+    return cr_fail (err, ENAMETOOLONG, "sandbox watchdog: cgroup %s%s", cgroup_root, cgroup_path);
   int sv[2];
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return cr_fail (err, errno, "sandbox watchdog: socketpair");
   if (selfexe_trampoline_len > 0)
     {
       pid_t pid = -1;
-      int r = spawn_blob (dir, timeout_ms, sv[1], &pid, err);
+      int r = spawn_blob (dir, timeout_ms, cgroup, sv[1], &pid, err);
       close (sv[1]);
       if (r < 0)
         {
@@ -303,23 +304,17 @@ sandbox_watchdog_spawn (const char *dir, uint64_t timeout_ms, struct sandbox_wat
     {
       close (sv[0]);
       struct watchdog_state s = { .dir = dir, .timeout_ms = timeout_ms, .sock = sv[1], .pidfd = -1, .timer = -1 };
+      if (cgroup_root)
+        {
+          snprintf (s.cgroup, sizeof s.cgroup, "%s%c%s", cgroup_root, '\0', cgroup_path);
+          s.has_cgroup = true;
+        }
       watchdog_main (&s);
     }
   close (sv[1]);
   w->sock = sv[0];
   w->pid = pid;
   return 0;
-}
-
-int
-sandbox_watchdog_cgroup (struct sandbox_watchdog *w, const char *cgroup_root, const char *cgroup_path)
-{
-  char buf[4096 + 1];
-  buf[0] = 'C';
-  if (strlen (cgroup_root) + strlen (cgroup_path) + 3 >= sizeof buf)
-    return -1;
-  size_t n = 1 + (size_t) snprintf (buf + 1, sizeof buf - 1, "%s%c%s", cgroup_root, '\0', cgroup_path) + 1;
-  return send (w->sock, buf, n, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
 int

@@ -20,11 +20,12 @@
    failure it sends a SYNC_ERROR and exits 127. So every process of the
    container's pid namespace has this sealed image or the program's.
 
-   argv: MARKER_WATCHDOG, SOCK, EXEFD, TIMEOUT_MS, DIR (`cellrun sandbox`'s
-   watchdog, on the host, never in a container; see core/sandbox_watchdog.c
-   for the protocol on SOCK): wait on SOCK. On EOF kill the init, wait
-   for it, and exec EXEFD (cellrun) as "cellrun --sandbox-cleanup DIR
-   [ROOT PATH]", which removes the cgroup and DIR with the runtime's code.
+   argv: MARKER_WATCHDOG, SOCK, EXEFD, TIMEOUT_MS, DIR [ROOT PATH] (`cellrun
+   sandbox`'s watchdog, on the host, never in a container; see
+   core/sandbox_watchdog.c for the protocol on SOCK): wait on SOCK. On EOF
+   kill the init, wait for it, and exec EXEFD (cellrun) as "cellrun
+   --sandbox-cleanup DIR [ROOT PATH]", which removes the cgroup and DIR with
+   the runtime's code.
 
    Any other argv (a `#!/proc/self/exe` script, say) exits. */
 #include <asm/unistd.h>
@@ -243,16 +244,6 @@ struct wd_timespec
 #define WD_POLLIN 1
 #define WD_AT_EMPTY_PATH 0x1000
 #define WD_SIGKILL 9
-#define WD_CGROUP_MAX 4096
-
-static unsigned long
-length (const char *s)
-{
-  unsigned long n = 0;
-  while (s[n])
-    n++;
-  return n;
-}
 
 /* Only cellrun's death or word ends us: every signal blocked (SIGKILL
    aside), non-dumpable (cellrun was), a session of our own, stdio on
@@ -277,15 +268,13 @@ watchdog_setup (long sock, long exefd)
 }
 
 static __attribute__ ((noreturn)) void
-watchdog_mode (char **argv, char **envp)
+watchdog_mode (long argc, char **argv, char **envp)
 {
   long sock = number (argv[1]), exefd = number (argv[2]), pidfd = -1, timer = -1;
   long timeout_ms = 0; /* a long: more than an int's 24 days of milliseconds */
   for (const char *d = argv[3]; *d >= '0' && *d <= '9'; d++)
     timeout_ms = timeout_ms * 10 + (*d - '0');
   watchdog_setup (sock, exefd);
-  char cgroup[WD_CGROUP_MAX + 2]; /* "root\0path\0" */
-  cgroup[0] = cgroup[1] = '\0';
   for (;;)
     {
       struct wd_pollfd p[2] = { { (int) sock, WD_POLLIN, 0 }, { (int) timer, WD_POLLIN, 0 } };
@@ -304,7 +293,7 @@ watchdog_mode (char **argv, char **envp)
         }
       if (!p[0].revents)
         continue;
-      char buf[WD_CGROUP_MAX + 2];
+      char buf[16];
       long cbuf[4]; /* cmsghdr (16 bytes) and one int */
       struct wd_iovec iov = { buf, sizeof buf };
       struct wd_msghdr mh = { 0, 0, &iov, 1, cbuf, sizeof cbuf, 0 };
@@ -315,12 +304,6 @@ watchdog_mode (char **argv, char **envp)
         break;
       if (buf[0] == 'E')
         quit (0);
-      if (buf[0] == 'C' && n > 2 && n - 1 <= WD_CGROUP_MAX)
-        {
-          for (long i = 0; i < n - 1; i++)
-            cgroup[i] = buf[1 + i];
-          cgroup[n - 1] = cgroup[n] = '\0';
-        }
       if (buf[0] == 'S' && mh.controllen >= 20 && ((int *) cbuf)[2] == 1 /* SOL_SOCKET */
           && ((int *) cbuf)[3] == 1 /* SCM_RIGHTS */)
         pidfd = ((int *) cbuf)[4];
@@ -341,8 +324,7 @@ watchdog_mode (char **argv, char **envp)
       while (sys5 (__NR_ppoll, (long) &p, 1, (long) &limit, 0, 8) == -4)
         ;
     }
-  char *path = cgroup + length (cgroup) + 1;
-  char *args[] = { "cellrun", "--sandbox-cleanup", argv[4], cgroup[0] ? cgroup : 0, path, 0 };
+  char *args[] = { "cellrun", "--sandbox-cleanup", argv[4], argc >= 7 ? argv[5] : 0, argc >= 7 ? argv[6] : 0, 0 };
   sys5 (__NR_execveat, exefd, (long) "", (long) args, (long) envp, WD_AT_EMPTY_PATH);
   quit (127);
 }
@@ -360,7 +342,7 @@ tramp_main (long *sp)
       exec_mode (argv, envp);
     }
   if (argc >= 5 && same (argv[0], MARKER_WATCHDOG))
-    watchdog_mode (argv, envp);
+    watchdog_mode (argc, argv, envp);
   if (argc < 6 || !same (argv[0], MARKER))
     {
       static const char msg[] = "cellrun-trampoline: not a program to run\n";

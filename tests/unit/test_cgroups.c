@@ -604,6 +604,27 @@ test_fake_hybrid_needed (void)
     }
   snprintf (d, sizeof d, "%s/memory/n1", root);
   CHECK (access (d, F_OK) != 0, "destroy removed the cgroup");
+  /* cgroup_open_existing (the sandbox after its run): the hierarchies
+     without the cgroup are left out, destroy does not try them. */
+  mkdirs ("%s/memory/%s", root, "n1");
+  mkdirs ("%s/unified/%s", root, "n1");
+  m = NULL;
+  CHECK (cgroup_open_existing (root, "/n1", &m, &err) == 0 && m, "open_existing: %s", err.msg);
+  CHECK (cgroup_manager_is (m, "/n1") && cgroup_manager_is (m, "n1/") && !cgroup_manager_is (m, "/n2")
+             && !cgroup_manager_is (NULL, "/n1"),
+         "cgroup_manager_is compares the cleaned path");
+  mkdirs ("%s/freezer/%s", root, "n1"); /* made behind its back: not its to remove */
+  if (m)
+    {
+      CHECK (cgroup_destroy (m, &err) == 0, "destroy of an open_existing manager: %s", err.msg);
+      cgroup_manager_free (m);
+    }
+  snprintf (d, sizeof d, "%s/memory/n1", root);
+  CHECK (access (d, F_OK) != 0, "open_existing: destroy removed the memory cgroup");
+  snprintf (d, sizeof d, "%s/unified/n1", root);
+  CHECK (access (d, F_OK) != 0, "open_existing: destroy removed the unified cgroup");
+  snprintf (d, sizeof d, "%s/freezer/n1", root);
+  CHECK (access (d, F_OK) == 0, "open_existing: destroy did not try the freezer hierarchy it had not found");
   rm_rf_at (AT_FDCWD, root, NULL);
 }
 

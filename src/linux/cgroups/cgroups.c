@@ -217,6 +217,36 @@ cgroup_resolve_path_own (const char *cgroups_path, const char *id, bool systemd,
   return 0;
 }
 
+/* /proc/self/cgroup as this process last read it: the kernel's answer does
+   not change unless the process moves, and the only moves cellrun makes
+   (cgroup_self_join) forget it until cgroup_self_leave has checked the way
+   back with a real read. Keyed by pid: a child (fork, clone) reads anew. */
+static char *self_cgroup_cache;
+static pid_t self_cgroup_pid;
+
+int
+cgroup_self_read (char **out, struct cr_error *err)
+{
+  if (self_cgroup_cache == NULL || self_cgroup_pid != getpid ())
+    {
+      _cleanup_free_ char *content = NULL;
+      int r = read_file ("/proc/self/cgroup", &content, NULL, err);
+      if (r < 0)
+        return r;
+      cgroup_self_remember (content);
+    }
+  *out = xstrdup (self_cgroup_cache);
+  return 0;
+}
+
+void
+cgroup_self_remember (const char *content)
+{
+  free (self_cgroup_cache);
+  self_cgroup_cache = content ? xstrdup (content) : NULL;
+  self_cgroup_pid = content ? getpid () : 0;
+}
+
 int
 cgroup_resolve_path (const char *cgroups_path, const char *id, bool systemd, char **out, struct cr_error *err)
 {
@@ -230,7 +260,7 @@ cgroup_resolve_path (const char *cgroups_path, const char *id, bool systemd, cha
   _cleanup_free_ char *content = NULL, *own = NULL;
   if (cgroups_path == NULL || cgroups_path[0] != '/')
     {
-      int r = read_file ("/proc/self/cgroup", &content, NULL, err);
+      int r = cgroup_self_read (&content, err);
       if (r < 0)
         return r;
       r = cgroup_own_from_proc (content, &own, err);
@@ -581,19 +611,42 @@ cgroup_create_needed (const char *root, const char *path, const struct spec_reso
   return create_in (root, path, res, true, out, err);
 }
 
-int
-cgroup_open (const char *root, const char *path, struct cgroup_manager **out, struct cr_error *err)
+/* EXISTING: the v1 hierarchies where PATH is not (ENOENT) are left out, as
+   cgroup_create_needed's, unless one failed otherwise (then all are tried). */
+static int
+open_in (const char *root, const char *path, bool existing, struct cgroup_manager **out, struct cr_error *err)
 {
   _cleanup_cgroup_manager_ struct cgroup_manager *m = NULL;
   int r = manager_new (root, path, &m, err);
   if (r < 0)
     return r;
+  m->needed_only = existing;
   for (size_t i = 0; i < m->v1_len; i++)
-    m->v1[i].fd = openat (m->v1[i].rootfd, m->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if ((m->v1[i].fd = openat (m->v1[i].rootfd, m->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 && errno != ENOENT)
+      m->needed_only = false;
   if (m->unified.rootfd >= 0)
     m->unified.fd = openat (m->unified.rootfd, m->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   *out = TAKE_PTR (m);
   return 0;
+}
+
+int
+cgroup_open (const char *root, const char *path, struct cgroup_manager **out, struct cr_error *err)
+{
+  return open_in (root, path, false, out, err);
+}
+
+int
+cgroup_open_existing (const char *root, const char *path, struct cgroup_manager **out, struct cr_error *err)
+{
+  return open_in (root, path, true, out, err);
+}
+
+bool
+cgroup_manager_is (const struct cgroup_manager *m, const char *path)
+{
+  _cleanup_free_ char *clean = path_clean (path ? path : "");
+  return m && strcmp (clean[0] == '/' ? clean + 1 : clean, m->path) == 0;
 }
 
 int
@@ -748,6 +801,9 @@ cgroup_destroy (struct cgroup_manager *m, struct cr_error *err)
     {
       struct cgroup_hierarchy *h = i < m->v1_len ? &m->v1[i] : &m->unified;
       if (h->rootfd < 0)
+        continue;
+      /* Never made here (cgroup_create_needed) or not there (cgroup_open_existing). */
+      if (h->fd < 0 && m->needed_only && i < m->v1_len)
         continue;
       if (h->fd >= 0)
         {

@@ -54,6 +54,13 @@ int cgroup_create_needed (const char *root, const char *path, const struct spec_
                           struct cgroup_manager **out, struct cr_error *err);
 /* Open an existing cgroup; missing directories are tolerated. */
 int cgroup_open (const char *root, const char *path, struct cgroup_manager **out, struct cr_error *err);
+/* cgroup_open, but the v1 hierarchies where PATH does not exist are left
+   out as cgroup_create_needed's: cgroup_destroy does not try them. Only for
+   a cgroup no one else can make meanwhile (a sandbox's, named after its
+   temp dir); `delete` of a container from its state uses cgroup_open. */
+int cgroup_open_existing (const char *root, const char *path, struct cgroup_manager **out, struct cr_error *err);
+/* True when M is the cgroup PATH (as cgroup_resolve_path gives it). */
+bool cgroup_manager_is (const struct cgroup_manager *m, const char *path);
 void cgroup_manager_free (struct cgroup_manager *m);
 void cgroup_manager_freep (struct cgroup_manager **m);
 /* Frees the manager when the variable goes out of scope. */

@@ -81,7 +81,7 @@ cgroup_delegated (const char *root, const char *path, char **why)
       return false;
     }
   _cleanup_free_ char *content = NULL, *own = NULL;
-  if (read_file ("/proc/self/cgroup", &content, NULL, NULL) < 0 || cgroup_own_from_proc (content, &own, NULL) < 0)
+  if (cgroup_self_read (&content, NULL) < 0 || cgroup_own_from_proc (content, &own, NULL) < 0)
     {
       xasprintf (why, "cannot read the runtime's own cgroup");
       return false;

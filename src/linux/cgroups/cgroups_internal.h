@@ -90,6 +90,12 @@ bool cgroup_keyed_value (const char *body, const char *key, uint64_t *out);
 /* Pure logic, tested without a cgroup filesystem. */
 int cgroup_resolve_path_own (const char *cgroups_path, const char *id, bool systemd, const char *own, char **out,
                              struct cr_error *err);
+/* /proc/self/cgroup, read once per process (*OUT malloc'd); the self-join
+   forgets it (cgroup_self_remember (NULL)) and its leave, which reads it for
+   real, remembers it again. */
+int cgroup_self_read (char **out, struct cr_error *err);
+void cgroup_self_remember (const char *content);
+
 /* Own cgroup path from /proc/self/cgroup CONTENT: the "0::" entry when
    present, else name=systemd, else memory. malloc'd. */
 int cgroup_own_from_proc (const char *content, char **out, struct cr_error *err);

@@ -151,7 +151,7 @@ cgroup_self_join (struct cgroup_manager *m, const struct spec_resources *res, st
       return 0;
     }
   struct cr_error ignored = { 0 };
-  int r = read_file ("/proc/self/cgroup", &m->self_before, NULL, &ignored);
+  int r = cgroup_self_read (&m->self_before, &ignored);
   if (r >= 0)
     r = open_own (m);
   struct cgroup_hierarchy *cpuset = cgroup_v1_find (m, "cpuset");
@@ -166,6 +166,7 @@ cgroup_self_join (struct cgroup_manager *m, const struct spec_resources *res, st
     }
   m->self_joined = true;
   m->self_pid = getpid ();
+  cgroup_self_remember (NULL); /* moving now: the after-check reads for real */
   for (size_t i = 0; i < m->v1_len; i++)
     {
       if (m->v1[i].fd < 0)
@@ -218,6 +219,7 @@ cgroup_self_leave (struct cgroup_manager *m, bool child_born, struct cr_error *e
     return cr_fail (err, -r, "leave cgroup %s/%s", failed, m->path);
   if (!back)
     return cr_fail (err, EIO, "leave cgroup %s: /proc/self/cgroup differs from before", m->path);
+  cgroup_self_remember (now);
   m->v1_born = child_born;
   log_debug ("cgroup: cellrun is back in its own cgroups%s", child_born ? "; the init was born in the v1 ones" : "");
   return 0;
