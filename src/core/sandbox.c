@@ -680,6 +680,21 @@ delete_needed (const struct sandbox_ctx *c)
          || (h && h->poststop_len);
 }
 
+/* The container after its command ended: with no workspace, no poststop
+   hook and the cgroupfs manager, all delete would do is remove the cgroup
+   (the init's exit emptied its pid namespace; the state dir goes with the
+   temp dir), so only that is done, without reloading the state. */
+static int
+remove_container (struct sandbox_ctx *c, struct cr_error *err)
+{
+  const struct spec_hooks *h = c->spec ? c->spec->hooks : NULL;
+  struct cgroup_manager *cg = sandbox_cgroup (c);
+  if (c->started && c->pid <= 0 && !c->o->workspace && !(h && h->poststop_len)
+      && c->kind_used == CGROUP_MANAGER_CGROUPFS && cg)
+    return cgroup_destroy (cg, err);
+  return container_delete_cgroup (c->state_root, c->id, true, cg, err);
+}
+
 /* Everything goes: the container (its cgroup, state, overlay), the root
    view and the tmpfs, the temp dir; then the watchdog is told and reaped. */
 static void
@@ -692,8 +707,7 @@ teardown (struct sandbox_ctx *c)
       while (waitpid (c->pid, NULL, 0) < 0 && errno == EINTR)
         ;
     }
-  if (c->created && delete_needed (c)
-      && container_delete_cgroup (c->state_root, c->id, true, sandbox_cgroup (c), &derr) < 0)
+  if (c->created && delete_needed (c) && remove_container (c, &derr) < 0)
     log_warning ("%s", derr.msg);
   cgroup_manager_free (c->cgm);
   if (c->mntns >= 0)
