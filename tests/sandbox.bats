@@ -84,6 +84,18 @@ ns_empty () {
 
 json_field () { "$PY" -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print(json.dumps(v))' "$1" "$2"; }
 
+# A private cgroup2 mount without the pids controller (limits it cannot hold) in the caller's
+# $cg2; skips the test where none can be made or pids is there. The test unmounts it.
+mount_cg2_without_pids() {
+  cg2=$(mktemp -d "$TMP_PREFIX-sbcg2.XXXXXX")
+  mount -t cgroup2 none "$cg2" || { rmdir "$cg2"; skip "no cgroup2 mount possible"; }
+  if grep -qw pids "$cg2/cgroup.controllers"; then
+    umount "$cg2"
+    rmdir "$cg2"
+    skip "pids is available on cgroup2 here"
+  fi
+}
+
 @test "defaults: host / read-only (recursively), fresh /proc (the command is pid 1), private /tmp /var/tmp /dev/shm" {
   run sb -- sh -c 'echo pid=$$; touch /usr/x 2>&1; touch /tmp/ok && echo tmp-writable; cat /proc/self/mountinfo'
   [ "$status" -eq 0 ] || fail "status $status: $output"
@@ -647,9 +659,7 @@ gone_within_5s () {
 
 @test "a cgroup that cannot hold the limits (retried without one): SIGKILL of cellrun still leaves nothing" {
   local cg2
-  cg2=$(mktemp -d "$TMP_PREFIX-sbcg2.XXXXXX")
-  mount -t cgroup2 none "$cg2" || { rmdir "$cg2"; skip "no cgroup2 mount possible"; }
-  grep -qw pids "$cg2/cgroup.controllers" && { umount "$cg2"; rmdir "$cg2"; skip "pids is available on cgroup2 here"; }
+  mount_cg2_without_pids
   CELLRUN_CGROUP_ROOT=$cg2 sb_bg "$T/log" --pids 10 --bind "$T/out:/tmp/out" -- sh -c 'echo ok > /tmp/out/ready; sleep 300'
   local started=0
   wait_for_file "$T/out/ready" 100 && started=1
@@ -737,9 +747,7 @@ gone_within_5s () {
 
 @test "cgroup2 (a private cgroup2 mount as the cgroup root): limits it cannot hold warn, or fail with --require-limits" {
   local cg2
-  cg2=$(mktemp -d "$TMP_PREFIX-sbcg2.XXXXXX")
-  mount -t cgroup2 none "$cg2" || { rmdir "$cg2"; skip "no cgroup2 mount possible"; }
-  grep -qw pids "$cg2/cgroup.controllers" && { umount "$cg2"; rmdir "$cg2"; skip "pids is available on cgroup2 here"; }
+  mount_cg2_without_pids
   CELLRUN_CGROUP_ROOT=$cg2 run sb --pids 10 --result "$T/r.json" -- echo ran
   local s1=$status o1=$output
   CELLRUN_CGROUP_ROOT=$cg2 run sb --pids 10 --require-limits -- echo ran
