@@ -570,7 +570,7 @@ hierarchy_needed (const struct cgroup_hierarchy *h, const struct spec_resources 
 }
 
 static int
-create_in (const char *root, const char *path, const struct spec_resources *res, bool needed_only,
+create_in (const char *root, const char *path, const struct spec_resources *res, bool needed_only, bool late,
            struct cgroup_manager **out, struct cr_error *err)
 {
   _cleanup_cgroup_manager_ struct cgroup_manager *m = NULL;
@@ -578,12 +578,14 @@ create_in (const char *root, const char *path, const struct spec_resources *res,
   if (r < 0)
     return r;
   m->needed_only = needed_only;
-  for (size_t i = 0; r == 0 && i < m->v1_len; i++)
+  /* v1 or hybrid, late: only the unified cgroup now (cgroup_create_v1). */
+  m->v1_late = late && m->mode != CGROUP_MODE_V2;
+  for (size_t i = 0; r == 0 && !m->v1_late && i < m->v1_len; i++)
     if (!needed_only || hierarchy_needed (&m->v1[i], res))
       r = hierarchy_create (&m->v1[i], m->path, cgroup_v1_find (m, "cpuset") == &m->v1[i], err);
   if (r == 0 && m->unified.rootfd >= 0)
     r = hierarchy_create (&m->unified, m->path, false, err);
-  if (r == 0)
+  if (r == 0 && !m->v1_late)
     r = apply_resources (m, res, false, err);
   if (r < 0)
     {
@@ -601,14 +603,69 @@ int
 cgroup_create (const char *root, const char *path, const struct spec_resources *res, struct cgroup_manager **out,
                struct cr_error *err)
 {
-  return create_in (root, path, res, false, out, err);
+  return create_in (root, path, res, false, false, out, err);
 }
 
 int
 cgroup_create_needed (const char *root, const char *path, const struct spec_resources *res, struct cgroup_manager **out,
                       struct cr_error *err)
 {
-  return create_in (root, path, res, true, out, err);
+  return create_in (root, path, res, true, false, out, err);
+}
+
+int
+cgroup_create_late (const char *root, const char *path, const struct spec_resources *res, bool needed_only,
+                    struct cgroup_manager **out, struct cr_error *err)
+{
+  return create_in (root, path, res, needed_only, true, out, err);
+}
+
+bool
+cgroup_v1_pending (const struct cgroup_manager *m)
+{
+  return m && m->v1_late;
+}
+
+int
+cgroup_create_v1 (struct cgroup_manager *m, const struct spec_resources *res, int *tasks, size_t max, size_t *n,
+                  struct cr_error *err)
+{
+  int r = 0;
+  *n = 0;
+  if (!m->v1_late)
+    return 0;
+  m->v1_late = false;
+  for (size_t i = 0; r == 0 && i < m->v1_len; i++)
+    if (!m->needed_only || hierarchy_needed (&m->v1[i], res))
+      r = hierarchy_create (&m->v1[i], m->path, cgroup_v1_find (m, "cpuset") == &m->v1[i], err);
+  if (r == 0)
+    r = apply_resources (m, res, false, err);
+  for (size_t i = 0; r == 0 && i < m->v1_len; i++)
+    {
+      if (m->v1[i].fd < 0)
+        continue;
+      if (*n == max)
+        r = cr_fail (err, E2BIG, "cgroup %s: more than %zu v1 hierarchies", m->path, max);
+      else if ((tasks[*n] = openat (m->v1[i].fd, "tasks", O_WRONLY | O_CLOEXEC)) < 0)
+        r = cr_fail (err, errno, "open cgroup %s/%s/tasks", m->v1[i].name, m->path);
+      else
+        {
+          ++*n;
+          log_debug ("cgroup: the init joins %s/%s through tasks", m->v1[i].name, m->path);
+        }
+    }
+  if (r < 0)
+    {
+      for (size_t i = 0; i < *n; i++)
+        close (tasks[i]);
+      *n = 0;
+      for (size_t i = 0; i < m->v1_len; i++)
+        hierarchy_rollback (&m->v1[i], m->path);
+      return r;
+    }
+  /* The init joins them itself (the fds): cgroup_enter leaves them out. */
+  m->v1_born = true;
+  return 0;
 }
 
 /* EXISTING: the v1 hierarchies where PATH is not (ENOENT) are left out, as
@@ -658,7 +715,7 @@ cgroup_v2_dirfd (struct cgroup_manager *m)
 int
 cgroup_clone_target (struct cgroup_manager *m)
 {
-  return m && (m->mode == CGROUP_MODE_V2 || m->self_joined) ? m->unified.fd : -1;
+  return m && (m->mode == CGROUP_MODE_V2 || m->self_joined || m->v1_late) ? m->unified.fd : -1;
 }
 
 int

@@ -66,6 +66,22 @@ void cgroup_manager_freep (struct cgroup_manager **m);
 /* Frees the manager when the variable goes out of scope. */
 #define _cleanup_cgroup_manager_ __attribute__ ((cleanup (cgroup_manager_freep)))
 
+/* create's cgroupfs path on a v1 or hybrid host (as cgroup_create, or
+   cgroup_create_needed with NEEDED_ONLY; on v2 the same): only the unified
+   cgroup now, for CLONE_INTO_CGROUP; the v1 ones and every limit wait for
+   cgroup_create_v1, which create calls while the init does its mounts. */
+int cgroup_create_late (const char *root, const char *path, const struct spec_resources *res, bool needed_only,
+                        struct cgroup_manager **out, struct cr_error *err);
+/* The v1 cgroups of a cgroup_create_late manager and the limits (RES); the
+   `tasks` file of each, opened O_WRONLY, in TASKS[0..*N) (at most MAX), for
+   the init to write "0" to (its own thread: no migration lock; the opener's
+   credentials are checked). cgroup_enter then skips the v1 hierarchies. A
+   no-op (*N 0) for any other manager; on failure the v1 cgroups made are
+   removed. */
+int cgroup_create_v1 (struct cgroup_manager *m, const struct spec_resources *res, int *tasks, size_t max, size_t *n,
+                      struct cr_error *err);
+/* A cgroup_create_late manager whose v1 cgroups are still to be made. */
+bool cgroup_v1_pending (const struct cgroup_manager *m);
 /* Move PID (0 = caller) into the cgroup in every hierarchy. */
 int cgroup_enter (struct cgroup_manager *m, pid_t pid, struct cr_error *err);
 /* O_DIRECTORY fd of the v2/unified cgroup (for CLONE_INTO_CGROUP) or -1.

@@ -62,6 +62,7 @@ struct cgroup_manager
   char *self_before;
   bool self_affinity_saved; /* a cpuset was joined: the caller's affinity to restore */
   cpu_set_t self_affinity;
+  bool v1_late; /* cgroup_create_late: the v1 cgroups are made by cgroup_create_v1 */
   bool v1_born; /* the init was cloned in the v1 cgroups: cgroup_enter skips them */
 };
 
