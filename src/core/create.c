@@ -773,16 +773,6 @@ step_init_channels (struct create_ctx *c, struct cr_error *err)
   return 0;
 }
 
-/* clone_init: on a v2 host, and on a hybrid one with the cgroupfs manager
-   (the v1 cgroups come later, drive_init), into the unified cgroup. */
-static pid_t
-clone_in_cgroups (struct create_ctx *c, bool *err_set, struct cr_error *err)
-{
-  (void) err_set;
-  (void) err;
-  return clone_init (c->ns.new_flags, cgroup_clone_target (c->undo->cgroup), &c->undo->cgroup_placed);
-}
-
 /* The init is cloned (undo->child kills it); it runs container_init. */
 static int
 step_clone (struct create_ctx *c, struct cr_error *err)
@@ -799,10 +789,11 @@ step_clone (struct create_ctx *c, struct cr_error *err)
   bool dumpable = geteuid () != 0 && c->ns.new_user;
   if (dumpable)
     prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
-  bool err_set = false;
+  /* Into the unified cgroup on a v2 host and on a hybrid one (the v1
+     cgroups, when still to be made, come after SYNC_GO: drive_init). */
   if (c->ns.join_user_fd >= 0)
     child = ns_clone_in_userns (c->ns.new_flags | SIGCHLD, c->ns.join_user_fd, err);
-  else if ((child = clone_in_cgroups (c, &err_set, err)) < 0 && !err_set)
+  else if ((child = clone_init (c->ns.new_flags, cgroup_clone_target (c->undo->cgroup), &c->undo->cgroup_placed)) < 0)
     {
       if (c->ns.new_user)
         userns_explain_clone_failure (errno, err);

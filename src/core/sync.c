@@ -71,7 +71,9 @@ sync_send_fds (int fd, int type, const int *fds, size_t n)
     return send_msg (fd, &m);
   char cbuf[CMSG_SPACE (SYNC_MAX_FDS * sizeof (int))] = { 0 };
   struct iovec iov = { .iov_base = &m, .iov_len = sizeof m };
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = CMSG_SPACE (n * sizeof (int)) };
+  struct msghdr mh = {
+    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = CMSG_SPACE (n * sizeof (int))
+  };
   if (n > SYNC_MAX_FDS)
     return errno = E2BIG, -1;
   struct cmsghdr *c = CMSG_FIRSTHDR (&mh);

@@ -218,9 +218,8 @@ cgroup_resolve_path_own (const char *cgroups_path, const char *id, bool systemd,
 }
 
 /* /proc/self/cgroup as this process last read it: the kernel's answer does
-   not change unless the process moves, and the only moves cellrun makes
-   (cgroup_self_join) forget it until cgroup_self_leave has checked the way
-   back with a real read. Keyed by pid: a child (fork, clone) reads anew. */
+   not change unless the process moves, and cellrun never moves itself.
+   Keyed by pid: a child (fork, clone) reads anew. */
 static char *self_cgroup_cache;
 static pid_t self_cgroup_pid;
 
@@ -233,18 +232,12 @@ cgroup_self_read (char **out, struct cr_error *err)
       int r = read_file ("/proc/self/cgroup", &content, NULL, err);
       if (r < 0)
         return r;
-      cgroup_self_remember (content);
+      free (self_cgroup_cache);
+      self_cgroup_cache = TAKE_PTR (content);
+      self_cgroup_pid = getpid ();
     }
   *out = xstrdup (self_cgroup_cache);
   return 0;
-}
-
-void
-cgroup_self_remember (const char *content)
-{
-  free (self_cgroup_cache);
-  self_cgroup_cache = content ? xstrdup (content) : NULL;
-  self_cgroup_pid = content ? getpid () : 0;
 }
 
 int
@@ -317,8 +310,6 @@ cgroup_manager_free (struct cgroup_manager *m)
 {
   if (m == NULL)
     return;
-  struct cr_error ignored = { 0 };
-  cgroup_self_leave (m, false, &ignored);
   for (size_t i = 0; i < m->v1_len; i++)
     hierarchy_close (&m->v1[i]);
   free (m->v1);
@@ -715,7 +706,7 @@ cgroup_v2_dirfd (struct cgroup_manager *m)
 int
 cgroup_clone_target (struct cgroup_manager *m)
 {
-  return m && (m->mode == CGROUP_MODE_V2 || m->self_joined || m->v1_late) ? m->unified.fd : -1;
+  return m && (m->mode == CGROUP_MODE_V2 || m->v1_late) ? m->unified.fd : -1;
 }
 
 int
@@ -723,7 +714,7 @@ cgroup_enter (struct cgroup_manager *m, pid_t pid, struct cr_error *err)
 {
   char buf[24];
   snprintf (buf, sizeof buf, "%d", pid ? (int) pid : (int) getpid ());
-  /* The init was cloned in them (cgroup_self_join); an exec's process is
+  /* The init joined them itself (cgroup_create_v1); an exec's process is
      entered everywhere (a manager from cgroup_open). */
   for (size_t i = 0; !m->v1_born && i < m->v1_len; i++)
     {
@@ -851,9 +842,6 @@ cgroup_destroy (struct cgroup_manager *m, struct cr_error *err)
 {
   int ret = 0;
   struct cr_error tmp;
-  /* A cgroup with us inside cannot be removed. */
-  if (cgroup_self_leave (m, false, err) < 0)
-    ret = -1;
   for (size_t i = 0; i <= m->v1_len; i++)
     {
       struct cgroup_hierarchy *h = i < m->v1_len ? &m->v1[i] : &m->unified;

@@ -88,24 +88,9 @@ int cgroup_enter (struct cgroup_manager *m, pid_t pid, struct cr_error *err);
    Owned by the manager. */
 int cgroup_v2_dirfd (struct cgroup_manager *m);
 /* The fd to give clone3 with CLONE_INTO_CGROUP: on a pure v2 host, and on
-   a hybrid one while cgroup_self_join holds the v1 part (the unified
+   a hybrid one from cgroup_create_late until cgroup_create_v1 (the unified
    cgroup); -1 otherwise. */
 int cgroup_clone_target (struct cgroup_manager *m);
-/* For create's clone of the init (cgroups_join.c), v1 and hybrid hosts:
-   move the caller's own thread into the container's v1 cgroups by writing
-   "0" to their `tasks` files, which does not take the migration lock (no
-   grace period), so that the init cloned next is born there. 1: joined
-   (call cgroup_self_leave right after the clone); 0: not done, the caller
-   is where it was (v2, a cgroup that existed before, a pids limit below 2,
-   a memory limit below 16 MiB, more than one thread, no permission, ...):
-   use cgroup_enter; -1: error, see ERR. RES is what cgroup_create applied. */
-int cgroup_self_join (struct cgroup_manager *m, const struct spec_resources *res, struct cr_error *err);
-/* Back to the caller's own cgroups (its affinity restored when a cpuset was
-   joined), checked against /proc/self/cgroup before the join: an error
-   when the caller is not back. CHILD_BORN: a child was cloned meanwhile,
-   so cgroup_enter skips the v1 hierarchies. A no-op when not joined, and in
-   a child cloned meanwhile. cgroup_destroy calls it first. */
-int cgroup_self_leave (struct cgroup_manager *m, bool child_born, struct cr_error *err);
 int cgroup_update (struct cgroup_manager *m, const struct spec_resources *res, struct cr_error *err);
 /* Waits (bounded, ~2s) until the kernel reports the new state. */
 int cgroup_freeze (struct cgroup_manager *m, bool frozen, struct cr_error *err);
