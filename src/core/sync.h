@@ -7,11 +7,15 @@
      -------                                   ----
      write uid/gid maps (user namespace)
      SYNC_GO (pid = init's host pid)  ------>  join namespaces, names, loopback,
-     move the init into its cgroup,            mounts that do not need the cgroup
-     register the systemd scope
-     SYNC_CGROUP_DONE  --------------------->  cgroup namespace, cgroup mounts
+     make the v1 cgroups and limits            mounts that do not need the cgroup
+       (cgroupfs, v1/hybrid), or move the
+     init into its cgroup; register the
+     systemd scope
+     SYNC_CGROUP_DONE  --------------------->  write "0" to each `tasks` fd,
+       + the v1 cgroups' `tasks` fds             close them; cgroup namespace,
+         (O_WRONLY; none when not made here)     cgroup mounts
        (not sent when the runtime has neither to do: no cgroup, or one the
-       init was cloned into, and no scope; SYNC_GO's code then says
+       init was cloned into whole, and no scope; SYNC_GO's code then says
        SYNC_GO_CGROUP_DONE, one message instead of two)
                        <---------------------  SYNC_HOOKS_REQUEST
      runtime mounts (notify socket),             (this round trip only when the
