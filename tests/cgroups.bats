@@ -663,11 +663,11 @@ create_debug () {
     > "$T/$1.out" 2> "$T/$1.err" < /dev/null
 }
 
-@test "v1 join: the init is born in every v1 cgroup and the unified one, and cellrun goes back to its own" {
+@test "v1 late: the init joins every v1 cgroup through tasks (born in the unified one); cellrun is never in them" {
   need_v1 pids
   CGPATH=/$ID_PREFIX-$R-$BATS_TEST_NUMBER
   cfg_set .linux.cgroupsPath "\"$CGPATH\""
-  # a prestart hook runs as cellrun's child after the clone: it has cellrun's cgroups then
+  # a prestart hook runs as cellrun's child after the cgroups are made: it has cellrun's cgroups
   cfg_set .hooks '{"prestart":[{"path":"/bin/sh","args":["sh","-c","cat /proc/self/cgroup > '"$T"'/hook-cg"]}]}'
   cfg_args sleep 1000
   cat /proc/self/cgroup > "$T/my-cg"
@@ -678,28 +678,27 @@ create_debug () {
     [ "$h" = "$CG/unified/" ] && continue
     [ -d "$h${CGPATH#/}" ] || continue
     n=$((n + 1))
-    grep -q "cellrun joined $(basename "$h")$CGPATH through tasks" "$T/$ID.err" || fail "no join of $h"
-    # the container's v1 cgroup holds the init alone: cellrun is not left there
+    grep -q "the init joins $(basename "$h")$CGPATH through tasks" "$T/$ID.err" || fail "no join of $h"
+    # the container's v1 cgroup holds the init alone: cellrun never was there
     [ "$(cat "$h${CGPATH#/}/tasks")" = "$PID1" ] || fail "$h tasks: $(cat "$h${CGPATH#/}/tasks")"
   done
   [ "$n" -ge 2 ] || fail "only $n v1 hierarchies have the cgroup"
-  # every hierarchy of the init, v1 and unified, is the container's cgroup
+  # every hierarchy of the init, v1 and unified, is the container's cgroup (seen from the host)
   lines=$(wc -l < "/proc/$PID1/cgroup")
   [ "$lines" -ge "$n" ] || fail "init: $(cat "/proc/$PID1/cgroup")"
   [ "$(cut -d: -f3 "/proc/$PID1/cgroup" | sort -u)" = "$CGPATH" ] || fail "init: $(cat "/proc/$PID1/cgroup")"
   [ ! -d "$CG/unified" ] || grep -qx "$PID1" "$CG/unified$CGPATH/cgroup.procs" || fail "not in unified"
-  # born there, never moved by a cgroup.procs write
+  # never moved by a cgroup.procs write (v1: the migration lock)
   run ! grep -q "cgroup.procs = $PID1" "$T/$ID.err"
-  grep -q "back in its own cgroups; the init was born in the v1 ones" "$T/$ID.err" || fail "no move back logged"
-  # cellrun's cgroups after the clone (its hook's) and ours are what they were
-  diff "$T/my-cg" "$T/hook-cg" || fail "cellrun was not back in its own cgroups after the clone"
+  # cellrun's cgroups (its hook's) and ours are what they were
+  diff "$T/my-cg" "$T/hook-cg" || fail "cellrun's cgroups changed"
   cat /proc/self/cgroup | diff "$T/my-cg" - || fail "the test shell's cgroups changed"
   cr start "$ID"
   cr delete -f "$ID"
   for h in "$CG"/*/; do [ ! -e "$h${CGPATH#/}" ] || fail "left: $h${CGPATH#/}"; done
 }
 
-@test "v1 join: a cpuset: the init runs on the container's cpus, cellrun keeps its own affinity" {
+@test "v1 late: a cpuset: the init runs on the container's cpus, cellrun keeps its own affinity" {
   need_v1 cpuset
   [ "$(nproc)" -ge 2 ] || skip "needs 2 cpus"
   command -v taskset > /dev/null || skip "no taskset"
@@ -709,29 +708,30 @@ create_debug () {
   cfg_args sleep 1000
   timeout -k 2 30 taskset -c 0 "$CELLRUN" --root "$ROOT" --debug create --bundle "$BUNDLE" --pid-file "$T/$ID.pid" \
     "$ID" > "$T/$ID.out" 2> "$T/$ID.err" < /dev/null || { cat "$T/$ID.err"; false; }
-  grep -q "cellrun joined cpuset/" "$T/$ID.err" || fail "no join of cpuset"
+  grep -q "the init joins cpuset/" "$T/$ID.err" || fail "no join of cpuset"
   PID1=$(cat "$T/$ID.pid")
   [ "$(awk '/Cpus_allowed_list/ { print $2 }' "/proc/$PID1/status")" = 1 ] || fail "init: $(grep Cpus_allowed_list "/proc/$PID1/status")"
-  # the hook's parent is cellrun, after its move back
+  # the hook's parent is cellrun, which never joined the cpuset
   [ "$(awk '{ print $2 }' "$T/hook-cpus")" = 0 ] || fail "cellrun: $(cat "$T/hook-cpus")"
   cr delete -f "$ID"
 }
 
-@test "v1 join: a pids limit of 1 (cellrun and the init would be 2): the init is moved instead, and runs" {
+@test "v1 late: a pids limit of 1: the init joins, runs its program, which cannot fork" {
   need_v1 pids
   cfg_set .linux.cgroupsPath "\"/$ID_PREFIX-$R-$BATS_TEST_NUMBER\""
   cfg_set .linux.resources.pids '{"limit":1}'
-  cfg_args sh -c 'echo ran-under-1'
+  cfg_args sh -c 'echo ran-under-1; /bin/true && echo forked'
   run timeout -k 2 30 "$CELLRUN" --root "$ROOT" --debug run --bundle "$BUNDLE" "$ID" < /dev/null
   echo "$output"
-  [ "$status" -eq 0 ]
   assert_contains "$output" "ran-under-1"
-  assert_contains "$output" "pids limit below 2"
-  run ! grep -q "through tasks" <<< "$output"
+  assert_contains "$output" "the init joins pids/$ID_PREFIX-$R-$BATS_TEST_NUMBER through tasks"
+  # the limit holds for the program: its fork is refused
+  run ! grep -qx "forked" <<< "$output"
+  [ "$status" -ne 0 ] || fail "the fork under pids.max 1 succeeded"
   [ -z "$(cg_dirs "$ID_PREFIX-$R-$BATS_TEST_NUMBER")" ]
 }
 
-@test "v1 join: an ancestor's pids limit refuses the clone there; cellrun clones in its own and moves the init" {
+@test "v1 late: an ancestor's pids limit of 1: the init, cloned in cellrun's cgroups, joins below it" {
   need_v1 pids
   local parent=/$ID_PREFIX-$R-anc
   mkdir "$CG/pids$parent"
@@ -741,35 +741,48 @@ create_debug () {
   cfg_args sleep 1000
   create_debug "$ID" || { cat "$T/$ID.err"; false; }
   PID1=$(cat "$T/$ID.pid")
-  grep -q "cellrun joined pids$parent/ct through tasks" "$T/$ID.err" || fail "no join"
-  grep -q "clone in the container's cgroups failed" "$T/$ID.err" || fail "no retry"
+  grep -q "the init joins pids$parent/ct through tasks" "$T/$ID.err" || fail "no join"
   [ "$(cg_of "$PID1" pids)" = "$parent/ct" ]
   [ "$(cat "$CG/pids$parent/ct/tasks")" = "$PID1" ]
   cr delete -f "$ID"
   [ ! -e "$CG/pids$parent/ct" ]
 }
 
-@test "v1 join: a clone that fails after the self-move leaves no cgroup and no state; cellrun was back first" {
-  need_v1 pids
-  # cellrun runs in a pids cgroup with room for itself alone: its clone fails in the container's
-  # cgroup (below that one) and in its own, so create fails right after the self-move
-  local parent=/$ID_PREFIX-$R-cap
-  mkdir "$CG/pids$parent"
+@test "v1 late: a limit refused after the clone leaves no cgroup, no process and no state" {
+  need_v1 cpuset
+  # cpus 999 does not exist: the cpuset.cpus write (after the clone, beside the init's mounts) fails
+  CGPATH=/$ID_PREFIX-$R-$BATS_TEST_NUMBER
+  cfg_set .linux.cgroupsPath "\"$CGPATH\""
+  cfg_set .linux.resources.cpu '{"cpus":"999"}'
+  cfg_args true
+  run timeout -k 2 30 "$CELLRUN" --root "$ROOT" --debug create --bundle "$BUNDLE" "$ID" < /dev/null
+  echo "$output"
+  [ "$status" -ne 0 ]
+  assert_contains "$output" "cloned into its cgroup"
+  assert_contains "$output" "cpuset.cpus"
+  local h
+  for h in "$CG"/*/; do [ ! -e "$h${CGPATH#/}" ] || fail "left: $h${CGPATH#/}"; done
+  run cr delete -f "$ID"
+  no_traces "$ID"
+}
+
+@test "v1 late: the init's tasks write refused (a cpuset parent without cpus): one line, nothing left" {
+  need_v1 cpuset
+  # a new cpuset cgroup copies its parent's cpus and mems; a parent without them makes an empty
+  # child, which refuses tasks: the init's own write fails, after the runtime made everything
+  local parent=/$ID_PREFIX-$R-empty
+  mkdir "$CG/cpuset$parent"
   echo "$parent" >> "$T/cg-parents"
   cfg_set .linux.cgroupsPath "\"$parent/ct\""
   cfg_args true
-  run timeout -k 2 30 sh -c 'echo $$ > "$1/cgroup.procs" && echo 1 > "$1/pids.max" &&
-    exec "$2" --root "$3" --debug create --bundle "$4" "$5" < /dev/null' sh "$CG/pids$parent" "$CELLRUN" "$ROOT" \
-    "$BUNDLE" "$ID"
+  run timeout -k 2 30 "$CELLRUN" --root "$ROOT" create --bundle "$BUNDLE" "$ID" < /dev/null
   echo "$output"
   [ "$status" -ne 0 ]
-  assert_contains "$output" "cellrun joined pids$parent/ct through tasks"
-  assert_contains "$output" "clone container init"
-  # the undo removed the container's cgroups: cellrun (alive then) was not in them
+  [ "$output" = "cellrun: join the container's v1 cgroups: No space left on device" ] || fail "not one line: $output"
   local h
   for h in "$CG"/*/; do [ ! -e "$h${parent#/}/ct" ] || fail "left: $h${parent#/}/ct"; done
+  [ -z "$(cat "$CG/cpuset$parent/tasks")" ]
   run cr delete -f "$ID"
-  [ -z "$(cat "$CG/pids$parent/tasks")" ]
   no_traces "$ID"
 }
 

@@ -499,7 +499,7 @@ EOF
   nothing_left
 }
 
-@test "limits on cgroup v1/hybrid: the init is born in its cgroups (no cgroup.procs write); cellrun, waiting, is back in its own" {
+@test "limits on cgroup v1/hybrid: the init joins its cgroups through tasks (no cgroup.procs write); cellrun is never in them" {
   [ -d /sys/fs/cgroup/pids ] && [ -d /sys/fs/cgroup/memory ] || skip "no v1 pids and memory hierarchies"
   TMPDIR=$SBTMP "$CELLRUN" --root "$ROOT" --debug sandbox --pids 50 --memory 64M --bind "$T/out:/tmp/out" -- \
     sh -c 'echo ok > /tmp/out/ready; sleep 30' > "$T/log" 2>&1 < /dev/null &
@@ -524,7 +524,7 @@ EOF
   kill -TERM "$SB_PID"
   wait "$SB_PID" || true
   [ "$mine" = "$theirs" ] || fail "cellrun's cgroups: $theirs, not ours: $mine"
-  grep -q "cellrun joined pids/.*through tasks" "$T/log" || fail "no join through tasks: $(cat "$T/log")"
+  grep -q "the init joins pids/.*through tasks" "$T/log" || fail "no join through tasks: $(cat "$T/log")"
   run ! grep -q "cgroup.procs = " "$T/log"
   nothing_left
 }

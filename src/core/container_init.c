@@ -72,12 +72,29 @@ static int
 wait_for_cgroup (void *arg, struct cr_error *err)
 {
   struct cgroup_wait *cw = arg;
-  struct sync_msg m;
   if (cw->done)
     return 0;
-  if (!cw->a->cgroup_done_at_go && sync_expect (cw->a->sync_fd, SYNC_CGROUP_DONE, &m, err) < 0)
-    return -1;
+  int tasks[SYNC_MAX_FDS];
+  size_t n = 0;
+  if (!cw->a->cgroup_done_at_go && sync_expect_fds (cw->a->sync_fd, SYNC_CGROUP_DONE, tasks, &n, err) < 0)
+    {
+      for (size_t i = 0; i < n; i++)
+        close (tasks[i]);
+      return -1;
+    }
   cw->done = true;
+  /* The v1 cgroups the runtime made while we mounted: "0" is this thread
+     (we have no other), which takes no migration lock. Our setup so far
+     was charged to the runtime's cgroups; the program runs in these. */
+  int e = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      if (e == 0 && write (tasks[i], "0", 1) != 1)
+        e = errno ? errno : EIO;
+      close (tasks[i]);
+    }
+  if (e)
+    return cr_fail (err, e, "join the container's v1 cgroups");
   /* A new cgroup namespace is rooted at the cgroup the init is in now. */
   if (cw->a->ns->new_cgroup && unshare (CLONE_NEWCGROUP) < 0)
     return cr_fail (err, errno, "create cgroup namespace");

@@ -50,6 +50,7 @@ struct create_undo
   pid_t child;
   struct cgroup_manager *cgroup;
   bool cgroup_placed;       /* the init was cloned into its cgroup (v2) */
+  bool cgroup_late;         /* the v1 cgroups are made after SYNC_GO (cgroup_create_v1) */
   const char *systemd_unit; /* scope to register (--systemd-cgroup on a systemd host) */
   const char *systemd_slice;
   bool systemd_started;
@@ -352,13 +353,24 @@ drive_init (const struct create_options *o, struct create_plan *plan, struct ns_
   if (ns->new_user && (r = (geteuid () != 0 ? userns_write_maps_rootless : ns_write_id_maps) (child, spec, err)) < 0)
     return r;
   /* Nothing to do between GO and CGROUP_DONE: one message says both. */
-  bool cgroup_step = (cg && !undo->cgroup_placed) || undo->systemd_unit;
+  bool cgroup_step = (cg && (!undo->cgroup_placed || undo->cgroup_late)) || undo->systemd_unit;
   if (sync_send_code (sync_fd, SYNC_GO, child, cgroup_step ? 0 : SYNC_GO_CGROUP_DONE) < 0)
     return init_gone (sync_fd, child, err);
   /* Overlaps with the init's mount setup; it waits for CGROUP_DONE before
-     anything that needs the cgroup, user code included. */
-  if (cg && !undo->cgroup_placed && (r = cgroup_enter (cg, child, err)) < 0)
+     anything that needs the cgroup, user code included. The v1 cgroups of
+     a late manager are made now; the init joins them through their `tasks`
+     fds, which ride along with CGROUP_DONE. */
+  int tasks[SYNC_MAX_FDS];
+  size_t ntasks = 0;
+  const struct spec_resources *res = spec->linux ? spec->linux->resources : NULL;
+  if (undo->cgroup_late && (r = cgroup_create_v1 (cg, res, tasks, SYNC_MAX_FDS, &ntasks, err)) < 0)
     return r;
+  if (cg && !undo->cgroup_placed && (r = cgroup_enter (cg, child, err)) < 0)
+    {
+      for (size_t i = 0; i < ntasks; i++)
+        close (tasks[i]);
+      return r;
+    }
   if (undo->systemd_unit)
     {
       /* systemd attaches the pid to the same cgroup path it is already in. */
@@ -368,7 +380,10 @@ drive_init (const struct create_options *o, struct create_plan *plan, struct ns_
         return r;
       undo->systemd_started = true;
     }
-  if (cgroup_step && sync_send (sync_fd, SYNC_CGROUP_DONE, 0, NULL) < 0)
+  r = cgroup_step ? sync_send_fds (sync_fd, SYNC_CGROUP_DONE, tasks, ntasks) : 0;
+  for (size_t i = 0; i < ntasks; i++)
+    close (tasks[i]);
+  if (r < 0)
     return init_gone (sync_fd, child, err);
   for (;;)
     {
@@ -691,8 +706,17 @@ step_cgroup (struct create_ctx *c, struct cr_error *err)
     return r;
   const char *which = spec_annotation (spec, CGROUP_HIERARCHIES_ANNOTATION);
   bool needed = which && strcmp (which, "needed") == 0;
-  return (needed ? cgroup_create_needed : cgroup_create) (
-      c->st.cgroup_root, c->cgroup_path, spec->linux ? spec->linux->resources : NULL, &c->undo->cgroup, err);
+  const struct spec_resources *res = spec->linux ? spec->linux->resources : NULL;
+  /* cgroupfs: the v1 cgroups are made while the init mounts (drive_init). */
+  if (o->cgroup_manager == CGROUP_MANAGER_CGROUPFS)
+    {
+      if ((r = cgroup_create_late (c->st.cgroup_root, c->cgroup_path, res, needed, &c->undo->cgroup, err)) < 0)
+        return r;
+      c->undo->cgroup_late = cgroup_v1_pending (c->undo->cgroup);
+      return 0;
+    }
+  return (needed ? cgroup_create_needed : cgroup_create) (c->st.cgroup_root, c->cgroup_path, res, &c->undo->cgroup,
+                                                          err);
 }
 
 static int
@@ -749,49 +773,6 @@ step_init_channels (struct create_ctx *c, struct cr_error *err)
   return 0;
 }
 
-/* clone_init; with the cgroupfs manager on a v1 or hybrid host the init is
-   born in its v1 cgroups: we join them through `tasks` just before the clone
-   (cgroup_self_join: no wait for the migration lock) and go back right after,
-   so nothing but the clone runs, and is charged, there. *ERR_SET: ERR says
-   why it failed (else errno does, as for clone_init). */
-static pid_t
-clone_in_cgroups (struct create_ctx *c, bool *err_set, struct cr_error *err)
-{
-  struct cgroup_manager *cg = c->undo->cgroup;
-  bool *placed = &c->undo->cgroup_placed;
-  int joined = 0;
-  if (cg && c->o->cgroup_manager == CGROUP_MANAGER_CGROUPFS)
-    {
-      const struct spec_linux *lx = c->plan->spec->linux;
-      if ((joined = cgroup_self_join (cg, lx ? lx->resources : NULL, err)) < 0)
-        {
-          *err_set = true;
-          return -1;
-        }
-    }
-  pid_t child = clone_init (c->ns.new_flags, cgroup_clone_target (cg), placed);
-  if (child == 0 || joined == 0)
-    return child;
-  int e = errno;
-  if (cgroup_self_leave (cg, child > 0, err) < 0)
-    {
-      if (child > 0)
-        c->child = c->undo->child = child;
-      *err_set = true;
-      return -1;
-    }
-  if (child < 0 && (e == EAGAIN || e == ENOMEM))
-    {
-      /* A limit of an ancestor of the container's cgroup (cellrun counted
-         there too): clone in our own cgroups, then move the init. */
-      log_debug ("cgroup: clone in the container's cgroups failed (%s); cloning, then moving the init", strerror (e));
-      child = clone_init (c->ns.new_flags, cgroup_clone_target (cg), placed);
-      e = errno;
-    }
-  errno = e;
-  return child;
-}
-
 /* The init is cloned (undo->child kills it); it runs container_init. */
 static int
 step_clone (struct create_ctx *c, struct cr_error *err)
@@ -808,10 +789,11 @@ step_clone (struct create_ctx *c, struct cr_error *err)
   bool dumpable = geteuid () != 0 && c->ns.new_user;
   if (dumpable)
     prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
-  bool err_set = false;
+  /* Into the unified cgroup on a v2 host and on a hybrid one (the v1
+     cgroups, when still to be made, come after SYNC_GO: drive_init). */
   if (c->ns.join_user_fd >= 0)
     child = ns_clone_in_userns (c->ns.new_flags | SIGCHLD, c->ns.join_user_fd, err);
-  else if ((child = clone_in_cgroups (c, &err_set, err)) < 0 && !err_set)
+  else if ((child = clone_init (c->ns.new_flags, cgroup_clone_target (c->undo->cgroup), &c->undo->cgroup_placed)) < 0)
     {
       if (c->ns.new_user)
         userns_explain_clone_failure (errno, err);

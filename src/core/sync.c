@@ -64,6 +64,55 @@ sync_send_fd (int fd, int type, int pass_fd)
 }
 
 int
+sync_send_fds (int fd, int type, const int *fds, size_t n)
+{
+  struct sync_msg m = { .type = type };
+  if (n == 0)
+    return send_msg (fd, &m);
+  char cbuf[CMSG_SPACE (SYNC_MAX_FDS * sizeof (int))] = { 0 };
+  struct iovec iov = { .iov_base = &m, .iov_len = sizeof m };
+  struct msghdr mh = {
+    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = CMSG_SPACE (n * sizeof (int))
+  };
+  if (n > SYNC_MAX_FDS)
+    return errno = E2BIG, -1;
+  struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (n * sizeof (int));
+  memcpy (CMSG_DATA (c), fds, n * sizeof (int));
+  ssize_t w;
+  do
+    w = sendmsg (fd, &mh, MSG_NOSIGNAL);
+  while (w < 0 && errno == EINTR);
+  return w == sizeof m ? 0 : -1;
+}
+
+int
+sync_expect_fds (int fd, int type, int *fds, size_t *n, struct cr_error *err)
+{
+  struct sync_msg m;
+  char cbuf[CMSG_SPACE (SYNC_MAX_FDS * sizeof (int))];
+  struct iovec iov = { .iov_base = &m, .iov_len = sizeof m };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  ssize_t r;
+  *n = 0;
+  do
+    r = recvmsg (fd, &mh, MSG_CMSG_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+  for (struct cmsghdr *c = r > 0 ? CMSG_FIRSTHDR (&mh) : NULL; c; c = CMSG_NXTHDR (&mh, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+      {
+        size_t k = (c->cmsg_len - CMSG_LEN (0)) / sizeof (int);
+        memcpy (fds + *n, CMSG_DATA (c), k * sizeof (int));
+        *n += k;
+      }
+  if (r != sizeof m || m.type != type || (mh.msg_flags & MSG_CTRUNC))
+    return cr_fail (err, EPIPE, "waiting for the runtime");
+  return 0;
+}
+
+int
 sync_expect (int fd, int type, struct sync_msg *m, struct cr_error *err)
 {
   if (sync_recv (fd, m, NULL) < 0 || m->type != type)

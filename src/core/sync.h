@@ -7,11 +7,15 @@
      -------                                   ----
      write uid/gid maps (user namespace)
      SYNC_GO (pid = init's host pid)  ------>  join namespaces, names, loopback,
-     move the init into its cgroup,            mounts that do not need the cgroup
-     register the systemd scope
-     SYNC_CGROUP_DONE  --------------------->  cgroup namespace, cgroup mounts
+     make the v1 cgroups and limits            mounts that do not need the cgroup
+       (cgroupfs, v1/hybrid), or move the
+     init into its cgroup; register the
+     systemd scope
+     SYNC_CGROUP_DONE  --------------------->  write "0" to each `tasks` fd,
+       + the v1 cgroups' `tasks` fds             close them; cgroup namespace,
+         (O_WRONLY; none when not made here)     cgroup mounts
        (not sent when the runtime has neither to do: no cgroup, or one the
-       init was cloned into, and no scope; SYNC_GO's code then says
+       init was cloned into whole, and no scope; SYNC_GO's code then says
        SYNC_GO_CGROUP_DONE, one message instead of two)
                        <---------------------  SYNC_HOOKS_REQUEST
      runtime mounts (notify socket),             (this round trip only when the
@@ -56,6 +60,7 @@
 #ifndef CELLRUN_SYNC_H
 #define CELLRUN_SYNC_H
 
+#include <stddef.h>
 #include <sys/types.h>
 #include "base/error.h"
 #include "spec.h"
@@ -92,6 +97,13 @@ int sync_send_code (int fd, int type, pid_t pid, int code);
 int sync_recv (int fd, struct sync_msg *m, int *passed_fd);
 /* A message that carries PASS_FD with SCM_RIGHTS. */
 int sync_send_fd (int fd, int type, int pass_fd);
+/* SYNC_CGROUP_DONE's `tasks` fds: at most this many in one message. */
+#define SYNC_MAX_FDS 16
+/* A message of TYPE carrying FDS[0..N) (N <= SYNC_MAX_FDS) with SCM_RIGHTS. */
+int sync_send_fds (int fd, int type, const int *fds, size_t n);
+/* Receive a message that must be of TYPE and the fds it carries (FDS has
+   room for SYNC_MAX_FDS; *N of them, close-on-exec). */
+int sync_expect_fds (int fd, int type, int *fds, size_t *n, struct cr_error *err);
 /* Receive a message that must be of TYPE (EPIPE otherwise). */
 int sync_expect (int fd, int type, struct sync_msg *m, struct cr_error *err);
 /* Copy a SYNC_ERROR's code and message into ERR; returns -1. */

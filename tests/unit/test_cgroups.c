@@ -202,22 +202,6 @@ test_logic (void)
   CHECK_STR (own, "/mem/x", "own cgroup on v1 without systemd: memory");
   free (own);
 
-  /* Where cgroup_self_join goes back to, per hierarchy directory name. */
-  static const char proc[] = "12:name=systemd:/sd/a\n5:cpu,cpuacct:/c\n4:memory:/mem/x\n3:pids:/\n0::/u\n";
-  char copy[sizeof proc];
-  memcpy (copy, proc, sizeof proc);
-  CHECK_STR (cgroup_own_path_of ("systemd", copy), "/sd/a", "own v1 path: name=systemd is the systemd directory");
-  memcpy (copy, proc, sizeof proc);
-  CHECK_STR (cgroup_own_path_of ("cpu,cpuacct", copy), "/c", "own v1 path: a co-mounted hierarchy");
-  memcpy (copy, proc, sizeof proc);
-  CHECK_STR (cgroup_own_path_of ("pids", copy), "/", "own v1 path: the root");
-  memcpy (copy, proc, sizeof proc);
-  CHECK (cgroup_own_path_of ("cpu", copy) == NULL, "own v1 path: cpu alone is not cpu,cpuacct");
-  memcpy (copy, proc, sizeof proc);
-  CHECK (cgroup_own_path_of ("freezer", copy) == NULL, "own v1 path: a hierarchy not listed");
-  memcpy (copy, proc, sizeof proc);
-  CHECK (cgroup_own_path_of ("", copy) == NULL, "own v1 path: the unified line is no v1 hierarchy");
-
   CHECK (cgroup_shares_to_weight (2) == 1, "shares 2 -> weight 1");
   CHECK (cgroup_shares_to_weight (1024) == 39, "shares 1024 -> weight 39");
   CHECK (cgroup_shares_to_weight (262144) == 10000, "shares max -> weight 10000");
@@ -412,6 +396,47 @@ test_fake_v2 (void)
   rm_rf_at (AT_FDCWD, root, NULL);
 }
 
+/* create's late manager on the fake v1 tree of test_fake_v1 (cgroup c1):
+   nothing in v1 until cgroup_create_v1, which hands out the `tasks` fds. */
+static void
+test_fake_v1_late (const char *root, const char *pids, const char *cpu)
+{
+  struct cr_error err = { 0 };
+  struct spec_resources res = { .has_pids_limit = true, .pids_limit = 7 };
+  struct cgroup_manager *m = NULL;
+  put (pids, "pids.max", "");
+  put (cpu, "cgroup.procs", "");
+  CHECK (cgroup_create_late (root, "c1", &res, false, &m, &err) == 0, "v1 late create: %s", err.msg);
+  if (m == NULL)
+    return;
+  CHECK (cgroup_v1_pending (m), "v1 late: the v1 cgroups are pending");
+  CHECK (cgroup_clone_target (m) == -1, "v1 late: no unified tree, no clone target");
+  CHECK_STR (get (pids, "pids.max"), "", "v1 late: no limit written before cgroup_create_v1");
+  int tasks[16];
+  size_t n = 99;
+  CHECK (cgroup_create_v1 (m, &res, tasks, 16, &n, &err) == 0, "v1 late: create_v1: %s", err.msg);
+  CHECK (n == 6, "v1 late: one tasks fd per hierarchy (%zu)", n);
+  CHECK (!cgroup_v1_pending (m), "v1 late: nothing pending after create_v1");
+  CHECK_STR (get (pids, "pids.max"), "7", "v1 late: pids.max written by create_v1");
+  for (size_t i = 0; i < n && i < 16; i++)
+    {
+      CHECK (write (tasks[i], "0", 1) == 1, "v1 late: tasks fd %zu writable", i);
+      close (tasks[i]);
+    }
+  CHECK_STR (get (pids, "tasks"), "0", "v1 late: the fd is the hierarchy's tasks file");
+  CHECK (cgroup_enter (m, 0, &err) == 0, "v1 late: enter after create_v1: %s", err.msg);
+  CHECK_STR (get (cpu, "cgroup.procs"), "", "v1 late: cgroup_enter skips the v1 cgroups the init joined");
+  size_t n2 = 99;
+  CHECK (cgroup_create_v1 (m, &res, tasks, 16, &n2, &err) == 0 && n2 == 0, "v1 late: a second create_v1 is a no-op");
+  cgroup_manager_free (m);
+  m = NULL;
+  CHECK (cgroup_create_late (root, "c1", &res, false, &m, &err) == 0, "v1 late create again: %s", err.msg);
+  n2 = 99;
+  CHECK (m && cgroup_create_v1 (m, &res, tasks, 2, &n2, &err) < 0 && n2 == 0 && strstr (err.msg, "more than 2"),
+         "v1 late: more hierarchies than fds refused: %s", err.msg);
+  cgroup_manager_free (m);
+}
+
 static void
 test_fake_v1 (void)
 {
@@ -425,6 +450,7 @@ test_fake_v1 (void)
       char d[4200];
       snprintf (d, sizeof d, "%s/%s/c1", root, hier[i]);
       put (d, "cgroup.procs", "");
+      put (d, "tasks", "");
     }
   char link[4200];
   snprintf (link, sizeof link, "%s/cpu", root);
@@ -493,14 +519,14 @@ test_fake_v1 (void)
       r = cgroup_update (m, &up3, &err);
       CHECK (r < 0 && strstr (err.msg, "swappiness"), "v1 swappiness > 100 refused: %s", err.msg);
       CHECK (cgroup_v2_dirfd (m) == -1, "v1 has no v2 dirfd");
-      CHECK (cgroup_self_join (m, NULL, &err) == 0, "v1 self join: not on directories that are no cgroup mount");
-      CHECK (cgroup_clone_target (m) == -1, "v1 self join refused: no clone target");
+      CHECK (cgroup_clone_target (m) == -1, "v1: no clone target");
       CHECK (cgroup_enter (m, 0, &err) == 0, "v1 enter every hierarchy");
       char want[32];
       snprintf (want, sizeof want, "%d", (int) getpid ());
       CHECK_STR (get (cpu, "cgroup.procs"), want, "v1 cgroup.procs written");
       cgroup_manager_free (m);
     }
+  test_fake_v1_late (root, pids, cpu);
   rm_rf_at (AT_FDCWD, root, NULL);
 }
 

@@ -218,9 +218,8 @@ cgroup_resolve_path_own (const char *cgroups_path, const char *id, bool systemd,
 }
 
 /* /proc/self/cgroup as this process last read it: the kernel's answer does
-   not change unless the process moves, and the only moves cellrun makes
-   (cgroup_self_join) forget it until cgroup_self_leave has checked the way
-   back with a real read. Keyed by pid: a child (fork, clone) reads anew. */
+   not change unless the process moves, and cellrun never moves itself.
+   Keyed by pid: a child (fork, clone) reads anew. */
 static char *self_cgroup_cache;
 static pid_t self_cgroup_pid;
 
@@ -233,18 +232,12 @@ cgroup_self_read (char **out, struct cr_error *err)
       int r = read_file ("/proc/self/cgroup", &content, NULL, err);
       if (r < 0)
         return r;
-      cgroup_self_remember (content);
+      free (self_cgroup_cache);
+      self_cgroup_cache = TAKE_PTR (content);
+      self_cgroup_pid = getpid ();
     }
   *out = xstrdup (self_cgroup_cache);
   return 0;
-}
-
-void
-cgroup_self_remember (const char *content)
-{
-  free (self_cgroup_cache);
-  self_cgroup_cache = content ? xstrdup (content) : NULL;
-  self_cgroup_pid = content ? getpid () : 0;
 }
 
 int
@@ -317,8 +310,6 @@ cgroup_manager_free (struct cgroup_manager *m)
 {
   if (m == NULL)
     return;
-  struct cr_error ignored = { 0 };
-  cgroup_self_leave (m, false, &ignored);
   for (size_t i = 0; i < m->v1_len; i++)
     hierarchy_close (&m->v1[i]);
   free (m->v1);
@@ -570,7 +561,7 @@ hierarchy_needed (const struct cgroup_hierarchy *h, const struct spec_resources 
 }
 
 static int
-create_in (const char *root, const char *path, const struct spec_resources *res, bool needed_only,
+create_in (const char *root, const char *path, const struct spec_resources *res, bool needed_only, bool late,
            struct cgroup_manager **out, struct cr_error *err)
 {
   _cleanup_cgroup_manager_ struct cgroup_manager *m = NULL;
@@ -578,12 +569,14 @@ create_in (const char *root, const char *path, const struct spec_resources *res,
   if (r < 0)
     return r;
   m->needed_only = needed_only;
-  for (size_t i = 0; r == 0 && i < m->v1_len; i++)
+  /* v1 or hybrid, late: only the unified cgroup now (cgroup_create_v1). */
+  m->v1_late = late && m->mode != CGROUP_MODE_V2;
+  for (size_t i = 0; r == 0 && !m->v1_late && i < m->v1_len; i++)
     if (!needed_only || hierarchy_needed (&m->v1[i], res))
       r = hierarchy_create (&m->v1[i], m->path, cgroup_v1_find (m, "cpuset") == &m->v1[i], err);
   if (r == 0 && m->unified.rootfd >= 0)
     r = hierarchy_create (&m->unified, m->path, false, err);
-  if (r == 0)
+  if (r == 0 && !m->v1_late)
     r = apply_resources (m, res, false, err);
   if (r < 0)
     {
@@ -601,14 +594,69 @@ int
 cgroup_create (const char *root, const char *path, const struct spec_resources *res, struct cgroup_manager **out,
                struct cr_error *err)
 {
-  return create_in (root, path, res, false, out, err);
+  return create_in (root, path, res, false, false, out, err);
 }
 
 int
 cgroup_create_needed (const char *root, const char *path, const struct spec_resources *res, struct cgroup_manager **out,
                       struct cr_error *err)
 {
-  return create_in (root, path, res, true, out, err);
+  return create_in (root, path, res, true, false, out, err);
+}
+
+int
+cgroup_create_late (const char *root, const char *path, const struct spec_resources *res, bool needed_only,
+                    struct cgroup_manager **out, struct cr_error *err)
+{
+  return create_in (root, path, res, needed_only, true, out, err);
+}
+
+bool
+cgroup_v1_pending (const struct cgroup_manager *m)
+{
+  return m && m->v1_late;
+}
+
+int
+cgroup_create_v1 (struct cgroup_manager *m, const struct spec_resources *res, int *tasks, size_t max, size_t *n,
+                  struct cr_error *err)
+{
+  int r = 0;
+  *n = 0;
+  if (!m->v1_late)
+    return 0;
+  m->v1_late = false;
+  for (size_t i = 0; r == 0 && i < m->v1_len; i++)
+    if (!m->needed_only || hierarchy_needed (&m->v1[i], res))
+      r = hierarchy_create (&m->v1[i], m->path, cgroup_v1_find (m, "cpuset") == &m->v1[i], err);
+  if (r == 0)
+    r = apply_resources (m, res, false, err);
+  for (size_t i = 0; r == 0 && i < m->v1_len; i++)
+    {
+      if (m->v1[i].fd < 0)
+        continue;
+      if (*n == max)
+        r = cr_fail (err, E2BIG, "cgroup %s: more than %zu v1 hierarchies", m->path, max);
+      else if ((tasks[*n] = openat (m->v1[i].fd, "tasks", O_WRONLY | O_CLOEXEC)) < 0)
+        r = cr_fail (err, errno, "open cgroup %s/%s/tasks", m->v1[i].name, m->path);
+      else
+        {
+          ++*n;
+          log_debug ("cgroup: the init joins %s/%s through tasks", m->v1[i].name, m->path);
+        }
+    }
+  if (r < 0)
+    {
+      for (size_t i = 0; i < *n; i++)
+        close (tasks[i]);
+      *n = 0;
+      for (size_t i = 0; i < m->v1_len; i++)
+        hierarchy_rollback (&m->v1[i], m->path);
+      return r;
+    }
+  /* The init joins them itself (the fds): cgroup_enter leaves them out. */
+  m->v1_born = true;
+  return 0;
 }
 
 /* EXISTING: the v1 hierarchies where PATH is not (ENOENT) are left out, as
@@ -658,7 +706,7 @@ cgroup_v2_dirfd (struct cgroup_manager *m)
 int
 cgroup_clone_target (struct cgroup_manager *m)
 {
-  return m && (m->mode == CGROUP_MODE_V2 || m->self_joined) ? m->unified.fd : -1;
+  return m && (m->mode == CGROUP_MODE_V2 || m->v1_late) ? m->unified.fd : -1;
 }
 
 int
@@ -666,7 +714,7 @@ cgroup_enter (struct cgroup_manager *m, pid_t pid, struct cr_error *err)
 {
   char buf[24];
   snprintf (buf, sizeof buf, "%d", pid ? (int) pid : (int) getpid ());
-  /* The init was cloned in them (cgroup_self_join); an exec's process is
+  /* The init joined them itself (cgroup_create_v1); an exec's process is
      entered everywhere (a manager from cgroup_open). */
   for (size_t i = 0; !m->v1_born && i < m->v1_len; i++)
     {
@@ -794,9 +842,6 @@ cgroup_destroy (struct cgroup_manager *m, struct cr_error *err)
 {
   int ret = 0;
   struct cr_error tmp;
-  /* A cgroup with us inside cannot be removed. */
-  if (cgroup_self_leave (m, false, err) < 0)
-    ret = -1;
   for (size_t i = 0; i <= m->v1_len; i++)
     {
       struct cgroup_hierarchy *h = i < m->v1_len ? &m->v1[i] : &m->unified;

@@ -66,30 +66,31 @@ void cgroup_manager_freep (struct cgroup_manager **m);
 /* Frees the manager when the variable goes out of scope. */
 #define _cleanup_cgroup_manager_ __attribute__ ((cleanup (cgroup_manager_freep)))
 
+/* create's cgroupfs path on a v1 or hybrid host (as cgroup_create, or
+   cgroup_create_needed with NEEDED_ONLY; on v2 the same): only the unified
+   cgroup now, for CLONE_INTO_CGROUP; the v1 ones and every limit wait for
+   cgroup_create_v1, which create calls while the init does its mounts. */
+int cgroup_create_late (const char *root, const char *path, const struct spec_resources *res, bool needed_only,
+                        struct cgroup_manager **out, struct cr_error *err);
+/* The v1 cgroups of a cgroup_create_late manager and the limits (RES); the
+   `tasks` file of each, opened O_WRONLY, in TASKS[0..*N) (at most MAX), for
+   the init to write "0" to (its own thread: no migration lock; the opener's
+   credentials are checked). cgroup_enter then skips the v1 hierarchies. A
+   no-op (*N 0) for any other manager; on failure the v1 cgroups made are
+   removed. */
+int cgroup_create_v1 (struct cgroup_manager *m, const struct spec_resources *res, int *tasks, size_t max, size_t *n,
+                      struct cr_error *err);
+/* A cgroup_create_late manager whose v1 cgroups are still to be made. */
+bool cgroup_v1_pending (const struct cgroup_manager *m);
 /* Move PID (0 = caller) into the cgroup in every hierarchy. */
 int cgroup_enter (struct cgroup_manager *m, pid_t pid, struct cr_error *err);
 /* O_DIRECTORY fd of the v2/unified cgroup (for CLONE_INTO_CGROUP) or -1.
    Owned by the manager. */
 int cgroup_v2_dirfd (struct cgroup_manager *m);
 /* The fd to give clone3 with CLONE_INTO_CGROUP: on a pure v2 host, and on
-   a hybrid one while cgroup_self_join holds the v1 part (the unified
+   a hybrid one from cgroup_create_late until cgroup_create_v1 (the unified
    cgroup); -1 otherwise. */
 int cgroup_clone_target (struct cgroup_manager *m);
-/* For create's clone of the init (cgroups_join.c), v1 and hybrid hosts:
-   move the caller's own thread into the container's v1 cgroups by writing
-   "0" to their `tasks` files, which does not take the migration lock (no
-   grace period), so that the init cloned next is born there. 1: joined
-   (call cgroup_self_leave right after the clone); 0: not done, the caller
-   is where it was (v2, a cgroup that existed before, a pids limit below 2,
-   a memory limit below 16 MiB, more than one thread, no permission, ...):
-   use cgroup_enter; -1: error, see ERR. RES is what cgroup_create applied. */
-int cgroup_self_join (struct cgroup_manager *m, const struct spec_resources *res, struct cr_error *err);
-/* Back to the caller's own cgroups (its affinity restored when a cpuset was
-   joined), checked against /proc/self/cgroup before the join: an error
-   when the caller is not back. CHILD_BORN: a child was cloned meanwhile,
-   so cgroup_enter skips the v1 hierarchies. A no-op when not joined, and in
-   a child cloned meanwhile. cgroup_destroy calls it first. */
-int cgroup_self_leave (struct cgroup_manager *m, bool child_born, struct cr_error *err);
 int cgroup_update (struct cgroup_manager *m, const struct spec_resources *res, struct cr_error *err);
 /* Waits (bounded, ~2s) until the kernel reports the new state. */
 int cgroup_freeze (struct cgroup_manager *m, bool frozen, struct cr_error *err);

@@ -52,17 +52,8 @@ struct cgroup_manager
   size_t v1_len;
   struct cgroup_hierarchy unified; /* v2 root or hybrid "unified"; rootfd -1 on v1 */
   bool needed_only;                /* cgroup_create_needed: v1 hierarchies without the cgroup are skipped */
-  /* cgroup_self_join (cgroups_join.c): the caller's thread is in the v1
-     cgroups; SELF_ORIG[i] is the `tasks` of its own cgroup in v1[i] (-1: not
-     moved there),
-     SELF_BEFORE its /proc/self/cgroup before the move. */
-  bool self_joined;
-  pid_t self_pid;
-  int *self_orig;
-  char *self_before;
-  bool self_affinity_saved; /* a cpuset was joined: the caller's affinity to restore */
-  cpu_set_t self_affinity;
-  bool v1_born; /* the init was cloned in the v1 cgroups: cgroup_enter skips them */
+  bool v1_late;                    /* cgroup_create_late: the v1 cgroups are made by cgroup_create_v1 */
+  bool v1_born;                    /* the init joins the v1 cgroups itself: cgroup_enter skips them */
 };
 
 /* cgroups_files.c: leaf helpers */
@@ -90,19 +81,13 @@ bool cgroup_keyed_value (const char *body, const char *key, uint64_t *out);
 /* Pure logic, tested without a cgroup filesystem. */
 int cgroup_resolve_path_own (const char *cgroups_path, const char *id, bool systemd, const char *own, char **out,
                              struct cr_error *err);
-/* /proc/self/cgroup, read once per process (*OUT malloc'd); the self-join
-   forgets it (cgroup_self_remember (NULL)) and its leave, which reads it for
-   real, remembers it again. */
+/* /proc/self/cgroup, read once per process (*OUT malloc'd): cellrun never
+   moves itself. */
 int cgroup_self_read (char **out, struct cr_error *err);
-void cgroup_self_remember (const char *content);
 
 /* Own cgroup path from /proc/self/cgroup CONTENT: the "0::" entry when
    present, else name=systemd, else memory. malloc'd. */
 int cgroup_own_from_proc (const char *content, char **out, struct cr_error *err);
-/* cgroups_join.c: the path ("/a/b") of v1 hierarchy NAME (a directory
-   name below the root: "cpu,cpuacct", "systemd") in /proc/self/cgroup
-   CONTENT, NUL-terminated in place; NULL when it has none. */
-const char *cgroup_own_path_of (const char *name, char *content);
 int cgroup_systemd_expand (const char *spec_path, const char *id, char **out, struct cr_error *err);
 uint64_t cgroup_shares_to_weight (uint64_t shares);
 uint64_t cgroup_blkio_to_io_weight (uint64_t weight);
