@@ -360,6 +360,7 @@ drive_init (const struct create_options *o, struct create_plan *plan, struct ns_
      anything that needs the cgroup, user code included. The v1 cgroups of
      a late manager are made now; the init joins them through their `tasks`
      fds, which ride along with CGROUP_DONE. */
+  _Static_assert(SYNC_MAX_FDS >= CGROUP_V1_LATE_MAX, "every late hierarchy's tasks fd fits in CGROUP_DONE");
   int tasks[SYNC_MAX_FDS];
   size_t ntasks = 0;
   const struct spec_resources *res = spec->linux ? spec->linux->resources : NULL;

@@ -437,6 +437,28 @@ test_fake_v1_late (const char *root, const char *pids, const char *cpu)
   cgroup_manager_free (m);
 }
 
+/* More v1 hierarchies than CGROUP_DONE carries fds for: the late manager
+   makes them all at once (nothing pending), as cgroup_create would. */
+static void
+test_fake_v1_late_too_many (void)
+{
+  char root[] = "/tmp/cellrun-cgv1m-XXXXXX";
+  if (mkdtemp (root) == NULL)
+    return;
+  for (int i = 0; i <= CGROUP_V1_LATE_MAX; i++)
+    mkdirs ("%s/name=h%d", root, i);
+  struct cr_error err = { 0 };
+  struct cgroup_manager *m = NULL;
+  CHECK (cgroup_create_late (root, "big", NULL, false, &m, &err) == 0, "many v1: late create: %s", err.msg);
+  CHECK (m && !cgroup_v1_pending (m), "many v1: %d hierarchies are made at once, none left pending",
+         CGROUP_V1_LATE_MAX + 1);
+  char d[4200];
+  snprintf (d, sizeof d, "%s/name=h%d/big", root, CGROUP_V1_LATE_MAX);
+  CHECK (access (d, F_OK) == 0, "many v1: the last hierarchy has the cgroup already");
+  cgroup_manager_free (m);
+  rm_rf_at (AT_FDCWD, root, NULL);
+}
+
 static void
 test_fake_v1 (void)
 {
@@ -1035,6 +1057,7 @@ main (void)
   test_logic ();
   test_fake_v2 ();
   test_fake_v1 ();
+  test_fake_v1_late_too_many ();
   test_fake_hybrid ();
   test_fake_hybrid_needed ();
   test_fake_backends ();

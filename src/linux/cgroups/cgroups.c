@@ -569,8 +569,12 @@ create_in (const char *root, const char *path, const struct spec_resources *res,
   if (r < 0)
     return r;
   m->needed_only = needed_only;
-  /* v1 or hybrid, late: only the unified cgroup now (cgroup_create_v1). */
-  m->v1_late = late && m->mode != CGROUP_MODE_V2;
+  /* v1 or hybrid, late: only the unified cgroup now (cgroup_create_v1).
+     More hierarchies than one message can carry fds for: all made now. */
+  size_t made = 0;
+  for (size_t i = 0; i < m->v1_len; i++)
+    made += !needed_only || hierarchy_needed (&m->v1[i], res);
+  m->v1_late = late && m->mode != CGROUP_MODE_V2 && made <= CGROUP_V1_LATE_MAX;
   for (size_t i = 0; r == 0 && !m->v1_late && i < m->v1_len; i++)
     if (!needed_only || hierarchy_needed (&m->v1[i], res))
       r = hierarchy_create (&m->v1[i], m->path, cgroup_v1_find (m, "cpuset") == &m->v1[i], err);

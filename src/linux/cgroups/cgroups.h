@@ -66,6 +66,10 @@ void cgroup_manager_freep (struct cgroup_manager **m);
 /* Frees the manager when the variable goes out of scope. */
 #define _cleanup_cgroup_manager_ __attribute__ ((cleanup (cgroup_manager_freep)))
 
+/* The most v1 hierarchies cgroup_create_late leaves for later (their
+   `tasks` fds travel in one message); beyond it all are made at once. */
+#define CGROUP_V1_LATE_MAX 16
+
 /* create's cgroupfs path on a v1 or hybrid host (as cgroup_create, or
    cgroup_create_needed with NEEDED_ONLY; on v2 the same): only the unified
    cgroup now, for CLONE_INTO_CGROUP; the v1 ones and every limit wait for
