@@ -560,6 +560,24 @@ hierarchy_needed (const struct cgroup_hierarchy *h, const struct spec_resources 
   return false;
 }
 
+/* Hierarchy I gets the container's cgroup: all of them, or with
+   needed_only only those RES writes to. */
+static bool
+v1_wanted (const struct cgroup_manager *m, size_t i, const struct spec_resources *res)
+{
+  return !m->needed_only || hierarchy_needed (&m->v1[i], res);
+}
+
+static int
+create_v1_hierarchies (struct cgroup_manager *m, const struct spec_resources *res, struct cr_error *err)
+{
+  int r = 0;
+  for (size_t i = 0; r == 0 && i < m->v1_len; i++)
+    if (v1_wanted (m, i, res))
+      r = hierarchy_create (&m->v1[i], m->path, cgroup_v1_find (m, "cpuset") == &m->v1[i], err);
+  return r;
+}
+
 static int
 create_in (const char *root, const char *path, const struct spec_resources *res, bool needed_only, bool late,
            struct cgroup_manager **out, struct cr_error *err)
@@ -573,11 +591,10 @@ create_in (const char *root, const char *path, const struct spec_resources *res,
      More hierarchies than one message can carry fds for: all made now. */
   size_t made = 0;
   for (size_t i = 0; i < m->v1_len; i++)
-    made += !needed_only || hierarchy_needed (&m->v1[i], res);
+    made += v1_wanted (m, i, res);
   m->v1_late = late && m->mode != CGROUP_MODE_V2 && made <= CGROUP_V1_LATE_MAX;
-  for (size_t i = 0; r == 0 && !m->v1_late && i < m->v1_len; i++)
-    if (!needed_only || hierarchy_needed (&m->v1[i], res))
-      r = hierarchy_create (&m->v1[i], m->path, cgroup_v1_find (m, "cpuset") == &m->v1[i], err);
+  if (!m->v1_late)
+    r = create_v1_hierarchies (m, res, err);
   if (r == 0 && m->unified.rootfd >= 0)
     r = hierarchy_create (&m->unified, m->path, false, err);
   if (r == 0 && !m->v1_late)
@@ -630,9 +647,7 @@ cgroup_create_v1 (struct cgroup_manager *m, const struct spec_resources *res, in
   if (!m->v1_late)
     return 0;
   m->v1_late = false;
-  for (size_t i = 0; r == 0 && i < m->v1_len; i++)
-    if (!m->needed_only || hierarchy_needed (&m->v1[i], res))
-      r = hierarchy_create (&m->v1[i], m->path, cgroup_v1_find (m, "cpuset") == &m->v1[i], err);
+  r = create_v1_hierarchies (m, res, err);
   if (r == 0)
     r = apply_resources (m, res, false, err);
   for (size_t i = 0; r == 0 && i < m->v1_len; i++)
