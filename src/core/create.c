@@ -50,7 +50,6 @@ struct create_undo
   pid_t child;
   struct cgroup_manager *cgroup;
   bool cgroup_placed;       /* the init was cloned into its cgroup (v2) */
-  bool cgroup_late;         /* the v1 cgroups are made after SYNC_GO (cgroup_create_v1) */
   const char *systemd_unit; /* scope to register (--systemd-cgroup on a systemd host) */
   const char *systemd_slice;
   bool systemd_started;
@@ -353,7 +352,9 @@ drive_init (const struct create_options *o, struct create_plan *plan, struct ns_
   if (ns->new_user && (r = (geteuid () != 0 ? userns_write_maps_rootless : ns_write_id_maps) (child, spec, err)) < 0)
     return r;
   /* Nothing to do between GO and CGROUP_DONE: one message says both. */
-  bool cgroup_step = (cg && (!undo->cgroup_placed || undo->cgroup_late)) || undo->systemd_unit;
+  /* A late manager's v1 cgroups are made after SYNC_GO (cgroup_create_v1). */
+  bool late = cgroup_v1_pending (cg);
+  bool cgroup_step = (cg && (!undo->cgroup_placed || late)) || undo->systemd_unit;
   if (sync_send_code (sync_fd, SYNC_GO, child, cgroup_step ? 0 : SYNC_GO_CGROUP_DONE) < 0)
     return init_gone (sync_fd, child, err);
   /* Overlaps with the init's mount setup; it waits for CGROUP_DONE before
@@ -364,7 +365,7 @@ drive_init (const struct create_options *o, struct create_plan *plan, struct ns_
   int tasks[SYNC_MAX_FDS];
   size_t ntasks = 0;
   const struct spec_resources *res = spec->linux ? spec->linux->resources : NULL;
-  if (undo->cgroup_late && (r = cgroup_create_v1 (cg, res, tasks, SYNC_MAX_FDS, &ntasks, err)) < 0)
+  if (late && (r = cgroup_create_v1 (cg, res, tasks, SYNC_MAX_FDS, &ntasks, err)) < 0)
     return r;
   if (cg && !undo->cgroup_placed && (r = cgroup_enter (cg, child, err)) < 0)
     {
@@ -710,12 +711,7 @@ step_cgroup (struct create_ctx *c, struct cr_error *err)
   const struct spec_resources *res = spec->linux ? spec->linux->resources : NULL;
   /* cgroupfs: the v1 cgroups are made while the init mounts (drive_init). */
   if (o->cgroup_manager == CGROUP_MANAGER_CGROUPFS)
-    {
-      if ((r = cgroup_create_late (c->st.cgroup_root, c->cgroup_path, res, needed, &c->undo->cgroup, err)) < 0)
-        return r;
-      c->undo->cgroup_late = cgroup_v1_pending (c->undo->cgroup);
-      return 0;
-    }
+    return cgroup_create_late (c->st.cgroup_root, c->cgroup_path, res, needed, &c->undo->cgroup, err);
   return (needed ? cgroup_create_needed : cgroup_create) (c->st.cgroup_root, c->cgroup_path, res, &c->undo->cgroup,
                                                           err);
 }
