@@ -668,29 +668,20 @@ diff_and_commit (struct sandbox_ctx *c, struct cr_error *err)
   return 0;
 }
 
-/* Whether delete has anything to do that removing the temp dir does not:
-   not for a reaped init without a cgroup, a workspace (its tmpfs, the
-   overlay) or poststop hooks, whose state dir is all there is, and goes with
-   D. That saves rereading the state, the spec and mountinfo after the run. */
-static bool
-delete_needed (const struct sandbox_ctx *c)
-{
-  const struct spec_hooks *h = c->spec ? c->spec->hooks : NULL;
-  return !c->started || c->pid > 0 || c->kind_used != CGROUP_MANAGER_DISABLED || c->o->workspace
-         || (h && h->poststop_len);
-}
-
-/* The container after its command ended: with no workspace, no poststop
-   hook and the cgroupfs manager, all delete would do is remove the cgroup
-   (the init's exit emptied its pid namespace; the state dir goes with the
-   temp dir), so only that is done, without reloading the state. */
+/* The container after the run. A reaped init without a workspace (its
+   tmpfs, the overlay) or poststop hooks leaves only its state dir, which
+   goes with D, and its cgroup (the init's exit emptied its pid namespace),
+   so delete's rereading of the state, the spec and mountinfo is skipped:
+   nothing to do without a cgroup, only its removal with cgroupfs. */
 static int
 remove_container (struct sandbox_ctx *c, struct cr_error *err)
 {
   const struct spec_hooks *h = c->spec ? c->spec->hooks : NULL;
+  bool ended = c->started && c->pid <= 0 && !c->o->workspace && !(h && h->poststop_len);
+  if (ended && c->kind_used == CGROUP_MANAGER_DISABLED)
+    return 0;
   struct cgroup_manager *cg = sandbox_cgroup (c);
-  if (c->started && c->pid <= 0 && !c->o->workspace && !(h && h->poststop_len)
-      && c->kind_used == CGROUP_MANAGER_CGROUPFS && cg)
+  if (ended && c->kind_used == CGROUP_MANAGER_CGROUPFS && cg)
     return cgroup_destroy (cg, err);
   return container_delete_cgroup (c->state_root, c->id, true, cg, err);
 }
@@ -707,7 +698,7 @@ teardown (struct sandbox_ctx *c)
       while (waitpid (c->pid, NULL, 0) < 0 && errno == EINTR)
         ;
     }
-  if (c->created && delete_needed (c) && remove_container (c, &derr) < 0)
+  if (c->created && remove_container (c, &derr) < 0)
     log_warning ("%s", derr.msg);
   cgroup_manager_free (c->cgm);
   if (c->mntns >= 0)
@@ -784,6 +775,15 @@ limits_failure (const struct cr_error *err)
   return has_prefix (err->msg, "linux.resources") || strstr (err->msg, "cgroup") != NULL;
 }
 
+/* Without --require-limits, limits the host cannot hold are a warning
+   (ERR says why) and the run goes on without them. */
+static void
+limits_not_enforced (struct cr_error *err)
+{
+  log_warning ("sandbox: the limits cannot be applied (%s): --memory/--cpus/--pids are NOT enforced", err->msg);
+  cr_error_clear (err);
+}
+
 /* The temp dir and the watchdog, before the spec is built. */
 static int
 sandbox_early (struct sandbox_ctx *c, struct cr_error *err)
@@ -798,8 +798,7 @@ sandbox_early (struct sandbox_ctx *c, struct cr_error *err)
     {
       if (c->o->require_limits)
         return -1;
-      log_warning ("sandbox: the limits cannot be applied (%s): --memory/--cpus/--pids are NOT enforced", err->msg);
-      cr_error_clear (err);
+      limits_not_enforced (err);
       c->kind = CGROUP_MANAGER_DISABLED;
     }
   return sandbox_watchdog_spawn (c->dir, c->o->timeout_ms, c->cgroup ? container_cgroup_root () : NULL, c->cgroup,
@@ -829,8 +828,7 @@ sandbox_steps (struct sandbox_ctx *c, sigset_t *forward, struct cr_error *err)
     {
       /* Tried for real, not guessed: the cgroup exists but cannot hold the
          limits (a controller missing, say). The undo of create removed it. */
-      log_warning ("sandbox: the limits cannot be applied (%s): --memory/--cpus/--pids are NOT enforced", err->msg);
-      cr_error_clear (err);
+      limits_not_enforced (err);
       /* A fresh copy: the first init may have attached the old one. */
       if (c->root_tree >= 0)
         {
